@@ -1,0 +1,417 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+#include "gstgenesysconn.h"
+
+GST_DEBUG_CATEGORY_STATIC (genesysconn_debug);
+#define GST_CAT_DEFAULT genesysconn_debug
+
+struct _GstGenesysConn
+{
+  gint ref_count;
+  GstGenesysLoop *loop;
+  SoupWebsocketConnection *ws;
+  AhSession *session;
+  GSource *timer;
+  guint64 timer_deadline;
+  gsize max_message_size;
+  gulong message_id, closed_id, error_id;
+
+  /* loop thread only */
+  GstGenesysConnCallbacks callbacks;
+  gpointer user_data;
+  GDestroyNotify notify;
+  gboolean attached;
+  gboolean closed_reported;
+};
+
+guint64
+gst_genesys_now (void)
+{
+  return (guint64) g_get_monotonic_time () * 1000;
+}
+
+static void conn_process (GstGenesysConn * self);
+
+static gboolean
+timer_cb (gpointer data)
+{
+  GstGenesysConn *self = data;
+
+  g_source_unref (self->timer);
+  self->timer = NULL;
+  self->timer_deadline = G_MAXUINT64;
+  ah_session_timeout (self->session, gst_genesys_now ());
+  conn_process (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+conn_arm_timer (GstGenesysConn * self, guint64 deadline)
+{
+  guint64 now;
+  guint ms;
+
+  if (deadline == self->timer_deadline)
+    return;
+  if (self->timer) {
+    g_source_destroy (self->timer);
+    g_source_unref (self->timer);
+    self->timer = NULL;
+  }
+  self->timer_deadline = deadline;
+  if (deadline == G_MAXUINT64)
+    return;
+
+  now = gst_genesys_now ();
+  ms = deadline > now ? (guint) MIN ((deadline - now + 999999) / 1000000,
+      G_MAXUINT) : 0;
+  self->timer = gst_genesys_loop_add_timeout (self->loop, ms, timer_cb,
+      self, NULL);
+}
+
+static gboolean
+ws_is_open (GstGenesysConn * self)
+{
+  return soup_websocket_connection_get_state (self->ws) ==
+      SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+/* Carries out the session's actions; hands the rest to the owner. */
+static void
+conn_process (GstGenesysConn * self)
+{
+  AhAction *action;
+
+  while ((action = ah_session_pop_action (self->session))) {
+    switch (action->type) {
+      case AH_ACTION_SEND_TEXT:
+        GST_LOG ("send %s", action->text);
+        if (ws_is_open (self))
+          soup_websocket_connection_send_text (self->ws, action->text);
+        ah_action_free (action);
+        break;
+      case AH_ACTION_SEND_BINARY:
+        if (ws_is_open (self)) {
+          gsize size;
+          gconstpointer data = g_bytes_get_data (action->data, &size);
+          soup_websocket_connection_send_binary (self->ws, data, size);
+        }
+        ah_action_free (action);
+        break;
+      case AH_ACTION_DEADLINE:
+        conn_arm_timer (self, action->deadline);
+        ah_action_free (action);
+        break;
+      case AH_ACTION_HANGUP:
+        GST_DEBUG ("session %s: hanging up", ah_session_get_id (self->session));
+        if (ws_is_open (self))
+          soup_websocket_connection_close (self->ws,
+              SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+        ah_action_free (action);
+        break;
+      default:
+        if (self->attached && self->callbacks.action)
+          self->callbacks.action (self, action, self->user_data);
+        else
+          ah_action_free (action);
+        break;
+    }
+  }
+}
+
+static void
+on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
+    gpointer data)
+{
+  GstGenesysConn *self = data;
+  guint64 now = gst_genesys_now ();
+
+  if (g_bytes_get_size (message) > self->max_message_size) {
+    GST_INFO ("session %s: %" G_GSIZE_FORMAT " byte message over the %"
+        G_GSIZE_FORMAT " byte limit", ah_session_get_id (self->session),
+        g_bytes_get_size (message), self->max_message_size);
+    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+        "message too big");
+    return;
+  }
+  if (type == SOUP_WEBSOCKET_DATA_TEXT) {
+    gsize size;
+    const gchar *text = g_bytes_get_data (message, &size);
+    GST_LOG ("recv %.*s", (gint) MIN (size, 2000), text);
+    ah_session_feed_text (self->session, text, size, now);
+  } else {
+    ah_session_feed_binary (self->session, message, now);
+  }
+  conn_process (self);
+}
+
+static void
+report_closed (GstGenesysConn * self)
+{
+  gushort code;
+  const gchar *reason;
+
+  if (self->closed_reported)
+    return;
+  self->closed_reported = TRUE;
+  conn_arm_timer (self, G_MAXUINT64);
+  code = soup_websocket_connection_get_close_code (self->ws);
+  reason = soup_websocket_connection_get_close_data (self->ws);
+  GST_DEBUG ("session %s: websocket closed, code %u",
+      ah_session_get_id (self->session), code);
+  if (self->attached && self->callbacks.closed)
+    self->callbacks.closed (self, code, reason,
+        code != 0 && code != SOUP_WEBSOCKET_CLOSE_ABNORMAL, self->user_data);
+}
+
+static void
+on_closed (SoupWebsocketConnection * ws, gpointer data)
+{
+  report_closed (data);
+}
+
+static void
+on_error (SoupWebsocketConnection * ws, GError * error, gpointer data)
+{
+  GstGenesysConn *self = data;
+
+  GST_INFO ("session %s: websocket error: %s",
+      ah_session_get_id (self->session), error->message);
+}
+
+GstGenesysConn *
+gst_genesys_conn_new (GstGenesysLoop * loop, SoupWebsocketConnection * ws,
+    AhSession * session, gsize max_message_size)
+{
+  GstGenesysConn *self;
+  static gsize debug_init = 0;
+
+  if (g_once_init_enter (&debug_init)) {
+    GST_DEBUG_CATEGORY_INIT (genesysconn_debug, "genesysconn", 0,
+        "Genesys AudioHook connections");
+    g_once_init_leave (&debug_init, 1);
+  }
+
+  self = g_new0 (GstGenesysConn, 1);
+  self->ref_count = 1;
+  self->loop = gst_genesys_loop_ref (loop);
+  self->ws = g_object_ref (ws);
+  self->session = session;
+  self->timer_deadline = G_MAXUINT64;
+  /* libsoup refuses larger frames before reading them, and closing with
+   * unread data resets the TCP connection so the peer never sees why: let
+   * it read moderately larger ones and refuse them here with 1009. */
+  self->max_message_size = max_message_size;
+  soup_websocket_connection_set_max_incoming_payload_size (ws,
+      MAX (4 * (guint64) max_message_size, 1024 * 1024));
+  ah_session_set_max_message_size (session, max_message_size);
+  return self;
+}
+
+GstGenesysConn *
+gst_genesys_conn_ref (GstGenesysConn * conn)
+{
+  g_atomic_int_inc (&conn->ref_count);
+  return conn;
+}
+
+static gboolean
+conn_finalize_cb (gpointer data)
+{
+  GstGenesysConn *self = data;
+
+  if (self->timer) {
+    g_source_destroy (self->timer);
+    g_source_unref (self->timer);
+  }
+  if (self->message_id) {
+    g_signal_handler_disconnect (self->ws, self->message_id);
+    g_signal_handler_disconnect (self->ws, self->closed_id);
+    g_signal_handler_disconnect (self->ws, self->error_id);
+  }
+  if (soup_websocket_connection_get_state (self->ws) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+        NULL);
+  g_object_unref (self->ws);
+  ah_session_free (self->session);
+  if (self->notify)
+    self->notify (self->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_genesys_conn_unref (GstGenesysConn * conn)
+{
+  GstGenesysLoop *loop;
+
+  if (!g_atomic_int_dec_and_test (&conn->ref_count))
+    return;
+
+  /* libsoup objects die on the thread that made them. */
+  loop = conn->loop;
+  gst_genesys_loop_invoke_sync (loop, conn_finalize_cb, conn);
+  g_free (conn);
+  gst_genesys_loop_unref (loop);
+}
+
+typedef struct
+{
+  GstGenesysConn *conn;
+  GstGenesysConnCallbacks callbacks;
+  gpointer user_data;
+  GDestroyNotify notify;
+} StartData;
+
+static gboolean
+start_cb (gpointer data)
+{
+  StartData *sd = data;
+  GstGenesysConn *self = sd->conn;
+
+  self->callbacks = sd->callbacks;
+  self->user_data = sd->user_data;
+  self->notify = sd->notify;
+  self->attached = TRUE;
+  self->message_id = g_signal_connect (self->ws, "message",
+      G_CALLBACK (on_message), self);
+  self->closed_id = g_signal_connect (self->ws, "closed",
+      G_CALLBACK (on_closed), self);
+  self->error_id = g_signal_connect (self->ws, "error",
+      G_CALLBACK (on_error), self);
+  conn_process (self);
+  if (soup_websocket_connection_get_state (self->ws) ==
+      SOUP_WEBSOCKET_STATE_CLOSED)
+    report_closed (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_genesys_conn_start (GstGenesysConn * conn,
+    const GstGenesysConnCallbacks * callbacks, gpointer user_data,
+    GDestroyNotify notify)
+{
+  StartData sd = { conn, *callbacks, user_data, notify };
+
+  gst_genesys_loop_invoke_sync (conn->loop, start_cb, &sd);
+}
+
+static gboolean
+detach_cb (gpointer data)
+{
+  GstGenesysConn *self = data;
+
+  self->attached = FALSE;
+  if (self->notify)
+    self->notify (self->user_data);
+  self->notify = NULL;
+  self->user_data = NULL;
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_genesys_conn_detach (GstGenesysConn * conn)
+{
+  gst_genesys_loop_invoke_sync (conn->loop, detach_cb, conn);
+}
+
+typedef struct
+{
+  GstGenesysConn *conn;
+  GstGenesysConnCommand command;
+  gpointer data;
+  GDestroyNotify notify;
+} CommandData;
+
+static gboolean
+command_cb (gpointer data)
+{
+  CommandData *cd = data;
+
+  cd->command (cd->conn->session, cd->data, gst_genesys_now ());
+  conn_process (cd->conn);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+command_free (gpointer data)
+{
+  CommandData *cd = data;
+
+  if (cd->notify)
+    cd->notify (cd->data);
+  gst_genesys_conn_unref (cd->conn);
+  g_free (cd);
+}
+
+void
+gst_genesys_conn_command (GstGenesysConn * conn,
+    GstGenesysConnCommand command, gpointer data, GDestroyNotify notify)
+{
+  CommandData *cd = g_new0 (CommandData, 1);
+
+  cd->conn = gst_genesys_conn_ref (conn);
+  cd->command = command;
+  cd->data = data;
+  cd->notify = notify;
+  gst_genesys_loop_invoke (conn->loop, command_cb, cd, command_free);
+}
+
+typedef struct
+{
+  GstGenesysConn *conn;
+  gushort code;
+  gchar *reason;
+} CloseData;
+
+static gboolean
+close_cb (gpointer data)
+{
+  CloseData *cd = data;
+
+  if (ws_is_open (cd->conn))
+    soup_websocket_connection_close (cd->conn->ws, cd->code, cd->reason);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_free (gpointer data)
+{
+  CloseData *cd = data;
+
+  g_free (cd->reason);
+  gst_genesys_conn_unref (cd->conn);
+  g_free (cd);
+}
+
+void
+gst_genesys_conn_close (GstGenesysConn * conn, gushort code,
+    const gchar * reason)
+{
+  CloseData *cd = g_new0 (CloseData, 1);
+
+  cd->conn = gst_genesys_conn_ref (conn);
+  cd->code = code;
+  cd->reason = g_strdup (reason);
+  gst_genesys_loop_invoke (conn->loop, close_cb, cd, close_free);
+}
+
+GstGenesysLoop *
+gst_genesys_conn_get_loop (GstGenesysConn * conn)
+{
+  return conn->loop;
+}
+
+AhSession *
+gst_genesys_conn_get_session (GstGenesysConn * conn)
+{
+  return conn->session;
+}

@@ -1,0 +1,72 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* One AudioHook WebSocket connection: a SoupWebsocketConnection driven by
+ * an AhSession, on a GstGenesysLoop thread. The only code besides
+ * GstGenesysServer that touches libsoup objects.
+ *
+ * Everything the session decides (messages to send, timers, hang-ups) is
+ * carried out here on the loop thread; what the application must see
+ * (audio, gaps, state changes, messages) is handed to the owner's
+ * callbacks, also on the loop thread. Those callbacks must not block. */
+
+#ifndef __GST_GENESYS_CONN_H__
+#define __GST_GENESYS_CONN_H__
+
+#include <libsoup/soup.h>
+#include "audiohook/ah-session.h"
+#include "gstgenesysloop.h"
+
+G_BEGIN_DECLS typedef struct _GstGenesysConn GstGenesysConn;
+
+typedef struct
+{
+  /* Every action other than SEND_TEXT, SEND_BINARY, DEADLINE and HANGUP.
+   * Ownership of @action passes to the callee. */
+  void (*action) (GstGenesysConn * conn, AhAction * action, gpointer user_data);
+  /* The WebSocket closed. @clean: a close frame was exchanged. */
+  void (*closed) (GstGenesysConn * conn, gushort code, const gchar * reason,
+      gboolean clean, gpointer user_data);
+} GstGenesysConnCallbacks;
+
+/* Takes a reference on @ws and ownership of @session. On the loop thread. */
+GstGenesysConn *gst_genesys_conn_new (GstGenesysLoop * loop,
+    SoupWebsocketConnection * ws, AhSession * session, gsize max_message_size);
+
+GstGenesysConn *gst_genesys_conn_ref (GstGenesysConn * conn);
+void gst_genesys_conn_unref (GstGenesysConn * conn);
+
+/* Starts dispatching to @callbacks (on the loop thread). Until then,
+ * incoming frames wait in the socket. */
+void gst_genesys_conn_start (GstGenesysConn * conn,
+    const GstGenesysConnCallbacks * callbacks, gpointer user_data,
+    GDestroyNotify notify);
+
+/* Stops calling the callbacks (drops the user data); from any thread.
+ * Returns once no callback is running or will run. */
+void gst_genesys_conn_detach (GstGenesysConn * conn);
+
+typedef gboolean (*GstGenesysConnCommand) (AhSession * session,
+    gpointer data, guint64 now);
+
+/* Runs @command on the loop thread with the session and carries out the
+ * resulting actions; from any thread, does not wait. */
+void gst_genesys_conn_command (GstGenesysConn * conn,
+    GstGenesysConnCommand command, gpointer data, GDestroyNotify notify);
+
+/* Closes the WebSocket with @code; from any thread. */
+void gst_genesys_conn_close (GstGenesysConn * conn, gushort code,
+    const gchar * reason);
+
+GstGenesysLoop *gst_genesys_conn_get_loop (GstGenesysConn * conn);
+/* The session, for configuration before gst_genesys_conn_start(); loop
+ * thread only. */
+AhSession *gst_genesys_conn_get_session (GstGenesysConn * conn);
+
+/* Monotonic nanoseconds, the time base for AhSession. */
+guint64 gst_genesys_now (void);
+
+G_END_DECLS
+#endif /* __GST_GENESYS_CONN_H__ */

@@ -1,0 +1,49 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifndef __GST_GENESYS_ENUMS_H__
+#define __GST_GENESYS_ENUMS_H__
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+/**
+ * GstGenesysGapMode:
+ * @GST_GENESYS_GAP_MODE_GAP_EVENT: a GAP event covers the span
+ * @GST_GENESYS_GAP_MODE_SILENCE: silence buffers (flagged GAP) cover it
+ *
+ * How spans without audio (discarded, paused, between sessions) appear.
+ */
+    typedef enum
+{
+  GST_GENESYS_GAP_MODE_GAP_EVENT,
+  GST_GENESYS_GAP_MODE_SILENCE,
+} GstGenesysGapMode;
+
+#define GST_TYPE_GENESYS_GAP_MODE (gst_genesys_gap_mode_get_type ())
+GType gst_genesys_gap_mode_get_type (void);
+
+/**
+ * GstGenesysMediaPreference:
+ * @GST_GENESYS_MEDIA_PREFERENCE_STEREO: both parties if offered
+ * @GST_GENESYS_MEDIA_PREFERENCE_EXTERNAL: the customer only if offered
+ * @GST_GENESYS_MEDIA_PREFERENCE_INTERNAL: the agent or bot only if offered
+ * @GST_GENESYS_MEDIA_PREFERENCE_FIRST: the first offer downstream accepts
+ *
+ * Which of the offered media a server-mode source chooses.
+ */
+typedef enum
+{
+  GST_GENESYS_MEDIA_PREFERENCE_STEREO,
+  GST_GENESYS_MEDIA_PREFERENCE_EXTERNAL,
+  GST_GENESYS_MEDIA_PREFERENCE_INTERNAL,
+  GST_GENESYS_MEDIA_PREFERENCE_FIRST,
+} GstGenesysMediaPreference;
+
+#define GST_TYPE_GENESYS_MEDIA_PREFERENCE (gst_genesys_media_preference_get_type ())
+GType gst_genesys_media_preference_get_type (void);
+
+G_END_DECLS
+#endif /* __GST_GENESYS_ENUMS_H__ */

@@ -1,0 +1,442 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+#include "gstgenesysserver.h"
+
+GST_DEBUG_CATEGORY_STATIC (genesysserver_debug);
+#define GST_CAT_DEFAULT genesysserver_debug
+
+struct _GstGenesysServer
+{
+  gint ref_count;               /* under servers_lock */
+  gchar *key;                   /* address|port|cert|key in the registry */
+  GstGenesysLoop *loop;
+  SoupServer *soup;
+  guint port;
+
+  /* loop thread only */
+  GList *listeners;
+};
+
+static GMutex servers_lock;
+static GHashTable *servers;     /* key -> GstGenesysServer */
+
+typedef struct
+{
+  GstGenesysServer *server;
+  GstGenesysListener *listener;
+  gchar *session_id;
+  gchar *org_id;
+  gboolean taken;
+} Claim;
+
+static gboolean
+listener_registered (GstGenesysServer * self, GstGenesysListener * listener)
+{
+  return g_list_find (self->listeners, listener) != NULL;
+}
+
+static void
+claim_free (gpointer data)
+{
+  Claim *claim = data;
+
+  if (!claim->taken && listener_registered (claim->server, claim->listener)
+      && claim->listener->unclaim)
+    claim->listener->unclaim (claim->listener->user_data);
+  g_free (claim->session_id);
+  g_free (claim->org_id);
+  g_free (claim);
+}
+
+typedef struct
+{
+  GPtrArray *names;
+  GPtrArray *values;
+} HeaderCollect;
+
+static void
+collect_header (const char *name, const char *value, gpointer data)
+{
+  HeaderCollect *hc = data;
+
+  g_ptr_array_add (hc->names, (gpointer) name);
+  g_ptr_array_add (hc->values, (gpointer) value);
+}
+
+static gboolean
+unpause_cb (gpointer data)
+{
+  SoupServerMessage *msg = data;
+
+  soup_server_message_unpause (msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* Answers @status after the failure delay (timing side channel). */
+static void
+refuse_later (GstGenesysServer * self, SoupServerMessage * msg, guint status,
+    const gchar * reason)
+{
+  GSource *source;
+
+  soup_server_message_set_status (msg, status, reason);
+  soup_message_headers_replace (soup_server_message_get_response_headers
+      (msg), "Connection", "close");
+  soup_server_message_pause (msg);
+  source = gst_genesys_loop_add_timeout (self->loop,
+      GST_GENESYS_AUTH_FAILURE_DELAY_MS, unpause_cb, g_object_ref (msg),
+      g_object_unref);
+  g_source_unref (source);
+}
+
+static void
+server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  GstGenesysServer *self = data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  GstGenesysListener *chosen = NULL;
+  GError *auth_error = NULL;
+  gboolean any_path = FALSE, authed = FALSE;
+  const gchar *session_id;
+  GList *l;
+
+  for (l = self->listeners; l; l = l->next) {
+    GstGenesysListener *listener = l->data;
+    if (g_strcmp0 (listener->path, path) == 0)
+      any_path = TRUE;
+  }
+  if (!any_path) {
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+    return;
+  }
+  /* Not a WebSocket upgrade: libsoup's handshake check answers it. */
+  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL))
+    return;
+
+  session_id = soup_message_headers_get_one (headers, "Audiohook-Session-Id");
+  if (!session_id || !ah_uuid_is_valid (session_id)) {
+    GError *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "Audiohook-Session-Id header missing or not a UUID");
+    GST_INFO ("refusing %s: %s", path, error->message);
+    for (l = self->listeners; l; l = l->next) {
+      GstGenesysListener *listener = l->data;
+      if (g_strcmp0 (listener->path, path) == 0 && listener->refused) {
+        listener->refused (listener->user_data, SOUP_STATUS_BAD_REQUEST, error);
+        break;
+      }
+    }
+    g_error_free (error);
+    soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+    return;
+  }
+
+  for (l = self->listeners; l && !chosen; l = l->next) {
+    GstGenesysListener *listener = l->data;
+
+    if (g_strcmp0 (listener->path, path) != 0)
+      continue;
+    if (listener->verifier) {
+      HeaderCollect hc;
+      AhRequest req;
+      GArray *arr;
+      gchar *target;
+      guint i;
+      gboolean ok;
+      GError *error = NULL;
+
+      hc.names = g_ptr_array_new ();
+      hc.values = g_ptr_array_new ();
+      soup_message_headers_foreach (headers, collect_header, &hc);
+      arr = g_array_sized_new (FALSE, FALSE, sizeof (AhHeader), hc.names->len);
+      for (i = 0; i < hc.names->len; i++) {
+        AhHeader h = { hc.names->pdata[i], hc.values->pdata[i] };
+        g_array_append_val (arr, h);
+      }
+      target = g_uri_get_query (uri) ?
+          g_strdup_printf ("%s?%s", g_uri_get_path (uri),
+          g_uri_get_query (uri)) : g_strdup (g_uri_get_path (uri));
+      req.request_target = target;
+      req.authority = soup_message_headers_get_one (headers, "Host");
+      req.headers = (const AhHeader *) arr->data;
+      req.n_headers = arr->len;
+      ok = ah_verifier_verify (listener->verifier, &req,
+          g_get_real_time () / G_USEC_PER_SEC, NULL, &error);
+      g_free (target);
+      g_array_free (arr, TRUE);
+      g_ptr_array_free (hc.names, TRUE);
+      g_ptr_array_free (hc.values, TRUE);
+      if (!ok) {
+        GST_INFO ("session %s: authentication failed: %s", session_id,
+            error->message);
+        if (listener->refused)
+          listener->refused (listener->user_data, SOUP_STATUS_UNAUTHORIZED,
+              error);
+        if (!auth_error)
+          auth_error = error;
+        else
+          g_error_free (error);
+        continue;
+      }
+    }
+    authed = TRUE;
+    if (listener->claim (listener->user_data))
+      chosen = listener;
+  }
+
+  if (!chosen) {
+    if (authed) {
+      GST_INFO ("session %s: no idle element on %s", session_id, path);
+      soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+          NULL);
+    } else {
+      refuse_later (self, msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+    }
+  } else {
+    Claim *claim = g_new0 (Claim, 1);
+    claim->server = self;
+    claim->listener = chosen;
+    claim->session_id = g_strdup (session_id);
+    claim->org_id = g_strdup (soup_message_headers_get_one (headers,
+            "Audiohook-Organization-Id"));
+    g_object_set_data_full (G_OBJECT (msg), "gst-genesys-claim", claim,
+        claim_free);
+  }
+  g_clear_error (&auth_error);
+}
+
+static void
+websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    SoupWebsocketConnection * ws, gpointer data)
+{
+  GstGenesysServer *self = data;
+  Claim *claim = g_object_get_data (G_OBJECT (msg), "gst-genesys-claim");
+  AhSession *session;
+  GstGenesysConn *conn;
+
+  if (!claim || !listener_registered (self, claim->listener)) {
+    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+    return;
+  }
+
+  session = ah_session_new (AH_ROLE_SERVER, claim->session_id);
+  if (claim->org_id)
+    ah_session_set_organization_id (session, claim->org_id);
+  conn = gst_genesys_conn_new (self->loop, ws, session,
+      claim->listener->max_message_size);
+  claim->taken = TRUE;
+  GST_DEBUG ("session %s accepted on %s", claim->session_id, path);
+  claim->listener->accepted (claim->listener->user_data, conn);
+}
+
+typedef struct
+{
+  GstGenesysServer *server;
+  const gchar *address;
+  guint port;
+  const gchar *cert_file;
+  const gchar *key_file;
+  GError *error;
+} CreateData;
+
+static gboolean
+create_cb (gpointer data)
+{
+  CreateData *cd = data;
+  GstGenesysServer *self = cd->server;
+  GTlsCertificate *cert = NULL;
+  GSocketAddress *addr;
+  GInetAddress *inet;
+  GSList *listeners;
+  SoupServerListenOptions options = 0;
+
+  if (cd->cert_file && cd->key_file) {
+    cert = g_tls_certificate_new_from_files (cd->cert_file, cd->key_file,
+        &cd->error);
+    if (!cert)
+      return G_SOURCE_REMOVE;
+    options |= SOUP_SERVER_LISTEN_HTTPS;
+  }
+  self->soup = g_object_new (SOUP_TYPE_SERVER, "server-header",
+      "gst-genesys/" VERSION " ", "tls-certificate", cert, NULL);
+  g_clear_object (&cert);
+  soup_server_add_handler (self->soup, NULL, server_cb, self, NULL);
+  soup_server_add_websocket_handler (self->soup, NULL, NULL, NULL,
+      websocket_cb, self, NULL);
+
+  inet = g_inet_address_new_from_string (cd->address);
+  if (!inet) {
+    g_set_error (&cd->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "'%s' is not an IP address", cd->address);
+    return G_SOURCE_REMOVE;
+  }
+  addr = g_inet_socket_address_new (inet, cd->port);
+  g_object_unref (inet);
+  if (soup_server_listen (self->soup, addr, options, &cd->error)) {
+    listeners = soup_server_get_listeners (self->soup);
+    if (listeners) {
+      GSocketAddress *local =
+          g_socket_get_local_address (G_SOCKET (listeners->data), NULL);
+      if (local) {
+        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
+            (local));
+        g_object_unref (local);
+      }
+    }
+    g_slist_free (listeners);
+  }
+  g_object_unref (addr);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+destroy_cb (gpointer data)
+{
+  GstGenesysServer *self = data;
+
+  if (self->soup) {
+    soup_server_disconnect (self->soup);
+    g_object_unref (self->soup);
+    self->soup = NULL;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_free (GstGenesysServer * self)
+{
+  gst_genesys_loop_invoke_sync (self->loop, destroy_cb, self);
+  gst_genesys_loop_unref (self->loop);
+  g_free (self->key);
+  g_free (self);
+}
+
+GstGenesysServer *
+gst_genesys_server_acquire (const gchar * address, guint port,
+    const gchar * cert_file, const gchar * key_file, GError ** error)
+{
+  GstGenesysServer *self = NULL;
+  gchar *key = NULL;
+  CreateData cd = { NULL, address, port, cert_file, key_file, NULL };
+  static gsize debug_init = 0;
+
+  if (g_once_init_enter (&debug_init)) {
+    GST_DEBUG_CATEGORY_INIT (genesysserver_debug, "genesysserver", 0,
+        "Genesys AudioHook shared server");
+    g_once_init_leave (&debug_init, 1);
+  }
+
+  g_mutex_lock (&servers_lock);
+  if (!servers)
+    servers = g_hash_table_new (g_str_hash, g_str_equal);
+  if (port != 0) {
+    key = g_strdup_printf ("%s|%u|%s|%s", address, port,
+        cert_file ? cert_file : "", key_file ? key_file : "");
+    self = g_hash_table_lookup (servers, key);
+    if (self) {
+      self->ref_count++;
+      g_mutex_unlock (&servers_lock);
+      g_free (key);
+      return self;
+    }
+  }
+
+  self = g_new0 (GstGenesysServer, 1);
+  self->ref_count = 1;
+  self->loop = gst_genesys_loop_new ("genesysserver");
+  cd.server = self;
+  gst_genesys_loop_invoke_sync (self->loop, create_cb, &cd);
+  if (cd.error) {
+    g_mutex_unlock (&servers_lock);
+    g_propagate_error (error, cd.error);
+    server_free (self);
+    g_free (key);
+    return NULL;
+  }
+  /* A server on an ephemeral port is shared under the port it got. */
+  if (!key)
+    key = g_strdup_printf ("%s|%u|%s|%s", address, self->port,
+        cert_file ? cert_file : "", key_file ? key_file : "");
+  self->key = key;
+  g_hash_table_insert (servers, key, self);
+  g_mutex_unlock (&servers_lock);
+  GST_INFO ("listening on %s:%u%s", address, self->port,
+      cert_file ? " (TLS)" : "");
+  return self;
+}
+
+void
+gst_genesys_server_release (GstGenesysServer * server)
+{
+  g_mutex_lock (&servers_lock);
+  if (--server->ref_count > 0) {
+    g_mutex_unlock (&servers_lock);
+    return;
+  }
+  g_hash_table_remove (servers, server->key);
+  g_mutex_unlock (&servers_lock);
+  server_free (server);
+}
+
+guint
+gst_genesys_server_get_port (GstGenesysServer * server)
+{
+  return server->port;
+}
+
+GstGenesysLoop *
+gst_genesys_server_get_loop (GstGenesysServer * server)
+{
+  return server->loop;
+}
+
+typedef struct
+{
+  GstGenesysServer *server;
+  GstGenesysListener *listener;
+} ListenerOp;
+
+static gboolean
+add_listener_cb (gpointer data)
+{
+  ListenerOp *op = data;
+
+  op->server->listeners = g_list_append (op->server->listeners, op->listener);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+remove_listener_cb (gpointer data)
+{
+  ListenerOp *op = data;
+
+  op->server->listeners = g_list_remove (op->server->listeners, op->listener);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_genesys_server_add_listener (GstGenesysServer * server,
+    GstGenesysListener * listener)
+{
+  ListenerOp op = { server, listener };
+
+  gst_genesys_loop_invoke_sync (server->loop, add_listener_cb, &op);
+}
+
+void
+gst_genesys_server_remove_listener (GstGenesysServer * server,
+    GstGenesysListener * listener)
+{
+  ListenerOp op = { server, listener };
+
+  gst_genesys_loop_invoke_sync (server->loop, remove_listener_cb, &op);
+}

@@ -1,0 +1,63 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* One SoupServer per (address, port, TLS) shared by every element that
+ * listens there, on a loop thread of its own. Routes by path, checks
+ * authentication before the WebSocket upgrade, and hands each accepted
+ * session to an idle listener. */
+
+#ifndef __GST_GENESYS_SERVER_H__
+#define __GST_GENESYS_SERVER_H__
+
+#include "gstgenesysconn.h"
+#include "audiohook/ah-signature.h"
+
+G_BEGIN_DECLS typedef struct _GstGenesysServer GstGenesysServer;
+
+/* What an element registers to receive sessions. The callbacks run on the
+ * server's loop thread and must not block. */
+typedef struct
+{
+  gchar *path;
+  /* NULL: no authentication. Used only on the loop thread while the
+   * listener is registered. */
+  AhVerifier *verifier;
+  gsize max_message_size;
+
+  /* TRUE when the listener takes a new session now (it becomes busy). */
+    gboolean (*claim) (gpointer user_data);
+  /* A claimed session did not come to be (bad upgrade). */
+  void (*unclaim) (gpointer user_data);
+  /* A request was refused: @status (401, 400), @error says why. */
+  void (*refused) (gpointer user_data, guint status, const GError * error);
+  /* The upgraded session; the callee takes the reference on @conn and
+   * must call gst_genesys_conn_start(). @org_id: Audiohook-Organization-Id */
+  void (*accepted) (gpointer user_data, GstGenesysConn * conn);
+  gpointer user_data;
+} GstGenesysListener;
+
+/* Finds or creates the server for @address:@port and binds it. Port 0 is
+ * never shared. TLS when @cert_file and @key_file are set. */
+GstGenesysServer *gst_genesys_server_acquire (const gchar * address,
+    guint port, const gchar * cert_file, const gchar * key_file,
+    GError ** error);
+void gst_genesys_server_release (GstGenesysServer * server);
+
+guint gst_genesys_server_get_port (GstGenesysServer * server);
+GstGenesysLoop *gst_genesys_server_get_loop (GstGenesysServer * server);
+
+/* Registers @listener (not copied: keep it alive until removed). */
+void gst_genesys_server_add_listener (GstGenesysServer * server,
+    GstGenesysListener * listener);
+/* Unregisters; once it returns no callback of @listener runs. */
+void gst_genesys_server_remove_listener (GstGenesysServer * server,
+    GstGenesysListener * listener);
+
+/* Minimum time between the start of a failed authentication and its 401
+ * answer, against timing side channels. */
+#define GST_GENESYS_AUTH_FAILURE_DELAY_MS 500
+
+G_END_DECLS
+#endif /* __GST_GENESYS_SERVER_H__ */

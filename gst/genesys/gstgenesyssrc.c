@@ -1,0 +1,1759 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-genesyssrc
+ * @title: genesyssrc
+ *
+ * Receives call audio from Genesys Cloud over the AudioHook protocol
+ * (AudioHook Monitor, Transcription Connector, Audio Connector). Genesys
+ * dials in: the element listens on #GstGenesysSrc:address,
+ * #GstGenesysSrc:port and #GstGenesysSrc:path, checks the request's API
+ * key and HTTP message signature before the WebSocket upgrade, answers the
+ * protocol on a thread of its own (so pings are answered whatever
+ * downstream does) and outputs the audio timestamped from its sample
+ * position.
+ *
+ * Output is `audio/x-mulaw` (PCMU) or `audio/x-raw,format=S16LE` (L16) at
+ * 8000 Hz, mono or stereo. Stereo is always external (the customer) on
+ * channel 0 and internal (agent or bot) on channel 1, whatever order the
+ * session negotiated. L16 is taken as little-endian, as the Genesys
+ * reference implementation reads it; this is not confirmed against a
+ * production org, so PCMU is preferred when both are offered.
+ *
+ * Spans without audio (discarded by the client, paused, between sessions)
+ * are GAP events of exactly their length (or silence with
+ * #GstGenesysSrc:gap-mode), and the next buffer is flagged DISCONT.
+ *
+ * Several genesyssrc elements in one process may listen on the same address,
+ * port and path; each session goes to an idle element, and a session that
+ * finds none is refused with HTTP 503.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 genesyssrc port=9000 api-key=K client-secret=S ! mulawdec ! wavenc ! filesink location=call.wav
+ * ]|
+ *
+ * ## Bus messages
+ * Element messages named `genesys-session-opened`, `genesys-paused`,
+ * `genesys-resumed`, `genesys-discarded`, `genesys-gap`,
+ * `genesys-client-error`, `genesys-message`, `genesys-auth-failed`,
+ * `genesys-session-lost` and `genesys-session-closed` describe each
+ * session event.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/audio/audio.h>
+
+#include "gstgenesyssrc.h"
+#include "gstgenesysenums.h"
+#include "gstgenesysserver.h"
+#include "gstgenesystimeline.h"
+#include "audiohook/ah-duration.h"
+
+GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
+#define GST_CAT_DEFAULT genesyssrc_debug
+
+#define DEFAULT_ADDRESS "0.0.0.0"
+#define DEFAULT_PORT 9000
+#define DEFAULT_PATH "/api/v1/audiohook/ws"
+#define DEFAULT_MEDIA_PREFERENCE GST_GENESYS_MEDIA_PREFERENCE_STEREO
+#define DEFAULT_GAP_MODE GST_GENESYS_GAP_MODE_GAP_EVENT
+#define DEFAULT_LATENCY (200 * GST_MSECOND)
+#define DEFAULT_KEEP_LISTENING FALSE
+#define DEFAULT_SESSION_TIMEOUT (30 * GST_SECOND)
+#define DEFAULT_MAX_MESSAGE_SIZE 65536
+#define DEFAULT_START_PAUSED FALSE
+/* Audio waiting for a blocked streaming thread beyond this is dropped and
+ * output as a gap, so the protocol thread never waits. */
+#define MAX_QUEUED_TIME (5 * GST_SECOND)
+#define RATE 8000
+
+enum
+{
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_PORT,
+  PROP_CURRENT_PORT,
+  PROP_PATH,
+  PROP_TLS_CERTIFICATE_FILE,
+  PROP_TLS_KEY_FILE,
+  PROP_API_KEY,
+  PROP_CLIENT_SECRET,
+  PROP_CREDENTIALS_FILE,
+  PROP_AUTHORITY,
+  PROP_MEDIA_PREFERENCE,
+  PROP_GAP_MODE,
+  PROP_LATENCY,
+  PROP_KEEP_LISTENING,
+  PROP_SESSION_TIMEOUT,
+  PROP_MAX_MESSAGE_SIZE,
+  PROP_START_PAUSED,
+  PROP_STATS,
+};
+
+enum
+{
+  SIGNAL_PAUSE,
+  SIGNAL_RESUME,
+  SIGNAL_DISCONNECT,
+  SIGNAL_SEND_EVENT,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
+
+typedef enum
+{
+  ITEM_OPENED,
+  ITEM_AUDIO,
+  ITEM_GAP,
+  ITEM_END,
+} ItemType;
+
+typedef struct
+{
+  ItemType type;
+  AhMedia media;
+  GBytes *data;
+  guint64 position;
+  guint64 samples;
+  GstClockTime arrival;
+} Item;
+
+typedef struct
+{
+  guint64 sessions, probes, frames, bytes, samples, gaps, gap_samples;
+  guint64 dropped_samples, pings, protocol_errors, client_errors;
+  guint64 position_mismatches, sessions_lost, refused_busy;
+  guint64 last_rtt;
+  guint64 auth_failures[AH_SIGNATURE_ERROR_N_CODES];
+  guint64 bad_requests;
+} Stats;
+
+struct _GstGenesysSrc
+{
+  GstPushSrc parent;
+
+  /* properties, object lock */
+  gchar *address;
+  guint port;
+  guint current_port;
+  gchar *path;
+  gchar *tls_certificate_file;
+  gchar *tls_key_file;
+  gchar *api_key;
+  gchar *client_secret;
+  gchar *credentials_file;
+  gchar *authority;
+  GstGenesysMediaPreference media_preference;
+  GstGenesysGapMode gap_mode;
+  GstClockTime latency;
+  gboolean keep_listening;
+  GstClockTime session_timeout;
+  guint max_message_size;
+  gboolean start_paused;
+
+  /* shared with the loop thread, under lock */
+  GMutex lock;
+  GCond cond;
+  GstGenesysServer *server;
+  GstGenesysListener listener;
+  gboolean started;
+  gboolean busy;
+  gboolean flushing;
+  gboolean ended;
+  GstGenesysConn *conn;
+  gboolean session_closed;
+  gint64 lost_deadline;         /* monotonic us, 0: none */
+  GQueue items;
+  guint64 queued_samples;
+  guint allowed_formats;
+  guint allowed_channels;       /* bit 1: mono, bit 2: stereo */
+  Stats stats;
+
+  /* streaming thread */
+  GstGenesysTimeline timeline;
+  AhMedia media;
+  gboolean have_media;
+  gboolean swap;
+  gboolean need_discont;
+  gboolean output_started;
+  GQueue out;
+};
+
+#define gst_genesys_src_parent_class parent_class
+G_DEFINE_TYPE (GstGenesysSrc, gst_genesys_src, GST_TYPE_PUSH_SRC);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (genesyssrc, "genesyssrc",
+    GST_RANK_NONE, GST_TYPE_GENESYS_SRC,
+    GST_DEBUG_CATEGORY_INIT (genesyssrc_debug, "genesyssrc", 0,
+        "Genesys AudioHook source"));
+
+#define SRC_CAPS \
+  "audio/x-mulaw, rate = (int) 8000, channels = (int) [ 1, 2 ]; " \
+  "audio/x-raw, format = (string) S16LE, rate = (int) 8000, " \
+  "channels = (int) [ 1, 2 ], layout = (string) interleaved"
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (SRC_CAPS));
+
+static void
+item_free (Item * item)
+{
+  if (item->data)
+    g_bytes_unref (item->data);
+  g_free (item);
+}
+
+static Item *
+item_new (ItemType type)
+{
+  Item *item = g_new0 (Item, 1);
+
+  item->type = type;
+  item->arrival = GST_CLOCK_TIME_NONE;
+  return item;
+}
+
+static GstClockTime
+current_running_time (GstGenesysSrc * self)
+{
+  GstClock *clock;
+  GstClockTime now, base;
+
+  GST_OBJECT_LOCK (self);
+  clock = GST_ELEMENT_CLOCK (self) ? gst_object_ref (GST_ELEMENT_CLOCK (self))
+      : NULL;
+  base = GST_ELEMENT_CAST (self)->base_time;
+  GST_OBJECT_UNLOCK (self);
+  if (!clock)
+    return GST_CLOCK_TIME_NONE;
+  now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  return now > base ? now - base : 0;
+}
+
+static void
+post_element_message (GstGenesysSrc * self, GstStructure * s)
+{
+  gst_element_post_message (GST_ELEMENT_CAST (self),
+      gst_message_new_element (GST_OBJECT_CAST (self), s));
+}
+
+static gchar *
+media_to_string (const AhMedia * media)
+{
+  if (media->n_channels == 0)
+    return g_strdup ("none");
+  if (media->n_channels == 1)
+    return g_strdup_printf ("%s/%u/%s", ah_format_name (media->format),
+        media->rate, ah_channel_name (media->channels[0]));
+  return g_strdup_printf ("%s/%u/%s,%s", ah_format_name (media->format),
+      media->rate, ah_channel_name (media->channels[0]),
+      ah_channel_name (media->channels[1]));
+}
+
+/* ---- media choice (loop thread) ---- */
+
+static gint
+select_media (const AhMedia * offers, guint n_offers, gpointer user_data)
+{
+  GstGenesysSrc *self = user_data;
+  AhMediaPreference pref;
+  guint formats, channels, i;
+  GArray *ok;
+  GArray *index;
+  gint chosen, result = -1;
+
+  GST_OBJECT_LOCK (self);
+  pref = (AhMediaPreference) self->media_preference;
+  GST_OBJECT_UNLOCK (self);
+  g_mutex_lock (&self->lock);
+  formats = self->allowed_formats;
+  channels = self->allowed_channels;
+  g_mutex_unlock (&self->lock);
+
+  ok = g_array_new (FALSE, FALSE, sizeof (AhMedia));
+  index = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (i = 0; i < n_offers; i++) {
+    if (!(channels & (1 << offers[i].n_channels)))
+      continue;
+    g_array_append_val (ok, offers[i]);
+    g_array_append_val (index, i);
+  }
+  /* PCMU first: L16's byte order is not confirmed. */
+  chosen = ah_media_select ((AhMedia *) ok->data, ok->len, pref,
+      formats & (1 << AH_FORMAT_PCMU));
+  if (chosen < 0)
+    chosen = ah_media_select ((AhMedia *) ok->data, ok->len, pref, formats);
+  if (chosen >= 0)
+    result = g_array_index (index, guint, chosen);
+  g_array_free (ok, TRUE);
+  g_array_free (index, TRUE);
+  return result;
+}
+
+/* ---- queue to the streaming thread (under lock) ---- */
+
+static void
+push_item_locked (GstGenesysSrc * self, Item * item)
+{
+  if (item->type == ITEM_AUDIO) {
+    GstClockTime queued = gst_util_uint64_scale_int (self->queued_samples,
+        GST_SECOND, RATE);
+    if (queued > MAX_QUEUED_TIME) {
+      /* The streaming thread is stuck: keep the timeline, drop the audio. */
+      Item *tail = g_queue_peek_tail (&self->items);
+      self->stats.dropped_samples += item->samples;
+      if (tail && tail->type == ITEM_GAP
+          && tail->position + tail->samples == item->position) {
+        tail->samples += item->samples;
+        item_free (item);
+        return;
+      }
+      g_bytes_unref (item->data);
+      item->data = NULL;
+      item->type = ITEM_GAP;
+    } else {
+      self->queued_samples += item->samples;
+    }
+  }
+  g_queue_push_tail (&self->items, item);
+  g_cond_broadcast (&self->cond);
+}
+
+/* ---- session callbacks (loop thread) ---- */
+
+static void
+post_opened (GstGenesysSrc * self, AhAction * action)
+{
+  AhMessage *open = action->message;
+  gchar *media = media_to_string (&action->media);
+  GstStructure *s;
+
+  s = gst_structure_new ("genesys-session-opened",
+      "session-id", G_TYPE_STRING, open->id,
+      "conversation-id", G_TYPE_STRING, open->conversation_id,
+      "organization-id", G_TYPE_STRING, open->organization_id,
+      "participant-id", G_TYPE_STRING, open->participant.id,
+      "ani", G_TYPE_STRING, open->participant.ani,
+      "ani-name", G_TYPE_STRING, open->participant.ani_name,
+      "dnis", G_TYPE_STRING, open->participant.dnis,
+      "media", G_TYPE_STRING, media,
+      "language", G_TYPE_STRING, open->language,
+      "probe", G_TYPE_BOOLEAN, action->probe, NULL);
+  if (open->custom_config) {
+    JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+    gchar *json;
+    json_node_set_object (node, open->custom_config);
+    json = json_to_string (node, FALSE);
+    gst_structure_set (s, "custom-config", G_TYPE_STRING, json, NULL);
+    g_free (json);
+    json_node_unref (node);
+  }
+  if (open->continued_sessions && open->continued_sessions->len > 0) {
+    AhContinuedSession *cs = &g_array_index (open->continued_sessions,
+        AhContinuedSession, 0);
+    gst_structure_set (s, "continued-session-id", G_TYPE_STRING, cs->id, NULL);
+  }
+  g_free (media);
+  post_element_message (self, s);
+}
+
+static GstClockTime
+samples_to_time (guint64 samples)
+{
+  return gst_util_uint64_scale_int (samples, GST_SECOND, RATE);
+}
+
+static void
+on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
+{
+  GstGenesysSrc *self = user_data;
+  Item *item;
+
+  switch (action->type) {
+    case AH_ACTION_OPENED:
+      post_opened (self, action);
+      g_mutex_lock (&self->lock);
+      self->stats.sessions++;
+      if (action->probe) {
+        self->stats.probes++;
+      } else {
+        item = item_new (ITEM_OPENED);
+        item->media = action->media;
+        push_item_locked (self, item);
+      }
+      g_mutex_unlock (&self->lock);
+      break;
+    case AH_ACTION_AUDIO:
+      item = item_new (ITEM_AUDIO);
+      item->data = g_bytes_ref (action->data);
+      item->position = action->position;
+      item->samples = action->samples;
+      item->arrival = current_running_time (self);
+      g_mutex_lock (&self->lock);
+      self->stats.frames++;
+      self->stats.bytes += g_bytes_get_size (action->data);
+      self->stats.samples += action->samples;
+      push_item_locked (self, item);
+      g_mutex_unlock (&self->lock);
+      break;
+    case AH_ACTION_GAP:
+      item = item_new (ITEM_GAP);
+      item->position = action->position;
+      item->samples = action->samples;
+      item->arrival = current_running_time (self);
+      g_mutex_lock (&self->lock);
+      self->stats.gaps++;
+      self->stats.gap_samples += action->samples;
+      push_item_locked (self, item);
+      g_mutex_unlock (&self->lock);
+      if (action->cause == AH_GAP_DISCARDED)
+        post_element_message (self, gst_structure_new ("genesys-discarded",
+                "position", G_TYPE_UINT64, samples_to_time (action->position),
+                "duration", G_TYPE_UINT64, samples_to_time (action->samples),
+                NULL));
+      break;
+    case AH_ACTION_PAUSED:
+      post_element_message (self, gst_structure_new ("genesys-paused",
+              "position", G_TYPE_UINT64, samples_to_time (action->position),
+              NULL));
+      break;
+    case AH_ACTION_RESUMED:
+      post_element_message (self, gst_structure_new ("genesys-resumed",
+              "position", G_TYPE_UINT64, samples_to_time (action->position),
+              NULL));
+      break;
+    case AH_ACTION_PING:
+      g_mutex_lock (&self->lock);
+      self->stats.pings++;
+      if (action->message && action->message->has_rtt)
+        self->stats.last_rtt = action->message->rtt;
+      g_mutex_unlock (&self->lock);
+      break;
+    case AH_ACTION_MESSAGE:{
+      AhMessage *msg = action->message;
+      if (msg->type == AH_MSG_ERROR) {
+        g_mutex_lock (&self->lock);
+        self->stats.client_errors++;
+        g_mutex_unlock (&self->lock);
+        GST_INFO_OBJECT (self, "client reported error %" G_GINT64_FORMAT
+            ": %s", msg->code, msg->message);
+        post_element_message (self, gst_structure_new ("genesys-client-error",
+                "code", G_TYPE_INT64, msg->code,
+                "message", G_TYPE_STRING, msg->message, NULL));
+      } else {
+        GstStructure *s = gst_structure_new ("genesys-message",
+            "type", G_TYPE_STRING, msg->type_name, NULL);
+        if (msg->language)
+          gst_structure_set (s, "language", G_TYPE_STRING, msg->language, NULL);
+        if (msg->digit)
+          gst_structure_set (s, "digit", G_TYPE_STRING, msg->digit, NULL);
+        post_element_message (self, s);
+      }
+      break;
+    }
+    case AH_ACTION_PROTOCOL_ERROR:
+      g_mutex_lock (&self->lock);
+      self->stats.protocol_errors++;
+      g_mutex_unlock (&self->lock);
+      GST_ELEMENT_WARNING (self, STREAM, DECODE,
+          ("The AudioHook client broke the protocol."), ("%s", action->text));
+      break;
+    case AH_ACTION_POSITION_MISMATCH:
+      g_mutex_lock (&self->lock);
+      self->stats.position_mismatches++;
+      g_mutex_unlock (&self->lock);
+      GST_DEBUG_OBJECT (self, "client position %" G_GUINT64_FORMAT
+          " samples, ours %" G_GUINT64_FORMAT, action->position,
+          action->samples);
+      break;
+    case AH_ACTION_CLOSED:{
+      AhSession *session = gst_genesys_conn_get_session (conn);
+      gboolean probe = ah_session_is_probe (session);
+      post_element_message (self, gst_structure_new ("genesys-session-closed",
+              "session-id", G_TYPE_STRING, ah_session_get_id (session),
+              "reason", G_TYPE_STRING, action->text,
+              "code", G_TYPE_INT, action->code,
+              "probe", G_TYPE_BOOLEAN, probe,
+              "duration", G_TYPE_UINT64,
+              samples_to_time (ah_session_get_position (session)), NULL));
+      g_mutex_lock (&self->lock);
+      self->session_closed = TRUE;
+      if (!probe) {
+        push_item_locked (self, item_new (ITEM_END));
+      }
+      g_mutex_unlock (&self->lock);
+      break;
+    }
+    default:
+      break;
+  }
+  ah_action_free (action);
+}
+
+static gboolean
+unref_conn_cb (gpointer data)
+{
+  gst_genesys_conn_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
+    gboolean clean, gpointer user_data)
+{
+  GstGenesysSrc *self = user_data;
+  AhSession *session = gst_genesys_conn_get_session (conn);
+  gboolean probe = ah_session_is_probe (session);
+  gboolean lost, keep_listening, owned = FALSE;
+  guint64 position = ah_session_get_position (session);
+  GstClockTime timeout;
+
+  GST_OBJECT_LOCK (self);
+  keep_listening = self->keep_listening;
+  timeout = self->session_timeout;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  lost = !self->session_closed && !probe;
+  if (self->conn == conn) {
+    self->conn = NULL;
+    owned = TRUE;
+  }
+  if (lost) {
+    self->stats.sessions_lost++;
+    self->lost_deadline = g_get_monotonic_time () + timeout / GST_USECOND;
+  }
+  /* A probe or a lost session leaves the element free for the next one; a
+   * closed session ends the stream unless keep-listening. */
+  if (probe || lost || keep_listening)
+    self->busy = FALSE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  if (lost) {
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("The AudioHook session ended without a close."),
+        ("session %s: WebSocket closed with code %u at position %"
+            GST_TIME_FORMAT, ah_session_get_id (session), code,
+            GST_TIME_ARGS (samples_to_time (position))));
+    post_element_message (self, gst_structure_new ("genesys-session-lost",
+            "session-id", G_TYPE_STRING, ah_session_get_id (session),
+            "code", G_TYPE_UINT, (guint) code,
+            "position", G_TYPE_UINT64, samples_to_time (position), NULL));
+  }
+  if (owned)
+    gst_genesys_loop_invoke (gst_genesys_conn_get_loop (conn), unref_conn_cb,
+        conn, NULL);
+}
+
+static const GstGenesysConnCallbacks conn_callbacks = {
+  on_action,
+  on_closed,
+};
+
+static gboolean
+listener_claim (gpointer user_data)
+{
+  GstGenesysSrc *self = user_data;
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  ok = self->started && !self->busy && !self->ended;
+  if (ok)
+    self->busy = TRUE;
+  else
+    self->stats.refused_busy++;
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static void
+listener_unclaim (gpointer user_data)
+{
+  GstGenesysSrc *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  self->busy = FALSE;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+listener_refused (gpointer user_data, guint status, const GError * error)
+{
+  GstGenesysSrc *self = user_data;
+  const gchar *cause = "bad-request";
+
+  g_mutex_lock (&self->lock);
+  if (error->domain == AH_SIGNATURE_ERROR
+      && error->code < AH_SIGNATURE_ERROR_N_CODES) {
+    self->stats.auth_failures[error->code]++;
+    cause = ah_signature_error_nick (error->code);
+  } else {
+    self->stats.bad_requests++;
+  }
+  g_mutex_unlock (&self->lock);
+
+  GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
+      ("Refused an AudioHook connection (HTTP %u): %s", status,
+          error->message), (NULL));
+  post_element_message (self, gst_structure_new ("genesys-auth-failed",
+          "status", G_TYPE_UINT, status,
+          "cause", G_TYPE_STRING, cause,
+          "message", G_TYPE_STRING, error->message, NULL));
+}
+
+static void
+listener_accepted (gpointer user_data, GstGenesysConn * conn)
+{
+  GstGenesysSrc *self = user_data;
+  AhSession *session = gst_genesys_conn_get_session (conn);
+  gboolean start_paused;
+
+  GST_OBJECT_LOCK (self);
+  start_paused = self->start_paused;
+  GST_OBJECT_UNLOCK (self);
+
+  ah_session_set_media_selector (session, select_media, self);
+  ah_session_set_start_paused (session, start_paused);
+
+  g_mutex_lock (&self->lock);
+  self->conn = conn;            /* the listener's reference */
+  self->session_closed = FALSE;
+  self->lost_deadline = 0;
+  g_mutex_unlock (&self->lock);
+
+  gst_genesys_conn_start (conn, &conn_callbacks, gst_object_ref (self),
+      gst_object_unref);
+}
+
+/* ---- element ---- */
+
+static gboolean
+load_credentials (GstGenesysSrc * self, AhVerifier * verifier,
+    const gchar * file, GError ** error)
+{
+  JsonParser *parser = json_parser_new ();
+  JsonNode *root;
+  JsonObject *obj;
+  GList *members, *l;
+  gboolean ok = TRUE;
+
+  if (!json_parser_load_from_file (parser, file, error)) {
+    g_object_unref (parser);
+    return FALSE;
+  }
+  root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "%s: expected a JSON object mapping API keys to client secrets", file);
+    g_object_unref (parser);
+    return FALSE;
+  }
+  obj = json_node_get_object (root);
+  members = json_object_get_members (obj);
+  for (l = members; l && ok; l = l->next) {
+    JsonNode *value = json_object_get_member (obj, l->data);
+    if (!JSON_NODE_HOLDS_VALUE (value)
+        || json_node_get_value_type (value) != G_TYPE_STRING) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+          "%s: the secret of API key '%s' is not a string", file,
+          (const gchar *) l->data);
+      ok = FALSE;
+      break;
+    }
+    ok = ah_verifier_add_key (verifier, l->data,
+        json_node_get_string (value), error);
+  }
+  g_list_free (members);
+  g_object_unref (parser);
+  return ok;
+}
+
+static gboolean
+gst_genesys_src_start (GstBaseSrc * bsrc)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (bsrc);
+  GstGenesysServer *server;
+  AhVerifier *verifier;
+  GError *error = NULL;
+  gchar *address, *path, *cert, *key, *api_key, *secret, *creds, *authority;
+  guint port;
+  gsize max_size;
+
+  GST_OBJECT_LOCK (self);
+  address = g_strdup (self->address);
+  path = g_strdup (self->path);
+  cert = g_strdup (self->tls_certificate_file);
+  key = g_strdup (self->tls_key_file);
+  api_key = g_strdup (self->api_key);
+  secret = g_strdup (self->client_secret);
+  creds = g_strdup (self->credentials_file);
+  authority = g_strdup (self->authority);
+  port = self->port;
+  max_size = self->max_message_size;
+  GST_OBJECT_UNLOCK (self);
+
+  verifier = ah_verifier_new ();
+  if (authority)
+    ah_verifier_set_authority (verifier, authority);
+  if (api_key && !ah_verifier_add_key (verifier, api_key, secret, &error))
+    goto config_error;
+  if (creds && !load_credentials (self, verifier, creds, &error))
+    goto config_error;
+  if (!ah_verifier_has_keys (verifier)) {
+    ah_verifier_free (verifier);
+    verifier = NULL;
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("No API key is configured: every AudioHook connection is accepted "
+            "without authentication."),
+        ("set api-key and client-secret, or credentials-file"));
+  }
+
+  if ((cert == NULL) != (key == NULL)) {
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "TLS needs both tls-certificate-file and tls-key-file");
+    goto config_error;
+  }
+
+  server = gst_genesys_server_acquire (address, port, cert, key, &error);
+  if (!server) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        ("Could not listen on %s:%u: %s", address, port, error->message),
+        (NULL));
+    goto fail;
+  }
+
+  g_mutex_lock (&self->lock);
+  self->server = server;
+  self->started = TRUE;
+  self->busy = FALSE;
+  self->ended = FALSE;
+  self->flushing = FALSE;
+  self->lost_deadline = 0;
+  self->session_closed = FALSE;
+  self->allowed_formats = 0;
+  self->allowed_channels = 0x6;
+  memset (&self->stats, 0, sizeof (self->stats));
+  g_mutex_unlock (&self->lock);
+
+  self->listener.path = path;
+  self->listener.verifier = verifier;
+  self->listener.max_message_size = max_size;
+  self->listener.claim = listener_claim;
+  self->listener.unclaim = listener_unclaim;
+  self->listener.refused = listener_refused;
+  self->listener.accepted = listener_accepted;
+  self->listener.user_data = self;
+
+  gst_genesys_timeline_init (&self->timeline, RATE);
+  self->have_media = FALSE;
+  self->need_discont = TRUE;
+  self->output_started = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  self->current_port = gst_genesys_server_get_port (server);
+  GST_OBJECT_UNLOCK (self);
+  g_object_notify (G_OBJECT (self), "current-port");
+
+  gst_genesys_server_add_listener (server, &self->listener);
+  GST_INFO_OBJECT (self, "listening on %s:%u%s", address,
+      gst_genesys_server_get_port (server), path);
+
+  g_free (address);
+  g_free (cert);
+  g_free (key);
+  g_free (api_key);
+  g_free (secret);
+  g_free (creds);
+  g_free (authority);
+  return TRUE;
+
+config_error:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Invalid configuration: %s", error->message), (NULL));
+fail:
+  g_clear_error (&error);
+  if (verifier)
+    ah_verifier_free (verifier);
+  g_free (address);
+  g_free (path);
+  g_free (cert);
+  g_free (key);
+  g_free (api_key);
+  g_free (secret);
+  g_free (creds);
+  g_free (authority);
+  return FALSE;
+}
+
+static gboolean
+stop_disconnect (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_disconnect (session, "completed", "server stopped",
+      NULL, now);
+}
+
+static gboolean
+gst_genesys_src_stop (GstBaseSrc * bsrc)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (bsrc);
+  GstGenesysConn *conn;
+  Item *item;
+
+  if (self->server)
+    gst_genesys_server_remove_listener (self->server, &self->listener);
+
+  g_mutex_lock (&self->lock);
+  self->started = FALSE;
+  conn = self->conn;
+  self->conn = NULL;
+  g_mutex_unlock (&self->lock);
+
+  if (conn) {
+    gst_genesys_conn_command (conn, stop_disconnect, NULL, NULL);
+    gst_genesys_conn_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+    gst_genesys_conn_detach (conn);
+    gst_genesys_conn_unref (conn);
+  }
+
+  if (self->server) {
+    gst_genesys_server_release (self->server);
+    self->server = NULL;
+  }
+  if (self->listener.verifier) {
+    ah_verifier_free (self->listener.verifier);
+    self->listener.verifier = NULL;
+  }
+  g_clear_pointer (&self->listener.path, g_free);
+
+  g_mutex_lock (&self->lock);
+  while ((item = g_queue_pop_head (&self->items)))
+    item_free (item);
+  self->queued_samples = 0;
+  g_mutex_unlock (&self->lock);
+  g_queue_clear_full (&self->out, (GDestroyNotify) gst_mini_object_unref);
+  return TRUE;
+}
+
+static gboolean
+gst_genesys_src_unlock (GstBaseSrc * bsrc)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (bsrc);
+
+  g_mutex_lock (&self->lock);
+  self->flushing = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static gboolean
+gst_genesys_src_unlock_stop (GstBaseSrc * bsrc)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (bsrc);
+
+  g_mutex_lock (&self->lock);
+  self->flushing = FALSE;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static gboolean
+gst_genesys_src_query (GstBaseSrc * bsrc, GstQuery * query)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (bsrc);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    GstClockTime latency;
+    GST_OBJECT_LOCK (self);
+    latency = self->latency;
+    GST_OBJECT_UNLOCK (self);
+    gst_query_set_latency (query, TRUE, latency, latency + MAX_QUEUED_TIME);
+    return TRUE;
+  }
+  return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
+}
+
+/* What downstream accepts, for choosing among the offers. */
+static void
+update_allowed (GstGenesysSrc * self)
+{
+  GstPad *pad = GST_BASE_SRC_PAD (self);
+  GstCaps *templ = gst_pad_get_pad_template_caps (pad);
+  GstCaps *peer = gst_pad_peer_query_caps (pad, templ);
+  guint formats = 0, channels = 0;
+  guint i;
+
+  for (i = 0; i < gst_caps_get_size (peer); i++) {
+    GstStructure *s = gst_caps_get_structure (peer, i);
+    gint c;
+    if (gst_structure_has_name (s, "audio/x-mulaw"))
+      formats |= 1 << AH_FORMAT_PCMU;
+    else if (gst_structure_has_name (s, "audio/x-raw"))
+      formats |= 1 << AH_FORMAT_L16;
+    for (c = 1; c <= 2; c++) {
+      GstStructure *probe = gst_structure_copy (s);
+      GstCaps *want, *one = gst_caps_new_full (probe, NULL);
+      want = gst_caps_new_simple (gst_structure_get_name (s), "channels",
+          G_TYPE_INT, c, NULL);
+      if (gst_caps_can_intersect (one, want))
+        channels |= 1 << c;
+      gst_caps_unref (want);
+      gst_caps_unref (one);
+    }
+  }
+  gst_caps_unref (peer);
+  gst_caps_unref (templ);
+
+  g_mutex_lock (&self->lock);
+  self->allowed_formats = formats;
+  self->allowed_channels = channels;
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+negotiate_media (GstGenesysSrc * self, const AhMedia * media)
+{
+  GstCaps *caps;
+  gboolean ok;
+
+  if (media->format == AH_FORMAT_PCMU) {
+    caps = gst_caps_new_simple ("audio/x-mulaw", "rate", G_TYPE_INT,
+        (gint) media->rate, "channels", G_TYPE_INT, (gint) media->n_channels,
+        NULL);
+    if (media->n_channels == 2)
+      gst_caps_set_simple (caps, "channel-mask", GST_TYPE_BITMASK,
+          (guint64) 0x3, NULL);
+  } else {
+    GstAudioInfo info;
+    GstAudioChannelPosition pos[2] = {
+      GST_AUDIO_CHANNEL_POSITION_FRONT_LEFT,
+      GST_AUDIO_CHANNEL_POSITION_FRONT_RIGHT
+    };
+    if (media->n_channels == 1)
+      pos[0] = GST_AUDIO_CHANNEL_POSITION_MONO;
+    gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_S16LE, media->rate,
+        media->n_channels, pos);
+    caps = gst_audio_info_to_caps (&info);
+  }
+  GST_INFO_OBJECT (self, "negotiating %" GST_PTR_FORMAT, caps);
+  ok = gst_base_src_set_caps (GST_BASE_SRC (self), caps);
+  gst_caps_unref (caps);
+  return ok;
+}
+
+/* Caps come from the session's media, not from the template: nothing to
+ * negotiate before a session opens. */
+static gboolean
+gst_genesys_src_negotiate (GstBaseSrc * bsrc)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (bsrc);
+
+  if (!self->have_media)
+    return TRUE;
+  return negotiate_media (self, &self->media);
+}
+
+static GstBuffer *
+make_silence (GstGenesysSrc * self, const GstGenesysSpan * span)
+{
+  guint frame = ah_media_frame_size (&self->media);
+  gsize size = span->samples * frame;
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL);
+  GstMapInfo map;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  memset (map.data, self->media.format == AH_FORMAT_PCMU ? 0xff : 0x00, size);
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = span->pts;
+  GST_BUFFER_DURATION (buf) = span->duration;
+  GST_BUFFER_OFFSET (buf) = span->offset;
+  GST_BUFFER_OFFSET_END (buf) = span->offset + span->samples;
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
+  return buf;
+}
+
+/* Emits a span without audio, as a GAP event or as silence. */
+static void
+output_gap (GstGenesysSrc * self, const GstGenesysSpan * span)
+{
+  GstGenesysGapMode mode;
+  GstBuffer *buf;
+
+  if (span->samples == 0)
+    return;
+  GST_OBJECT_LOCK (self);
+  mode = self->gap_mode;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_DEBUG_OBJECT (self, "gap at %" GST_TIME_FORMAT " for %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (span->pts), GST_TIME_ARGS (span->duration));
+  post_element_message (self, gst_structure_new ("genesys-gap",
+          "timestamp", G_TYPE_UINT64, span->pts,
+          "duration", G_TYPE_UINT64, span->duration, NULL));
+
+  /* Before the first buffer the segment is not out yet: use silence. */
+  if (mode == GST_GENESYS_GAP_MODE_SILENCE || (!self->output_started
+          && g_queue_is_empty (&self->out))) {
+    guint64 done = 0;
+    while (done < span->samples) {
+      GstGenesysSpan part;
+      guint64 n = MIN (span->samples - done, RATE);
+      part.offset = span->offset + done;
+      part.samples = n;
+      part.pts = self->timeline.anchor +
+          gst_genesys_timeline_samples_to_time (&self->timeline, part.offset);
+      part.duration = self->timeline.anchor +
+          gst_genesys_timeline_samples_to_time (&self->timeline,
+          part.offset + n) - part.pts;
+      buf = make_silence (self, &part);
+      if (done == 0)
+        GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+      g_queue_push_tail (&self->out, buf);
+      done += n;
+    }
+  } else {
+    gst_pad_push_event (GST_BASE_SRC_PAD (self),
+        gst_event_new_gap (span->pts, span->duration));
+  }
+  self->need_discont = TRUE;
+}
+
+static void
+swap_channels (GstGenesysSrc * self, guint8 * data, gsize size)
+{
+  gsize i;
+
+  if (self->media.format == AH_FORMAT_PCMU) {
+    for (i = 0; i + 1 < size; i += 2) {
+      guint8 t = data[i];
+      data[i] = data[i + 1];
+      data[i + 1] = t;
+    }
+  } else {
+    for (i = 0; i + 3 < size; i += 4) {
+      guint8 t0 = data[i], t1 = data[i + 1];
+      data[i] = data[i + 2];
+      data[i + 1] = data[i + 3];
+      data[i + 2] = t0;
+      data[i + 3] = t1;
+    }
+  }
+}
+
+static void
+output_audio (GstGenesysSrc * self, Item * item)
+{
+  GstGenesysSpan span, gap;
+  guint64 skip;
+  guint frame = ah_media_frame_size (&self->media);
+  GstBuffer *buf;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (item->data, &size);
+
+  if (!gst_genesys_timeline_audio (&self->timeline, item->position,
+          item->samples, item->arrival, &span, &gap, &skip))
+    return;
+  output_gap (self, &gap);
+
+  data += skip * frame;
+  buf = gst_buffer_new_memdup (data, span.samples * frame);
+  if (self->swap) {
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    swap_channels (self, map.data, map.size);
+    gst_buffer_unmap (buf, &map);
+  }
+  GST_BUFFER_PTS (buf) = span.pts;
+  GST_BUFFER_DURATION (buf) = span.duration;
+  GST_BUFFER_OFFSET (buf) = span.offset;
+  GST_BUFFER_OFFSET_END (buf) = span.offset + span.samples;
+  g_queue_push_tail (&self->out, buf);
+}
+
+static GstFlowReturn
+gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (psrc);
+  Item *item;
+  GstBuffer *buf;
+  gboolean keep_listening;
+
+  GST_OBJECT_LOCK (self);
+  keep_listening = self->keep_listening;
+  GST_OBJECT_UNLOCK (self);
+
+  while (TRUE) {
+    if ((buf = g_queue_pop_head (&self->out))) {
+      /* Silence standing in for a gap starts a discontinuity of its own;
+       * the audio after it is flagged too. */
+      if (self->need_discont && !GST_BUFFER_FLAG_IS_SET (buf,
+              GST_BUFFER_FLAG_GAP)) {
+        GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+        self->need_discont = FALSE;
+      }
+      self->output_started = TRUE;
+      *outbuf = buf;
+      return GST_FLOW_OK;
+    }
+
+    if (!self->have_media)
+      update_allowed (self);
+
+    g_mutex_lock (&self->lock);
+    while (!(item = g_queue_pop_head (&self->items))) {
+      if (self->flushing) {
+        g_mutex_unlock (&self->lock);
+        return GST_FLOW_FLUSHING;
+      }
+      if (self->ended) {
+        g_mutex_unlock (&self->lock);
+        return GST_FLOW_EOS;
+      }
+      if (self->lost_deadline) {
+        if (!g_cond_wait_until (&self->cond, &self->lock,
+                self->lost_deadline) && self->lost_deadline
+            && g_get_monotonic_time () >= self->lost_deadline) {
+          self->lost_deadline = 0;
+          if (!keep_listening) {
+            GST_INFO_OBJECT (self, "no continuation within session-timeout");
+            self->ended = TRUE;
+          }
+        }
+      } else {
+        g_cond_wait (&self->cond, &self->lock);
+      }
+    }
+    if (item->type == ITEM_AUDIO)
+      self->queued_samples -= item->samples;
+    g_mutex_unlock (&self->lock);
+
+    switch (item->type) {
+      case ITEM_OPENED:
+        gst_genesys_timeline_new_session (&self->timeline);
+        if (ah_media_is_usable (&item->media)) {
+          if (!self->have_media || !ah_media_equal (&self->media, &item->media)) {
+            AhMedia out = item->media;
+            self->media = item->media;
+            self->swap = item->media.n_channels == 2
+                && item->media.channels[0] == AH_CHANNEL_INTERNAL;
+            if (!negotiate_media (self, &out)) {
+              item_free (item);
+              GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+                  ("downstream refused the session's media"));
+              return GST_FLOW_NOT_NEGOTIATED;
+            }
+            self->have_media = TRUE;
+          }
+        }
+        break;
+      case ITEM_AUDIO:
+        if (self->have_media)
+          output_audio (self, item);
+        break;
+      case ITEM_GAP:
+        if (self->have_media) {
+          GstGenesysSpan span;
+          if (gst_genesys_timeline_gap (&self->timeline, item->position,
+                  item->samples, item->arrival, &span))
+            output_gap (self, &span);
+        }
+        break;
+      case ITEM_END:{
+        if (!keep_listening) {
+          item_free (item);
+          g_mutex_lock (&self->lock);
+          self->ended = TRUE;
+          g_mutex_unlock (&self->lock);
+          continue;
+        }
+        break;
+      }
+    }
+    item_free (item);
+  }
+}
+
+/* ---- action signals ---- */
+
+static GstGenesysConn *
+get_conn (GstGenesysSrc * self)
+{
+  GstGenesysConn *conn;
+
+  g_mutex_lock (&self->lock);
+  conn = self->conn ? gst_genesys_conn_ref (self->conn) : NULL;
+  g_mutex_unlock (&self->lock);
+  return conn;
+}
+
+static gboolean
+cmd_pause (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_pause (session, now);
+}
+
+static gboolean
+cmd_resume (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_resume (session, now);
+}
+
+typedef struct
+{
+  gchar *reason;
+  gchar *info;
+} DisconnectArgs;
+
+static gboolean
+cmd_disconnect (AhSession * session, gpointer data, guint64 now)
+{
+  DisconnectArgs *args = data;
+
+  return ah_session_disconnect (session, args->reason, args->info, NULL, now);
+}
+
+static void
+disconnect_args_free (gpointer data)
+{
+  DisconnectArgs *args = data;
+
+  g_free (args->reason);
+  g_free (args->info);
+  g_free (args);
+}
+
+static gboolean
+cmd_send_event (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_send_event (session, data, now);
+}
+
+static gboolean
+run_command (GstGenesysSrc * self, GstGenesysConnCommand command,
+    gpointer data, GDestroyNotify notify)
+{
+  GstGenesysConn *conn = get_conn (self);
+
+  if (!conn) {
+    GST_WARNING_OBJECT (self, "no session");
+    if (notify)
+      notify (data);
+    return FALSE;
+  }
+  gst_genesys_conn_command (conn, command, data, notify);
+  gst_genesys_conn_unref (conn);
+  return TRUE;
+}
+
+static gboolean
+gst_genesys_src_pause (GstGenesysSrc * self)
+{
+  return run_command (self, cmd_pause, NULL, NULL);
+}
+
+static gboolean
+gst_genesys_src_resume (GstGenesysSrc * self)
+{
+  return run_command (self, cmd_resume, NULL, NULL);
+}
+
+static gboolean
+gst_genesys_src_disconnect (GstGenesysSrc * self, const gchar * reason,
+    const gchar * info)
+{
+  DisconnectArgs *args = g_new0 (DisconnectArgs, 1);
+
+  args->reason = g_strdup (reason ? reason : "completed");
+  args->info = g_strdup (info);
+  return run_command (self, cmd_disconnect, args, disconnect_args_free);
+}
+
+static gboolean
+gst_genesys_src_send_event_json (GstGenesysSrc * self, const gchar * json)
+{
+  JsonNode *node;
+  JsonArray *array;
+  GError *error = NULL;
+
+  node = json_from_string (json, &error);
+  if (!node || !JSON_NODE_HOLDS_ARRAY (node)) {
+    GST_WARNING_OBJECT (self, "send-event needs a JSON array of entities: %s",
+        error ? error->message : "not an array");
+    g_clear_error (&error);
+    if (node)
+      json_node_unref (node);
+    return FALSE;
+  }
+  array = json_array_ref (json_node_get_array (node));
+  json_node_unref (node);
+  return run_command (self, cmd_send_event, array,
+      (GDestroyNotify) json_array_unref);
+}
+
+/* ---- properties ---- */
+
+static GstStructure *
+build_stats (GstGenesysSrc * self)
+{
+  GstStructure *s;
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  s = gst_structure_new ("application/x-genesys-stats",
+      "sessions", G_TYPE_UINT64, self->stats.sessions,
+      "probes", G_TYPE_UINT64, self->stats.probes,
+      "sessions-lost", G_TYPE_UINT64, self->stats.sessions_lost,
+      "frames", G_TYPE_UINT64, self->stats.frames,
+      "bytes", G_TYPE_UINT64, self->stats.bytes,
+      "samples", G_TYPE_UINT64, self->stats.samples,
+      "gaps", G_TYPE_UINT64, self->stats.gaps,
+      "gap-duration", G_TYPE_UINT64, samples_to_time (self->stats.gap_samples),
+      "dropped-duration", G_TYPE_UINT64,
+      samples_to_time (self->stats.dropped_samples),
+      "pings", G_TYPE_UINT64, self->stats.pings,
+      "last-rtt", G_TYPE_UINT64, self->stats.last_rtt,
+      "protocol-errors", G_TYPE_UINT64, self->stats.protocol_errors,
+      "client-errors", G_TYPE_UINT64, self->stats.client_errors,
+      "position-mismatches", G_TYPE_UINT64, self->stats.position_mismatches,
+      "refused-busy", G_TYPE_UINT64, self->stats.refused_busy,
+      "bad-requests", G_TYPE_UINT64, self->stats.bad_requests, NULL);
+  for (i = 0; i < AH_SIGNATURE_ERROR_N_CODES; i++) {
+    gchar *name = g_strdup_printf ("auth-failures-%s",
+        ah_signature_error_nick (i));
+    gst_structure_set (s, name, G_TYPE_UINT64, self->stats.auth_failures[i],
+        NULL);
+    g_free (name);
+  }
+  g_mutex_unlock (&self->lock);
+  return s;
+}
+
+static void
+gst_genesys_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_ADDRESS:
+      g_free (self->address);
+      self->address = g_value_dup_string (value);
+      break;
+    case PROP_PORT:
+      self->port = g_value_get_uint (value);
+      break;
+    case PROP_PATH:
+      g_free (self->path);
+      self->path = g_value_dup_string (value);
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      g_free (self->tls_certificate_file);
+      self->tls_certificate_file = g_value_dup_string (value);
+      break;
+    case PROP_TLS_KEY_FILE:
+      g_free (self->tls_key_file);
+      self->tls_key_file = g_value_dup_string (value);
+      break;
+    case PROP_API_KEY:
+      g_free (self->api_key);
+      self->api_key = g_value_dup_string (value);
+      break;
+    case PROP_CLIENT_SECRET:
+      g_free (self->client_secret);
+      self->client_secret = g_value_dup_string (value);
+      break;
+    case PROP_CREDENTIALS_FILE:
+      g_free (self->credentials_file);
+      self->credentials_file = g_value_dup_string (value);
+      break;
+    case PROP_AUTHORITY:
+      g_free (self->authority);
+      self->authority = g_value_dup_string (value);
+      break;
+    case PROP_MEDIA_PREFERENCE:
+      self->media_preference = g_value_get_enum (value);
+      break;
+    case PROP_GAP_MODE:
+      self->gap_mode = g_value_get_enum (value);
+      break;
+    case PROP_LATENCY:
+      self->latency = g_value_get_uint64 (value);
+      break;
+    case PROP_KEEP_LISTENING:
+      self->keep_listening = g_value_get_boolean (value);
+      break;
+    case PROP_SESSION_TIMEOUT:
+      self->session_timeout = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_MESSAGE_SIZE:
+      self->max_message_size = g_value_get_uint (value);
+      break;
+    case PROP_START_PAUSED:
+      self->start_paused = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_genesys_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, build_stats (self));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_ADDRESS:
+      g_value_set_string (value, self->address);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+    case PROP_CURRENT_PORT:
+      g_value_set_uint (value, self->current_port);
+      break;
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      g_value_set_string (value, self->tls_certificate_file);
+      break;
+    case PROP_TLS_KEY_FILE:
+      g_value_set_string (value, self->tls_key_file);
+      break;
+    case PROP_API_KEY:
+      g_value_set_string (value, self->api_key);
+      break;
+    case PROP_CLIENT_SECRET:
+      g_value_set_string (value, self->client_secret);
+      break;
+    case PROP_CREDENTIALS_FILE:
+      g_value_set_string (value, self->credentials_file);
+      break;
+    case PROP_AUTHORITY:
+      g_value_set_string (value, self->authority);
+      break;
+    case PROP_MEDIA_PREFERENCE:
+      g_value_set_enum (value, self->media_preference);
+      break;
+    case PROP_GAP_MODE:
+      g_value_set_enum (value, self->gap_mode);
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint64 (value, self->latency);
+      break;
+    case PROP_KEEP_LISTENING:
+      g_value_set_boolean (value, self->keep_listening);
+      break;
+    case PROP_SESSION_TIMEOUT:
+      g_value_set_uint64 (value, self->session_timeout);
+      break;
+    case PROP_MAX_MESSAGE_SIZE:
+      g_value_set_uint (value, self->max_message_size);
+      break;
+    case PROP_START_PAUSED:
+      g_value_set_boolean (value, self->start_paused);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_genesys_src_finalize (GObject * object)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (object);
+
+  g_free (self->address);
+  g_free (self->path);
+  g_free (self->tls_certificate_file);
+  g_free (self->tls_key_file);
+  g_free (self->api_key);
+  g_free (self->client_secret);
+  g_free (self->credentials_file);
+  g_free (self->authority);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_genesys_src_init (GstGenesysSrc * self)
+{
+  self->address = g_strdup (DEFAULT_ADDRESS);
+  self->port = DEFAULT_PORT;
+  self->path = g_strdup (DEFAULT_PATH);
+  self->media_preference = DEFAULT_MEDIA_PREFERENCE;
+  self->gap_mode = DEFAULT_GAP_MODE;
+  self->latency = DEFAULT_LATENCY;
+  self->keep_listening = DEFAULT_KEEP_LISTENING;
+  self->session_timeout = DEFAULT_SESSION_TIMEOUT;
+  self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+  self->start_paused = DEFAULT_START_PAUSED;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->items);
+  g_queue_init (&self->out);
+  gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
+  gst_base_src_set_do_timestamp (GST_BASE_SRC (self), FALSE);
+}
+
+static void
+gst_genesys_src_class_init (GstGenesysSrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+  GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY;
+
+  gobject_class->set_property = gst_genesys_src_set_property;
+  gobject_class->get_property = gst_genesys_src_get_property;
+  gobject_class->finalize = gst_genesys_src_finalize;
+
+  /**
+   * GstGenesysSrc:address:
+   *
+   * The local IP address to listen on.
+   */
+  g_object_class_install_property (gobject_class, PROP_ADDRESS,
+      g_param_spec_string ("address", "Address",
+          "Local IP address to listen on", DEFAULT_ADDRESS, rw));
+  /**
+   * GstGenesysSrc:port:
+   *
+   * The TCP port to listen on; 0 picks a free one (see
+   * #GstGenesysSrc:current-port).
+   */
+  g_object_class_install_property (gobject_class, PROP_PORT,
+      g_param_spec_uint ("port", "Port",
+          "TCP port to listen on (0 = any free port)", 0, 65535, DEFAULT_PORT,
+          rw));
+  /**
+   * GstGenesysSrc:current-port:
+   *
+   * The port actually bound, once the element is READY->PAUSED.
+   */
+  g_object_class_install_property (gobject_class, PROP_CURRENT_PORT,
+      g_param_spec_uint ("current-port", "Current port",
+          "The port actually listened on (0 when not listening)", 0, 65535, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstGenesysSrc:path:
+   *
+   * The request path the AudioHook integration is configured with.
+   */
+  g_object_class_install_property (gobject_class, PROP_PATH,
+      g_param_spec_string ("path", "Path",
+          "Request path of the AudioHook endpoint", DEFAULT_PATH, rw));
+  /**
+   * GstGenesysSrc:tls-certificate-file:
+   *
+   * PEM certificate chain for wss://. Genesys Cloud only connects to
+   * certificates from a public CA whose name matches the host.
+   */
+  g_object_class_install_property (gobject_class, PROP_TLS_CERTIFICATE_FILE,
+      g_param_spec_string ("tls-certificate-file", "TLS certificate file",
+          "PEM certificate (chain) for wss:// (with tls-key-file)", NULL, rw));
+  /**
+   * GstGenesysSrc:tls-key-file:
+   *
+   * PEM private key of #GstGenesysSrc:tls-certificate-file.
+   */
+  g_object_class_install_property (gobject_class, PROP_TLS_KEY_FILE,
+      g_param_spec_string ("tls-key-file", "TLS key file",
+          "PEM private key for wss://", NULL, rw));
+  /**
+   * GstGenesysSrc:api-key:
+   *
+   * The API key of the integration (the X-API-KEY header).
+   */
+  g_object_class_install_property (gobject_class, PROP_API_KEY,
+      g_param_spec_string ("api-key", "API key",
+          "API key clients must present in X-API-KEY", NULL, rw));
+  /**
+   * GstGenesysSrc:client-secret:
+   *
+   * The integration's client secret, base64 as Genesys shows it. Empty:
+   * requests with #GstGenesysSrc:api-key need no signature.
+   */
+  g_object_class_install_property (gobject_class, PROP_CLIENT_SECRET,
+      g_param_spec_string ("client-secret", "Client secret",
+          "Base64 client secret that signs requests (empty = unsigned allowed)",
+          NULL, rw));
+  /**
+   * GstGenesysSrc:credentials-file:
+   *
+   * A JSON file with an object mapping API keys to client secrets, for
+   * several integrations; an empty secret allows unsigned requests.
+   */
+  g_object_class_install_property (gobject_class, PROP_CREDENTIALS_FILE,
+      g_param_spec_string ("credentials-file", "Credentials file",
+          "JSON object mapping API keys to base64 client secrets", NULL, rw));
+  /**
+   * GstGenesysSrc:authority:
+   *
+   * The host[:port] Genesys connects to, used in the signature instead of
+   * the received Host header (behind proxies and tunnels that rewrite it).
+   */
+  g_object_class_install_property (gobject_class, PROP_AUTHORITY,
+      g_param_spec_string ("authority", "Authority",
+          "Public host[:port] used for @authority in signatures (behind proxies)",
+          NULL, rw));
+  /**
+   * GstGenesysSrc:media-preference:
+   *
+   * Which offered media to choose, among those downstream accepts.
+   */
+  g_object_class_install_property (gobject_class, PROP_MEDIA_PREFERENCE,
+      g_param_spec_enum ("media-preference", "Media preference",
+          "Which offered media to choose", GST_TYPE_GENESYS_MEDIA_PREFERENCE,
+          DEFAULT_MEDIA_PREFERENCE, rw));
+  /**
+   * GstGenesysSrc:gap-mode:
+   *
+   * How spans without audio are output.
+   */
+  g_object_class_install_property (gobject_class, PROP_GAP_MODE,
+      g_param_spec_enum ("gap-mode", "Gap mode",
+          "How spans without audio are output", GST_TYPE_GENESYS_GAP_MODE,
+          DEFAULT_GAP_MODE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGenesysSrc:latency:
+   *
+   * Latency reported to the pipeline: at least the client's frame period.
+   */
+  g_object_class_install_property (gobject_class, PROP_LATENCY,
+      g_param_spec_uint64 ("latency", "Latency",
+          "Latency in nanoseconds (at least the client's frame period)", 0,
+          G_MAXUINT64, DEFAULT_LATENCY, rw));
+  /**
+   * GstGenesysSrc:keep-listening:
+   *
+   * After a session closes, wait for the next one and continue the same
+   * output timeline instead of ending the stream.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEEP_LISTENING,
+      g_param_spec_boolean ("keep-listening", "Keep listening",
+          "Continue with the next session instead of EOS",
+          DEFAULT_KEEP_LISTENING, rw));
+  /**
+   * GstGenesysSrc:session-timeout:
+   *
+   * How long to wait for a continuation after a session vanished without
+   * close before ending the stream.
+   */
+  g_object_class_install_property (gobject_class, PROP_SESSION_TIMEOUT,
+      g_param_spec_uint64 ("session-timeout", "Session timeout",
+          "Nanoseconds to wait after a session vanished before EOS", 0,
+          G_MAXUINT64, DEFAULT_SESSION_TIMEOUT, rw));
+  /**
+   * GstGenesysSrc:max-message-size:
+   *
+   * Largest WebSocket message accepted; larger ones close the connection
+   * with code 1009.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_MESSAGE_SIZE,
+      g_param_spec_uint ("max-message-size", "Max message size",
+          "Largest WebSocket message in bytes (larger: close 1009)", 1024,
+          16 * 1024 * 1024, DEFAULT_MAX_MESSAGE_SIZE, rw));
+  /**
+   * GstGenesysSrc:start-paused:
+   *
+   * Answer open with startPaused: no audio flows until the "resume" action.
+   */
+  g_object_class_install_property (gobject_class, PROP_START_PAUSED,
+      g_param_spec_boolean ("start-paused", "Start paused",
+          "Ask the client to start paused (resume with the resume action)",
+          DEFAULT_START_PAUSED, rw));
+  /**
+   * GstGenesysSrc:stats:
+   *
+   * Counters of sessions, audio, gaps, pings and failures
+   * (application/x-genesys-stats), kept after the element stops.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Session, audio, gap, ping and failure counters", GST_TYPE_STRUCTURE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstGenesysSrc::pause:
+   *
+   * Asks the client to pause the audio (it is not billed meanwhile for
+   * Audio Connector). Returns %FALSE without a session.
+   */
+  signals[SIGNAL_PAUSE] = g_signal_new_class_handler ("pause",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_genesys_src_pause), NULL, NULL, NULL, G_TYPE_BOOLEAN, 0);
+  /**
+   * GstGenesysSrc::resume:
+   *
+   * Asks the client to resume after a pause.
+   */
+  signals[SIGNAL_RESUME] = g_signal_new_class_handler ("resume",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_genesys_src_resume), NULL, NULL, NULL, G_TYPE_BOOLEAN, 0);
+  /**
+   * GstGenesysSrc::disconnect:
+   * @reason: "completed", "unauthorized" or "error"
+   * @info: a description for the client, or %NULL
+   *
+   * Asks the client to end the session.
+   */
+  signals[SIGNAL_DISCONNECT] = g_signal_new_class_handler ("disconnect",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_genesys_src_disconnect), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstGenesysSrc::send-event:
+   * @entities: a JSON array of {"type", "data"} entities
+   *
+   * Sends an event (transcripts, agent assist, ...) to the client.
+   */
+  signals[SIGNAL_SEND_EVENT] = g_signal_new_class_handler ("send-event",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_genesys_src_send_event_json), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Genesys AudioHook source", "Source/Audio/Network",
+      "Receives Genesys Cloud call audio over AudioHook WebSocket sessions",
+      "gst-genesys developers");
+
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_genesys_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_genesys_src_stop);
+  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_genesys_src_unlock);
+  basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_genesys_src_unlock_stop);
+  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_genesys_src_query);
+  basesrc_class->negotiate = GST_DEBUG_FUNCPTR (gst_genesys_src_negotiate);
+  pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_genesys_src_create);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_GENESYS_GAP_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_GENESYS_MEDIA_PREFERENCE, 0);
+}

@@ -1,0 +1,770 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* genesyssrc against a raw in-process AudioHook client on 127.0.0.1. */
+
+#include <string.h>
+#include <gst/gst.h>
+#include <gst/check/gstharness.h>
+#include "ahpeer.h"
+#include "ah-duration.h"
+
+#define PATH "/api/v1/audiohook/ws"
+#define KEY "SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh"
+#define SECRET "TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU="
+#define WAIT 5000
+
+#define OFFER_MONO \
+  "{\"type\":\"audio\",\"format\":\"PCMU\",\"channels\":[\"external\"],\"rate\":8000}"
+#define OFFER_STEREO \
+  "{\"type\":\"audio\",\"format\":\"PCMU\",\"channels\":[\"external\",\"internal\"],\"rate\":8000}"
+#define OFFER_STEREO_REV \
+  "{\"type\":\"audio\",\"format\":\"PCMU\",\"channels\":[\"internal\",\"external\"],\"rate\":8000}"
+
+typedef struct
+{
+  GstElement *src;
+  GstHarness *h;
+  GstBus *bus;
+  guint port;
+  AhPeer *peer;
+} Fixture;
+
+static void
+fixture_start (Fixture * f, const gchar * props)
+{
+  gchar **kv, **p;
+
+  f->src = gst_element_factory_make ("genesyssrc", NULL);
+  g_assert_nonnull (f->src);
+  g_object_set (f->src, "port", 0, "address", "127.0.0.1", NULL);
+  kv = g_strsplit (props ? props : "", " ", -1);
+  for (p = kv; *p; p++) {
+    gchar **pair = g_strsplit (*p, "=", 2);
+    if (pair[0] && pair[1])
+      gst_util_set_object_arg (G_OBJECT (f->src), pair[0], pair[1]);
+    g_strfreev (pair);
+  }
+  g_strfreev (kv);
+  f->bus = gst_bus_new ();
+  gst_element_set_bus (f->src, f->bus);
+  f->h = gst_harness_new_with_element (f->src, NULL, "src");
+  gst_harness_play (f->h);
+  g_object_get (f->src, "current-port", &f->port, NULL);
+  g_assert_cmpuint (f->port, >, 0);
+  f->peer = ah_peer_new ();
+}
+
+static void
+fixture_stop (Fixture * f)
+{
+  ah_peer_free (f->peer);
+  gst_harness_teardown (f->h);
+  gst_element_set_bus (f->src, NULL);
+  gst_object_unref (f->src);
+  gst_object_unref (f->bus);
+}
+
+static gchar *
+open_params (const gchar * conversation, const gchar * participant,
+    const gchar * offers)
+{
+  return g_strdup_printf ("{\"organizationId\":\"" AH_PEER_ORG "\","
+      "\"conversationId\":\"%s\",\"participant\":{\"id\":\"%s\","
+      "\"ani\":\"+15551234567\",\"aniName\":\"Caller\",\"dnis\":\"+15557654321\"},"
+      "\"media\":[%s],\"language\":\"en-US\"}", conversation, participant,
+      offers);
+}
+
+/* Connects, opens with @offers, returns the opened frame's media JSON. */
+static gchar *
+open_session (Fixture * f, const AhPeerAuth * auth, const gchar * offers)
+{
+  guint status = 0;
+  gchar *params, *media;
+  AhPeerFrame *frame;
+  JsonNode *node;
+
+  g_assert_true (ah_peer_connect (f->peer, f->port, PATH, auth, &status));
+  g_assert_cmpuint (status, ==, 101);
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", offers);
+  ah_peer_send (f->peer, "open", "PT0S", params);
+  g_free (params);
+  frame = ah_peer_expect (f->peer, "opened", WAIT);
+  g_assert_nonnull (frame);
+  g_assert_cmpint (json_object_get_int_member (frame->json, "clientseq"), ==,
+      1);
+  g_assert_cmpint (json_object_get_int_member (frame->json, "seq"), ==, 1);
+  node = json_object_get_member (json_object_get_object_member (frame->json,
+          "parameters"), "media");
+  media = json_to_string (node, FALSE);
+  ah_peer_frame_free (frame);
+  return media;
+}
+
+static void
+send_frames (Fixture * f, guint n, gsize size, guint8 first)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    guint8 *data = g_malloc (size);
+    memset (data, first + i, size);
+    ah_peer_send_binary (f->peer, data, size);
+    g_free (data);
+  }
+}
+
+static GstEvent *
+pull_event_of_type (GstHarness * h, GstEventType type)
+{
+  while (TRUE) {
+    GstEvent *ev = gst_harness_pull_event (h);
+    if (!ev)
+      return NULL;
+    if (GST_EVENT_TYPE (ev) == type)
+      return ev;
+    gst_event_unref (ev);
+  }
+}
+
+static void
+close_session (Fixture * f, const gchar * position)
+{
+  AhPeerFrame *frame;
+
+  ah_peer_send (f->peer, "close", position, "{\"reason\":\"end\"}");
+  frame = ah_peer_expect (f->peer, "closed", WAIT);
+  g_assert_nonnull (frame);
+  g_assert_nonnull (json_object_get_object_member (frame->json, "parameters"));
+  ah_peer_frame_free (frame);
+  ah_peer_close (f->peer);
+}
+
+static void
+test_happy_mono (void)
+{
+  Fixture f;
+  gchar *media;
+  guint i;
+  GstEvent *ev;
+  GstCaps *caps;
+  GstStructure *s;
+  gint channels;
+
+  fixture_start (&f, NULL);
+  media = open_session (&f, NULL, OFFER_MONO);
+  g_assert_cmpstr (media, ==, "[" OFFER_MONO "]");
+  g_free (media);
+
+  send_frames (&f, 5, 1600, 10);
+  for (i = 0; i < 5; i++) {
+    GstBuffer *buf = gst_harness_pull (f.h);
+    GstMapInfo map;
+    g_assert_nonnull (buf);
+    g_assert_cmpuint (gst_buffer_get_size (buf), ==, 1600);
+    g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, i * 200 * GST_MSECOND);
+    g_assert_cmpuint (GST_BUFFER_DURATION (buf), ==, 200 * GST_MSECOND);
+    g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, i * 1600);
+    g_assert_cmpuint (GST_BUFFER_OFFSET_END (buf), ==, (i + 1) * 1600);
+    g_assert_cmpint (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT),
+        ==, i == 0);
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    g_assert_cmpuint (map.data[0], ==, 10 + i);
+    g_assert_cmpuint (map.data[1599], ==, 10 + i);
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+  }
+  ev = pull_event_of_type (f.h, GST_EVENT_CAPS);
+  gst_event_parse_caps (ev, &caps);
+  s = gst_caps_get_structure (caps, 0);
+  g_assert_true (gst_structure_has_name (s, "audio/x-mulaw"));
+  g_assert_true (gst_structure_get_int (s, "channels", &channels));
+  g_assert_cmpint (channels, ==, 1);
+  gst_event_unref (ev);
+
+  close_session (&f, "PT1S");
+  ev = pull_event_of_type (f.h, GST_EVENT_EOS);
+  g_assert_nonnull (ev);
+  gst_event_unref (ev);
+  fixture_stop (&f);
+}
+
+static void
+check_stereo (const gchar * offer, gboolean reversed)
+{
+  Fixture f;
+  gchar *media;
+  GstBuffer *buf;
+  GstMapInfo map;
+  guint8 frame[3200];
+  guint i;
+
+  fixture_start (&f, NULL);
+  media = open_session (&f, NULL, offer);
+  g_assert_true (strstr (media, "\"internal\"") != NULL);
+  g_free (media);
+
+  /* The wire's first channel carries 0x11, the second 0x22. */
+  for (i = 0; i < 1600; i++) {
+    frame[2 * i] = 0x11;
+    frame[2 * i + 1] = 0x22;
+  }
+  ah_peer_send_binary (f.peer, frame, sizeof (frame));
+  buf = gst_harness_pull (f.h);
+  g_assert_nonnull (buf);
+  g_assert_cmpuint (gst_buffer_get_size (buf), ==, 3200);
+  g_assert_cmpuint (GST_BUFFER_DURATION (buf), ==, 200 * GST_MSECOND);
+  g_assert_cmpuint (GST_BUFFER_OFFSET_END (buf), ==, 1600);
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  /* Channel 0 is always external. */
+  for (i = 0; i < 1600; i++) {
+    g_assert_cmpuint (map.data[2 * i], ==, reversed ? 0x22 : 0x11);
+    g_assert_cmpuint (map.data[2 * i + 1], ==, reversed ? 0x11 : 0x22);
+  }
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  close_session (&f, "PT0.2S");
+  fixture_stop (&f);
+}
+
+static void
+test_stereo (void)
+{
+  check_stereo (OFFER_MONO "," OFFER_STEREO, FALSE);
+}
+
+static void
+test_stereo_reversed (void)
+{
+  check_stereo (OFFER_STEREO_REV, TRUE);
+}
+
+static void
+test_probe (void)
+{
+  Fixture f;
+  guint status;
+  gchar *params;
+  AhPeerFrame *frame;
+  GstStructure *stats;
+  guint64 probes, sessions;
+  GstEvent *ev;
+
+  fixture_start (&f, NULL);
+  g_assert_true (ah_peer_connect (f.peer, f.port, PATH, NULL, &status));
+  params = open_params ("00000000-0000-0000-0000-000000000000",
+      "00000000-0000-0000-0000-000000000000", OFFER_STEREO);
+  ah_peer_send (f.peer, "open", "PT0S", params);
+  g_free (params);
+  frame = ah_peer_expect (f.peer, "opened", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  close_session (&f, "PT0S");
+  g_assert_cmpuint (ah_peer_wait_closed (f.peer, WAIT), ==, 1000);
+
+  /* No caps, no buffer, no EOS: only the initial stream-start. */
+  g_usleep (200 * 1000);
+  g_assert_cmpuint (gst_harness_buffers_received (f.h), ==, 0);
+  while ((ev = gst_harness_try_pull_event (f.h))) {
+    g_assert_cmpint (GST_EVENT_TYPE (ev), !=, GST_EVENT_EOS);
+    g_assert_cmpint (GST_EVENT_TYPE (ev), !=, GST_EVENT_CAPS);
+    gst_event_unref (ev);
+  }
+  g_object_get (f.src, "stats", &stats, NULL);
+  gst_structure_get_uint64 (stats, "probes", &probes);
+  gst_structure_get_uint64 (stats, "sessions", &sessions);
+  g_assert_cmpuint (probes, ==, 1);
+  g_assert_cmpuint (sessions, ==, 1);
+  gst_structure_free (stats);
+
+  /* The element takes the next (real) session. */
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 1, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (f.h));
+  close_session (&f, "PT0.2S");
+  fixture_stop (&f);
+}
+
+static void
+check_gap_event (GstHarness * h, GstClockTime pts, GstClockTime duration)
+{
+  GstEvent *ev = pull_event_of_type (h, GST_EVENT_GAP);
+  GstClockTime t, d;
+
+  g_assert_nonnull (ev);
+  gst_event_parse_gap (ev, &t, &d);
+  g_assert_cmpuint (t, ==, pts);
+  g_assert_cmpuint (d, ==, duration);
+  gst_event_unref (ev);
+}
+
+static void
+test_pause_resume_gap (void)
+{
+  Fixture f;
+  GstBuffer *buf;
+
+  fixture_start (&f, NULL);
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 2, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (f.h));
+  gst_buffer_unref (gst_harness_pull (f.h));
+  ah_peer_send (f.peer, "paused", "PT0.4S", "{}");
+  ah_peer_send (f.peer, "resumed", "PT1.6375S",
+      "{\"start\":\"PT0.4S\",\"discarded\":\"PT1.2375S\"}");
+  send_frames (&f, 1, 1600, 7);
+  check_gap_event (f.h, 400 * GST_MSECOND, 1237500 * GST_USECOND);
+  buf = gst_harness_pull (f.h);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 1637500 * GST_USECOND);
+  g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, 13100);
+  g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT));
+  gst_buffer_unref (buf);
+  close_session (&f, "PT1.8375S");
+  fixture_stop (&f);
+}
+
+static void
+test_discarded_gap (void)
+{
+  Fixture f;
+  GstBuffer *buf;
+
+  fixture_start (&f, NULL);
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 1, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (f.h));
+  ah_peer_send (f.peer, "discarded", "PT0.2S",
+      "{\"start\":\"PT0.2S\",\"discarded\":\"PT0.000125S\"}");
+  send_frames (&f, 1, 800, 2);
+  check_gap_event (f.h, 200 * GST_MSECOND, 125 * GST_USECOND);
+  buf = gst_harness_pull (f.h);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 200125 * GST_USECOND);
+  g_assert_cmpuint (GST_BUFFER_DURATION (buf), ==, 100 * GST_MSECOND);
+  g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT));
+  gst_buffer_unref (buf);
+  close_session (&f, "PT0.300125S");
+  fixture_stop (&f);
+}
+
+static void
+test_gap_silence (void)
+{
+  Fixture f;
+  GstBuffer *buf;
+  GstMapInfo map;
+
+  fixture_start (&f, "gap-mode=silence");
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 1, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (f.h));
+  ah_peer_send (f.peer, "discarded", "PT0.2S",
+      "{\"start\":\"PT0.2S\",\"discarded\":\"PT0.5S\"}");
+  send_frames (&f, 1, 1600, 2);
+  buf = gst_harness_pull (f.h);
+  g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP));
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 200 * GST_MSECOND);
+  g_assert_cmpuint (GST_BUFFER_DURATION (buf), ==, 500 * GST_MSECOND);
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  g_assert_cmpuint (map.size, ==, 4000);
+  g_assert_cmpuint (map.data[0], ==, 0xff);
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  buf = gst_harness_pull (f.h);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 700 * GST_MSECOND);
+  g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT));
+  gst_buffer_unref (buf);
+  close_session (&f, "PT0.9S");
+  fixture_stop (&f);
+}
+
+static guint64
+stat_u64 (GstElement * src, const gchar * field)
+{
+  GstStructure *stats;
+  guint64 v = G_MAXUINT64;
+
+  g_object_get (src, "stats", &stats, NULL);
+  g_assert_true (gst_structure_get_uint64 (stats, field, &v));
+  gst_structure_free (stats);
+  return v;
+}
+
+/* Waits until the element has seen @n sessions vanish. */
+static void
+wait_sessions_lost (GstElement * src, guint64 n)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (stat_u64 (src, "sessions-lost") < n && g_get_monotonic_time () < end)
+    g_usleep (2000);
+  g_assert_cmpuint (stat_u64 (src, "sessions-lost"), ==, n);
+}
+
+static void
+expect_refused (Fixture * f, const AhPeerAuth * auth, const gchar * counter)
+{
+  guint status = 0;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_false (ah_peer_connect (f->peer, f->port, PATH, auth, &status));
+  g_assert_cmpuint (status, ==, 401);
+  /* The failure answer is delayed (timing side channel). */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 450 * 1000);
+  if (stat_u64 (f->src, counter) != 1) {
+    GstStructure *st;
+    gchar *str;
+    g_object_get (f->src, "stats", &st, NULL);
+    str = gst_structure_to_string (st);
+    g_test_message ("%s: %s", counter, str);
+    g_free (str);
+    gst_structure_free (st);
+  }
+  g_assert_cmpuint (stat_u64 (f->src, counter), ==, 1);
+}
+
+static void
+test_auth (void)
+{
+  Fixture f;
+  AhPeerAuth good = { KEY, SECRET };
+  AhPeerAuth unsigned_req = { KEY, NULL };
+  AhPeerAuth wrong_key = { "d3JvbmcgQVBJIGtleQ==", SECRET };
+  AhPeerAuth bad_secret =
+      { KEY, "b3RoZXIgc2VjcmV0IG9mIDMyIGJ5dGVzIGxvbmcuLi4=" };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  AhPeerAuth stale = { KEY, SECRET, NULL, NULL, now - 60, NULL, now + 60 };
+  AhPeerAuth expired = { KEY, SECRET, NULL, NULL, now - 5, NULL, now - 4 };
+  AhPeerAuth future = { KEY, SECRET, NULL, NULL, now + 60, NULL, now + 70 };
+  AhPeerAuth short_nonce = { KEY, SECRET, NULL, NULL, 0, "c2hvcnQ=" };
+  AhPeerAuth replay1 = { KEY, SECRET, "3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a090",
+    NULL, 0, "UmVwbGF5ZWROb25jZVZhbHVlMTI="
+  };
+  GstMessage *msg;
+
+  fixture_start (&f,
+      "keep-listening=true api-key=" KEY " client-secret=" SECRET);
+  expect_refused (&f, &unsigned_req, "auth-failures-unsigned");
+  expect_refused (&f, &wrong_key, "auth-failures-unknown-api-key");
+  expect_refused (&f, &bad_secret, "auth-failures-mismatch");
+  expect_refused (&f, &stale, "auth-failures-too-old");
+  expect_refused (&f, &expired, "auth-failures-expired");
+  expect_refused (&f, &future, "auth-failures-created-in-future");
+  expect_refused (&f, &short_nonce, "auth-failures-nonce");
+  msg = gst_bus_pop_filtered (f.bus, GST_MESSAGE_WARNING);
+  g_assert_nonnull (msg);
+  gst_message_unref (msg);
+
+  g_free (open_session (&f, &replay1, OFFER_MONO));
+  close_session (&f, "PT0S");
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+  /* The same nonce again: a replay. */
+  expect_refused (&f, &replay1, "auth-failures-replayed");
+  g_free (open_session (&f, &good, OFFER_MONO));
+  close_session (&f, "PT0S");
+  fixture_stop (&f);
+}
+
+static void
+test_org_mismatch (void)
+{
+  Fixture f;
+  AhPeerAuth other_org = { NULL, NULL, NULL,
+    "11111111-2222-4333-8444-555555555555"
+  };
+  guint status;
+  gchar *params;
+  AhPeerFrame *frame;
+  JsonObject *p;
+
+  fixture_start (&f, NULL);
+  g_assert_true (ah_peer_connect (f.peer, f.port, PATH, &other_org, &status));
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", OFFER_MONO);
+  ah_peer_send (f.peer, "open", "PT0S", params);
+  g_free (params);
+  frame = ah_peer_expect (f.peer, "disconnect", WAIT);
+  g_assert_nonnull (frame);
+  p = json_object_get_object_member (frame->json, "parameters");
+  g_assert_cmpstr (json_object_get_string_member (p, "reason"), ==,
+      "unauthorized");
+  ah_peer_frame_free (frame);
+  close_session (&f, "PT0S");
+  fixture_stop (&f);
+}
+
+static GstPadProbeReturn
+block_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  gint *blocked = data;
+
+  if (g_atomic_int_compare_and_exchange (blocked, 0, 1)) {
+    g_usleep (10 * G_USEC_PER_SEC);
+    g_atomic_int_set (blocked, 2);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+test_pong_while_blocked (void)
+{
+  Fixture f;
+  gint blocked = 0;
+  GstPad *pad;
+  gint i;
+  gint64 worst = 0;
+
+  fixture_start (&f, NULL);
+  pad = gst_element_get_static_pad (f.src, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, block_probe, &blocked,
+      NULL);
+  gst_object_unref (pad);
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 1, 1600, 1);
+  while (g_atomic_int_get (&blocked) == 0)
+    g_usleep (1000);
+
+  /* Downstream is stuck for 10 s; audio and pings keep coming. */
+  for (i = 0; i < 18; i++) {
+    gint64 sent = g_get_monotonic_time ();
+    gchar *pos = ah_duration_format_samples ((i + 2) * 1600, 8000);
+    AhPeerFrame *frame;
+    gint64 seq;
+    send_frames (&f, 1, 1600, 2);
+    seq = ah_peer_send (f.peer, "ping", pos, "{}");
+    frame = ah_peer_expect (f.peer, "pong", WAIT);
+    g_assert_nonnull (frame);
+    g_assert_cmpint (json_object_get_int_member (frame->json, "clientseq"),
+        ==, seq);
+    worst = MAX (worst, frame->received_us - sent);
+    ah_peer_frame_free (frame);
+    g_free (pos);
+    g_usleep (500 * 1000);
+  }
+  g_assert_cmpint (g_atomic_int_get (&blocked), ==, 1);
+  g_assert_cmpuint (stat_u64 (f.src, "position-mismatches"), ==, 0);
+  g_test_message ("worst pong time while blocked: %" G_GINT64_FORMAT " us",
+      worst);
+  g_assert_cmpint (worst, <, 50 * 1000);
+  fixture_stop (&f);
+}
+
+static void
+test_two_elements_and_503 (void)
+{
+  Fixture a, b;
+  AhPeer *third;
+  guint status = 0;
+
+  fixture_start (&a, NULL);
+  /* A second element on the same port. */
+  b.src = gst_element_factory_make ("genesyssrc", NULL);
+  g_object_set (b.src, "port", a.port, "address", "127.0.0.1", NULL);
+  b.bus = gst_bus_new ();
+  gst_element_set_bus (b.src, b.bus);
+  b.h = gst_harness_new_with_element (b.src, NULL, "src");
+  gst_harness_play (b.h);
+  b.port = a.port;
+  b.peer = ah_peer_new ();
+
+  g_free (open_session (&a, NULL, OFFER_MONO));
+  g_free (open_session (&b, NULL, OFFER_MONO));
+  send_frames (&a, 1, 1600, 1);
+  send_frames (&b, 1, 1600, 2);
+  /* Each element got one session, whichever took which. */
+  {
+    GstBuffer *x = gst_harness_pull (a.h);
+    GstBuffer *y = gst_harness_pull (b.h);
+    g_assert_nonnull (x);
+    g_assert_nonnull (y);
+    gst_buffer_unref (x);
+    gst_buffer_unref (y);
+  }
+  third = ah_peer_new ();
+  g_assert_false (ah_peer_connect (third, a.port, PATH, NULL, &status));
+  g_assert_cmpuint (status, ==, 503);
+  ah_peer_free (third);
+
+  close_session (&a, "PT0.2S");
+  close_session (&b, "PT0.2S");
+  fixture_stop (&b);
+  fixture_stop (&a);
+}
+
+static void
+test_keep_listening (void)
+{
+  Fixture f;
+  GstBuffer *buf;
+  GstEvent *ev;
+
+  fixture_start (&f, "keep-listening=true");
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 1, 1600, 1);
+  buf = gst_harness_pull (f.h);
+  gst_buffer_unref (buf);
+  close_session (&f, "PT0.2S");
+  g_assert_cmpuint (ah_peer_wait_closed (f.peer, WAIT), ==, 1000);
+
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+  /* The test clock stands still: the next session continues right after. */
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 1, 1600, 2);
+  buf = gst_harness_pull (f.h);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 200 * GST_MSECOND);
+  g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, 1600);
+  gst_buffer_unref (buf);
+  close_session (&f, "PT0.2S");
+  while ((ev = gst_harness_try_pull_event (f.h))) {
+    g_assert_cmpint (GST_EVENT_TYPE (ev), !=, GST_EVENT_EOS);
+    gst_event_unref (ev);
+  }
+  fixture_stop (&f);
+}
+
+static void
+expect_error_disconnect (Fixture * f, const gchar * what)
+{
+  AhPeerFrame *frame = ah_peer_expect (f->peer, "disconnect", WAIT);
+  JsonObject *p;
+
+  g_assert_nonnull (frame);
+  p = json_object_get_object_member (frame->json, "parameters");
+  g_assert_cmpstr (json_object_get_string_member (p, "reason"), ==, "error");
+  g_test_message ("%s -> disconnect info: %s", what,
+      json_object_get_string_member (p, "info"));
+  ah_peer_frame_free (frame);
+}
+
+static void
+test_bad_input (void)
+{
+  Fixture f;
+  guint status;
+  gchar *big;
+  guint i;
+  guint8 odd[3] = { 1, 2, 3 };
+
+  fixture_start (&f, "keep-listening=true");
+
+  /* Audio before open. */
+  g_assert_true (ah_peer_connect (f.peer, f.port, PATH, NULL, &status));
+  send_frames (&f, 1, 1600, 1);
+  expect_error_disconnect (&f, "audio before open");
+  close_session (&f, "PT0S");
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+
+  /* Garbage text. */
+  g_assert_true (ah_peer_connect (f.peer, f.port, PATH, NULL, &status));
+  ah_peer_send_text (f.peer, "{this is not json");
+  expect_error_disconnect (&f, "garbage");
+  ah_peer_drop (f.peer);
+  wait_sessions_lost (f.src, 1);
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+
+  /* Partial sample frame in stereo. */
+  g_assert_cmpuint (stat_u64 (f.src, "protocol-errors"), ==, 2);
+  g_free (open_session (&f, NULL, OFFER_STEREO));
+  ah_peer_send_binary (f.peer, odd, 3);
+  expect_error_disconnect (&f, "partial sample frame");
+  close_session (&f, "PT0S");
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+
+  /* A second open. */
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  {
+    gchar *params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+        "0f1e2d3c-4b5a-4697-8877-665544332211", OFFER_MONO);
+    ah_peer_send (f.peer, "open", "PT0S", params);
+    g_free (params);
+  }
+  expect_error_disconnect (&f, "second open");
+  close_session (&f, "PT0S");
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+
+  /* A sequence number out of order. */
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  ah_peer_send_text (f.peer, "{\"version\":\"2\",\"id\":\"00000000-0000-0000-"
+      "0000-000000000000\",\"type\":\"ping\",\"seq\":7,\"serverseq\":1,"
+      "\"position\":\"PT0S\",\"parameters\":{}}");
+  expect_error_disconnect (&f, "wrong seq and id");
+  ah_peer_drop (f.peer);
+  wait_sessions_lost (f.src, 2);
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+
+  /* Oversized text: closed with 1009. */
+  g_assert_true (ah_peer_connect (f.peer, f.port, PATH, NULL, &status));
+  big = g_malloc (70000);
+  memset (big, ' ', 69999);
+  big[0] = '{';
+  big[69998] = '}';
+  big[69999] = 0;
+  ah_peer_send_text (f.peer, big);
+  g_free (big);
+  g_assert_cmpuint (ah_peer_wait_closed (f.peer, WAIT), ==, 1009);
+  ah_peer_free (f.peer);
+  wait_sessions_lost (f.src, 3);
+
+  /* 1000 quick connections that drop at once: each is upgraded, or
+   * refused with 503 while the element still holds the previous one. */
+  {
+    guint upgraded = 0, busy = 0;
+    for (i = 0; i < 1000; i++) {
+      f.peer = ah_peer_new ();
+      if (ah_peer_connect (f.peer, f.port, PATH, NULL, &status))
+        upgraded++;
+      else if (status == 503)
+        busy++;
+      else
+        g_error ("connection %u: HTTP %u", i, status);
+      ah_peer_free (f.peer);
+    }
+    g_test_message ("1000 connections: %u upgraded, %u refused busy",
+        upgraded, busy);
+    g_assert_cmpuint (upgraded, >, 0);
+    wait_sessions_lost (f.src, 3 + upgraded);
+  }
+
+  /* Still serving. */
+  f.peer = ah_peer_new ();
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 1, 1600, 3);
+  gst_buffer_unref (gst_harness_pull (f.h));
+  close_session (&f, "PT0.2S");
+  fixture_stop (&f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (NULL, NULL);
+
+  g_test_add_func ("/genesyssrc/happy-mono", test_happy_mono);
+  g_test_add_func ("/genesyssrc/stereo", test_stereo);
+  g_test_add_func ("/genesyssrc/stereo-reversed", test_stereo_reversed);
+  g_test_add_func ("/genesyssrc/probe", test_probe);
+  g_test_add_func ("/genesyssrc/pause-resume-gap", test_pause_resume_gap);
+  g_test_add_func ("/genesyssrc/discarded-gap", test_discarded_gap);
+  g_test_add_func ("/genesyssrc/gap-silence", test_gap_silence);
+  g_test_add_func ("/genesyssrc/auth", test_auth);
+  g_test_add_func ("/genesyssrc/org-mismatch", test_org_mismatch);
+  g_test_add_func ("/genesyssrc/pong-while-blocked", test_pong_while_blocked);
+  g_test_add_func ("/genesyssrc/two-elements-and-503",
+      test_two_elements_and_503);
+  g_test_add_func ("/genesyssrc/keep-listening", test_keep_listening);
+  g_test_add_func ("/genesyssrc/bad-input", test_bad_input);
+  return g_test_run ();
+}

@@ -1,0 +1,207 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* The position -> running time mapping, as tables of inputs and the exact
+ * spans expected. */
+
+#include <gst/gst.h>
+#include "gstgenesystimeline.h"
+
+#define MS GST_MSECOND
+#define NONE GST_CLOCK_TIME_NONE
+
+typedef enum
+{
+  AUDIO,
+  GAP,
+  NEW_SESSION,
+} Op;
+
+typedef struct
+{
+  Op op;
+  guint64 position;
+  guint64 samples;
+  GstClockTime arrival;
+  /* expected */
+  gboolean emitted;
+  GstClockTime pts;
+  GstClockTime duration;
+  guint64 offset;
+  guint64 skip;
+  GstClockTime gap_pts;         /* NONE: no gap before the audio */
+  GstClockTime gap_duration;
+} Step;
+
+typedef struct
+{
+  const gchar *name;
+  Step steps[8];
+} Case;
+
+#define END {0, 0, 0, 0, FALSE, 0, 0, 0, 0, 0, 0}
+
+static const Case cases[] = {
+  {"first frame anchors at its arrival minus its length", {
+              {AUDIO, 0, 1600, 1000 * MS, TRUE, 800 * MS, 200 * MS, 0, 0, NONE,
+                  0},
+              {AUDIO, 1600, 1600, 1210 * MS, TRUE, 1000 * MS, 200 * MS, 1600, 0,
+                  NONE, 0},
+              /* jitter does not move timestamps: they come from positions */
+              {AUDIO, 3200, 1600, 1390 * MS, TRUE, 1200 * MS, 200 * MS, 3200, 0,
+                  NONE, 0},
+          END}},
+  {"unknown arrival anchors at zero", {
+              {AUDIO, 0, 800, NONE, TRUE, 0, 100 * MS, 0, 0, NONE, 0},
+              {AUDIO, 800, 1, NONE, TRUE, 100 * MS, 125 * GST_USECOND, 800, 0,
+                  NONE, 0},
+          END}},
+  {"arrival earlier than the audio's length clamps to zero", {
+              {AUDIO, 0, 1600, 50 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
+          END}},
+  {"a hole in positions becomes a gap before the audio", {
+              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
+              {AUDIO, 2400, 800, 500 * MS, TRUE, 300 * MS, 100 * MS, 2400, 0,
+                  200 * MS, 100 * MS},
+          END}},
+  {"a gap advances the timeline exactly", {
+              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
+              {GAP, 1600, 9900, NONE, TRUE, 200 * MS, 1237500 * GST_USECOND,
+                    1600,
+                  0, NONE, 0},
+              {AUDIO, 11500, 1600, NONE, TRUE, 1437500 * GST_USECOND, 200 * MS,
+                  11500, 0, NONE, 0},
+          END}},
+  {"repeated audio is trimmed or dropped", {
+              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
+              {AUDIO, 800, 1600, 300 * MS, TRUE, 200 * MS, 100 * MS, 1600, 800,
+                  NONE, 0},
+              {AUDIO, 0, 1600, 300 * MS, FALSE},
+              {GAP, 0, 2400, NONE, FALSE},
+          END}},
+  {"a new session lands where it arrives, the time between is a gap", {
+              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
+              {NEW_SESSION},
+              {AUDIO, 0, 1600, 1200 * MS, TRUE, 1000 * MS, 200 * MS, 8000, 0,
+                  200 * MS, 800 * MS},
+              {AUDIO, 1600, 1600, 1400 * MS, TRUE, 1200 * MS, 200 * MS, 9600, 0,
+                  NONE, 0},
+          END}},
+  {"a new session that arrives too early continues at the end", {
+              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
+              {NEW_SESSION},
+              {AUDIO, 0, 1600, 100 * MS, TRUE, 200 * MS, 200 * MS, 1600, 0,
+                    NONE,
+                  0},
+          END}},
+  {"a continued session whose positions go on", {
+              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
+              {NEW_SESSION},
+              {AUDIO, 4000, 1600, 700 * MS, TRUE, 500 * MS, 200 * MS, 4000, 0,
+                  200 * MS, 300 * MS},
+          END}},
+};
+
+static void
+test_table (void)
+{
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstGenesysTimeline tl;
+    gst_genesys_timeline_init (&tl, 8000);
+    for (j = 0; j < G_N_ELEMENTS (cases[i].steps); j++) {
+      const Step *s = &cases[i].steps[j];
+      GstGenesysSpan span = { 0 }, gap = { 0 };
+      guint64 skip = 0;
+      gboolean emitted;
+
+      if (s->op == AUDIO && s->samples == 0)
+        break;
+      g_test_message ("%s, step %u", cases[i].name, j);
+      switch (s->op) {
+        case NEW_SESSION:
+          gst_genesys_timeline_new_session (&tl);
+          continue;
+        case AUDIO:
+          emitted = gst_genesys_timeline_audio (&tl, s->position, s->samples,
+              s->arrival, &span, &gap, &skip);
+          break;
+        case GAP:
+        default:
+          emitted = gst_genesys_timeline_gap (&tl, s->position, s->samples,
+              s->arrival, &span);
+          break;
+      }
+      g_assert_cmpint (emitted, ==, s->emitted);
+      if (!emitted)
+        continue;
+      g_assert_cmpuint (span.pts, ==, s->pts);
+      g_assert_cmpuint (span.duration, ==, s->duration);
+      g_assert_cmpuint (span.offset, ==, s->offset);
+      g_assert_cmpuint (skip, ==, s->skip);
+      if (s->op == AUDIO) {
+        if (s->gap_pts == NONE) {
+          g_assert_cmpuint (gap.samples, ==, 0);
+        } else {
+          g_assert_cmpuint (gap.pts, ==, s->gap_pts);
+          g_assert_cmpuint (gap.duration, ==, s->gap_duration);
+          /* audio and gap tile the timeline */
+          g_assert_cmpuint (gap.pts + gap.duration, ==, span.pts);
+        }
+      }
+    }
+  }
+}
+
+/* An hour of 200 ms frames with jitter and a gap every minute: the output
+ * covers every sample exactly once. */
+static void
+test_hour_covers_every_sample (void)
+{
+  GstGenesysTimeline tl;
+  GRand *rand = g_rand_new_with_seed (7);
+  guint64 pos = 0, covered = 0;
+  GstClockTime last_end = 0;
+
+  gst_genesys_timeline_init (&tl, 8000);
+  while (pos < 3600 * 8000) {
+    GstGenesysSpan span, gap;
+    guint64 skip;
+    GstClockTime arrival = (pos + 1600) * 125000 +
+        g_rand_int_range (rand, 0, 80) * MS;
+    if (pos % (60 * 8000) == 30 * 8000) {
+      g_assert_true (gst_genesys_timeline_gap (&tl, pos, 4000, NONE, &span));
+      g_assert_cmpuint (span.pts, ==, last_end);
+      covered += span.samples;
+      last_end = span.pts + span.duration;
+      pos += 4000;
+      continue;
+    }
+    g_assert_true (gst_genesys_timeline_audio (&tl, pos, 1600, arrival,
+            &span, &gap, &skip));
+    g_assert_cmpuint (gap.samples, ==, 0);
+    g_assert_cmpuint (skip, ==, 0);
+    if (covered > 0)
+      g_assert_cmpuint (span.pts, ==, last_end);
+    covered += span.samples;
+    last_end = span.pts + span.duration;
+    pos += 1600;
+  }
+  g_assert_cmpuint (covered, ==, pos);
+  g_assert_cmpuint (last_end - tl.anchor, ==, pos * 125000);
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (NULL, NULL);
+  g_test_add_func ("/timeline/table", test_table);
+  g_test_add_func ("/timeline/hour-covers-every-sample",
+      test_hour_covers_every_sample);
+  return g_test_run ();
+}
