@@ -19,6 +19,8 @@ struct _GstGenesysServer
   gchar *key;                   /* address|port|cert|key in the registry */
   GstGenesysLoop *loop;
   SoupServer *soup;
+  GSocketService *service;
+  GTlsCertificate *certificate;
   guint port;
 
   /* loop thread only */
@@ -248,27 +250,56 @@ typedef struct
   GError *error;
 } CreateData;
 
+/* Connections are accepted here and handed to libsoup as streams: libsoup
+ * 3.2's own listener leaks every accepted GSocket. */
+static gboolean
+incoming_cb (GSocketService * service, GSocketConnection * connection,
+    GObject * source, gpointer data)
+{
+  GstGenesysServer *self = data;
+  GIOStream *stream = G_IO_STREAM (connection);
+  GSocketAddress *local, *remote;
+  GError *error = NULL;
+
+  local = g_socket_connection_get_local_address (connection, NULL);
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  if (self->certificate) {
+    stream = g_tls_server_connection_new (stream, self->certificate, &error);
+    if (!stream) {
+      GST_WARNING ("TLS setup failed: %s", error->message);
+      g_clear_error (&error);
+      goto done;
+    }
+  } else {
+    g_object_ref (stream);
+  }
+  if (!soup_server_accept_iostream (self->soup, stream, local, remote, &error)) {
+    GST_WARNING ("could not accept a connection: %s", error->message);
+    g_clear_error (&error);
+  }
+  g_object_unref (stream);
+done:
+  g_clear_object (&local);
+  g_clear_object (&remote);
+  return TRUE;
+}
+
 static gboolean
 create_cb (gpointer data)
 {
   CreateData *cd = data;
   GstGenesysServer *self = cd->server;
-  GTlsCertificate *cert = NULL;
-  GSocketAddress *addr;
+  GSocketAddress *addr, *bound = NULL;
   GInetAddress *inet;
-  GSList *listeners;
-  SoupServerListenOptions options = 0;
 
   if (cd->cert_file && cd->key_file) {
-    cert = g_tls_certificate_new_from_files (cd->cert_file, cd->key_file,
-        &cd->error);
-    if (!cert)
+    self->certificate = g_tls_certificate_new_from_files (cd->cert_file,
+        cd->key_file, &cd->error);
+    if (!self->certificate)
       return G_SOURCE_REMOVE;
-    options |= SOUP_SERVER_LISTEN_HTTPS;
   }
   self->soup = g_object_new (SOUP_TYPE_SERVER, "server-header",
-      "gst-genesys/" VERSION " ", "tls-certificate", cert, NULL);
-  g_clear_object (&cert);
+      "gst-genesys/" VERSION " ", NULL);
   soup_server_add_handler (self->soup, NULL, server_cb, self, NULL);
   soup_server_add_websocket_handler (self->soup, NULL, NULL, NULL,
       websocket_cb, self, NULL);
@@ -281,18 +312,17 @@ create_cb (gpointer data)
   }
   addr = g_inet_socket_address_new (inet, cd->port);
   g_object_unref (inet);
-  if (soup_server_listen (self->soup, addr, options, &cd->error)) {
-    listeners = soup_server_get_listeners (self->soup);
-    if (listeners) {
-      GSocketAddress *local =
-          g_socket_get_local_address (G_SOCKET (listeners->data), NULL);
-      if (local) {
-        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
-            (local));
-        g_object_unref (local);
-      }
-    }
-    g_slist_free (listeners);
+
+  /* The service attaches to the thread-default context: this loop's. */
+  self->service = g_socket_service_new ();
+  if (g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), addr,
+          G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
+          &cd->error)) {
+    self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    g_object_unref (bound);
+    g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb),
+        self);
+    g_socket_service_start (self->service);
   }
   g_object_unref (addr);
   return G_SOURCE_REMOVE;
@@ -303,11 +333,16 @@ destroy_cb (gpointer data)
 {
   GstGenesysServer *self = data;
 
+  if (self->service) {
+    g_socket_service_stop (self->service);
+    g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+    g_clear_object (&self->service);
+  }
   if (self->soup) {
     soup_server_disconnect (self->soup);
-    g_object_unref (self->soup);
-    self->soup = NULL;
+    g_clear_object (&self->soup);
   }
+  g_clear_object (&self->certificate);
   return G_SOURCE_REMOVE;
 }
 

@@ -52,7 +52,13 @@ peer_thread (gpointer data)
   AhPeer *self = data;
 
   g_main_context_push_thread_default (self->context);
-  self->session = soup_session_new ();
+  {
+    /* Direct connections: no system proxy lookup in tests. */
+    GProxyResolver *direct = g_simple_proxy_resolver_new (NULL, NULL);
+    self->session = soup_session_new_with_options ("proxy-resolver", direct,
+        NULL);
+    g_object_unref (direct);
+  }
   g_main_loop_run (self->loop);
   g_clear_object (&self->ws);
   g_clear_object (&self->session);
