@@ -169,13 +169,11 @@ struct _GstGenesysSrc
   gboolean busy;
   gboolean flushing;
   gboolean ended;
-  GstGenesysConn *conn;
-  gboolean session_closed;
+  GstGenesysConn *conn;         /* the current session, or NULL */
+  GList *conns;                 /* every connection we hold, with a ref */
   gint64 lost_deadline;         /* monotonic us, 0: none */
   GQueue items;
   guint64 queued_samples;
-  guint allowed_formats;
-  guint allowed_channels;       /* bit 1: mono, bit 2: stereo */
   Stats stats;
 
   /* streaming thread */
@@ -259,6 +257,41 @@ media_to_string (const AhMedia * media)
       ah_channel_name (media->channels[1]));
 }
 
+/* What downstream accepts, for choosing among the offers. */
+static void
+query_allowed (GstGenesysSrc * self, guint * formats_out, guint * channels_out)
+{
+  GstPad *pad = GST_BASE_SRC_PAD (self);
+  GstCaps *templ = gst_pad_get_pad_template_caps (pad);
+  GstCaps *peer = gst_pad_peer_query_caps (pad, templ);
+  guint formats = 0, channels = 0;
+  guint i;
+
+  for (i = 0; i < gst_caps_get_size (peer); i++) {
+    GstStructure *s = gst_caps_get_structure (peer, i);
+    gint c;
+    if (gst_structure_has_name (s, "audio/x-mulaw"))
+      formats |= 1 << AH_FORMAT_PCMU;
+    else if (gst_structure_has_name (s, "audio/x-raw"))
+      formats |= 1 << AH_FORMAT_L16;
+    for (c = 1; c <= 2; c++) {
+      GstStructure *probe = gst_structure_copy (s);
+      GstCaps *want, *one = gst_caps_new_full (probe, NULL);
+      want = gst_caps_new_simple (gst_structure_get_name (s), "channels",
+          G_TYPE_INT, c, NULL);
+      if (gst_caps_can_intersect (one, want))
+        channels |= 1 << c;
+      gst_caps_unref (want);
+      gst_caps_unref (one);
+    }
+  }
+  gst_caps_unref (peer);
+  gst_caps_unref (templ);
+
+  *formats_out = formats;
+  *channels_out = channels;
+}
+
 /* ---- media choice (loop thread) ---- */
 
 static gint
@@ -274,10 +307,8 @@ select_media (const AhMedia * offers, guint n_offers, gpointer user_data)
   GST_OBJECT_LOCK (self);
   pref = (AhMediaPreference) self->media_preference;
   GST_OBJECT_UNLOCK (self);
-  g_mutex_lock (&self->lock);
-  formats = self->allowed_formats;
-  channels = self->allowed_channels;
-  g_mutex_unlock (&self->lock);
+  /* What downstream accepts now (a caps query is fine from any thread). */
+  query_allowed (self, &formats, &channels);
 
   ok = g_array_new (FALSE, FALSE, sizeof (AhMedia));
   index = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -478,6 +509,10 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
     case AH_ACTION_CLOSED:{
       AhSession *session = gst_genesys_conn_get_session (conn);
       gboolean probe = ah_session_is_probe (session);
+      gboolean keep_listening;
+      GST_OBJECT_LOCK (self);
+      keep_listening = self->keep_listening;
+      GST_OBJECT_UNLOCK (self);
       post_element_message (self, gst_structure_new ("genesys-session-closed",
               "session-id", G_TYPE_STRING, ah_session_get_id (session),
               "reason", G_TYPE_STRING, action->text,
@@ -486,9 +521,13 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
               "duration", G_TYPE_UINT64,
               samples_to_time (ah_session_get_position (session)), NULL));
       g_mutex_lock (&self->lock);
-      self->session_closed = TRUE;
-      if (!probe) {
+      if (!probe)
         push_item_locked (self, item_new (ITEM_END));
+      /* The protocol is done: with keep-listening (or after a probe) the
+       * next session may come while this socket still lingers. */
+      if (self->conn == conn && (probe || keep_listening)) {
+        self->conn = NULL;
+        self->busy = FALSE;
       }
       g_mutex_unlock (&self->lock);
       break;
@@ -513,29 +552,31 @@ on_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
   GstGenesysSrc *self = user_data;
   AhSession *session = gst_genesys_conn_get_session (conn);
   gboolean probe = ah_session_is_probe (session);
-  gboolean lost, keep_listening, owned = FALSE;
+  gboolean lost, owned;
   guint64 position = ah_session_get_position (session);
   GstClockTime timeout;
 
   GST_OBJECT_LOCK (self);
-  keep_listening = self->keep_listening;
   timeout = self->session_timeout;
   GST_OBJECT_UNLOCK (self);
 
+  /* Closed without the close/closed exchange (a probe needs none). */
+  lost = !probe && ah_session_get_state (session) != AH_STATE_CLOSED;
+
   g_mutex_lock (&self->lock);
-  lost = !self->session_closed && !probe;
+  owned = g_list_find (self->conns, conn) != NULL;
+  self->conns = g_list_remove (self->conns, conn);
   if (self->conn == conn) {
     self->conn = NULL;
-    owned = TRUE;
+    /* A session that never closed leaves the element free for a
+     * continuation; a closed one ended the stream (see CLOSED). */
+    if (lost || probe)
+      self->busy = FALSE;
   }
   if (lost) {
     self->stats.sessions_lost++;
     self->lost_deadline = g_get_monotonic_time () + timeout / GST_USECOND;
   }
-  /* A probe or a lost session leaves the element free for the next one; a
-   * closed session ends the stream unless keep-listening. */
-  if (probe || lost || keep_listening)
-    self->busy = FALSE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
@@ -626,8 +667,8 @@ listener_accepted (gpointer user_data, GstGenesysConn * conn)
   ah_session_set_start_paused (session, start_paused);
 
   g_mutex_lock (&self->lock);
-  self->conn = conn;            /* the listener's reference */
-  self->session_closed = FALSE;
+  self->conn = conn;
+  self->conns = g_list_prepend (self->conns, conn);     /* listener's ref */
   self->lost_deadline = 0;
   g_mutex_unlock (&self->lock);
 
@@ -739,9 +780,6 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   self->ended = FALSE;
   self->flushing = FALSE;
   self->lost_deadline = 0;
-  self->session_closed = FALSE;
-  self->allowed_formats = 0;
-  self->allowed_channels = 0x6;
   memset (&self->stats, 0, sizeof (self->stats));
   g_mutex_unlock (&self->lock);
 
@@ -806,7 +844,8 @@ static gboolean
 gst_genesys_src_stop (GstBaseSrc * bsrc)
 {
   GstGenesysSrc *self = GST_GENESYS_SRC (bsrc);
-  GstGenesysConn *conn;
+  GstGenesysConn *current;
+  GList *conns, *l;
   Item *item;
 
   if (self->server)
@@ -814,16 +853,21 @@ gst_genesys_src_stop (GstBaseSrc * bsrc)
 
   g_mutex_lock (&self->lock);
   self->started = FALSE;
-  conn = self->conn;
+  current = self->conn;
   self->conn = NULL;
+  conns = self->conns;
+  self->conns = NULL;
   g_mutex_unlock (&self->lock);
 
-  if (conn) {
-    gst_genesys_conn_command (conn, stop_disconnect, NULL, NULL);
+  for (l = conns; l; l = l->next) {
+    GstGenesysConn *conn = l->data;
+    if (conn == current)
+      gst_genesys_conn_command (conn, stop_disconnect, NULL, NULL);
     gst_genesys_conn_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
     gst_genesys_conn_detach (conn);
     gst_genesys_conn_unref (conn);
   }
+  g_list_free (conns);
 
   if (self->server) {
     gst_genesys_server_release (self->server);
@@ -881,43 +925,6 @@ gst_genesys_src_query (GstBaseSrc * bsrc, GstQuery * query)
     return TRUE;
   }
   return GST_BASE_SRC_CLASS (parent_class)->query (bsrc, query);
-}
-
-/* What downstream accepts, for choosing among the offers. */
-static void
-update_allowed (GstGenesysSrc * self)
-{
-  GstPad *pad = GST_BASE_SRC_PAD (self);
-  GstCaps *templ = gst_pad_get_pad_template_caps (pad);
-  GstCaps *peer = gst_pad_peer_query_caps (pad, templ);
-  guint formats = 0, channels = 0;
-  guint i;
-
-  for (i = 0; i < gst_caps_get_size (peer); i++) {
-    GstStructure *s = gst_caps_get_structure (peer, i);
-    gint c;
-    if (gst_structure_has_name (s, "audio/x-mulaw"))
-      formats |= 1 << AH_FORMAT_PCMU;
-    else if (gst_structure_has_name (s, "audio/x-raw"))
-      formats |= 1 << AH_FORMAT_L16;
-    for (c = 1; c <= 2; c++) {
-      GstStructure *probe = gst_structure_copy (s);
-      GstCaps *want, *one = gst_caps_new_full (probe, NULL);
-      want = gst_caps_new_simple (gst_structure_get_name (s), "channels",
-          G_TYPE_INT, c, NULL);
-      if (gst_caps_can_intersect (one, want))
-        channels |= 1 << c;
-      gst_caps_unref (want);
-      gst_caps_unref (one);
-    }
-  }
-  gst_caps_unref (peer);
-  gst_caps_unref (templ);
-
-  g_mutex_lock (&self->lock);
-  self->allowed_formats = formats;
-  self->allowed_channels = channels;
-  g_mutex_unlock (&self->lock);
 }
 
 static gboolean
@@ -1105,9 +1112,6 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       *outbuf = buf;
       return GST_FLOW_OK;
     }
-
-    if (!self->have_media)
-      update_allowed (self);
 
     g_mutex_lock (&self->lock);
     while (!(item = g_queue_pop_head (&self->items))) {

@@ -15,6 +15,7 @@ struct _AhPeer
   SoupWebsocketConnection *ws;
   GAsyncQueue *frames;
   gchar *session_id;
+  gchar *ca_file;
 
   GMutex lock;
   GCond cond;
@@ -58,6 +59,12 @@ peer_thread (gpointer data)
     self->session = soup_session_new_with_options ("proxy-resolver", direct,
         NULL);
     g_object_unref (direct);
+    if (self->ca_file) {
+      GTlsDatabase *db = g_tls_file_database_new (self->ca_file, NULL);
+      g_assert_nonnull (db);
+      soup_session_set_tls_database (self->session, db);
+      g_object_unref (db);
+    }
   }
   g_main_loop_run (self->loop);
   g_clear_object (&self->ws);
@@ -67,10 +74,12 @@ peer_thread (gpointer data)
   return NULL;
 }
 
-AhPeer *
-ah_peer_new (void)
+static AhPeer *
+peer_new (const gchar * ca_file)
 {
   AhPeer *self = g_new0 (AhPeer, 1);
+
+  self->ca_file = g_strdup (ca_file);
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -79,6 +88,18 @@ ah_peer_new (void)
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new ("ahpeer", peer_thread, self);
   return self;
+}
+
+AhPeer *
+ah_peer_new (void)
+{
+  return peer_new (NULL);
+}
+
+AhPeer *
+ah_peer_new_tls (const gchar * ca_file)
+{
+  return peer_new (ca_file);
 }
 
 typedef struct
@@ -145,6 +166,7 @@ ah_peer_free (AhPeer * peer)
   g_main_context_unref (peer->context);
   g_async_queue_unref (peer->frames);
   g_free (peer->session_id);
+  g_free (peer->ca_file);
   g_mutex_clear (&peer->lock);
   g_cond_clear (&peer->cond);
   g_free (peer);
@@ -271,7 +293,8 @@ ah_peer_connect (AhPeer * peer, guint port, const gchar * path,
     peer->session_id = g_uuid_string_random ();
 
   sc.peer = peer;
-  sc.uri = g_strdup_printf ("ws://%s%s", authority, path);
+  sc.uri = g_strdup_printf ("%s://%s%s", peer->ca_file ? "wss" : "ws",
+      authority, path);
   sc.headers = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (sc.headers, g_strdup ("Audiohook-Organization-Id"));
   g_ptr_array_add (sc.headers, g_strdup (org));

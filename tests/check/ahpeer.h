@@ -38,6 +38,8 @@ typedef struct
 } AhPeerAuth;
 
 AhPeer *ah_peer_new (void);
+/* Connect with wss://, trusting the certificates in @ca_file. */
+AhPeer *ah_peer_new_tls (const gchar * ca_file);
 void ah_peer_free (AhPeer * peer);
 
 /* Connects to ws://127.0.0.1:@port@path. Returns the HTTP status of a

@@ -6,6 +6,8 @@
 /* genesyssrc against a raw in-process AudioHook client on 127.0.0.1. */
 
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gst/check/gstharness.h>
 #include "ahpeer.h"
@@ -746,6 +748,244 @@ test_bad_input (void)
   fixture_stop (&f);
 }
 
+static void
+test_tls (void)
+{
+  Fixture f;
+  GstBuffer *buf;
+
+  fixture_start (&f, "tls-certificate-file=" TEST_DATA_DIR "/test-cert.pem "
+      "tls-key-file=" TEST_DATA_DIR "/test-key.pem");
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new_tls (TEST_DATA_DIR "/test-cert.pem");
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 1, 1600, 9);
+  buf = gst_harness_pull (f.h);
+  g_assert_cmpuint (gst_buffer_get_size (buf), ==, 1600);
+  gst_buffer_unref (buf);
+  close_session (&f, "PT0.2S");
+  fixture_stop (&f);
+}
+
+static void
+test_credentials_file (void)
+{
+  Fixture f;
+  gchar *path, *props;
+  AhPeerAuth signed_key = { KEY, SECRET };
+  AhPeerAuth open_key = { "b3BlbiBrZXk=", NULL };
+  AhPeerAuth open_key_signed = { "b3BlbiBrZXk=", SECRET };
+  GError *error = NULL;
+  gint fd;
+
+  fd = g_file_open_tmp ("genesys-creds-XXXXXX.json", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, "{\"" KEY "\": \"" SECRET "\", "
+          "\"b3BlbiBrZXk=\": \"\"}", -1, NULL));
+  props = g_strdup_printf ("keep-listening=true credentials-file=%s", path);
+  fixture_start (&f, props);
+  g_free (props);
+
+  g_free (open_session (&f, &signed_key, OFFER_MONO));
+  close_session (&f, "PT0S");
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+  /* An empty secret lets that key in unsigned... */
+  g_free (open_session (&f, &open_key, OFFER_MONO));
+  close_session (&f, "PT0S");
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+  /* ...and a signature for it is not checked against any secret. */
+  g_free (open_session (&f, &open_key_signed, OFFER_MONO));
+  close_session (&f, "PT0S");
+  fixture_stop (&f);
+  g_unlink (path);
+  g_free (path);
+}
+
+static void
+test_bad_credentials_file (void)
+{
+  GstElement *src = gst_element_factory_make ("genesyssrc", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *error = NULL;
+  gchar *debug = NULL;
+
+  g_object_set (src, "port", 0, "address", "127.0.0.1", "credentials-file",
+      "/nonexistent/keys.json", NULL);
+  gst_element_set_bus (src, bus);
+  g_assert_cmpint (gst_element_set_state (src, GST_STATE_PAUSED), ==,
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  gst_message_parse_error (msg, &error, &debug);
+  g_test_message ("error: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "keys.json"));
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (msg);
+  gst_element_set_state (src, GST_STATE_NULL);
+  gst_element_set_bus (src, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+}
+
+/* Downstream accepts mono only: the mono offer is chosen over stereo. */
+static void
+test_caps_choose_media (void)
+{
+  Fixture f;
+  gchar *media;
+  GstCaps *caps = gst_caps_from_string ("audio/x-mulaw, channels=1");
+
+  fixture_start (&f, NULL);
+  gst_harness_set_sink_caps (f.h, caps);
+  media = open_session (&f, NULL, OFFER_STEREO "," OFFER_MONO);
+  g_assert_cmpstr (media, ==, "[" OFFER_MONO "]");
+  g_free (media);
+  close_session (&f, "PT0S");
+  fixture_stop (&f);
+}
+
+static void
+test_media_preference (void)
+{
+  Fixture f;
+  gchar *media;
+
+  fixture_start (&f, "media-preference=external");
+  media = open_session (&f, NULL, OFFER_STEREO "," OFFER_MONO);
+  g_assert_cmpstr (media, ==, "[" OFFER_MONO "]");
+  g_free (media);
+  close_session (&f, "PT0S");
+  fixture_stop (&f);
+}
+
+static void
+test_actions (void)
+{
+  Fixture f;
+  gboolean ok;
+  AhPeerFrame *frame;
+  JsonObject *p;
+  JsonArray *entities;
+
+  fixture_start (&f, NULL);
+  g_signal_emit_by_name (f.src, "pause", &ok);
+  g_assert_false (ok);          /* no session yet */
+  g_free (open_session (&f, NULL, OFFER_MONO));
+
+  g_signal_emit_by_name (f.src, "pause", &ok);
+  g_assert_true (ok);
+  frame = ah_peer_expect (f.peer, "pause", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  g_signal_emit_by_name (f.src, "resume", &ok);
+  g_assert_true (ok);
+  frame = ah_peer_expect (f.peer, "resume", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+
+  g_signal_emit_by_name (f.src, "send-event", "[{\"type\":\"transcript\","
+      "\"data\":{\"id\":\"a1b2c3d4-0000-4000-8000-000000000001\","
+      "\"channelId\":0,\"isFinal\":true,\"alternatives\":[]}}]", &ok);
+  g_assert_true (ok);
+  frame = ah_peer_expect (f.peer, "event", WAIT);
+  g_assert_nonnull (frame);
+  p = json_object_get_object_member (frame->json, "parameters");
+  entities = json_object_get_array_member (p, "entities");
+  g_assert_cmpuint (json_array_get_length (entities), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element
+          (entities, 0), "type"), ==, "transcript");
+  ah_peer_frame_free (frame);
+
+  g_signal_emit_by_name (f.src, "send-event", "not json", &ok);
+  g_assert_false (ok);
+
+  g_signal_emit_by_name (f.src, "disconnect", "completed", "bye", &ok);
+  g_assert_true (ok);
+  frame = ah_peer_expect (f.peer, "disconnect", WAIT);
+  g_assert_nonnull (frame);
+  p = json_object_get_object_member (frame->json, "parameters");
+  g_assert_cmpstr (json_object_get_string_member (p, "reason"), ==,
+      "completed");
+  g_assert_cmpstr (json_object_get_string_member (p, "info"), ==, "bye");
+  ah_peer_frame_free (frame);
+  close_session (&f, "PT0S");
+  fixture_stop (&f);
+}
+
+static void
+test_latency_query (void)
+{
+  Fixture f;
+  GstQuery *q = gst_query_new_latency ();
+  gboolean live;
+  GstClockTime min, max;
+
+  fixture_start (&f, "latency=300000000");
+  g_assert_true (gst_element_query (f.src, q));
+  gst_query_parse_latency (q, &live, &min, &max);
+  g_assert_true (live);
+  g_assert_cmpuint (min, ==, 300 * GST_MSECOND);
+  g_assert_cmpuint (max, >=, min);
+  gst_query_unref (q);
+  fixture_stop (&f);
+}
+
+/* A session that vanishes without close: a warning with the position, then
+ * EOS after session-timeout. Client errors are reported, not fatal. */
+static void
+test_session_lost (void)
+{
+  Fixture f;
+  GstMessage *msg;
+  GstEvent *ev;
+  gint64 dropped;
+  const GstStructure *s;
+  guint64 position;
+
+  fixture_start (&f, "session-timeout=500000000");
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 2, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (f.h));
+  gst_buffer_unref (gst_harness_pull (f.h));
+  ah_peer_send (f.peer, "error", "PT0.4S",
+      "{\"code\":500,\"message\":\"client trouble\"}");
+  msg = gst_bus_timed_pop_filtered (f.bus, 5 * GST_SECOND, GST_MESSAGE_ELEMENT);
+  while (msg && !gst_message_has_name (msg, "genesys-client-error")) {
+    gst_message_unref (msg);
+    msg = gst_bus_timed_pop_filtered (f.bus, 5 * GST_SECOND,
+        GST_MESSAGE_ELEMENT);
+  }
+  g_assert_nonnull (msg);
+  gst_message_unref (msg);
+  /* still running: pings answered */
+  ah_peer_send (f.peer, "ping", "PT0.4S", "{}");
+  ah_peer_frame_free (ah_peer_expect (f.peer, "pong", WAIT));
+
+  ah_peer_drop (f.peer);
+  dropped = g_get_monotonic_time ();
+  msg = gst_bus_timed_pop_filtered (f.bus, 5 * GST_SECOND, GST_MESSAGE_ELEMENT);
+  while (msg && !gst_message_has_name (msg, "genesys-session-lost")) {
+    gst_message_unref (msg);
+    msg = gst_bus_timed_pop_filtered (f.bus, 5 * GST_SECOND,
+        GST_MESSAGE_ELEMENT);
+  }
+  g_assert_nonnull (msg);
+  s = gst_message_get_structure (msg);
+  g_assert_true (gst_structure_get_uint64 (s, "position", &position));
+  g_assert_cmpuint (position, ==, 400 * GST_MSECOND);
+  gst_message_unref (msg);
+  ev = pull_event_of_type (f.h, GST_EVENT_EOS);
+  g_assert_nonnull (ev);
+  gst_event_unref (ev);
+  g_assert_cmpint (g_get_monotonic_time () - dropped, >=, 450 * 1000);
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -766,5 +1006,14 @@ main (int argc, char **argv)
       test_two_elements_and_503);
   g_test_add_func ("/genesyssrc/keep-listening", test_keep_listening);
   g_test_add_func ("/genesyssrc/bad-input", test_bad_input);
+  g_test_add_func ("/genesyssrc/tls", test_tls);
+  g_test_add_func ("/genesyssrc/credentials-file", test_credentials_file);
+  g_test_add_func ("/genesyssrc/bad-credentials-file",
+      test_bad_credentials_file);
+  g_test_add_func ("/genesyssrc/caps-choose-media", test_caps_choose_media);
+  g_test_add_func ("/genesyssrc/media-preference", test_media_preference);
+  g_test_add_func ("/genesyssrc/actions", test_actions);
+  g_test_add_func ("/genesyssrc/latency-query", test_latency_query);
+  g_test_add_func ("/genesyssrc/session-lost", test_session_lost);
   return g_test_run ();
 }
