@@ -41,6 +41,10 @@ gboolean ah_duration_parse (const gchar * str, guint64 * out_ns,
  * 125000 -> "PT0.000125S". Free with g_free(). */
 gchar *ah_duration_format (guint64 ns);
 
+/* The same into @buf, NUL-terminated, without allocating; returns the
+ * length (at most 24). */
+gsize ah_duration_format_buf (guint64 ns, gchar buf[32]);
+
 /* Conversions at @rate samples per second. ns -> samples rounds to the
  * nearest sample (ties up); samples -> ns rounds to the nearest nanosecond.
  * At 8000 Hz both are exact for whole samples. */
