@@ -21,7 +21,7 @@ except OSError as e:
 ok_re = re.compile(r'^(not )?ok\b(.*)$')
 for t in lines:
     p = f = s = 0
-    for line in (t.get('stdo') or '').splitlines():
+    for line in (t.get('stdout') or t.get('stdo') or '').splitlines():
         m = ok_re.match(line.strip())
         if not m:
             continue
