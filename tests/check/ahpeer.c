@@ -323,6 +323,10 @@ ah_peer_connect (AhPeer * peer, guint port, const gchar * path,
             created, auth->expires ? auth->expires : created + 10, &sig_input,
             &sig, NULL)) {
       g_ptr_array_add (sc.headers, g_strdup ("Signature-Input"));
+      if (auth->signature_input) {
+        g_free (sig_input);
+        sig_input = g_strdup (auth->signature_input);
+      }
       g_ptr_array_add (sc.headers, sig_input);
       g_ptr_array_add (sc.headers, g_strdup ("Signature"));
       g_ptr_array_add (sc.headers, sig);

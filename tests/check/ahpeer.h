@@ -35,6 +35,7 @@ typedef struct
   gint64 created;               /* 0: now */
   const gchar *nonce;           /* NULL: random */
   gint64 expires;               /* 0: created + 10 */
+  const gchar *signature_input; /* replaces the computed one when set */
 } AhPeerAuth;
 
 AhPeer *ah_peer_new (void);

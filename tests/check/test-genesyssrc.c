@@ -447,6 +447,10 @@ test_auth (void)
   AhPeerAuth replay1 = { KEY, SECRET, "3f2c1b0a-9e8d-4c7b-a6f5-e4d3c2b1a090",
     NULL, 0, "UmVwbGF5ZWROb25jZVZhbHVlMTI="
   };
+  AhPeerAuth no_key = { NULL };
+  AhPeerAuth garbled = { KEY, SECRET, NULL, NULL, 0, NULL, 0,
+    "sig1=(\"@request-target\";keyid=\"unterminated"
+  };
   GstMessage *msg;
 
   fixture_start (&f,
@@ -458,6 +462,8 @@ test_auth (void)
   expect_refused (&f, &expired, "auth-failures-expired");
   expect_refused (&f, &future, "auth-failures-created-in-future");
   expect_refused (&f, &short_nonce, "auth-failures-nonce");
+  expect_refused (&f, &no_key, "auth-failures-missing-api-key");
+  expect_refused (&f, &garbled, "auth-failures-malformed");
   msg = gst_bus_pop_filtered (f.bus, GST_MESSAGE_WARNING);
   g_assert_nonnull (msg);
   gst_message_unref (msg);
@@ -678,6 +684,15 @@ test_bad_input (void)
   g_free (open_session (&f, NULL, OFFER_STEREO));
   ah_peer_send_binary (f.peer, odd, 3);
   expect_error_disconnect (&f, "partial sample frame");
+  close_session (&f, "PT0S");
+  ah_peer_free (f.peer);
+  f.peer = ah_peer_new ();
+
+  /* Audio while paused. */
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  ah_peer_send (f.peer, "paused", "PT0S", "{}");
+  send_frames (&f, 1, 1600, 1);
+  expect_error_disconnect (&f, "audio while paused");
   close_session (&f, "PT0S");
   ah_peer_free (f.peer);
   f.peer = ah_peer_new ();
