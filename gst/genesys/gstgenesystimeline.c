@@ -15,6 +15,29 @@ gst_genesys_timeline_init (GstGenesysTimeline * tl, guint rate)
 {
   memset (tl, 0, sizeof (*tl));
   tl->rate = rate;
+  tl->latency = 200 * GST_MSECOND;
+  tl->alignment_threshold = 40 * GST_MSECOND;
+  tl->discont_wait = GST_SECOND;
+  tl->resync = TRUE;
+  tl->window_start = GST_CLOCK_TIME_NONE;
+  tl->drift_since = GST_CLOCK_TIME_NONE;
+}
+
+void
+gst_genesys_timeline_set_budget (GstGenesysTimeline * tl,
+    GstClockTime latency, GstClockTime alignment_threshold,
+    GstClockTime discont_wait, gboolean resync)
+{
+  tl->latency = latency;
+  tl->alignment_threshold = alignment_threshold;
+  tl->discont_wait = discont_wait;
+  tl->resync = resync;
+}
+
+GstClockTimeDiff
+gst_genesys_timeline_get_lateness (GstGenesysTimeline * tl)
+{
+  return tl->have_estimate ? tl->lateness : 0;
 }
 
 void
@@ -75,6 +98,78 @@ fill_span (GstGenesysTimeline * tl, guint64 from, guint64 to,
   span->samples = to - from;
 }
 
+/* Tracks how late audio ends arrive against their PTS; when the lowest
+ * lateness of a window stays beyond the threshold for discont-wait, the
+ * next audio moves by it: later (a gap is inserted) for a slow sender,
+ * earlier (audio is dropped) for a fast one. */
+static void
+track_lateness (GstGenesysTimeline * tl, guint64 out_end, GstClockTime arrival)
+{
+  GstClockTime end_pts;
+  GstClockTimeDiff lateness;
+
+  if (!GST_CLOCK_TIME_IS_VALID (arrival))
+    return;
+  end_pts = tl->anchor + gst_genesys_timeline_samples_to_time (tl, out_end);
+  lateness = GST_CLOCK_DIFF (end_pts, arrival);
+
+  if (!GST_CLOCK_TIME_IS_VALID (tl->window_start)) {
+    tl->window_start = arrival;
+    tl->window_min = lateness;
+    return;
+  }
+  tl->window_min = MIN (tl->window_min, lateness);
+  if (arrival < tl->window_start + GST_GENESYS_TIMELINE_WINDOW)
+    return;
+
+  /* a window closed */
+  tl->lateness = tl->window_min;
+  tl->have_estimate = TRUE;
+  tl->window_start = arrival;
+  tl->window_min = lateness;
+
+  if ((GstClockTime) ABS (tl->lateness) <= tl->alignment_threshold) {
+    tl->drift_since = GST_CLOCK_TIME_NONE;
+    return;
+  }
+  if (!GST_CLOCK_TIME_IS_VALID (tl->drift_since)) {
+    tl->drift_since = arrival;
+    return;
+  }
+  if (!tl->resync || arrival < tl->drift_since + tl->discont_wait)
+    return;
+
+  tl->pending_shift = tl->lateness > 0 ?
+      (gint64) time_to_samples (tl, tl->lateness) :
+      -(gint64) time_to_samples (tl, -tl->lateness);
+  tl->drift_since = GST_CLOCK_TIME_NONE;
+  /* the next window measures against the new alignment */
+  tl->window_start = GST_CLOCK_TIME_NONE;
+  tl->have_estimate = FALSE;
+}
+
+guint64
+gst_genesys_timeline_clip (GstGenesysTimeline * tl, GstClockTime now,
+    GstGenesysSpan * span, GstGenesysSpan * late)
+{
+  GstClockTime deadline;
+  guint64 n;
+
+  memset (late, 0, sizeof (*late));
+  if (!GST_CLOCK_TIME_IS_VALID (now) || span->samples == 0)
+    return 0;
+  deadline = span->pts + tl->latency;
+  if (now <= deadline)
+    return 0;
+  /* samples whose own deadline has passed: ceil ((now - deadline) * rate) */
+  n = gst_util_uint64_scale_int_ceil (now - deadline, tl->rate, GST_SECOND);
+  n = MIN (n, span->samples);
+  fill_span (tl, span->offset, span->offset + n, late);
+  fill_span (tl, span->offset + n, span->offset + span->samples, span);
+  tl->late_samples += n;
+  return n;
+}
+
 gboolean
 gst_genesys_timeline_audio (GstGenesysTimeline * tl, guint64 position,
     guint64 samples, GstClockTime arrival, GstGenesysSpan * span,
@@ -86,7 +181,18 @@ gst_genesys_timeline_audio (GstGenesysTimeline * tl, guint64 position,
   if (!tl->session_placed)
     place_session (tl, position, position + samples, arrival);
 
+  if (tl->pending_shift) {
+    tl->session_offset += tl->pending_shift;
+    tl->realignments++;
+    if (tl->pending_shift > 0)
+      tl->inserted_samples += tl->pending_shift;
+    else
+      tl->removed_samples += -tl->pending_shift;
+    tl->pending_shift = 0;
+  }
+
   out = tl->session_offset + (gint64) position;
+  track_lateness (tl, out + samples, arrival);
   memset (gap, 0, sizeof (*gap));
   *skip = 0;
   if (out + (gint64) samples <= (gint64) tl->end)

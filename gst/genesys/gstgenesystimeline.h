@@ -25,7 +25,28 @@ G_BEGIN_DECLS typedef struct
   gboolean session_placed;      /* the current session has an offset */
   gint64 session_offset;        /* output sample of session position 0 */
   guint64 end;                  /* output samples covered so far */
+
+  /* latency budget and clock drift */
+  GstClockTime latency;         /* audio leaves before PTS + latency */
+  GstClockTime alignment_threshold;
+  GstClockTime discont_wait;
+  gboolean resync;              /* FALSE: measure and clip only */
+  GstClockTime window_start;    /* arrival opening the current window */
+  GstClockTimeDiff window_min;  /* lowest lateness seen in it */
+  gboolean have_estimate;
+  GstClockTimeDiff lateness;    /* the last window's lowest lateness */
+  GstClockTime drift_since;     /* NONE while within the threshold */
+  guint64 late_samples;         /* dropped for arriving too late */
+  guint64 inserted_samples;     /* re-alignment: gaps inserted */
+  guint64 removed_samples;      /* re-alignment: audio dropped */
+  guint realignments;
+  gint64 pending_shift;         /* samples the next audio moves by */
 } GstGenesysTimeline;
+
+/* How often the lowest lateness is taken (a window of arrivals): jitter
+ * only ever delays audio, so the lowest lateness in a window tracks the
+ * sender's clock against ours. */
+#define GST_GENESYS_TIMELINE_WINDOW (1 * GST_SECOND)
 
 /* A span of output: PTS/duration/offset derived from sample counts. */
 typedef struct
@@ -59,6 +80,23 @@ gboolean gst_genesys_timeline_gap (GstGenesysTimeline * tl,
 
 GstClockTime gst_genesys_timeline_samples_to_time (GstGenesysTimeline * tl,
     guint64 samples);
+
+/* Latency budget and drift handling. Defaults: latency 200 ms, threshold
+ * 40 ms, discont-wait 1 s, resync on. */
+void gst_genesys_timeline_set_budget (GstGenesysTimeline * tl,
+    GstClockTime latency, GstClockTime alignment_threshold,
+    GstClockTime discont_wait, gboolean resync);
+
+/* Clips audio that would leave later than its PTS + latency at running time
+ * @now: the late leading samples move from @span into @late (late->samples
+ * 0 when none; span->samples 0 when all of it is late). Returns the number
+ * of samples clipped. */
+guint64 gst_genesys_timeline_clip (GstGenesysTimeline * tl, GstClockTime now,
+    GstGenesysSpan * span, GstGenesysSpan * late);
+
+/* The sender's lateness against the anchor, smoothed (lowest over the last
+ * window); 0 before the first window closes. */
+GstClockTimeDiff gst_genesys_timeline_get_lateness (GstGenesysTimeline * tl);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_TIMELINE_H__ */

@@ -195,6 +195,157 @@ test_hour_covers_every_sample (void)
   g_rand_free (rand);
 }
 
+typedef struct
+{
+  GstClockTime now;
+  guint64 late;                 /* samples clipped */
+} ClipCase;
+
+static void
+test_clip (void)
+{
+  static const ClipCase clip_cases[] = {
+    {GST_CLOCK_TIME_NONE, 0},
+    {0, 0},
+    {1200 * MS, 0},             /* exactly at the deadline */
+    {1200 * MS + 1, 1},         /* one nanosecond late: one sample */
+    {1250 * MS, 400},
+    {1399 * MS, 1592},
+    {1400 * MS, 1600},          /* all of it */
+    {5000 * MS, 1600},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (clip_cases); i++) {
+    GstGenesysTimeline tl;
+    GstGenesysSpan span, late, gap;
+    guint64 skip, n;
+
+    gst_genesys_timeline_init (&tl, 8000);
+    /* audio of [1.0 s, 1.2 s) on the output, budget 200 ms */
+    g_assert_true (gst_genesys_timeline_audio (&tl, 8000, 1600, 1200 * MS,
+            &span, &gap, &skip));
+    g_assert_cmpuint (span.pts, ==, 1000 * MS);
+    n = gst_genesys_timeline_clip (&tl, clip_cases[i].now, &span, &late);
+    g_assert_cmpuint (n, ==, clip_cases[i].late);
+    g_assert_cmpuint (late.samples, ==, clip_cases[i].late);
+    g_assert_cmpuint (span.samples, ==, 1600 - clip_cases[i].late);
+    g_assert_cmpuint (tl.late_samples, ==, clip_cases[i].late);
+    if (n) {
+      /* the late part and the rest tile the original span */
+      g_assert_cmpuint (late.pts, ==, 1000 * MS);
+      g_assert_cmpuint (late.offset, ==, 8000);
+      g_assert_cmpuint (late.pts + late.duration, ==, span.pts);
+      g_assert_cmpuint (span.offset, ==, 8000 + n);
+    }
+    if (span.samples)
+      g_assert_cmpuint (span.pts + tl.latency, >=,
+          clip_cases[i].now == GST_CLOCK_TIME_NONE ? 0 : clip_cases[i].now);
+  }
+}
+
+/* An hour of 200 ms frames from a sender whose clock is @ppm off ours,
+ * with up to 30 ms of network jitter. Returns the worst and best
+ * (arrival - PTS) seen, i.e. how long after its PTS each frame left. */
+static void
+run_drift (gint ppm, gboolean resync, GstGenesysTimeline * tl,
+    GstClockTimeDiff * worst, GstClockTimeDiff * best, guint64 * covered)
+{
+  GRand *rand = g_rand_new_with_seed (11);
+  guint64 pos = 0;
+  GstClockTime last_end = GST_CLOCK_TIME_NONE;
+
+  gst_genesys_timeline_init (tl, 8000);
+  gst_genesys_timeline_set_budget (tl, 300 * MS, 40 * MS, GST_SECOND, resync);
+  *worst = G_MININT64;
+  *best = G_MAXINT64;
+  *covered = 0;
+  while (pos < 3600 * 8000) {
+    GstGenesysSpan span, gap;
+    guint64 skip;
+    /* the sender's 200 ms take (1 + ppm/1e6) x 200 ms of our time */
+    GstClockTime sent = gst_util_uint64_scale (pos + 1600, (guint64) 125000 *
+        (1000000 + ppm), 1000000);
+    GstClockTime arrival = sent + g_rand_int_range (rand, 0, 30) * MS;
+    if (gst_genesys_timeline_audio (tl, pos, 1600, arrival, &span, &gap, &skip)) {
+      GstClockTimeDiff d = GST_CLOCK_DIFF (span.pts, arrival);
+      if (GST_CLOCK_TIME_IS_VALID (last_end))
+        g_assert_cmpuint (gap.samples ? gap.pts : span.pts, ==, last_end);
+      *worst = MAX (*worst, d);
+      *best = MIN (*best, d);
+      *covered += gap.samples + span.samples;
+      last_end = span.pts + span.duration;
+    }
+    pos += 1600;
+  }
+  g_rand_free (rand);
+}
+
+static void
+test_drift_slow_sender (void)
+{
+  GstGenesysTimeline tl;
+  GstClockTimeDiff worst, best;
+  guint64 covered;
+
+  run_drift (300, TRUE, &tl, &worst, &best, &covered);
+  g_test_message ("slow 300 ppm: %u realignments, %" G_GUINT64_FORMAT
+      " samples inserted, frame leaves PTS + %" G_GINT64_FORMAT " .. %"
+      G_GINT64_FORMAT " ms", tl.realignments, tl.inserted_samples,
+      best / GST_MSECOND, worst / GST_MSECOND);
+  /* 1.08 s of drift in an hour, made up in steps */
+  g_assert_cmpuint (tl.realignments, >=, 10);
+  g_assert_cmpuint (tl.inserted_samples, >=, 7000);
+  g_assert_cmpuint (tl.inserted_samples, <=, 9000);
+  g_assert_cmpuint (tl.removed_samples, ==, 0);
+  /* never later than the budget */
+  g_assert_cmpint (worst, <=, (GstClockTimeDiff) tl.latency);
+  /* audio plus inserted gaps cover the output without holes */
+  g_assert_cmpuint (covered, ==, 3600 * 8000 + tl.inserted_samples);
+}
+
+static void
+test_drift_fast_sender (void)
+{
+  GstGenesysTimeline tl;
+  GstClockTimeDiff worst, best;
+  guint64 covered;
+
+  run_drift (-300, TRUE, &tl, &worst, &best, &covered);
+  g_test_message ("fast 300 ppm: %u realignments, %" G_GUINT64_FORMAT
+      " samples removed, frame leaves PTS + %" G_GINT64_FORMAT " .. %"
+      G_GINT64_FORMAT " ms", tl.realignments, tl.removed_samples,
+      best / GST_MSECOND, worst / GST_MSECOND);
+  g_assert_cmpuint (tl.realignments, >=, 10);
+  g_assert_cmpuint (tl.removed_samples, >=, 7000);
+  g_assert_cmpuint (tl.removed_samples, <=, 9000);
+  g_assert_cmpuint (tl.inserted_samples, ==, 0);
+  /* audio never runs more than the threshold (plus a window of drift)
+   * ahead of its PTS: latency does not build up */
+  g_assert_cmpint (best, >=, 200 * (GstClockTimeDiff) MS - 45 * MS);
+  g_assert_cmpint (worst, <=, (GstClockTimeDiff) tl.latency);
+  g_assert_cmpuint (covered + tl.removed_samples, ==, 3600 * 8000);
+}
+
+static void
+test_drift_without_resync (void)
+{
+  GstGenesysTimeline tl;
+  GstClockTimeDiff worst, best;
+  guint64 covered;
+
+  run_drift (300, FALSE, &tl, &worst, &best, &covered);
+  g_test_message ("slow 300 ppm, no resync: lateness %" G_GINT64_FORMAT
+      " ms, frame leaves up to PTS + %" G_GINT64_FORMAT " ms",
+      gst_genesys_timeline_get_lateness (&tl) / GST_MSECOND,
+      worst / GST_MSECOND);
+  g_assert_cmpuint (tl.realignments, ==, 0);
+  /* the drift is measured, and the budget is blown without resync */
+  g_assert_cmpint (gst_genesys_timeline_get_lateness (&tl), >=, 1000 * MS);
+  g_assert_cmpint (worst, >, (GstClockTimeDiff) tl.latency);
+  g_assert_cmpuint (covered, ==, 3600 * 8000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -203,5 +354,9 @@ main (int argc, char **argv)
   g_test_add_func ("/timeline/table", test_table);
   g_test_add_func ("/timeline/hour-covers-every-sample",
       test_hour_covers_every_sample);
+  g_test_add_func ("/timeline/clip", test_clip);
+  g_test_add_func ("/timeline/drift-slow-sender", test_drift_slow_sender);
+  g_test_add_func ("/timeline/drift-fast-sender", test_drift_fast_sender);
+  g_test_add_func ("/timeline/drift-without-resync", test_drift_without_resync);
   return g_test_run ();
 }
