@@ -70,6 +70,9 @@ GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
 #define DEFAULT_SESSION_TIMEOUT (30 * GST_SECOND)
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
 #define DEFAULT_START_PAUSED FALSE
+#define DEFAULT_ALIGNMENT_THRESHOLD (40 * GST_MSECOND)
+#define DEFAULT_DISCONT_WAIT (1 * GST_SECOND)
+#define DEFAULT_DRIFT_CORRECTION TRUE
 /* Audio waiting for a blocked streaming thread beyond this is dropped and
  * output as a gap, so the protocol thread never waits. */
 #define MAX_QUEUED_TIME (5 * GST_SECOND)
@@ -95,6 +98,9 @@ enum
   PROP_SESSION_TIMEOUT,
   PROP_MAX_MESSAGE_SIZE,
   PROP_START_PAUSED,
+  PROP_ALIGNMENT_THRESHOLD,
+  PROP_DISCONT_WAIT,
+  PROP_DRIFT_CORRECTION,
   PROP_STATS,
 };
 
@@ -135,6 +141,9 @@ typedef struct
   guint64 last_rtt;
   guint64 auth_failures[AH_SIGNATURE_ERROR_N_CODES];
   guint64 bad_requests;
+  guint64 late_samples, inserted_samples, removed_samples;
+  guint realignments;
+  GstClockTimeDiff lateness;
 } Stats;
 
 struct _GstGenesysSrc
@@ -159,6 +168,9 @@ struct _GstGenesysSrc
   GstClockTime session_timeout;
   guint max_message_size;
   gboolean start_paused;
+  GstClockTime alignment_threshold;
+  GstClockTime discont_wait;
+  gboolean drift_correction;
 
   /* shared with the loop thread, under lock */
   GMutex lock;
@@ -793,6 +805,10 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   self->listener.user_data = self;
 
   gst_genesys_timeline_init (&self->timeline, RATE);
+  GST_OBJECT_LOCK (self);
+  gst_genesys_timeline_set_budget (&self->timeline, self->latency,
+      self->alignment_threshold, self->discont_wait, self->drift_correction);
+  GST_OBJECT_UNLOCK (self);
   self->have_media = FALSE;
   self->need_discont = TRUE;
   self->output_started = FALSE;
@@ -1067,11 +1083,46 @@ output_audio (GstGenesysSrc * self, Item * item)
   gsize size;
   const guint8 *data = g_bytes_get_data (item->data, &size);
 
+  GstGenesysSpan late;
+  guint realignments = self->timeline.realignments;
+
   if (!gst_genesys_timeline_audio (&self->timeline, item->position,
           item->samples, item->arrival, &span, &gap, &skip))
     return;
+  if (self->timeline.realignments != realignments) {
+    GST_INFO_OBJECT (self, "re-aligned to the sender's clock: %"
+        G_GUINT64_FORMAT " samples inserted, %" G_GUINT64_FORMAT
+        " removed in all", self->timeline.inserted_samples,
+        self->timeline.removed_samples);
+    post_element_message (self, gst_structure_new ("genesys-resync",
+            "inserted", G_TYPE_UINT64,
+            samples_to_time (self->timeline.inserted_samples),
+            "removed", G_TYPE_UINT64,
+            samples_to_time (self->timeline.removed_samples),
+            "realignments", G_TYPE_UINT, self->timeline.realignments, NULL));
+    self->need_discont = TRUE;
+  }
   output_gap (self, &gap);
 
+  /* Never later than PTS + latency: late samples become a gap. */
+  if (gst_genesys_timeline_clip (&self->timeline, current_running_time (self),
+          &span, &late)) {
+    GST_DEBUG_OBJECT (self, "%" G_GUINT64_FORMAT " samples late, dropped",
+        late.samples);
+    output_gap (self, &late);
+    skip += late.samples;
+  }
+
+  g_mutex_lock (&self->lock);
+  self->stats.late_samples = self->timeline.late_samples;
+  self->stats.inserted_samples = self->timeline.inserted_samples;
+  self->stats.removed_samples = self->timeline.removed_samples;
+  self->stats.realignments = self->timeline.realignments;
+  self->stats.lateness = gst_genesys_timeline_get_lateness (&self->timeline);
+  g_mutex_unlock (&self->lock);
+
+  if (span.samples == 0)
+    return;
   data += skip * frame;
   buf = gst_buffer_new_memdup (data, span.samples * frame);
   if (self->swap) {
@@ -1330,7 +1381,15 @@ build_stats (GstGenesysSrc * self)
       "client-errors", G_TYPE_UINT64, self->stats.client_errors,
       "position-mismatches", G_TYPE_UINT64, self->stats.position_mismatches,
       "refused-busy", G_TYPE_UINT64, self->stats.refused_busy,
-      "bad-requests", G_TYPE_UINT64, self->stats.bad_requests, NULL);
+      "bad-requests", G_TYPE_UINT64, self->stats.bad_requests,
+      "late-duration", G_TYPE_UINT64,
+      samples_to_time (self->stats.late_samples),
+      "realignments", G_TYPE_UINT, self->stats.realignments,
+      "inserted-duration", G_TYPE_UINT64,
+      samples_to_time (self->stats.inserted_samples),
+      "removed-duration", G_TYPE_UINT64,
+      samples_to_time (self->stats.removed_samples),
+      "lateness", G_TYPE_INT64, self->stats.lateness, NULL);
   for (i = 0; i < AH_SIGNATURE_ERROR_N_CODES; i++) {
     gchar *name = g_strdup_printf ("auth-failures-%s",
         ah_signature_error_nick (i));
@@ -1406,6 +1465,15 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_START_PAUSED:
       self->start_paused = g_value_get_boolean (value);
       break;
+    case PROP_ALIGNMENT_THRESHOLD:
+      self->alignment_threshold = g_value_get_uint64 (value);
+      break;
+    case PROP_DISCONT_WAIT:
+      self->discont_wait = g_value_get_uint64 (value);
+      break;
+    case PROP_DRIFT_CORRECTION:
+      self->drift_correction = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1477,6 +1545,15 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_START_PAUSED:
       g_value_set_boolean (value, self->start_paused);
       break;
+    case PROP_ALIGNMENT_THRESHOLD:
+      g_value_set_uint64 (value, self->alignment_threshold);
+      break;
+    case PROP_DISCONT_WAIT:
+      g_value_set_uint64 (value, self->discont_wait);
+      break;
+    case PROP_DRIFT_CORRECTION:
+      g_value_set_boolean (value, self->drift_correction);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1515,6 +1592,9 @@ gst_genesys_src_init (GstGenesysSrc * self)
   self->session_timeout = DEFAULT_SESSION_TIMEOUT;
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->start_paused = DEFAULT_START_PAUSED;
+  self->alignment_threshold = DEFAULT_ALIGNMENT_THRESHOLD;
+  self->discont_wait = DEFAULT_DISCONT_WAIT;
+  self->drift_correction = DEFAULT_DRIFT_CORRECTION;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->items);
@@ -1649,7 +1729,10 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   /**
    * GstGenesysSrc:latency:
    *
-   * Latency reported to the pipeline: at least the client's frame period.
+   * Latency reported to the pipeline, and the output budget: audio that
+   * would leave later than its PTS + latency is dropped and output as a gap
+   * (counted in `late-duration`). It must cover the client's frame period
+   * plus the network jitter to expect.
    */
   g_object_class_install_property (gobject_class, PROP_LATENCY,
       g_param_spec_uint64 ("latency", "Latency",
@@ -1694,6 +1777,38 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       g_param_spec_boolean ("start-paused", "Start paused",
           "Ask the client to start paused (resume with the resume action)",
           DEFAULT_START_PAUSED, rw));
+  /**
+   * GstGenesysSrc:alignment-threshold:
+   *
+   * How far the sender's clock may drift from the pipeline clock (lowest
+   * lateness over a one-second window) before the output is re-aligned.
+   */
+  g_object_class_install_property (gobject_class, PROP_ALIGNMENT_THRESHOLD,
+      g_param_spec_uint64 ("alignment-threshold", "Alignment threshold",
+          "Drift in nanoseconds tolerated before re-aligning", 0,
+          G_MAXUINT64, DEFAULT_ALIGNMENT_THRESHOLD, rw));
+  /**
+   * GstGenesysSrc:discont-wait:
+   *
+   * How long the drift must stay beyond #GstGenesysSrc:alignment-threshold
+   * before the output is re-aligned (a gap inserted or audio dropped, the
+   * next buffer DISCONT, a `genesys-resync` bus message).
+   */
+  g_object_class_install_property (gobject_class, PROP_DISCONT_WAIT,
+      g_param_spec_uint64 ("discont-wait", "Discont wait",
+          "Nanoseconds the drift must persist before re-aligning", 0,
+          G_MAXUINT64, DEFAULT_DISCONT_WAIT, rw));
+  /**
+   * GstGenesysSrc:drift-correction:
+   *
+   * Re-align the output to the sender's clock when it drifts. Off, the drift
+   * is only measured (`lateness` in #GstGenesysSrc:stats) and audio later
+   * than PTS + #GstGenesysSrc:latency is still clipped.
+   */
+  g_object_class_install_property (gobject_class, PROP_DRIFT_CORRECTION,
+      g_param_spec_boolean ("drift-correction", "Drift correction",
+          "Re-align the output when the sender's clock drifts",
+          DEFAULT_DRIFT_CORRECTION, rw));
   /**
    * GstGenesysSrc:stats:
    *

@@ -158,7 +158,9 @@ gst_genesys_timeline_clip (GstGenesysTimeline * tl, GstClockTime now,
   memset (late, 0, sizeof (*late));
   if (!GST_CLOCK_TIME_IS_VALID (now) || span->samples == 0)
     return 0;
-  deadline = span->pts + tl->latency;
+  /* Lateness within the alignment threshold is jitter that sinks absorb
+   * (and drift correction removes); dropping it would only cut holes. */
+  deadline = span->pts + tl->latency + tl->alignment_threshold;
   if (now <= deadline)
     return 0;
   /* samples whose own deadline has passed: ceil ((now - deadline) * rate) */

@@ -87,10 +87,12 @@ void gst_genesys_timeline_set_budget (GstGenesysTimeline * tl,
     GstClockTime latency, GstClockTime alignment_threshold,
     GstClockTime discont_wait, gboolean resync);
 
-/* Clips audio that would leave later than its PTS + latency at running time
- * @now: the late leading samples move from @span into @late (late->samples
- * 0 when none; span->samples 0 when all of it is late). Returns the number
- * of samples clipped. */
+/* Clips audio that would leave later than its PTS + latency (plus the
+ * alignment threshold, the jitter tolerated) at running time @now: the late
+ * leading samples move from @span into @late (late->samples 0 when none;
+ * span->samples 0 when all of it is late). A backlog flushed after a
+ * reconnect is cut down to what is still on time. Returns the number of
+ * samples clipped. */
 guint64 gst_genesys_timeline_clip (GstGenesysTimeline * tl, GstClockTime now,
     GstGenesysSpan * span, GstGenesysSpan * late);
 
