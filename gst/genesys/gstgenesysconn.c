@@ -365,6 +365,19 @@ gst_genesys_conn_command (GstGenesysConn * conn,
   gst_genesys_loop_invoke (conn->loop, command_cb, cd, command_free);
 }
 
+gboolean
+gst_genesys_conn_run (GstGenesysConn * conn, GstGenesysConnCommand command,
+    gpointer data)
+{
+  gboolean ret;
+
+  g_return_val_if_fail (gst_genesys_loop_is_current (conn->loop), FALSE);
+
+  ret = command (conn->session, data, gst_genesys_now ());
+  conn_process (conn);
+  return ret;
+}
+
 typedef struct
 {
   GstGenesysConn *conn;

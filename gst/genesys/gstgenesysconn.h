@@ -56,6 +56,11 @@ typedef gboolean (*GstGenesysConnCommand) (AhSession * session,
 void gst_genesys_conn_command (GstGenesysConn * conn,
     GstGenesysConnCommand command, gpointer data, GDestroyNotify notify);
 
+/* Runs @command on the session now and carries out the resulting actions
+ * (callbacks included); loop thread only. Returns what @command returned. */
+gboolean gst_genesys_conn_run (GstGenesysConn * conn,
+    GstGenesysConnCommand command, gpointer data);
+
 /* Closes the WebSocket with @code; from any thread. */
 void gst_genesys_conn_close (GstGenesysConn * conn, gushort code,
     const gchar * reason);
