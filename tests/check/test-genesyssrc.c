@@ -1001,6 +1001,56 @@ test_session_lost (void)
   fixture_stop (&f);
 }
 
+/* L16 (taken as little-endian) comes out as S16LE, stereo swapped to
+ * external first by whole 16-bit samples. */
+static void
+test_l16_stereo (void)
+{
+  Fixture f;
+  GstBuffer *buf;
+  GstMapInfo map;
+  GstEvent *ev;
+  GstCaps *caps;
+  GstStructure *s;
+  guint8 frame[1600 * 4];
+  guint i;
+  guint64 mask;
+
+  fixture_start (&f, NULL);
+  g_free (open_session (&f, NULL,
+          "{\"type\":\"audio\",\"format\":\"L16\",\"channels\":"
+          "[\"internal\",\"external\"],\"rate\":8000}"));
+  for (i = 0; i < 1600; i++) {
+    /* internal 0x0102, external 0x0304 (little-endian on the wire) */
+    frame[4 * i] = 0x02;
+    frame[4 * i + 1] = 0x01;
+    frame[4 * i + 2] = 0x04;
+    frame[4 * i + 3] = 0x03;
+  }
+  ah_peer_send_binary (f.peer, frame, sizeof (frame));
+  buf = gst_harness_pull (f.h);
+  g_assert_cmpuint (gst_buffer_get_size (buf), ==, sizeof (frame));
+  g_assert_cmpuint (GST_BUFFER_DURATION (buf), ==, 200 * GST_MSECOND);
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  for (i = 0; i < 1600; i++) {
+    g_assert_cmpuint (GST_READ_UINT16_LE (map.data + 4 * i), ==, 0x0304);
+    g_assert_cmpuint (GST_READ_UINT16_LE (map.data + 4 * i + 2), ==, 0x0102);
+  }
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  ev = pull_event_of_type (f.h, GST_EVENT_CAPS);
+  gst_event_parse_caps (ev, &caps);
+  s = gst_caps_get_structure (caps, 0);
+  g_assert_true (gst_structure_has_name (s, "audio/x-raw"));
+  g_assert_cmpstr (gst_structure_get_string (s, "format"), ==, "S16LE");
+  g_assert_true (gst_structure_get (s, "channel-mask", GST_TYPE_BITMASK,
+          &mask, NULL));
+  g_assert_cmpuint (mask, ==, 0x3);
+  gst_event_unref (ev);
+  close_session (&f, "PT0.2S");
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1030,5 +1080,6 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc/actions", test_actions);
   g_test_add_func ("/genesyssrc/latency-query", test_latency_query);
   g_test_add_func ("/genesyssrc/session-lost", test_session_lost);
+  g_test_add_func ("/genesyssrc/l16-stereo", test_l16_stereo);
   return g_test_run ();
 }
