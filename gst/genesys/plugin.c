@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 
 #include "gstgenesyssrc.h"
+#include "gstgenesyssink.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -17,6 +18,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (genesyssrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (genesyssink, plugin);
   return ret;
 }
 

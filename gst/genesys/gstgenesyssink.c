@@ -1,0 +1,1393 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-genesyssink
+ * @title: genesyssink
+ *
+ * Sends call audio to an AudioHook server the way Genesys Cloud does: the
+ * element is the AudioHook client (the Genesys side). It connects to
+ * #GstGenesysSink:uri, signs the WebSocket upgrade with
+ * #GstGenesysSink:api-key and #GstGenesysSink:client-secret, opens a
+ * session with the configured conversation and participant, and streams
+ * the audio in frames of #GstGenesysSink:frame-duration, paced by the
+ * clock. Use it toward a voice bot or speech service (Audio Connector,
+ * Transcription Connector), as a simulator when developing an AudioHook
+ * server, or behind genesyssrc to relay a call.
+ *
+ * Input is `audio/x-mulaw` (PCMU) or `audio/x-raw,format=S16LE` (L16) at
+ * 8000 Hz, mono or stereo. Mono is the external party (the customer).
+ * Stereo is the external party on channel 0 and the internal party (agent
+ * or bot) on channel 1; the session then offers both channels, the
+ * external one alone and the internal one alone, and sends whatever the
+ * server chooses.
+ *
+ * The connection lives on a thread of its own: protocol pings, WebSocket
+ * keep-alive pings (#GstGenesysSink:keepalive-interval) and a pong watchdog
+ * (#GstGenesysSink:keepalive-timeout) run whatever the pipeline does. A
+ * connection that drops (or goes silent) is replaced with exponential
+ * backoff and full jitter; the new session continues the old one
+ * (`continuedSessions`, positions keep counting). Audio that arrives while
+ * no session is open is dropped, never queued to be sent in a burst later,
+ * and the server gets one `discarded` message covering exactly the lost
+ * span. render() never waits for a connection unless
+ * #GstGenesysSink:wait-for-connection is set. Failures that retrying
+ * cannot fix (HTTP 401, 403 or 404 at the upgrade, a refused certificate,
+ * WebSocket close codes 1002, 1003, 1007, 1008, 1009 and 1010, a server
+ * that breaks the protocol) are element errors.
+ *
+ * At EOS the element sends what is left, closes the session with reason
+ * `end` and waits up to 10 seconds for `closed`. When the server ends the
+ * session (`disconnect`), render() returns EOS so the pipeline ends.
+ * Upstream GAP events become `discarded` spans.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 -e filesrc location=call.wav ! wavparse ! audioconvert ! audioresample ! \
+ *     audio/x-raw,rate=8000 ! mulawenc ! \
+ *     genesyssink uri=wss://bot.example/api/v1/audiohook/ws api-key=K client-secret=S wait-for-connection=true
+ * ]|
+ * |[
+ * gst-launch-1.0 genesyssrc port=9000 api-key=K client-secret=S ! \
+ *     genesyssink uri=wss://next-hop.example/api/v1/audiohook/ws api-key=K2 client-secret=S2
+ * ]|
+ *
+ * ## Bus messages
+ * Element messages named `genesys-connecting`, `genesys-connected`,
+ * `genesys-opened`, `genesys-paused`, `genesys-resumed`,
+ * `genesys-discarded`, `genesys-disconnected`, `genesys-reconnecting`,
+ * `genesys-event`, `genesys-disconnect`, `genesys-message` and
+ * `genesys-closed` describe the connection and session events. Times are
+ * in nanoseconds.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/audio/audio.h>
+#include <gst/base/gstadapter.h>
+
+#include "gstgenesyssink.h"
+#include "gstgenesysclient.h"
+#include "audiohook/ah-message.h"
+
+GST_DEBUG_CATEGORY_STATIC (genesyssink_debug);
+#define GST_CAT_DEFAULT genesyssink_debug
+
+#define RATE 8000
+#define DEFAULT_TLS_VALIDATION TRUE
+#define DEFAULT_FRAME_DURATION (200 * GST_MSECOND)
+#define DEFAULT_TIMEOUT (5 * GST_SECOND)
+#define DEFAULT_PING_INTERVAL (5 * GST_SECOND)
+#define DEFAULT_KEEPALIVE_INTERVAL (15 * GST_SECOND)
+#define DEFAULT_KEEPALIVE_TIMEOUT (10 * GST_SECOND)
+#define DEFAULT_RETRY_BACKOFF_FACTOR (100 * GST_MSECOND)
+#define DEFAULT_RETRY_BACKOFF_MAX (10 * GST_SECOND)
+#define DEFAULT_RETRIES -1
+#define DEFAULT_WAIT_FOR_CONNECTION FALSE
+/* Waiting for closed at EOS, as the reference client does. */
+#define CLOSE_TIMEOUT (10 * GST_SECOND)
+/* A session open this long resets the backoff. */
+#define STABLE_TIME (10 * GST_SECOND)
+/* Largest binary message sent. */
+#define MAX_FRAME_BYTES 64000
+
+enum
+{
+  PROP_0,
+  PROP_URI,
+  PROP_API_KEY,
+  PROP_CLIENT_SECRET,
+  PROP_ORGANIZATION_ID,
+  PROP_CONVERSATION_ID,
+  PROP_PARTICIPANT_ID,
+  PROP_ANI,
+  PROP_ANI_NAME,
+  PROP_DNIS,
+  PROP_LANGUAGE,
+  PROP_CUSTOM_CONFIG,
+  PROP_INPUT_VARIABLES,
+  PROP_EXTRA_HEADERS,
+  PROP_TLS_CA_FILE,
+  PROP_TLS_VALIDATION,
+  PROP_FRAME_DURATION,
+  PROP_TIMEOUT,
+  PROP_PING_INTERVAL,
+  PROP_KEEPALIVE_INTERVAL,
+  PROP_KEEPALIVE_TIMEOUT,
+  PROP_RETRY_BACKOFF_FACTOR,
+  PROP_RETRY_BACKOFF_MAX,
+  PROP_RETRIES,
+  PROP_WAIT_FOR_CONNECTION,
+  PROP_STATS,
+};
+
+struct _GstGenesysSink
+{
+  GstBaseSink parent;
+
+  /* properties, object lock */
+  gchar *uri;
+  gchar *api_key;
+  gchar *client_secret;
+  gchar *organization_id;
+  gchar *conversation_id;
+  gchar *participant_id;
+  gchar *ani;
+  gchar *ani_name;
+  gchar *dnis;
+  gchar *language;
+  gchar *custom_config;
+  GstStructure *input_variables;
+  GstStructure *extra_headers;
+  gchar *tls_ca_file;
+  gboolean tls_validation;
+  GstClockTime frame_duration;
+  GstClockTime timeout;
+  GstClockTime ping_interval;
+  GstClockTime keepalive_interval;
+  GstClockTime keepalive_timeout;
+  GstClockTime retry_backoff_factor;
+  GstClockTime retry_backoff_max;
+  gint retries;
+  gboolean wait_for_connection;
+
+  /* @client and @stats, for threads other than the streaming one */
+  GMutex lock;
+  GstGenesysClient *client;
+  gboolean flushing;
+  GstStructure *stats;          /* snapshot kept after stop */
+
+  /* fixed between start and stop */
+  gchar *run_organization_id;
+  gchar *run_conversation_id;
+  gchar *run_participant_id;
+  JsonObject *run_custom_config;
+
+  /* streaming thread */
+  GstAdapter *adapter;
+  AhFormat format;
+  guint channels;
+  guint bpf;                    /* bytes per sample frame */
+  gsize frame_bytes;
+};
+
+static void gst_genesys_sink_uri_handler_init (gpointer g_iface,
+    gpointer iface_data);
+
+#define gst_genesys_sink_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstGenesysSink, gst_genesys_sink, GST_TYPE_BASE_SINK,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
+        gst_genesys_sink_uri_handler_init));
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (genesyssink, "genesyssink",
+    GST_RANK_NONE, GST_TYPE_GENESYS_SINK,
+    GST_DEBUG_CATEGORY_INIT (genesyssink_debug, "genesyssink", 0,
+        "Genesys AudioHook sink"));
+
+#define SINK_CAPS \
+  "audio/x-mulaw, rate = (int) 8000, channels = (int) [ 1, 2 ]; " \
+  "audio/x-raw, format = (string) S16LE, rate = (int) 8000, " \
+  "channels = (int) [ 1, 2 ], layout = (string) interleaved"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
+
+static GstClockTime
+samples_to_time (guint64 samples)
+{
+  return gst_util_uint64_scale_int (samples, GST_SECOND, RATE);
+}
+
+static void
+post_element_message (GstGenesysSink * self, GstStructure * s)
+{
+  gst_element_post_message (GST_ELEMENT_CAST (self),
+      gst_message_new_element (GST_OBJECT_CAST (self), s));
+}
+
+static gchar *
+array_to_json (JsonArray * array)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  gchar *json;
+
+  json_node_set_array (node, array);
+  json = json_to_string (node, FALSE);
+  json_node_unref (node);
+  return json;
+}
+
+/* ---- client events (client thread) ---- */
+
+static void
+post_error (GstGenesysSink * self, const GError * error)
+{
+  switch (error->code) {
+    case GST_GENESYS_CLIENT_ERROR_CONFIG:
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+          (NULL));
+      break;
+    case GST_GENESYS_CLIENT_ERROR_UNAUTHORIZED:
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED, ("%s",
+              error->message), (NULL));
+      break;
+    case GST_GENESYS_CLIENT_ERROR_REFUSED:
+    case GST_GENESYS_CLIENT_ERROR_TLS:
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", error->message),
+          (NULL));
+      break;
+    case GST_GENESYS_CLIENT_ERROR_NO_MEDIA:
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("%s", error->message), (NULL));
+      break;
+    case GST_GENESYS_CLIENT_ERROR_PROTOCOL:
+    case GST_GENESYS_CLIENT_ERROR_SERVER:
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("%s", error->message), (NULL));
+      break;
+    default:
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
+      break;
+  }
+}
+
+static GstStructure *
+string_map_to_structure (const gchar * name, JsonObject * obj)
+{
+  GstStructure *s = gst_structure_new_empty (name);
+  GList *members, *l;
+
+  if (obj == NULL)
+    return s;
+  members = json_object_get_members (obj);
+  for (l = members; l; l = l->next) {
+    JsonNode *node = json_object_get_member (obj, l->data);
+    if (JSON_NODE_HOLDS_VALUE (node)
+        && json_node_get_value_type (node) == G_TYPE_STRING)
+      gst_structure_set (s, l->data, G_TYPE_STRING,
+          json_node_get_string (node), NULL);
+  }
+  g_list_free (members);
+  return s;
+}
+
+static void
+post_server_message (GstGenesysSink * self, const gchar * session_id,
+    AhMessage * msg)
+{
+  GstStructure *s;
+
+  switch (msg->type) {
+    case AH_MSG_EVENT:{
+      gchar *json = msg->entities ? array_to_json (msg->entities) :
+          g_strdup ("[]");
+      s = gst_structure_new ("genesys-event",
+          "session-id", G_TYPE_STRING, session_id,
+          "entities", G_TYPE_STRING, json, NULL);
+      g_free (json);
+      break;
+    }
+    case AH_MSG_DISCONNECT:{
+      GstStructure *vars = string_map_to_structure ("output-variables",
+          msg->output_variables);
+      s = gst_structure_new ("genesys-disconnect",
+          "session-id", G_TYPE_STRING, session_id,
+          "reason", G_TYPE_STRING, msg->reason,
+          "info", G_TYPE_STRING, msg->info,
+          "output-variables", GST_TYPE_STRUCTURE, vars, NULL);
+      gst_structure_free (vars);
+      break;
+    }
+    default:
+      s = gst_structure_new ("genesys-message",
+          "session-id", G_TYPE_STRING, session_id,
+          "type", G_TYPE_STRING, msg->type_name, NULL);
+      if (msg->info)
+        gst_structure_set (s, "info", G_TYPE_STRING, msg->info, NULL);
+      break;
+  }
+  post_element_message (self, s);
+}
+
+static void
+on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
+    gpointer user_data)
+{
+  GstGenesysSink *self = user_data;
+  GstStructure *s = NULL;
+
+  switch (ev->type) {
+    case GST_GENESYS_CLIENT_EVENT_CONNECTING:
+      s = gst_structure_new ("genesys-connecting",
+          "session-id", G_TYPE_STRING, ev->session_id,
+          "attempt", G_TYPE_UINT, ev->attempt, NULL);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_CONNECTED:
+      s = gst_structure_new ("genesys-connected",
+          "session-id", G_TYPE_STRING, ev->session_id, NULL);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_OPENED:{
+      gchar *media = gst_genesys_media_to_string (ev->media);
+      GST_INFO_OBJECT (self, "session %s opened with media %s",
+          ev->session_id, media);
+      s = gst_structure_new ("genesys-opened",
+          "session-id", G_TYPE_STRING, ev->session_id,
+          "media", G_TYPE_STRING, media,
+          "position", G_TYPE_UINT64, samples_to_time (ev->position),
+          "start-paused", G_TYPE_BOOLEAN, ev->message->start_paused,
+          "organization-id", G_TYPE_STRING, self->run_organization_id,
+          "conversation-id", G_TYPE_STRING, self->run_conversation_id,
+          "participant-id", G_TYPE_STRING, self->run_participant_id, NULL);
+      if (ev->continued)
+        gst_structure_set (s, "continued-session-id", G_TYPE_STRING,
+            ev->continued, NULL);
+      if (ev->message->has_discard_to)
+        gst_structure_set (s, "discard-to", G_TYPE_UINT64,
+            ev->message->discard_to, NULL);
+      g_free (media);
+      break;
+    }
+    case GST_GENESYS_CLIENT_EVENT_PAUSED:
+      s = gst_structure_new ("genesys-paused",
+          "session-id", G_TYPE_STRING, ev->session_id,
+          "position", G_TYPE_UINT64, samples_to_time (ev->position), NULL);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_RESUMED:
+      s = gst_structure_new ("genesys-resumed",
+          "session-id", G_TYPE_STRING, ev->session_id,
+          "position", G_TYPE_UINT64, samples_to_time (ev->position), NULL);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_DISCARDED:
+      s = gst_structure_new ("genesys-discarded",
+          "session-id", G_TYPE_STRING, ev->session_id,
+          "start", G_TYPE_UINT64, samples_to_time (ev->position),
+          "duration", G_TYPE_UINT64, samples_to_time (ev->samples), NULL);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_PING:
+      GST_LOG_OBJECT (self, "rtt %" GST_TIME_FORMAT, GST_TIME_ARGS (ev->rtt));
+      break;
+    case GST_GENESYS_CLIENT_EVENT_MESSAGE:
+      post_server_message (self, ev->session_id, ev->message);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_PROTOCOL_ERROR:
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("The AudioHook server broke the protocol."), ("error %d: %s",
+              ev->code, ev->reason));
+      break;
+    case GST_GENESYS_CLIENT_EVENT_DISCONNECTED:
+      s = gst_structure_new ("genesys-disconnected",
+          "session-id", G_TYPE_STRING, ev->session_id,
+          "code", G_TYPE_UINT, (guint) ev->code,
+          "reason", G_TYPE_STRING, ev->reason ? ev->reason : "",
+          "clean", G_TYPE_BOOLEAN, ev->clean,
+          "cause", G_TYPE_STRING, ev->cause, NULL);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_RECONNECTING:
+      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+          ("Lost the AudioHook connection; reconnecting."),
+          ("attempt %u in %" GST_TIME_FORMAT ": %s", ev->attempt,
+              GST_TIME_ARGS (ev->delay), ev->cause));
+      s = gst_structure_new ("genesys-reconnecting",
+          "attempt", G_TYPE_UINT, ev->attempt,
+          "delay", G_TYPE_UINT64, ev->delay,
+          "cause", G_TYPE_STRING, ev->cause, NULL);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_CLOSED:
+      s = gst_structure_new ("genesys-closed",
+          "session-id", G_TYPE_STRING, ev->session_id,
+          "reason", G_TYPE_STRING, ev->reason,
+          "code", G_TYPE_INT, ev->code,
+          "position", G_TYPE_UINT64, samples_to_time (ev->position), NULL);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_ERROR:
+      post_error (self, ev->error);
+      break;
+  }
+  if (s)
+    post_element_message (self, s);
+}
+
+/* ---- configuration ---- */
+
+static JsonObject *
+structure_to_string_map (const GstStructure * s)
+{
+  JsonObject *obj = json_object_new ();
+  gint i, n = gst_structure_n_fields (s);
+
+  for (i = 0; i < n; i++) {
+    const gchar *name = gst_structure_nth_field_name (s, i);
+    const GValue *v = gst_structure_get_value (s, name);
+    gchar *str = G_VALUE_HOLDS_STRING (v) ? g_value_dup_string (v) :
+        gst_value_serialize (v);
+    json_object_set_string_member (obj, name, str ? str : "");
+    g_free (str);
+  }
+  return obj;
+}
+
+static void
+add_media (AhMessage * open, AhFormat format, guint n, AhChannel c0,
+    AhChannel c1)
+{
+  AhMedia m = { format, RATE, n, {c0, c1} };
+
+  ah_message_add_media (open, &m);
+}
+
+/* The client for the negotiated input. */
+static GstGenesysClient *
+create_client (GstGenesysSink * self, GError ** error)
+{
+  GstGenesysClientConfig config = { 0 };
+  GstGenesysClient *client;
+  AhMessage *open = ah_message_new (AH_MSG_OPEN);
+
+  open->organization_id = g_strdup (self->run_organization_id);
+  open->conversation_id = g_strdup (self->run_conversation_id);
+  if (self->run_custom_config)
+    open->custom_config = json_object_ref (self->run_custom_config);
+  if (self->channels == 2) {
+    add_media (open, self->format, 2, AH_CHANNEL_EXTERNAL, AH_CHANNEL_INTERNAL);
+    add_media (open, self->format, 1, AH_CHANNEL_EXTERNAL, AH_CHANNEL_UNKNOWN);
+    add_media (open, self->format, 1, AH_CHANNEL_INTERNAL, AH_CHANNEL_UNKNOWN);
+  } else {
+    add_media (open, self->format, 1, AH_CHANNEL_EXTERNAL, AH_CHANNEL_UNKNOWN);
+  }
+
+  GST_OBJECT_LOCK (self);
+  open->participant.id = g_strdup (self->run_participant_id);
+  open->participant.ani = g_strdup (self->ani ? self->ani : "");
+  open->participant.ani_name = g_strdup (self->ani_name ? self->ani_name : "");
+  open->participant.dnis = g_strdup (self->dnis ? self->dnis : "");
+  open->language = g_strdup (self->language);
+  if (self->input_variables)
+    open->input_variables = structure_to_string_map (self->input_variables);
+  config.uri = g_strdup (self->uri);
+  config.api_key = g_strdup (self->api_key);
+  config.client_secret = g_strdup (self->client_secret);
+  config.extra_headers = self->extra_headers ?
+      gst_structure_copy (self->extra_headers) : NULL;
+  config.tls_ca_file = g_strdup (self->tls_ca_file);
+  config.tls_validation = self->tls_validation;
+  config.open_timeout = self->timeout;
+  config.close_timeout = CLOSE_TIMEOUT;
+  config.ping_interval = self->ping_interval;
+  config.keepalive_interval = self->keepalive_interval;
+  config.keepalive_timeout = self->keepalive_timeout;
+  config.backoff_base = self->retry_backoff_factor;
+  config.backoff_max = self->retry_backoff_max;
+  config.retries = self->retries;
+  GST_OBJECT_UNLOCK (self);
+
+  config.user_agent = g_strdup ("gst-genesys/" VERSION " (genesyssink)");
+  config.open = open;
+  config.format = self->format;
+  config.channels = self->channels;
+  config.stable_time = STABLE_TIME;
+  config.max_queued = 5 * RATE;
+
+  client = gst_genesys_client_new (&config, on_client_event, self, error);
+  gst_genesys_client_config_clear (&config);
+  return client;
+}
+
+/* ---- GstBaseSink ---- */
+
+static gboolean
+gst_genesys_sink_start (GstBaseSink * bsink)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
+  gchar *uri, *custom_config;
+  GError *error = NULL;
+
+  GST_OBJECT_LOCK (self);
+  uri = g_strdup (self->uri);
+  custom_config = g_strdup (self->custom_config);
+  g_free (self->run_organization_id);
+  g_free (self->run_conversation_id);
+  g_free (self->run_participant_id);
+  /* Missing ids: fresh UUIDs for this run, the same across reconnects. */
+  self->run_organization_id = self->organization_id ?
+      g_strdup (self->organization_id) : g_uuid_string_random ();
+  self->run_conversation_id = self->conversation_id ?
+      g_strdup (self->conversation_id) : g_uuid_string_random ();
+  self->run_participant_id = self->participant_id ?
+      g_strdup (self->participant_id) : g_uuid_string_random ();
+  GST_OBJECT_UNLOCK (self);
+
+  if (uri == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("No uri set: the ws:// or wss:// address of the AudioHook server."),
+        (NULL));
+    goto fail;
+  }
+  if (!gst_genesys_uri_parts (uri, NULL, NULL, NULL, &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid uri: %s",
+            error->message), (NULL));
+    goto fail;
+  }
+  g_clear_pointer (&self->run_custom_config, json_object_unref);
+  if (custom_config && *custom_config) {
+    JsonNode *node = json_from_string (custom_config, &error);
+    if (!node || !JSON_NODE_HOLDS_OBJECT (node)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("custom-config is not a JSON object: %s",
+              error ? error->message : "wrong type"), (NULL));
+      if (node)
+        json_node_unref (node);
+      goto fail;
+    }
+    self->run_custom_config = json_node_dup_object (node);
+    json_node_unref (node);
+  }
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->stats, gst_structure_free);
+  self->flushing = FALSE;
+  g_mutex_unlock (&self->lock);
+  gst_adapter_clear (self->adapter);
+  self->format = AH_FORMAT_UNKNOWN;
+  self->channels = 0;
+  g_free (uri);
+  g_free (custom_config);
+  return TRUE;
+
+fail:
+  g_clear_error (&error);
+  g_free (uri);
+  g_free (custom_config);
+  return FALSE;
+}
+
+static gboolean
+gst_genesys_sink_stop (GstBaseSink * bsink)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
+  GstGenesysClient *client;
+
+  g_mutex_lock (&self->lock);
+  client = self->client;
+  g_mutex_unlock (&self->lock);
+
+  if (client) {
+    GstStructure *stats;
+
+    gst_genesys_client_stop (client);
+    stats = gst_genesys_client_get_stats (client);
+    g_mutex_lock (&self->lock);
+    self->client = NULL;
+    g_clear_pointer (&self->stats, gst_structure_free);
+    self->stats = stats;
+    g_mutex_unlock (&self->lock);
+    gst_genesys_client_free (client);
+  }
+  gst_adapter_clear (self->adapter);
+  return TRUE;
+}
+
+static gboolean
+gst_genesys_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  GstGenesysClient *client;
+  GError *error = NULL;
+  AhFormat format;
+  gint channels = 0, rate = 0;
+  guint64 samples;
+
+  if (gst_structure_has_name (s, "audio/x-mulaw"))
+    format = AH_FORMAT_PCMU;
+  else
+    format = AH_FORMAT_L16;
+  if (!gst_structure_get_int (s, "channels", &channels)
+      || !gst_structure_get_int (s, "rate", &rate) || rate != RATE
+      || channels < 1 || channels > 2)
+    return FALSE;
+
+  if (self->client) {
+    if (format == self->format && (guint) channels == self->channels)
+      return TRUE;
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("The audio format cannot change during an AudioHook session."),
+        ("from %u channels of %s to %" GST_PTR_FORMAT, self->channels,
+            ah_format_name (self->format), caps));
+    return FALSE;
+  }
+
+  self->format = format;
+  self->channels = channels;
+  self->bpf = (format == AH_FORMAT_L16 ? 2 : 1) * channels;
+  GST_OBJECT_LOCK (self);
+  samples = gst_util_uint64_scale_int_round (self->frame_duration, RATE,
+      GST_SECOND);
+  GST_OBJECT_UNLOCK (self);
+  samples = CLAMP (samples, 1, MAX_FRAME_BYTES / self->bpf);
+  self->frame_bytes = samples * self->bpf;
+  GST_INFO_OBJECT (self, "%u channel(s) of %s, frames of %" G_GUINT64_FORMAT
+      " samples (%" G_GSIZE_FORMAT " bytes)", self->channels,
+      ah_format_name (format), samples, self->frame_bytes);
+
+  client = create_client (self, &error);
+  if (client == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+        (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
+  g_mutex_lock (&self->lock);
+  self->client = client;
+  if (self->flushing)
+    gst_genesys_client_set_flushing (client, TRUE);
+  g_mutex_unlock (&self->lock);
+  gst_genesys_client_start (client);
+  return TRUE;
+}
+
+/* Hands complete frames to the client; with @all, the rest too (whole
+ * samples). */
+static void
+push_frames (GstGenesysSink * self, gboolean all)
+{
+  gsize avail;
+
+  while ((avail = gst_adapter_available (self->adapter)) >= self->frame_bytes
+      || (all && avail >= self->bpf)) {
+    gsize n = MIN (avail, self->frame_bytes);
+    GBytes *bytes;
+
+    n -= n % self->bpf;
+    bytes = g_bytes_new_take (gst_adapter_take (self->adapter, n), n);
+    if (!gst_genesys_client_push (self->client, bytes))
+      GST_LOG_OBJECT (self, "dropped %" G_GSIZE_FORMAT " bytes", n);
+    g_bytes_unref (bytes);
+  }
+}
+
+static GstFlowReturn
+check_client (GstGenesysSink * self)
+{
+  switch (gst_genesys_client_get_state (self->client)) {
+    case GST_GENESYS_CLIENT_FAILED:
+      return GST_FLOW_ERROR;
+    case GST_GENESYS_CLIENT_FINISHED:
+      return GST_FLOW_EOS;
+    default:
+      return GST_FLOW_OK;
+  }
+}
+
+static GstFlowReturn
+gst_genesys_sink_render (GstBaseSink * bsink, GstBuffer * buf)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
+  gboolean wait;
+  GstFlowReturn ret;
+
+  if (self->client == NULL)
+    return GST_FLOW_NOT_NEGOTIATED;
+  if ((ret = check_client (self)) != GST_FLOW_OK)
+    return ret;
+
+  GST_OBJECT_LOCK (self);
+  wait = self->wait_for_connection;
+  GST_OBJECT_UNLOCK (self);
+  if (wait && !gst_genesys_client_is_open (self->client)) {
+    GST_DEBUG_OBJECT (self, "waiting for a session");
+    if (!gst_genesys_client_wait_open (self->client)) {
+      if ((ret = check_client (self)) != GST_FLOW_OK)
+        return ret;
+      return GST_FLOW_FLUSHING;
+    }
+  }
+
+  gst_adapter_push (self->adapter, gst_buffer_ref (buf));
+  push_frames (self, FALSE);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_genesys_sink_event (GstBaseSink * bsink, GstEvent * event)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      if (self->client) {
+        push_frames (self, TRUE);
+        GST_INFO_OBJECT (self, "EOS: closing the session");
+        if (!gst_genesys_client_close (self->client, "end", CLOSE_TIMEOUT)) {
+          gboolean flushing;
+          g_mutex_lock (&self->lock);
+          flushing = self->flushing;
+          g_mutex_unlock (&self->lock);
+          if (!flushing)
+            GST_ELEMENT_WARNING (self, RESOURCE, CLOSE,
+                ("The AudioHook server did not confirm the close."),
+                ("no closed within %" GST_TIME_FORMAT,
+                    GST_TIME_ARGS (CLOSE_TIMEOUT)));
+        }
+      }
+      break;
+    case GST_EVENT_GAP:
+      if (self->client) {
+        GstClockTime ts, duration;
+        gst_event_parse_gap (event, &ts, &duration);
+        if (GST_CLOCK_TIME_IS_VALID (duration)) {
+          push_frames (self, TRUE);
+          gst_genesys_client_discard (self->client,
+              gst_util_uint64_scale_int_round (duration, RATE, GST_SECOND));
+        }
+      }
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      gst_adapter_clear (self->adapter);
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
+}
+
+static gboolean
+gst_genesys_sink_unlock (GstBaseSink * bsink)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
+
+  g_mutex_lock (&self->lock);
+  self->flushing = TRUE;
+  if (self->client)
+    gst_genesys_client_set_flushing (self->client, TRUE);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static gboolean
+gst_genesys_sink_unlock_stop (GstBaseSink * bsink)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
+
+  g_mutex_lock (&self->lock);
+  self->flushing = FALSE;
+  if (self->client)
+    gst_genesys_client_set_flushing (self->client, FALSE);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* ---- GstURIHandler ---- */
+
+static GstURIType
+gst_genesys_sink_uri_get_type (GType type)
+{
+  return GST_URI_SINK;
+}
+
+static const gchar *const *
+gst_genesys_sink_uri_get_protocols (GType type)
+{
+  static const gchar *protocols[] = { "ws", "wss", NULL };
+
+  return protocols;
+}
+
+static gchar *
+gst_genesys_sink_uri_get_uri (GstURIHandler * handler)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (handler);
+  gchar *uri;
+
+  GST_OBJECT_LOCK (self);
+  uri = g_strdup (self->uri);
+  GST_OBJECT_UNLOCK (self);
+  return uri;
+}
+
+static gboolean
+gst_genesys_sink_uri_set_uri (GstURIHandler * handler, const gchar * uri,
+    GError ** error)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (handler);
+  GError *err = NULL;
+
+  if (GST_STATE (self) > GST_STATE_READY) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
+        "The uri cannot change while the element is running");
+    return FALSE;
+  }
+  if (!gst_genesys_uri_parts (uri, NULL, NULL, NULL, &err)) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s",
+        err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  GST_OBJECT_LOCK (self);
+  g_free (self->uri);
+  self->uri = g_strdup (uri);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static void
+gst_genesys_sink_uri_handler_init (gpointer g_iface, gpointer iface_data)
+{
+  GstURIHandlerInterface *iface = g_iface;
+
+  iface->get_type = gst_genesys_sink_uri_get_type;
+  iface->get_protocols = gst_genesys_sink_uri_get_protocols;
+  iface->get_uri = gst_genesys_sink_uri_get_uri;
+  iface->set_uri = gst_genesys_sink_uri_set_uri;
+}
+
+/* ---- properties ---- */
+
+static void
+replace_string (gchar ** field, const GValue * value)
+{
+  g_free (*field);
+  *field = g_value_dup_string (value);
+}
+
+static void
+replace_structure (GstStructure ** field, const GValue * value)
+{
+  const GstStructure *s = gst_value_get_structure (value);
+
+  if (*field)
+    gst_structure_free (*field);
+  *field = s ? gst_structure_copy (s) : NULL;
+}
+
+static void
+gst_genesys_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (object);
+
+  if (prop_id == PROP_URI) {
+    const gchar *uri = g_value_get_string (value);
+    GError *error = NULL;
+    if (uri == NULL) {
+      GST_OBJECT_LOCK (self);
+      g_clear_pointer (&self->uri, g_free);
+      GST_OBJECT_UNLOCK (self);
+    } else if (!gst_uri_handler_set_uri (GST_URI_HANDLER (self), uri, &error)) {
+      GST_WARNING_OBJECT (self, "uri %s refused: %s", uri, error->message);
+      g_error_free (error);
+    }
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_API_KEY:
+      replace_string (&self->api_key, value);
+      break;
+    case PROP_CLIENT_SECRET:
+      replace_string (&self->client_secret, value);
+      break;
+    case PROP_ORGANIZATION_ID:
+      replace_string (&self->organization_id, value);
+      break;
+    case PROP_CONVERSATION_ID:
+      replace_string (&self->conversation_id, value);
+      break;
+    case PROP_PARTICIPANT_ID:
+      replace_string (&self->participant_id, value);
+      break;
+    case PROP_ANI:
+      replace_string (&self->ani, value);
+      break;
+    case PROP_ANI_NAME:
+      replace_string (&self->ani_name, value);
+      break;
+    case PROP_DNIS:
+      replace_string (&self->dnis, value);
+      break;
+    case PROP_LANGUAGE:
+      replace_string (&self->language, value);
+      break;
+    case PROP_CUSTOM_CONFIG:
+      replace_string (&self->custom_config, value);
+      break;
+    case PROP_INPUT_VARIABLES:
+      replace_structure (&self->input_variables, value);
+      break;
+    case PROP_EXTRA_HEADERS:
+      replace_structure (&self->extra_headers, value);
+      break;
+    case PROP_TLS_CA_FILE:
+      replace_string (&self->tls_ca_file, value);
+      break;
+    case PROP_TLS_VALIDATION:
+      self->tls_validation = g_value_get_boolean (value);
+      break;
+    case PROP_FRAME_DURATION:
+      self->frame_duration = g_value_get_uint64 (value);
+      break;
+    case PROP_TIMEOUT:
+      self->timeout = g_value_get_uint64 (value);
+      break;
+    case PROP_PING_INTERVAL:
+      self->ping_interval = g_value_get_uint64 (value);
+      break;
+    case PROP_KEEPALIVE_INTERVAL:
+      self->keepalive_interval = g_value_get_uint64 (value);
+      break;
+    case PROP_KEEPALIVE_TIMEOUT:
+      self->keepalive_timeout = g_value_get_uint64 (value);
+      break;
+    case PROP_RETRY_BACKOFF_FACTOR:
+      self->retry_backoff_factor = g_value_get_uint64 (value);
+      break;
+    case PROP_RETRY_BACKOFF_MAX:
+      self->retry_backoff_max = g_value_get_uint64 (value);
+      break;
+    case PROP_RETRIES:
+      self->retries = g_value_get_int (value);
+      break;
+    case PROP_WAIT_FOR_CONNECTION:
+      self->wait_for_connection = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static GstStructure *
+get_stats (GstGenesysSink * self)
+{
+  GstStructure *s;
+
+  g_mutex_lock (&self->lock);
+  if (self->client)
+    s = gst_genesys_client_get_stats (self->client);
+  else if (self->stats)
+    s = gst_structure_copy (self->stats);
+  else
+    s = gst_genesys_client_get_stats (NULL);
+  g_mutex_unlock (&self->lock);
+  return s;
+}
+
+static void
+gst_genesys_sink_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, get_stats (self));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_URI:
+      g_value_set_string (value, self->uri);
+      break;
+    case PROP_API_KEY:
+      g_value_set_string (value, self->api_key);
+      break;
+    case PROP_CLIENT_SECRET:
+      g_value_set_string (value, self->client_secret);
+      break;
+    case PROP_ORGANIZATION_ID:
+      g_value_set_string (value, self->organization_id);
+      break;
+    case PROP_CONVERSATION_ID:
+      g_value_set_string (value, self->conversation_id);
+      break;
+    case PROP_PARTICIPANT_ID:
+      g_value_set_string (value, self->participant_id);
+      break;
+    case PROP_ANI:
+      g_value_set_string (value, self->ani);
+      break;
+    case PROP_ANI_NAME:
+      g_value_set_string (value, self->ani_name);
+      break;
+    case PROP_DNIS:
+      g_value_set_string (value, self->dnis);
+      break;
+    case PROP_LANGUAGE:
+      g_value_set_string (value, self->language);
+      break;
+    case PROP_CUSTOM_CONFIG:
+      g_value_set_string (value, self->custom_config);
+      break;
+    case PROP_INPUT_VARIABLES:
+      gst_value_set_structure (value, self->input_variables);
+      break;
+    case PROP_EXTRA_HEADERS:
+      gst_value_set_structure (value, self->extra_headers);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
+      break;
+    case PROP_TLS_VALIDATION:
+      g_value_set_boolean (value, self->tls_validation);
+      break;
+    case PROP_FRAME_DURATION:
+      g_value_set_uint64 (value, self->frame_duration);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint64 (value, self->timeout);
+      break;
+    case PROP_PING_INTERVAL:
+      g_value_set_uint64 (value, self->ping_interval);
+      break;
+    case PROP_KEEPALIVE_INTERVAL:
+      g_value_set_uint64 (value, self->keepalive_interval);
+      break;
+    case PROP_KEEPALIVE_TIMEOUT:
+      g_value_set_uint64 (value, self->keepalive_timeout);
+      break;
+    case PROP_RETRY_BACKOFF_FACTOR:
+      g_value_set_uint64 (value, self->retry_backoff_factor);
+      break;
+    case PROP_RETRY_BACKOFF_MAX:
+      g_value_set_uint64 (value, self->retry_backoff_max);
+      break;
+    case PROP_RETRIES:
+      g_value_set_int (value, self->retries);
+      break;
+    case PROP_WAIT_FOR_CONNECTION:
+      g_value_set_boolean (value, self->wait_for_connection);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_genesys_sink_finalize (GObject * object)
+{
+  GstGenesysSink *self = GST_GENESYS_SINK (object);
+
+  g_free (self->uri);
+  g_free (self->api_key);
+  g_free (self->client_secret);
+  g_free (self->organization_id);
+  g_free (self->conversation_id);
+  g_free (self->participant_id);
+  g_free (self->ani);
+  g_free (self->ani_name);
+  g_free (self->dnis);
+  g_free (self->language);
+  g_free (self->custom_config);
+  if (self->input_variables)
+    gst_structure_free (self->input_variables);
+  if (self->extra_headers)
+    gst_structure_free (self->extra_headers);
+  g_free (self->tls_ca_file);
+  g_free (self->run_organization_id);
+  g_free (self->run_conversation_id);
+  g_free (self->run_participant_id);
+  g_clear_pointer (&self->run_custom_config, json_object_unref);
+  if (self->stats)
+    gst_structure_free (self->stats);
+  g_object_unref (self->adapter);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_genesys_sink_init (GstGenesysSink * self)
+{
+  self->tls_validation = DEFAULT_TLS_VALIDATION;
+  self->frame_duration = DEFAULT_FRAME_DURATION;
+  self->timeout = DEFAULT_TIMEOUT;
+  self->ping_interval = DEFAULT_PING_INTERVAL;
+  self->keepalive_interval = DEFAULT_KEEPALIVE_INTERVAL;
+  self->keepalive_timeout = DEFAULT_KEEPALIVE_TIMEOUT;
+  self->retry_backoff_factor = DEFAULT_RETRY_BACKOFF_FACTOR;
+  self->retry_backoff_max = DEFAULT_RETRY_BACKOFF_MAX;
+  self->retries = DEFAULT_RETRIES;
+  self->wait_for_connection = DEFAULT_WAIT_FOR_CONNECTION;
+  self->adapter = gst_adapter_new ();
+  g_mutex_init (&self->lock);
+  gst_base_sink_set_sync (GST_BASE_SINK (self), TRUE);
+}
+
+static void
+gst_genesys_sink_class_init (GstGenesysSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *basesink_class = GST_BASE_SINK_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY;
+
+  gobject_class->set_property = gst_genesys_sink_set_property;
+  gobject_class->get_property = gst_genesys_sink_get_property;
+  gobject_class->finalize = gst_genesys_sink_finalize;
+
+  /**
+   * GstGenesysSink:uri:
+   *
+   * The AudioHook server: `ws://host[:port]/path[?query]` or `wss://...`.
+   * The path and query are part of what the request signature covers.
+   */
+  g_object_class_install_property (gobject_class, PROP_URI,
+      g_param_spec_string ("uri", "URI",
+          "ws:// or wss:// URI of the AudioHook server", NULL, rw));
+  /**
+   * GstGenesysSink:api-key:
+   *
+   * The API key of the integration, sent as X-API-KEY.
+   */
+  g_object_class_install_property (gobject_class, PROP_API_KEY,
+      g_param_spec_string ("api-key", "API key",
+          "API key sent in X-API-KEY", NULL, rw));
+  /**
+   * GstGenesysSink:client-secret:
+   *
+   * The integration's client secret, base64 as Genesys shows it. When set,
+   * every upgrade request is signed (HTTP message signature, hmac-sha256)
+   * as Genesys Cloud does; needs #GstGenesysSink:api-key.
+   */
+  g_object_class_install_property (gobject_class, PROP_CLIENT_SECRET,
+      g_param_spec_string ("client-secret", "Client secret",
+          "Base64 client secret that signs each request (empty: unsigned)",
+          NULL, rw));
+  /**
+   * GstGenesysSink:organization-id:
+   *
+   * The Genesys organization (Audiohook-Organization-Id and
+   * organizationId). Unset: a random UUID for each run of the element, so
+   * a server that expects a particular organization refuses it.
+   */
+  g_object_class_install_property (gobject_class, PROP_ORGANIZATION_ID,
+      g_param_spec_string ("organization-id", "Organization ID",
+          "Organization UUID (unset: a random one per run)", NULL, rw));
+  /**
+   * GstGenesysSink:conversation-id:
+   *
+   * The conversation the audio belongs to. Unset: a random UUID for each
+   * run, kept across reconnections. The null UUID (with a null
+   * #GstGenesysSink:participant-id) makes a connection probe.
+   */
+  g_object_class_install_property (gobject_class, PROP_CONVERSATION_ID,
+      g_param_spec_string ("conversation-id", "Conversation ID",
+          "Conversation UUID (unset: a random one per run)", NULL, rw));
+  /**
+   * GstGenesysSink:participant-id:
+   *
+   * The participant whose audio this is. Unset: a random UUID per run.
+   */
+  g_object_class_install_property (gobject_class, PROP_PARTICIPANT_ID,
+      g_param_spec_string ("participant-id", "Participant ID",
+          "Participant UUID (unset: a random one per run)", NULL, rw));
+  /**
+   * GstGenesysSink:ani:
+   *
+   * The caller's number (participant.ani).
+   */
+  g_object_class_install_property (gobject_class, PROP_ANI,
+      g_param_spec_string ("ani", "ANI", "Calling number", NULL, rw));
+  /**
+   * GstGenesysSink:ani-name:
+   *
+   * The caller's name (participant.aniName).
+   */
+  g_object_class_install_property (gobject_class, PROP_ANI_NAME,
+      g_param_spec_string ("ani-name", "ANI name", "Calling party name", NULL,
+          rw));
+  /**
+   * GstGenesysSink:dnis:
+   *
+   * The number dialled (participant.dnis).
+   */
+  g_object_class_install_property (gobject_class, PROP_DNIS,
+      g_param_spec_string ("dnis", "DNIS", "Dialled number", NULL, rw));
+  /**
+   * GstGenesysSink:language:
+   *
+   * The conversation's language (for example en-US), sent in open.
+   */
+  g_object_class_install_property (gobject_class, PROP_LANGUAGE,
+      g_param_spec_string ("language", "Language",
+          "Language code sent in open (unset: none)", NULL, rw));
+  /**
+   * GstGenesysSink:custom-config:
+   *
+   * A JSON object sent as customConfig in open, as an integration's custom
+   * configuration would be.
+   */
+  g_object_class_install_property (gobject_class, PROP_CUSTOM_CONFIG,
+      g_param_spec_string ("custom-config", "Custom config",
+          "JSON object sent as customConfig in open", NULL, rw));
+  /**
+   * GstGenesysSink:input-variables:
+   *
+   * Audio Connector input variables (a string map), sent as
+   * inputVariables in open; values that are not strings are serialized.
+   */
+  g_object_class_install_property (gobject_class, PROP_INPUT_VARIABLES,
+      g_param_spec_boxed ("input-variables", "Input variables",
+          "Structure of strings sent as inputVariables in open",
+          GST_TYPE_STRUCTURE, rw));
+  /**
+   * GstGenesysSink:extra-headers:
+   *
+   * More headers for the upgrade request: each field is a header name,
+   * its value the header value. They are added before signing.
+   */
+  g_object_class_install_property (gobject_class, PROP_EXTRA_HEADERS,
+      g_param_spec_boxed ("extra-headers", "Extra headers",
+          "Extra request headers (field name: header, value: value)",
+          GST_TYPE_STRUCTURE, rw));
+  /**
+   * GstGenesysSink:tls-ca-file:
+   *
+   * PEM file of the CA certificates to trust for wss:// instead of the
+   * system's (a private CA, a test certificate).
+   */
+  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
+      g_param_spec_string ("tls-ca-file", "TLS CA file",
+          "PEM CA certificates to trust for wss:// (unset: the system's)",
+          NULL, rw));
+  /**
+   * GstGenesysSink:tls-validation:
+   *
+   * Check the server's certificate. Turn off only for tests: any
+   * certificate is then accepted.
+   */
+  g_object_class_install_property (gobject_class, PROP_TLS_VALIDATION,
+      g_param_spec_boolean ("tls-validation", "TLS validation",
+          "Validate the server certificate (FALSE: accept any, tests only)",
+          DEFAULT_TLS_VALIDATION, rw));
+  /**
+   * GstGenesysSink:frame-duration:
+   *
+   * Duration of the binary audio messages, in whole samples; at most
+   * 64000 bytes per message whatever this says.
+   */
+  g_object_class_install_property (gobject_class, PROP_FRAME_DURATION,
+      g_param_spec_uint64 ("frame-duration", "Frame duration",
+          "Nanoseconds of audio per binary message", GST_MSECOND,
+          10 * GST_SECOND, DEFAULT_FRAME_DURATION, rw));
+  /**
+   * GstGenesysSink:timeout:
+   *
+   * How long connecting (TCP, TLS, upgrade) may take, and then how long to
+   * wait for `opened`, each.
+   */
+  g_object_class_install_property (gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint64 ("timeout", "Timeout",
+          "Nanoseconds to connect, then to wait for opened", GST_MSECOND,
+          G_MAXUINT64, DEFAULT_TIMEOUT, rw));
+  /**
+   * GstGenesysSink:ping-interval:
+   *
+   * Protocol ping period (the first ping goes 1 s after `opened`). A ping
+   * still unanswered when the next is due fails the session (error 408)
+   * and reconnects.
+   */
+  g_object_class_install_property (gobject_class, PROP_PING_INTERVAL,
+      g_param_spec_uint64 ("ping-interval", "Ping interval",
+          "Nanoseconds between protocol pings", 100 * GST_MSECOND,
+          G_MAXUINT64, DEFAULT_PING_INTERVAL, rw));
+  /**
+   * GstGenesysSink:keepalive-interval:
+   *
+   * WebSocket ping period, below the idle timeout of load balancers and
+   * NATs; libsoup sends them in whole seconds (rounded up). 0 disables
+   * the pings and the pong watchdog.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_INTERVAL,
+      g_param_spec_uint64 ("keepalive-interval", "Keep-alive interval",
+          "Nanoseconds between WebSocket pings (0: none)", 0, G_MAXUINT64,
+          DEFAULT_KEEPALIVE_INTERVAL, rw));
+  /**
+   * GstGenesysSink:keepalive-timeout:
+   *
+   * With no pong for #GstGenesysSink:keepalive-interval plus this long, the
+   * connection is taken for dead (half-open TCP, dropped NAT mapping) and
+   * handled like a drop without a close frame (1006): reconnect.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_TIMEOUT,
+      g_param_spec_uint64 ("keepalive-timeout", "Keep-alive timeout",
+          "Nanoseconds of pong grace beyond keepalive-interval", 0,
+          G_MAXUINT64, DEFAULT_KEEPALIVE_TIMEOUT, rw));
+  /**
+   * GstGenesysSink:retry-backoff-factor:
+   *
+   * Ceiling of the first reconnection delay; each further attempt doubles
+   * it up to #GstGenesysSink:retry-backoff-max, and the delay is drawn
+   * uniformly below the ceiling (full jitter). A session that stays open
+   * for 10 s resets it.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_BACKOFF_FACTOR,
+      g_param_spec_uint64 ("retry-backoff-factor", "Retry backoff factor",
+          "Nanoseconds: ceiling of the first reconnection delay", 0,
+          G_MAXUINT64, DEFAULT_RETRY_BACKOFF_FACTOR, rw));
+  /**
+   * GstGenesysSink:retry-backoff-max:
+   *
+   * Largest ceiling of a reconnection delay.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_BACKOFF_MAX,
+      g_param_spec_uint64 ("retry-backoff-max", "Retry backoff max",
+          "Nanoseconds: largest reconnection delay", 0, G_MAXUINT64,
+          DEFAULT_RETRY_BACKOFF_MAX, rw));
+  /**
+   * GstGenesysSink:retries:
+   *
+   * Reconnection attempts in a row before giving up with an error; -1
+   * retries forever.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRIES,
+      g_param_spec_int ("retries", "Retries",
+          "Reconnection attempts in a row before an error (-1: forever)", -1,
+          G_MAXINT, DEFAULT_RETRIES, rw));
+  /**
+   * GstGenesysSink:wait-for-connection:
+   *
+   * Make render() wait for an open session instead of dropping the audio
+   * (and reporting it as discarded). Holds up the pipeline while
+   * disconnected; for file input that must reach the server whole.
+   */
+  g_object_class_install_property (gobject_class, PROP_WAIT_FOR_CONNECTION,
+      g_param_spec_boolean ("wait-for-connection", "Wait for connection",
+          "Block render until a session is open instead of dropping audio",
+          DEFAULT_WAIT_FOR_CONNECTION, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstGenesysSink:stats:
+   *
+   * Counters (application/x-genesys-stats): connection attempts,
+   * connections, sessions, reconnects, frames, bytes, samples, pings,
+   * rtt-last/rtt-min/rtt-max (ns), discarded (messages) and
+   * discarded-duration, dropped-duration, keepalive-timeouts,
+   * protocol-errors, events, and the WebSocket close codes seen
+   * (close-code-N fields and a close-codes summary). Kept after stop.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Connection, audio, ping and reconnection counters",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Genesys AudioHook sink", "Sink/Audio/Network",
+      "Sends call audio to an AudioHook server as Genesys Cloud does, "
+      "reconnecting and reporting lost audio", "gst-genesys developers");
+
+  basesink_class->start = GST_DEBUG_FUNCPTR (gst_genesys_sink_start);
+  basesink_class->stop = GST_DEBUG_FUNCPTR (gst_genesys_sink_stop);
+  basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_genesys_sink_set_caps);
+  basesink_class->render = GST_DEBUG_FUNCPTR (gst_genesys_sink_render);
+  basesink_class->event = GST_DEBUG_FUNCPTR (gst_genesys_sink_event);
+  basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_genesys_sink_unlock);
+  basesink_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_genesys_sink_unlock_stop);
+}
