@@ -662,7 +662,7 @@ push_frames (GstGenesysSink * self, gboolean all)
     n -= n % self->bpf;
     bytes = g_bytes_new_take (gst_adapter_take (self->adapter, n), n);
     if (!gst_genesys_client_push (self->client, bytes))
-      GST_LOG_OBJECT (self, "dropped %" G_GSIZE_FORMAT " bytes", n);
+      GST_TRACE_OBJECT (self, "dropped %" G_GSIZE_FORMAT " bytes", n);
     g_bytes_unref (bytes);
   }
 }
