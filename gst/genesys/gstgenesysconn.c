@@ -428,3 +428,17 @@ gst_genesys_conn_get_session (GstGenesysConn * conn)
 {
   return conn->session;
 }
+
+void
+gst_genesys_conn_retarget (GstGenesysConn * conn, gpointer user_data,
+    GDestroyNotify notify)
+{
+  gpointer old = conn->user_data;
+  GDestroyNotify old_notify = conn->notify;
+
+  g_return_if_fail (gst_genesys_loop_is_current (conn->loop));
+  conn->user_data = user_data;
+  conn->notify = notify;
+  if (old_notify)
+    old_notify (old);
+}

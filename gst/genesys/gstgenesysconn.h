@@ -44,6 +44,11 @@ void gst_genesys_conn_start (GstGenesysConn * conn,
     const GstGenesysConnCallbacks * callbacks, gpointer user_data,
     GDestroyNotify notify);
 
+/* Hands the callbacks' user data over to another owner (the old one's
+ * @notify runs); loop thread only, also from inside a callback. */
+void gst_genesys_conn_retarget (GstGenesysConn * conn, gpointer user_data,
+    GDestroyNotify notify);
+
 /* Stops calling the callbacks (drops the user data); from any thread.
  * Returns once no callback is running or will run. */
 void gst_genesys_conn_detach (GstGenesysConn * conn);

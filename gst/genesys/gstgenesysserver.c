@@ -25,6 +25,7 @@ struct _GstGenesysServer
 
   /* loop thread only */
   GList *listeners;
+  GHashTable *sessions;         /* session id -> GstGenesysListener */
 };
 
 static GMutex servers_lock;
@@ -351,6 +352,7 @@ server_free (GstGenesysServer * self)
 {
   gst_genesys_loop_invoke_sync (self->loop, destroy_cb, self);
   gst_genesys_loop_unref (self->loop);
+  g_hash_table_unref (self->sessions);
   g_free (self->key);
   g_free (self);
 }
@@ -387,6 +389,8 @@ gst_genesys_server_acquire (const gchar * address, guint port,
 
   self = g_new0 (GstGenesysServer, 1);
   self->ref_count = 1;
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
   self->loop = gst_genesys_loop_new ("genesysserver");
   cd.server = self;
   gst_genesys_loop_invoke_sync (self->loop, create_cb, &cd);
@@ -450,12 +454,51 @@ add_listener_cb (gpointer data)
 }
 
 static gboolean
+listener_matches (gpointer key, gpointer value, gpointer listener)
+{
+  return value == listener;
+}
+
+static gboolean
 remove_listener_cb (gpointer data)
 {
   ListenerOp *op = data;
 
   op->server->listeners = g_list_remove (op->server->listeners, op->listener);
+  g_hash_table_foreach_remove (op->server->sessions, listener_matches,
+      op->listener);
   return G_SOURCE_REMOVE;
+}
+
+void
+gst_genesys_server_remember_session (GstGenesysServer * server,
+    const gchar * session_id, GstGenesysListener * listener)
+{
+  g_return_if_fail (gst_genesys_loop_is_current (server->loop));
+  g_hash_table_replace (server->sessions, g_strdup (session_id), listener);
+}
+
+GstGenesysListener *
+gst_genesys_server_find_session (GstGenesysServer * server,
+    const gchar * session_id)
+{
+  g_return_val_if_fail (gst_genesys_loop_is_current (server->loop), NULL);
+  return g_hash_table_lookup (server->sessions, session_id);
+}
+
+void
+gst_genesys_server_forget_session (GstGenesysServer * server,
+    const gchar * session_id)
+{
+  g_return_if_fail (gst_genesys_loop_is_current (server->loop));
+  g_hash_table_remove (server->sessions, session_id);
+}
+
+GList *
+gst_genesys_server_get_listeners (GstGenesysServer * server)
+{
+  g_return_val_if_fail (gst_genesys_loop_is_current (server->loop), NULL);
+  return server->listeners;
 }
 
 void

@@ -55,6 +55,17 @@ void gst_genesys_server_add_listener (GstGenesysServer * server,
 void gst_genesys_server_remove_listener (GstGenesysServer * server,
     GstGenesysListener * listener);
 
+/* Sessions served by listeners, for continuedSessions; loop thread only.
+ * Forgotten when the listener is removed. */
+void gst_genesys_server_remember_session (GstGenesysServer * server,
+    const gchar * session_id, GstGenesysListener * listener);
+GstGenesysListener *gst_genesys_server_find_session (GstGenesysServer *
+    server, const gchar * session_id);
+void gst_genesys_server_forget_session (GstGenesysServer * server,
+    const gchar * session_id);
+/* The registered listeners (not a copy); loop thread only. */
+GList *gst_genesys_server_get_listeners (GstGenesysServer * server);
+
 /* Minimum time between the start of a failed authentication and its 401
  * answer, against timing side channels. */
 #define GST_GENESYS_AUTH_FAILURE_DELAY_MS 500

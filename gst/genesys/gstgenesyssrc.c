@@ -127,6 +127,7 @@ typedef struct
 {
   ItemType type;
   AhMedia media;
+  gboolean continued;           /* OPENED: positions go on from the last session */
   GBytes *data;
   guint64 position;
   guint64 samples;
@@ -138,6 +139,7 @@ typedef struct
   guint64 sessions, probes, frames, bytes, samples, gaps, gap_samples;
   guint64 dropped_samples, pings, protocol_errors, client_errors;
   guint64 position_mismatches, sessions_lost, refused_busy;
+  guint64 sessions_continued;
   guint64 last_rtt;
   guint64 auth_failures[AH_SIGNATURE_ERROR_N_CODES];
   guint64 bad_requests;
@@ -415,6 +417,118 @@ samples_to_time (guint64 samples)
   return gst_util_uint64_scale_int (samples, GST_SECOND, RATE);
 }
 
+static void on_action (GstGenesysConn * conn, AhAction * action,
+    gpointer user_data);
+
+/* Takes @conn from another element of this process: for a continuation
+ * of a session this element served (@continuation), or a new session when
+ * it is idle. */
+static gboolean
+take_session (GstGenesysSrc * self, GstGenesysConn * conn,
+    gboolean continuation)
+{
+  gboolean ok, keep_listening;
+
+  GST_OBJECT_LOCK (self);
+  keep_listening = self->keep_listening;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  ok = self->started && !self->ended && self->conn == NULL && (continuation
+      || (!self->busy && (!self->lost_deadline || keep_listening)));
+  if (ok) {
+    self->busy = TRUE;
+    self->conn = conn;
+    self->conns = g_list_prepend (self->conns, gst_genesys_conn_ref (conn));
+  }
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static void
+give_session (GstGenesysSrc * self, GstGenesysConn * conn, GstGenesysSrc * to)
+{
+  g_mutex_lock (&self->lock);
+  if (self->conn == conn)
+    self->conn = NULL;
+  self->conns = g_list_remove (self->conns, conn);
+  self->busy = FALSE;
+  g_mutex_unlock (&self->lock);
+  GST_INFO_OBJECT (self, "session %s goes to %" GST_PTR_FORMAT,
+      ah_session_get_id (gst_genesys_conn_get_session (conn)), to);
+  gst_genesys_conn_retarget (conn, gst_object_ref (to), gst_object_unref);
+  gst_genesys_conn_unref (conn);
+}
+
+/* Which element of this process a newly opened session belongs to: the
+ * one that served a session it continues; while this element waits for
+ * the continuation of its own lost session, not an unrelated one. Loop
+ * thread. Returns NULL when nobody can take it. */
+static GstGenesysSrc *
+route_session (GstGenesysSrc * self, GstGenesysConn * conn,
+    const AhMessage * open, gboolean * continued)
+{
+  GstGenesysServer *server = self->server;
+  gboolean waiting, keep_listening;
+  GList *l;
+  guint i;
+
+  *continued = FALSE;
+  for (i = 0; open->continued_sessions && i < open->continued_sessions->len;
+      i++) {
+    AhContinuedSession *cs = &g_array_index (open->continued_sessions,
+        AhContinuedSession, i);
+    GstGenesysListener *owner = gst_genesys_server_find_session (server,
+        cs->id);
+    GstGenesysSrc *other;
+
+    if (!owner)
+      continue;
+    *continued = TRUE;
+    if (owner == &self->listener) {
+      gst_genesys_server_forget_session (server, cs->id);
+      return self;
+    }
+    other = owner->user_data;
+    if (take_session (other, conn, TRUE)) {
+      gst_genesys_server_forget_session (server, cs->id);
+      give_session (self, conn, other);
+      return other;
+    }
+  }
+
+  GST_OBJECT_LOCK (self);
+  keep_listening = self->keep_listening;
+  GST_OBJECT_UNLOCK (self);
+  g_mutex_lock (&self->lock);
+  waiting = self->lost_deadline != 0;
+  g_mutex_unlock (&self->lock);
+  if (!waiting || keep_listening)
+    return self;
+
+  /* Waiting for a continuation: an unrelated session goes elsewhere. */
+  for (l = gst_genesys_server_get_listeners (server); l; l = l->next) {
+    GstGenesysListener *listener = l->data;
+    GstGenesysSrc *other = listener->user_data;
+    if (listener == &self->listener
+        || g_strcmp0 (listener->path, self->listener.path) != 0)
+      continue;
+    if (take_session (other, conn, FALSE)) {
+      give_session (self, conn, other);
+      return other;
+    }
+  }
+  return NULL;
+}
+
+static gboolean
+cmd_refuse_busy (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_disconnect (session, "error",
+      "this endpoint is waiting for the continuation of another session",
+      NULL, now);
+}
+
 static void
 on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
 {
@@ -422,19 +536,43 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
   Item *item;
 
   switch (action->type) {
-    case AH_ACTION_OPENED:
+    case AH_ACTION_OPENED:{
+      gboolean continued = FALSE;
+      if (!action->probe) {
+        GstGenesysSrc *owner = route_session (self, conn, action->message,
+            &continued);
+        if (owner == NULL) {
+          g_mutex_lock (&self->lock);
+          self->stats.refused_busy++;
+          g_mutex_unlock (&self->lock);
+          gst_genesys_conn_run (conn, cmd_refuse_busy, NULL);
+          break;
+        }
+        if (owner != self) {
+          on_action (conn, action, owner);
+          return;
+        }
+      }
       post_opened (self, action);
+      gst_genesys_server_remember_session (self->server,
+          action->message->id, &self->listener);
       g_mutex_lock (&self->lock);
       self->stats.sessions++;
       if (action->probe) {
         self->stats.probes++;
       } else {
+        self->lost_deadline = 0;
+        if (continued)
+          self->stats.sessions_continued++;
         item = item_new (ITEM_OPENED);
         item->media = action->media;
+        /* positions that go on from the old count are used as they are */
+        item->continued = continued && action->message->position > 0;
         push_item_locked (self, item);
       }
       g_mutex_unlock (&self->lock);
       break;
+    }
     case AH_ACTION_AUDIO:
       item = item_new (ITEM_AUDIO);
       item->data = g_bytes_ref (action->data);
@@ -522,8 +660,11 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
       AhSession *session = gst_genesys_conn_get_session (conn);
       gboolean probe = ah_session_is_probe (session);
       gboolean keep_listening;
+      gboolean reconnect = g_strcmp0 (action->text, "reconnect") == 0;
+      GstClockTime timeout;
       GST_OBJECT_LOCK (self);
       keep_listening = self->keep_listening;
+      timeout = self->session_timeout;
       GST_OBJECT_UNLOCK (self);
       post_element_message (self, gst_structure_new ("genesys-session-closed",
               "session-id", G_TYPE_STRING, ah_session_get_id (session),
@@ -532,7 +673,21 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
               "probe", G_TYPE_BOOLEAN, probe,
               "duration", G_TYPE_UINT64,
               samples_to_time (ah_session_get_position (session)), NULL));
+      /* Only a session closed for a reconnect has a continuation coming. */
+      if (!reconnect)
+        gst_genesys_server_forget_session (self->server,
+            ah_session_get_id (session));
       g_mutex_lock (&self->lock);
+      if (reconnect && !probe) {
+        /* wait for the continuation like after a drop, without a warning */
+        self->lost_deadline = g_get_monotonic_time () + timeout / GST_USECOND;
+        if (self->conn == conn) {
+          self->conn = NULL;
+          self->busy = FALSE;
+        }
+        g_mutex_unlock (&self->lock);
+        break;
+      }
       if (!probe)
         push_item_locked (self, item_new (ITEM_END));
       /* The protocol is done: with keep-listening (or after a probe) the
@@ -681,7 +836,6 @@ listener_accepted (gpointer user_data, GstGenesysConn * conn)
   g_mutex_lock (&self->lock);
   self->conn = conn;
   self->conns = g_list_prepend (self->conns, conn);     /* listener's ref */
-  self->lost_deadline = 0;
   g_mutex_unlock (&self->lock);
 
   gst_genesys_conn_start (conn, &conn_callbacks, gst_object_ref (self),
@@ -1194,7 +1348,10 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 
     switch (item->type) {
       case ITEM_OPENED:
-        gst_genesys_timeline_new_session (&self->timeline);
+        /* A session that restarts its positions is placed where its audio
+         * arrives: the time in between becomes a gap. */
+        if (!item->continued)
+          gst_genesys_timeline_new_session (&self->timeline);
         if (ah_media_is_usable (&item->media)) {
           if (!self->have_media || !ah_media_equal (&self->media, &item->media)) {
             AhMedia out = item->media;
@@ -1368,6 +1525,7 @@ build_stats (GstGenesysSrc * self)
       "sessions", G_TYPE_UINT64, self->stats.sessions,
       "probes", G_TYPE_UINT64, self->stats.probes,
       "sessions-lost", G_TYPE_UINT64, self->stats.sessions_lost,
+      "sessions-continued", G_TYPE_UINT64, self->stats.sessions_continued,
       "frames", G_TYPE_UINT64, self->stats.frames,
       "bytes", G_TYPE_UINT64, self->stats.bytes,
       "samples", G_TYPE_UINT64, self->stats.samples,

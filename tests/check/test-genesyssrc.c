@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
 #include "ahpeer.h"
 #include "ah-duration.h"
 
@@ -1051,6 +1052,169 @@ test_l16_stereo (void)
   fixture_stop (&f);
 }
 
+static gchar *
+continued_params (const gchar * old_id)
+{
+  return g_strdup_printf ("{\"organizationId\":\"" AH_PEER_ORG "\","
+      "\"conversationId\":\"6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60\","
+      "\"participant\":{\"id\":\"0f1e2d3c-4b5a-4697-8877-665544332211\","
+      "\"ani\":\"\",\"aniName\":\"\",\"dnis\":\"\"},\"media\":[" OFFER_MONO
+      "],\"continuedSessions\":[{\"id\":\"%s\",\"serverseq\":1,"
+      "\"clientseq\":1}]}", old_id);
+}
+
+/* Opens a session that continues @old_id at @position. */
+static void
+open_continued (Fixture * f, const gchar * old_id, const gchar * position)
+{
+  guint status;
+  gchar *params = continued_params (old_id);
+  AhPeerFrame *frame;
+
+  g_assert_true (ah_peer_connect (f->peer, f->port, PATH, NULL, &status));
+  ah_peer_send (f->peer, "open", position, params);
+  g_free (params);
+  frame = ah_peer_expect (f->peer, "opened", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+}
+
+/* A dropped session continued on a new connection: the same output goes
+ * on, the lost span (reported as discarded) is a GAP of exactly its
+ * length, no EOS. */
+static void
+test_continued_session (void)
+{
+  Fixture f;
+  gchar *old_id;
+  GstBuffer *buf;
+
+  fixture_start (&f, "session-timeout=10000000000");
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  old_id = g_strdup (ah_peer_session_id (f.peer));
+  send_frames (&f, 2, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (f.h));
+  gst_buffer_unref (gst_harness_pull (f.h));
+  ah_peer_drop (f.peer);
+  wait_sessions_lost (f.src, 1);
+  ah_peer_free (f.peer);
+
+  f.peer = ah_peer_new ();
+  open_continued (&f, old_id, "PT0.4S");
+  ah_peer_send (f.peer, "discarded", "PT0.4S",
+      "{\"start\":\"PT0.4S\",\"discarded\":\"PT0.35S\"}");
+  send_frames (&f, 1, 1600, 3);
+  check_gap_event (f.h, 400 * GST_MSECOND, 350 * GST_MSECOND);
+  buf = gst_harness_pull (f.h);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 750 * GST_MSECOND);
+  g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, 6000);
+  g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT));
+  gst_buffer_unref (buf);
+  g_assert_cmpuint (stat_u64 (f.src, "sessions-continued"), ==, 1);
+  close_session (&f, "PT0.95S");
+  {
+    GstEvent *ev = pull_event_of_type (f.h, GST_EVENT_EOS);
+    g_assert_nonnull (ev);
+    gst_event_unref (ev);
+  }
+  g_free (old_id);
+  fixture_stop (&f);
+}
+
+/* A continuation whose positions restart at zero lands where its audio
+ * arrives: the time between is a gap measured on the pipeline clock. */
+static void
+test_continued_restart (void)
+{
+  Fixture f;
+  gchar *old_id;
+  GstBuffer *buf;
+  GstTestClock *clock;
+
+  fixture_start (&f, "session-timeout=10000000000");
+  clock = gst_harness_get_testclock (f.h);
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  old_id = g_strdup (ah_peer_session_id (f.peer));
+  send_frames (&f, 2, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (f.h));
+  gst_buffer_unref (gst_harness_pull (f.h));
+  ah_peer_drop (f.peer);
+  wait_sessions_lost (f.src, 1);
+  ah_peer_free (f.peer);
+
+  /* the new session's first frame arrives at 2.0 s */
+  gst_test_clock_set_time (clock, 2 * GST_SECOND);
+  f.peer = ah_peer_new ();
+  open_continued (&f, old_id, "PT0S");
+  send_frames (&f, 1, 1600, 3);
+  check_gap_event (f.h, 400 * GST_MSECOND, 1400 * GST_MSECOND);
+  buf = gst_harness_pull (f.h);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 1800 * GST_MSECOND);
+  g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT));
+  gst_buffer_unref (buf);
+  close_session (&f, "PT0.2S");
+  gst_object_unref (clock);
+  g_free (old_id);
+  fixture_stop (&f);
+}
+
+/* While one element waits for the continuation of its lost session, an
+ * unrelated session goes to the other element on the port, and the
+ * continuation still finds its element. A close for a reconnect does not
+ * end the stream either. */
+static void
+test_continuation_routing (void)
+{
+  Fixture a, b;
+  gchar *old_id;
+  GstBuffer *buf;
+
+  fixture_start (&a, "session-timeout=10000000000");
+  b.src = gst_element_factory_make ("genesyssrc", NULL);
+  g_object_set (b.src, "port", a.port, "address", "127.0.0.1", NULL);
+  b.bus = gst_bus_new ();
+  gst_element_set_bus (b.src, b.bus);
+  b.h = gst_harness_new_with_element (b.src, NULL, "src");
+  gst_harness_play (b.h);
+  b.port = a.port;
+  b.peer = ah_peer_new ();
+
+  /* a gets the first session (first registered), which ends in a reconnect */
+  g_free (open_session (&a, NULL, OFFER_MONO));
+  old_id = g_strdup (ah_peer_session_id (a.peer));
+  send_frames (&a, 1, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (a.h));
+  ah_peer_send (a.peer, "close", "PT0.2S", "{\"reason\":\"reconnect\"}");
+  ah_peer_frame_free (ah_peer_expect (a.peer, "closed", WAIT));
+  ah_peer_close (a.peer);
+  ah_peer_free (a.peer);
+
+  /* an unrelated call: a claims it, hands it to b */
+  g_free (open_session (&b, NULL, OFFER_MONO));
+  send_frames (&b, 1, 1600, 7);
+  buf = gst_harness_pull (b.h);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 0);
+  gst_buffer_unref (buf);
+  g_assert_cmpuint (stat_u64 (b.src, "sessions"), ==, 1);
+
+  /* the continuation reaches a */
+  a.peer = ah_peer_new ();
+  open_continued (&a, old_id, "PT0.2S");
+  send_frames (&a, 1, 1600, 2);
+  buf = gst_harness_pull (a.h);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 200 * GST_MSECOND);
+  g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, 1600);
+  gst_buffer_unref (buf);
+  g_assert_cmpuint (stat_u64 (a.src, "sessions-continued"), ==, 1);
+  g_assert_cmpuint (stat_u64 (a.src, "sessions-lost"), ==, 0);
+
+  close_session (&a, "PT0.4S");
+  close_session (&b, "PT0.2S");
+  g_free (old_id);
+  fixture_stop (&b);
+  fixture_stop (&a);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1081,5 +1245,9 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc/latency-query", test_latency_query);
   g_test_add_func ("/genesyssrc/session-lost", test_session_lost);
   g_test_add_func ("/genesyssrc/l16-stereo", test_l16_stereo);
+  g_test_add_func ("/genesyssrc/continued-session", test_continued_session);
+  g_test_add_func ("/genesyssrc/continued-restart", test_continued_restart);
+  g_test_add_func ("/genesyssrc/continuation-routing",
+      test_continuation_routing);
   return g_test_run ();
 }
