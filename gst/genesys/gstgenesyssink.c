@@ -649,7 +649,52 @@ gst_genesys_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 
 /* Hands complete frames to the client; with @all, the rest too (whole
  * samples). */
-static void
+/* The stream time at which the next @n bytes of the adapter end. */
+static GstClockTime
+frame_end_ts (GstGenesysSink * self, gsize n)
+{
+  guint64 distance;
+  GstClockTime pts = gst_adapter_prev_pts (self->adapter, &distance);
+
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_CLOCK_TIME_NONE;
+  return pts + gst_util_uint64_scale_int ((distance + n) / self->bpf,
+      GST_SECOND, RATE);
+}
+
+/* A frame goes out when its last sample is due, as a live sender sends
+ * it: upstream buffers longer than a frame (a file, a resampler) would
+ * otherwise leave in bursts, and the receiver would see them as jitter. */
+static GstFlowReturn
+wait_frame_end (GstGenesysSink * self, GstClockTime end_ts)
+{
+  GstBaseSink *bsink = GST_BASE_SINK (self);
+  GstClockTime rt;
+  GstClockReturn cret;
+
+  if (!gst_base_sink_get_sync (bsink) || !GST_CLOCK_TIME_IS_VALID (end_ts))
+    return GST_FLOW_OK;
+  rt = gst_segment_to_running_time (&bsink->segment, GST_FORMAT_TIME, end_ts);
+  if (!GST_CLOCK_TIME_IS_VALID (rt))
+    return GST_FLOW_OK;
+  rt += gst_base_sink_get_latency (bsink);
+  cret = gst_base_sink_wait_clock (bsink, rt, NULL);
+  if (cret == GST_CLOCK_UNSCHEDULED) {
+    gboolean flushing;
+    g_mutex_lock (&self->lock);
+    flushing = self->flushing;
+    g_mutex_unlock (&self->lock);
+    if (flushing)
+      return GST_FLOW_FLUSHING;
+    /* paused while waiting: finish the wait once playing again */
+    return gst_base_sink_wait_preroll (bsink);
+  }
+  return GST_FLOW_OK;
+}
+
+/* Sends whole frames from the adapter; with @all also the last partial
+ * one (whole samples), without pacing (EOS and gaps are already timed). */
+static GstFlowReturn
 push_frames (GstGenesysSink * self, gboolean all)
 {
   gsize avail;
@@ -660,11 +705,17 @@ push_frames (GstGenesysSink * self, gboolean all)
     GBytes *bytes;
 
     n -= n % self->bpf;
+    if (!all) {
+      GstFlowReturn ret = wait_frame_end (self, frame_end_ts (self, n));
+      if (ret != GST_FLOW_OK)
+        return ret;
+    }
     bytes = g_bytes_new_take (gst_adapter_take (self->adapter, n), n);
     if (!gst_genesys_client_push (self->client, bytes))
       GST_TRACE_OBJECT (self, "dropped %" G_GSIZE_FORMAT " bytes", n);
     g_bytes_unref (bytes);
   }
+  return GST_FLOW_OK;
 }
 
 static GstFlowReturn
@@ -705,8 +756,7 @@ gst_genesys_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   }
 
   gst_adapter_push (self->adapter, gst_buffer_ref (buf));
-  push_frames (self, FALSE);
-  return GST_FLOW_OK;
+  return push_frames (self, FALSE);
 }
 
 static gboolean
