@@ -48,9 +48,11 @@ if (cd "$top/tests/interop" && npm ci --no-audit --no-fund --loglevel=error); th
     *" 0 failed"*) passed=$((passed + 1)) ;;
     *) failed=$((failed + 1)) ;;
   esac
-  out=$("$top/tests/interop/test-genesyssrc.sh" "$builddir" 2>&1)
-  echo "$out"
-  add_counts "$(echo "$out" | tail -1)"
+  for t in test-genesyssrc test-genesyssink; do
+    out=$("$top/tests/interop/$t.sh" "$builddir" 2>&1)
+    echo "$out"
+    add_counts "$(echo "$out" | tail -1)"
+  done
 else
   echo "npm ci failed in tests/interop" >&2
   failed=$((failed + 1))
