@@ -91,8 +91,10 @@ GST_DEBUG_CATEGORY_STATIC (genesyssink_debug);
 #define DEFAULT_WAIT_FOR_CONNECTION FALSE
 /* Waiting for closed at EOS, as the reference client does. */
 #define CLOSE_TIMEOUT (10 * GST_SECOND)
-/* A session open this long resets the backoff. */
-#define STABLE_TIME (10 * GST_SECOND)
+/* A session open this long resets the backoff: it proved the path works,
+ * so a drop after it is a new outage, not part of a storm (connections
+ * that fail within it keep backing off). */
+#define STABLE_TIME (1 * GST_SECOND)
 /* Largest binary message sent. */
 #define MAX_FRAME_BYTES 64000
 
