@@ -1,0 +1,195 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* The original report, in server mode: a one-hour call whose connection
+ * drops without a close frame every 45 s of clock time. Each time the
+ * client reconnects with continuedSessions at its old position and reports
+ * the outage as discarded. Real sockets, GstTestClock time: every frame
+ * arrives exactly when its last sample is due.
+ *
+ * The output must cover exactly 3600 s x 8000 samples (audio plus gaps),
+ * each gap must equal its outage, one DISCONT buffer per drop, no buffer
+ * later than its PTS + latency, and no loss claimed that did not happen. */
+
+#include <gst/gst.h>
+#include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
+#include "ahpeer.h"
+#include "ah-duration.h"
+
+#define PATH "/api/v1/audiohook/ws"
+#define FRAME 1600              /* 200 ms at 8 kHz */
+#define CALL (3600 * 8000)
+#define DROP_EVERY (45 * 8000)
+#define WAIT 5000
+#define OFFER "{\"type\":\"audio\",\"format\":\"PCMU\",\"channels\":[\"external\"],\"rate\":8000}"
+
+static guint64
+stat_u64 (GstElement * src, const gchar * field)
+{
+  GstStructure *stats;
+  guint64 v = 0;
+
+  g_object_get (src, "stats", &stats, NULL);
+  g_assert_true (gst_structure_get_uint64 (stats, field, &v));
+  gst_structure_free (stats);
+  return v;
+}
+
+static void
+open_session (AhPeer * peer, guint port, const gchar * old_id, guint64 position)
+{
+  guint status;
+  gchar *params, *pos;
+  AhPeerFrame *frame;
+
+  g_assert_true (ah_peer_connect (peer, port, PATH, NULL, &status));
+  params = g_strdup_printf ("{\"organizationId\":\"" AH_PEER_ORG "\","
+      "\"conversationId\":\"6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60\","
+      "\"participant\":{\"id\":\"0f1e2d3c-4b5a-4697-8877-665544332211\","
+      "\"ani\":\"\",\"aniName\":\"\",\"dnis\":\"\"},\"media\":[" OFFER "]"
+      "%s%s%s}", old_id ? ",\"continuedSessions\":[{\"id\":\"" : "",
+      old_id ? old_id : "", old_id ? "\",\"serverseq\":1,\"clientseq\":1}]" :
+      "");
+  pos = ah_duration_format_samples (position, 8000);
+  ah_peer_send (peer, "open", pos, params);
+  frame = ah_peer_expect (peer, "opened", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  g_free (params);
+  g_free (pos);
+}
+
+/* Pulls what the element output for one frame: maybe a gap first. */
+static void
+pull_output (GstHarness * h, GstClockTime * end, guint64 * gap_samples,
+    guint * discont, GstClockTime now, GstClockTime latency)
+{
+  GstBuffer *buf;
+  GstEvent *ev;
+
+  buf = gst_harness_pull (h);
+  g_assert_nonnull (buf);
+  while ((ev = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP) {
+      GstClockTime ts, d;
+      gst_event_parse_gap (ev, &ts, &d);
+      g_assert_cmpuint (ts, ==, *end);
+      *end = ts + d;
+      *gap_samples += gst_util_uint64_scale_int (d, 8000, GST_SECOND);
+    }
+    gst_event_unref (ev);
+  }
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, *end);
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+    (*discont)++;
+  /* it leaves (now) no later than its PTS + latency */
+  g_assert_cmpuint (now, <=, GST_BUFFER_PTS (buf) + latency);
+  *end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+  gst_buffer_unref (buf);
+}
+
+static void
+test_hour_of_drops (void)
+{
+  GstElement *src = gst_element_factory_make ("genesyssrc", NULL);
+  GstHarness *h;
+  GstTestClock *clock;
+  AhPeer *peer;
+  guint port, drops = 0, discont = 0;
+  guint64 pos = 0, gap_samples = 0, outage_samples = 0;
+  guint64 next_drop = DROP_EVERY, n;
+  GstClockTime end = 0, latency = 200 * GST_MSECOND;
+  guint8 frame[FRAME];
+  gchar *old_id;
+
+  memset (frame, 0x55, sizeof (frame));
+  g_object_set (src, "port", 0, "address", "127.0.0.1", "session-timeout",
+      G_GUINT64_CONSTANT (60000000000), NULL);
+  h = gst_harness_new_with_element (src, NULL, "src");
+  gst_harness_play (h);
+  clock = gst_harness_get_testclock (h);
+  g_object_get (src, "current-port", &port, NULL);
+
+  peer = ah_peer_new ();
+  open_session (peer, port, NULL, 0);
+  while (pos < CALL) {
+    if (pos >= next_drop) {
+      /* drop without a close frame; 1.3 s to 2.9 s pass before the audio of
+       * the continued session flows, and that span is reported discarded */
+      guint64 outage = 8000 * 13 / 10 + (drops % 5) * 3200;
+      gchar *start, *span, *params;
+
+      old_id = g_strdup (ah_peer_session_id (peer));
+      ah_peer_drop (peer);
+      while (stat_u64 (src, "sessions-lost") < drops + 1)
+        g_usleep (500);
+      ah_peer_free (peer);
+      drops++;
+
+      peer = ah_peer_new ();
+      open_session (peer, port, old_id, pos);
+      start = ah_duration_format_samples (pos, 8000);
+      span = ah_duration_format_samples (outage, 8000);
+      params = g_strdup_printf ("{\"start\":\"%s\",\"discarded\":\"%s\"}",
+          start, span);
+      ah_peer_send (peer, "discarded", start, params);
+      pos += outage;
+      outage_samples += outage;
+      g_free (start);
+      g_free (span);
+      g_free (params);
+      g_free (old_id);
+      next_drop += DROP_EVERY;
+    }
+    /* the frame's last sample is due now; the call ends at one hour */
+    n = MIN (FRAME, CALL - pos);
+    gst_test_clock_set_time (clock, gst_util_uint64_scale_int (pos + n,
+            GST_SECOND, 8000));
+    ah_peer_send_binary (peer, frame, n);
+    pull_output (h, &end, &gap_samples, &discont,
+        gst_util_uint64_scale_int (pos + n, GST_SECOND, 8000), latency);
+    pos += n;
+  }
+
+  g_test_message ("%u drops, %" G_GUINT64_FORMAT " samples of gaps for %"
+      G_GUINT64_FORMAT " samples of outage, %u DISCONT buffers", drops,
+      gap_samples, outage_samples, discont);
+  /* 80 connections: a drop every 45 s within the hour */
+  g_assert_cmpuint (drops, ==, 79);
+  /* the whole hour, to the sample: audio plus gaps */
+  g_assert_cmpuint (pos, ==, CALL);
+  g_assert_cmpuint (end, ==, 3600 * GST_SECOND);
+  /* every gap is its outage, nothing more */
+  g_assert_cmpuint (gap_samples, ==, outage_samples);
+  /* the first buffer, then one per drop */
+  g_assert_cmpuint (discont, ==, drops + 1);
+  g_assert_cmpuint (stat_u64 (src, "sessions-continued"), ==, drops);
+  g_assert_cmpuint (stat_u64 (src, "late-duration"), ==, 0);
+  g_assert_cmpuint (stat_u64 (src, "dropped-duration"), ==, 0);
+  {
+    GstStructure *stats;
+    guint realignments = G_MAXUINT;
+    g_object_get (src, "stats", &stats, NULL);
+    g_assert_true (gst_structure_get_uint (stats, "realignments",
+            &realignments));
+    g_assert_cmpuint (realignments, ==, 0);
+    gst_structure_free (stats);
+  }
+
+  ah_peer_free (peer);
+  gst_object_unref (clock);
+  gst_harness_teardown (h);
+  gst_object_unref (src);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (NULL, NULL);
+  g_test_add_func ("/genesyssrc/hour-of-drops", test_hour_of_drops);
+  return g_test_run ();
+}
