@@ -26,6 +26,7 @@
 
 #include <string.h>
 #include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
 
 #include "gstgenesysclient.h"
 #include "gstgenesysconn.h"
@@ -43,6 +44,9 @@ GST_DEBUG_CATEGORY_STATIC (genesysclient_debug);
 #define STOP_GRACE (G_USEC_PER_SEC)
 /* Signatures are valid this long after they were made. */
 #define SIGNATURE_LIFETIME 30
+/* The answer to a notifications-style {"message":"ping"} (raw mode). */
+#define NOTIFICATIONS_PONG \
+  "{\"topicName\":\"channel.metadata\",\"eventBody\":{\"message\":\"pong\"}}"
 
 GQuark
 gst_genesys_client_error_quark (void)
@@ -112,6 +116,7 @@ struct _GstGenesysClient
   gboolean reap_scheduled;
   SoupWebsocketConnection *ws;
   gulong pong_id;
+  gulong message_id, closed_id; /* raw mode */
   guint64 last_pong;
   guint64 keepalive_limit;
   AhBackoff backoff;
@@ -602,6 +607,12 @@ release_ws (GstGenesysClient * self)
     if (self->pong_id)
       g_signal_handler_disconnect (self->ws, self->pong_id);
     self->pong_id = 0;
+    if (self->message_id)
+      g_signal_handler_disconnect (self->ws, self->message_id);
+    self->message_id = 0;
+    if (self->closed_id)
+      g_signal_handler_disconnect (self->ws, self->closed_id);
+    self->closed_id = 0;
     g_clear_object (&self->ws);
   }
 }
@@ -733,6 +744,8 @@ decide (GstGenesysClient * self, gushort code, const gchar * cause)
 
   if (self->closing) {
     finish (self, "end", code);
+  } else if (self->config.raw && code == SOUP_WEBSOCKET_CLOSE_NORMAL) {
+    finish (self, "end", code);
   } else if (self->closed) {
     if (g_strcmp0 (self->closed_reason, "reconnect") == 0)
       schedule_retry (self, TRUE, "the server asked to reconnect");
@@ -755,6 +768,12 @@ decide (GstGenesysClient * self, gushort code, const gchar * cause)
   }
 }
 
+static gboolean
+unref_later_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
 /* The current connection is gone (closed, dropped, or declared dead).
  * @defer: called from within one of the connection's callbacks. */
 static void
@@ -763,7 +782,7 @@ connection_ended (GstGenesysClient * self, gushort code, const gchar * reason,
 {
   GstGenesysClientEvent ev = { GST_GENESYS_CLIENT_EVENT_DISCONNECTED };
   GstGenesysConn *conn = self->conn;
-  AhSession *session = gst_genesys_conn_get_session (conn);
+  AhSession *session = conn ? gst_genesys_conn_get_session (conn) : NULL;
   guint64 now = now_ns ();
   gchar *reason_copy = g_strdup (reason);
 
@@ -774,7 +793,7 @@ connection_ended (GstGenesysClient * self, gushort code, const gchar * reason,
   g_mutex_lock (&self->lock);
   count_close_code (self, code);
   stop_accepting_locked (self);
-  if (self->opened) {
+  if (self->opened && session) {
     guint64 pos = ah_session_get_position (session);
     if (self->target > pos)
       self->lost += self->target - pos;
@@ -785,10 +804,12 @@ connection_ended (GstGenesysClient * self, gushort code, const gchar * reason,
   g_mutex_unlock (&self->lock);
 
   if (self->opened) {
-    g_free (self->prev_id);
-    self->prev_id = g_strdup (ah_session_get_id (session));
-    self->prev_serverseq = ah_session_get_peer_seq (session);
-    self->prev_clientseq = ah_session_get_seq (session);
+    if (session) {
+      g_free (self->prev_id);
+      self->prev_id = g_strdup (ah_session_get_id (session));
+      self->prev_serverseq = ah_session_get_peer_seq (session);
+      self->prev_clientseq = ah_session_get_seq (session);
+    }
     if (now - self->opened_at >= self->config.stable_time) {
       ah_backoff_reset (&self->backoff);
       self->attempt = 0;
@@ -798,18 +819,24 @@ connection_ended (GstGenesysClient * self, gushort code, const gchar * reason,
   self->opened = FALSE;
 
   GST_INFO ("session %s: connection ended, code %u (%s)%s: %s",
-      ah_session_get_id (session), code, reason ? reason : "",
-      clean ? "" : ", not clean", cause);
+      session ? ah_session_get_id (session) : self->session_id, code,
+      reason ? reason : "", clean ? "" : ", not clean", cause);
 
   /* Not from within its own callback: later, and at the latest in
    * teardown, so no connection outlives the client's loop. */
-  gst_genesys_conn_detach (conn);
-  g_ptr_array_add (self->dead_conns, conn);
-  if (!defer)
-    reap (self);
-  else if (!self->reap_scheduled) {
-    self->reap_scheduled = TRUE;
-    gst_genesys_loop_invoke (self->loop, reap_cb, self, NULL);
+  if (conn) {
+    gst_genesys_conn_detach (conn);
+    g_ptr_array_add (self->dead_conns, conn);
+    if (!defer)
+      reap (self);
+    else if (!self->reap_scheduled) {
+      self->reap_scheduled = TRUE;
+      gst_genesys_loop_invoke (self->loop, reap_cb, self, NULL);
+    }
+  } else if (defer && self->ws) {
+    /* raw: the socket is emitting; let go of it after this callback */
+    gst_genesys_loop_invoke (self->loop, unref_later_cb,
+        g_object_ref (self->ws), g_object_unref);
   }
   release_ws (self);
 
@@ -1052,7 +1079,7 @@ watchdog_cb (gpointer data)
   guint64 due = self->last_pong + self->keepalive_limit;
 
   destroy_source (&self->watchdog);
-  if (!self->conn)
+  if (!self->conn && !self->ws)
     return G_SOURCE_REMOVE;
   if (now < due) {
     self->watchdog = gst_genesys_loop_add_timeout (self->loop,
@@ -1070,6 +1097,79 @@ watchdog_cb (gpointer data)
   connection_ended (self, SOUP_WEBSOCKET_CLOSE_ABNORMAL, "keep-alive timeout",
       FALSE, "no pong within keepalive-interval + keepalive-timeout", FALSE);
   return G_SOURCE_REMOVE;
+}
+
+/* ---- raw mode ---- */
+
+/* A notifications-style health check: a JSON object whose "message" is
+ * "ping". */
+static gboolean
+is_notifications_ping (const gchar * text, gsize len)
+{
+  JsonParser *parser = json_parser_new ();
+  JsonNode *root, *member;
+  gboolean ping = FALSE;
+
+  if (json_parser_load_from_data (parser, text, len, NULL)
+      && (root = json_parser_get_root (parser))
+      && JSON_NODE_HOLDS_OBJECT (root)
+      && (member = json_object_get_member (json_node_get_object (root),
+              "message")) && JSON_NODE_HOLDS_VALUE (member)
+      && json_node_get_value_type (member) == G_TYPE_STRING)
+    ping = g_strcmp0 (json_node_get_string (member), "ping") == 0;
+  g_object_unref (parser);
+  return ping;
+}
+
+static void
+on_raw_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
+    gpointer data)
+{
+  GstGenesysClient *self = data;
+  gsize size;
+  const gchar *bytes = g_bytes_get_data (message, &size);
+  gchar *text = NULL;
+
+  if (ws != self->ws)
+    return;
+  if (type == SOUP_WEBSOCKET_DATA_BINARY) {
+    g_mutex_lock (&self->lock);
+    self->stats.frames++;
+    self->stats.bytes += size;
+    g_mutex_unlock (&self->lock);
+  } else {
+    /* libsoup checked it is UTF-8 */
+    text = g_strndup (bytes, size);
+    g_mutex_lock (&self->lock);
+    self->stats.events++;
+    g_mutex_unlock (&self->lock);
+    if (is_notifications_ping (text, size)) {
+      GST_DEBUG ("session %s: answering a notifications ping",
+          self->session_id);
+      g_mutex_lock (&self->lock);
+      self->stats.pings++;
+      g_mutex_unlock (&self->lock);
+      soup_websocket_connection_send_text (ws, NOTIFICATIONS_PONG);
+    }
+  }
+  if (self->config.frame_func)
+    self->config.frame_func (self, text != NULL, message, text,
+        self->user_data);
+  g_free (text);
+}
+
+static void
+on_raw_closed (SoupWebsocketConnection * ws, gpointer data)
+{
+  GstGenesysClient *self = data;
+  gushort code = soup_websocket_connection_get_close_code (ws);
+  gboolean clean = code != 0 && code != SOUP_WEBSOCKET_CLOSE_ABNORMAL;
+
+  if (ws != self->ws)
+    return;
+  connection_ended (self, code, soup_websocket_connection_get_close_data (ws),
+      clean, clean ? "the server closed the connection" :
+      "the connection dropped without a close frame", TRUE);
 }
 
 /* ---- connecting ---- */
@@ -1108,6 +1208,21 @@ connected (GstGenesysClient * self, SoupWebsocketConnection * ws)
     self->keepalive_limit = secs * GST_SECOND + self->config.keepalive_timeout;
     self->watchdog = gst_genesys_loop_add_timeout (self->loop,
         ns_to_ms (self->keepalive_limit), watchdog_cb, self, NULL);
+  }
+
+  if (self->config.raw) {
+    self->opened = TRUE;
+    self->opened_at = now_ns ();
+    g_mutex_lock (&self->lock);
+    self->stats.sessions++;
+    g_mutex_unlock (&self->lock);
+    self->message_id = g_signal_connect (ws, "message",
+        G_CALLBACK (on_raw_message), self);
+    self->closed_id = g_signal_connect (ws, "closed",
+        G_CALLBACK (on_raw_closed), self);
+    GST_INFO ("connected to %s", self->config.uri);
+    emit_simple (self, GST_GENESYS_CLIENT_EVENT_CONNECTED);
+    return;
   }
 
   session = ah_session_new (AH_ROLE_CLIENT, self->session_id);
@@ -1300,6 +1415,15 @@ build_request (GstGenesysClient * self, GError ** error)
     return NULL;
   }
   h = soup_message_get_request_headers (msg);
+  if (!self->config.tls_validation)
+    g_signal_connect (msg, "accept-certificate",
+        G_CALLBACK (accept_any_certificate), NULL);
+  if (self->config.raw) {
+    soup_message_headers_replace (h, "User-Agent", self->config.user_agent);
+    if (self->config.extra_headers)
+      gst_structure_foreach (self->config.extra_headers, add_extra_header, h);
+    return msg;
+  }
   correlation = g_uuid_string_random ();
   soup_message_headers_replace (h, "Audiohook-Organization-Id",
       self->config.open->organization_id);
@@ -1323,9 +1447,6 @@ build_request (GstGenesysClient * self, GError ** error)
     g_free (authority);
     g_free (target);
   }
-  if (!self->config.tls_validation)
-    g_signal_connect (msg, "accept-certificate",
-        G_CALLBACK (accept_any_certificate), NULL);
   return msg;
 }
 
@@ -1393,12 +1514,15 @@ gst_genesys_client_new (const GstGenesysClientConfig * config,
   }
 
   g_return_val_if_fail (config != NULL, NULL);
-  g_return_val_if_fail (config->open != NULL, NULL);
+  g_return_val_if_fail (config->raw || config->open != NULL, NULL);
 
   if (config->uri == NULL || !gst_genesys_uri_parts (config->uri, NULL, NULL,
           NULL, error))
     goto bad_uri;
-  if (config->format != AH_FORMAT_PCMU && config->format != AH_FORMAT_L16) {
+  if (config->raw) {
+    /* nothing is pushed: the format does not matter */
+  } else if (config->format != AH_FORMAT_PCMU
+      && config->format != AH_FORMAT_L16) {
     g_set_error (error, GST_GENESYS_CLIENT_ERROR,
         GST_GENESYS_CLIENT_ERROR_CONFIG, "unsupported audio format");
     return NULL;
@@ -1408,7 +1532,7 @@ gst_genesys_client_new (const GstGenesysClientConfig * config,
         GST_GENESYS_CLIENT_ERROR_CONFIG, "1 or 2 channels only");
     return NULL;
   }
-  if (config->client_secret && *config->client_secret) {
+  if (!config->raw && config->client_secret && *config->client_secret) {
     static const AhHeader dummy[] = {
       {"audiohook-organization-id", "o"}, {"audiohook-session-id", "s"},
       {"audiohook-correlation-id", "c"}, {"x-api-key", "k"},
@@ -1517,11 +1641,11 @@ stop_cb (gpointer data)
     if (state == AH_STATE_OPENING || state == AH_STATE_ACTIVE
         || state == AH_STATE_PAUSED)
       gst_genesys_conn_run (self->conn, cmd_close, (gpointer) "end");
-    if (soup_websocket_connection_get_state (self->ws) ==
-        SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL,
-          NULL);
   }
+  if (self->ws && soup_websocket_connection_get_state (self->ws) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL,
+        NULL);
   return G_SOURCE_REMOVE;
 }
 

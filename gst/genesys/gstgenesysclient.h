@@ -14,7 +14,15 @@
  * `discarded`; that audio is never queued.
  *
  * Audio is pushed from any thread and never blocks. Events are delivered
- * on the loop thread; the callback must not block. */
+ * on the loop thread; the callback must not block.
+ *
+ * With @raw set in the configuration the client speaks no AudioHook: it
+ * connects to any WebSocket (no AudioHook headers, no signature, no open
+ * message) and hands every frame it receives to @frame_func, with the
+ * same keep-alive, watchdog, backoff and fatal causes. A JSON text frame with a "message":"ping" member (the Genesys
+ * Cloud notifications health check) is answered with the notifications
+ * pong. A close with code 1000 ends the stream (CLOSED); every other
+ * retryable cause reconnects. */
 
 #ifndef __GST_GENESYS_CLIENT_H__
 #define __GST_GENESYS_CLIENT_H__
@@ -23,6 +31,11 @@
 #include "audiohook/ah-message.h"
 
 G_BEGIN_DECLS typedef struct _GstGenesysClient GstGenesysClient;
+
+/* Raw mode: a frame received, on the loop thread; @text: a text frame
+ * (@data is UTF-8, @text_str the same NUL-terminated), else binary. */
+typedef void (*GstGenesysClientFrameFunc) (GstGenesysClient * client,
+    gboolean text, GBytes * data, const gchar * text_str, gpointer user_data);
 
 #define GST_GENESYS_CLIENT_ERROR (gst_genesys_client_error_quark ())
 GQuark gst_genesys_client_error_quark (void);
@@ -66,6 +79,8 @@ typedef struct
   gint retries;                 /* -1: forever */
   guint64 stable_time;          /* ns a session must stay open to reset the backoff */
   guint64 max_queued;           /* samples waiting for the loop thread at most */
+  gboolean raw;                 /* any WebSocket, frames to @frame_func */
+  GstGenesysClientFrameFunc frame_func; /* raw: called with the user data */
 } GstGenesysClientConfig;
 
 void gst_genesys_client_config_clear (GstGenesysClientConfig * config);

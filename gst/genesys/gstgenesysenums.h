@@ -45,5 +45,21 @@ typedef enum
 #define GST_TYPE_GENESYS_MEDIA_PREFERENCE (gst_genesys_media_preference_get_type ())
 GType gst_genesys_media_preference_get_type (void);
 
+/**
+ * GstGenesysMode:
+ * @GST_GENESYS_MODE_SERVER: listen; Genesys Cloud dials in (AudioHook)
+ * @GST_GENESYS_MODE_CLIENT: connect out to a WebSocket that pushes audio
+ *
+ * Which side of the WebSocket a source is.
+ */
+typedef enum
+{
+  GST_GENESYS_MODE_SERVER,
+  GST_GENESYS_MODE_CLIENT,
+} GstGenesysMode;
+
+#define GST_TYPE_GENESYS_MODE (gst_genesys_mode_get_type ())
+GType gst_genesys_mode_get_type (void);
+
 G_END_DECLS
 #endif /* __GST_GENESYS_ENUMS_H__ */

@@ -31,9 +31,26 @@
  * port and path; each session goes to an idle element, and a session that
  * finds none is refused with HTTP 503.
  *
- * ## Example launch line
+ * With #GstGenesysSrc:mode `client` the element connects out instead, to
+ * #GstGenesysSrc:uri: a WebSocket that pushes audio but speaks no AudioHook
+ * (a bot or conversation socket). Binary frames are audio of
+ * #GstGenesysSrc:caps; text frames are posted on the bus as `genesys-text`
+ * messages, and a Genesys notifications style `{"message":"ping"}` is
+ * answered with `{"topicName":"channel.metadata","eventBody":{"message":
+ * "pong"}}`. Timestamps come from the sample count, anchored once; a
+ * dropped connection is reconnected with backoff and jitter (like
+ * genesyssink), and the outage, measured on the pipeline clock from the
+ * arrival of the last audio before the drop to the first audio after the
+ * reconnect, is output as a gap. HTTP 401/403/404 at the upgrade and
+ * refused certificates are errors, never retried; a close with code 1000
+ * ends the stream (EOS).
+ *
+ * ## Example launch lines
  * |[
  * gst-launch-1.0 genesyssrc port=9000 api-key=K client-secret=S ! mulawdec ! wavenc ! filesink location=call.wav
+ * ]|
+ * |[
+ * gst-launch-1.0 genesyssrc mode=client uri=wss://bot.example/audio extra-headers="h, Authorization=\"Bearer T\"" ! mulawdec ! autoaudiosink
  * ]|
  *
  * ## Bus messages
@@ -41,7 +58,11 @@
  * `genesys-resumed`, `genesys-discarded`, `genesys-gap`,
  * `genesys-client-error`, `genesys-message`, `genesys-auth-failed`,
  * `genesys-session-lost` and `genesys-session-closed` describe each
- * session event.
+ * session event. In client mode: `genesys-text` (`text`),
+ * `genesys-disconnected` (`code`, `reason`, `clean`, `cause`),
+ * `genesys-reconnecting` (`attempt`, `delay`, `cause`) and, when audio
+ * flows again, `genesys-reconnected` (`attempts`, `gap`: the outage in
+ * nanoseconds), then `genesys-gap` for the gap itself.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -54,6 +75,7 @@
 #include "gstgenesyssrc.h"
 #include "gstgenesysenums.h"
 #include "gstgenesysserver.h"
+#include "gstgenesysclient.h"
 #include "gstgenesystimeline.h"
 #include "audiohook/ah-duration.h"
 
@@ -73,6 +95,18 @@ GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
 #define DEFAULT_ALIGNMENT_THRESHOLD (40 * GST_MSECOND)
 #define DEFAULT_DISCONT_WAIT (1 * GST_SECOND)
 #define DEFAULT_DRIFT_CORRECTION TRUE
+#define DEFAULT_MODE GST_GENESYS_MODE_SERVER
+#define DEFAULT_CAPS "audio/x-mulaw, rate = (int) 8000, channels = (int) 1"
+#define DEFAULT_TLS_VALIDATION TRUE
+#define DEFAULT_KEEPALIVE_INTERVAL (15 * GST_SECOND)
+#define DEFAULT_KEEPALIVE_TIMEOUT (10 * GST_SECOND)
+#define DEFAULT_RETRY_BACKOFF_FACTOR (100 * GST_MSECOND)
+#define DEFAULT_RETRY_BACKOFF_MAX (10 * GST_SECOND)
+#define DEFAULT_RETRIES -1
+/* Client mode: connecting may take this long; a connection that stays
+ * up this long resets the backoff. */
+#define CLIENT_CONNECT_TIMEOUT (10 * GST_SECOND)
+#define CLIENT_STABLE_TIME (10 * GST_SECOND)
 /* Audio waiting for a blocked streaming thread beyond this is dropped and
  * output as a gap, so the protocol thread never waits. */
 #define MAX_QUEUED_TIME (5 * GST_SECOND)
@@ -102,6 +136,17 @@ enum
   PROP_DISCONT_WAIT,
   PROP_DRIFT_CORRECTION,
   PROP_STATS,
+  PROP_MODE,
+  PROP_URI,
+  PROP_CAPS,
+  PROP_EXTRA_HEADERS,
+  PROP_TLS_CA_FILE,
+  PROP_TLS_VALIDATION,
+  PROP_KEEPALIVE_INTERVAL,
+  PROP_KEEPALIVE_TIMEOUT,
+  PROP_RETRY_BACKOFF_FACTOR,
+  PROP_RETRY_BACKOFF_MAX,
+  PROP_RETRIES,
 };
 
 enum
@@ -173,6 +218,27 @@ struct _GstGenesysSrc
   GstClockTime alignment_threshold;
   GstClockTime discont_wait;
   gboolean drift_correction;
+  GstGenesysMode mode;
+  gchar *uri;
+  GstCaps *caps;
+  GstStructure *extra_headers;
+  gchar *tls_ca_file;
+  gboolean tls_validation;
+  GstClockTime keepalive_interval;
+  GstClockTime keepalive_timeout;
+  GstClockTime retry_backoff_factor;
+  GstClockTime retry_backoff_max;
+  gint retries;
+
+  /* client mode: the client, and what its loop thread shares, under lock */
+  GstGenesysClient *client;
+  GstStructure *client_stats;   /* snapshot kept after stop */
+  AhMedia client_media;
+  gboolean client_failed;
+  guint64 client_position;      /* samples of the current connection */
+  gboolean client_dropped;      /* a reconnect gap is pending */
+  guint client_attempts;
+  GstClockTime last_arrival;    /* of the last audio, NONE: none yet */
 
   /* shared with the loop thread, under lock */
   GMutex lock;
@@ -885,6 +951,305 @@ load_credentials (GstGenesysSrc * self, AhVerifier * verifier,
   return ok;
 }
 
+/* ---- client mode (events on the client's loop thread) ---- */
+
+static void
+post_client_error (GstGenesysSrc * self, const GError * error)
+{
+  gchar *uri;
+
+  GST_OBJECT_LOCK (self);
+  uri = g_strdup (self->uri);
+  GST_OBJECT_UNLOCK (self);
+  if (g_error_matches (error, GST_GENESYS_CLIENT_ERROR,
+          GST_GENESYS_CLIENT_ERROR_UNAUTHORIZED))
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED, ("%s",
+            error->message), ("client mode, uri %s", uri));
+  else
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", error->message),
+        ("client mode, uri %s", uri));
+  g_free (uri);
+}
+
+static void
+on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
+    gpointer user_data)
+{
+  GstGenesysSrc *self = user_data;
+  gboolean started;
+
+  g_mutex_lock (&self->lock);
+  started = self->started;
+  g_mutex_unlock (&self->lock);
+  /* stopping: the connection going away is no news */
+  if (!started)
+    return;
+
+  switch (ev->type) {
+    case GST_GENESYS_CLIENT_EVENT_CONNECTED:
+      GST_INFO_OBJECT (self, "connected");
+      g_mutex_lock (&self->lock);
+      self->client_position = 0;
+      g_mutex_unlock (&self->lock);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_DISCONNECTED:
+      g_mutex_lock (&self->lock);
+      self->client_dropped = TRUE;
+      self->client_position = 0;
+      g_mutex_unlock (&self->lock);
+      post_element_message (self, gst_structure_new ("genesys-disconnected",
+              "code", G_TYPE_INT, ev->code,
+              "reason", G_TYPE_STRING, ev->reason ? ev->reason : "",
+              "clean", G_TYPE_BOOLEAN, ev->clean,
+              "cause", G_TYPE_STRING, ev->cause, NULL));
+      break;
+    case GST_GENESYS_CLIENT_EVENT_RECONNECTING:
+      g_mutex_lock (&self->lock);
+      self->client_attempts = ev->attempt;
+      g_mutex_unlock (&self->lock);
+      GST_ELEMENT_WARNING (self, RESOURCE, READ,
+          ("The WebSocket connection was lost; reconnecting."),
+          ("%s; attempt %u in %" GST_TIME_FORMAT, ev->cause, ev->attempt,
+              GST_TIME_ARGS (ev->delay)));
+      post_element_message (self, gst_structure_new ("genesys-reconnecting",
+              "attempt", G_TYPE_UINT, ev->attempt,
+              "delay", G_TYPE_UINT64, ev->delay,
+              "cause", G_TYPE_STRING, ev->cause, NULL));
+      break;
+    case GST_GENESYS_CLIENT_EVENT_CLOSED:
+      GST_INFO_OBJECT (self, "the server ended the stream (%d)", ev->code);
+      g_mutex_lock (&self->lock);
+      self->ended = TRUE;
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
+      break;
+    case GST_GENESYS_CLIENT_EVENT_ERROR:
+      post_client_error (self, ev->error);
+      g_mutex_lock (&self->lock);
+      self->client_failed = TRUE;
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
+      break;
+    default:
+      break;
+  }
+}
+
+static void
+on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
+    const gchar * text_str, gpointer user_data)
+{
+  GstGenesysSrc *self = user_data;
+  guint frame = ah_media_frame_size (&self->client_media);
+  gsize size = g_bytes_get_size (data);
+  guint64 samples = size / frame;
+  GstClockTime arrival, gap = GST_CLOCK_TIME_NONE;
+  guint attempts = 0;
+  Item *item;
+
+  if (text) {
+    GST_DEBUG_OBJECT (self, "text frame of %" G_GSIZE_FORMAT " bytes", size);
+    post_element_message (self, gst_structure_new ("genesys-text",
+            "text", G_TYPE_STRING, text_str, NULL));
+    return;
+  }
+  if (samples * frame != size)
+    GST_DEBUG_OBJECT (self, "%" G_GSIZE_FORMAT " bytes of a partial sample "
+        "frame dropped", size - samples * frame);
+  if (samples == 0)
+    return;
+
+  arrival = current_running_time (self);
+  g_mutex_lock (&self->lock);
+  if (!self->started) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  if (self->client_position == 0) {
+    /* A connection's first audio: its positions restart, and it is placed
+     * where it arrives, so the outage becomes a gap of its length. */
+    item = item_new (ITEM_OPENED);
+    item->media = self->client_media;
+    push_item_locked (self, item);
+    self->stats.sessions++;
+    if (self->client_dropped) {
+      GstClockTime first = GST_CLOCK_TIME_NONE;
+      if (GST_CLOCK_TIME_IS_VALID (arrival))
+        first = arrival - MIN (arrival, samples_to_time (samples));
+      gap = 0;
+      if (GST_CLOCK_TIME_IS_VALID (self->last_arrival)
+          && GST_CLOCK_TIME_IS_VALID (first) && first > self->last_arrival)
+        gap = first - self->last_arrival;
+      attempts = self->client_attempts;
+      self->client_dropped = FALSE;
+      self->stats.gaps++;
+      self->stats.gap_samples += gst_util_uint64_scale_int_round (gap, RATE,
+          GST_SECOND);
+    }
+  }
+  item = item_new (ITEM_AUDIO);
+  item->data = samples * frame == size ? g_bytes_ref (data) :
+      g_bytes_new_from_bytes (data, 0, samples * frame);
+  item->position = self->client_position;
+  item->samples = samples;
+  item->arrival = arrival;
+  self->client_position += samples;
+  self->last_arrival = arrival;
+  self->stats.frames++;
+  self->stats.bytes += size;
+  self->stats.samples += samples;
+  push_item_locked (self, item);
+  g_mutex_unlock (&self->lock);
+
+  if (GST_CLOCK_TIME_IS_VALID (gap)) {
+    GST_INFO_OBJECT (self, "audio again after %u attempt(s), gap of %"
+        GST_TIME_FORMAT, attempts, GST_TIME_ARGS (gap));
+    post_element_message (self, gst_structure_new ("genesys-reconnected",
+            "attempts", G_TYPE_UINT, attempts,
+            "gap", G_TYPE_UINT64, gap, NULL));
+  }
+}
+
+/* The media of @caps, for client mode. */
+static gboolean
+client_media_from_caps (const GstCaps * caps, AhMedia * media, GError ** error)
+{
+  const GstStructure *s;
+  const gchar *layout;
+  gint rate = 0, channels = 0;
+  gchar *str;
+
+  memset (media, 0, sizeof (*media));
+  if (caps == NULL || gst_caps_get_size (caps) != 1
+      || !gst_caps_is_fixed (caps))
+    goto bad;
+  s = gst_caps_get_structure (caps, 0);
+  if (gst_structure_has_name (s, "audio/x-mulaw")) {
+    media->format = AH_FORMAT_PCMU;
+  } else if (gst_structure_has_name (s, "audio/x-raw")
+      && g_strcmp0 (gst_structure_get_string (s, "format"), "S16LE") == 0
+      && ((layout = gst_structure_get_string (s, "layout")) == NULL
+          || strcmp (layout, "interleaved") == 0)) {
+    media->format = AH_FORMAT_L16;
+  } else {
+    goto bad;
+  }
+  if (!gst_structure_get_int (s, "rate", &rate) || rate != RATE
+      || !gst_structure_get_int (s, "channels", &channels)
+      || channels < 1 || channels > 2)
+    goto bad;
+  media->rate = RATE;
+  media->n_channels = channels;
+  media->channels[0] = AH_CHANNEL_EXTERNAL;
+  media->channels[1] = channels == 2 ? AH_CHANNEL_INTERNAL : AH_CHANNEL_UNKNOWN;
+  return TRUE;
+
+bad:
+  str = caps ? gst_caps_to_string (caps) : g_strdup ("none");
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+      "caps '%s' are not supported: client mode takes audio/x-mulaw or "
+      "audio/x-raw,format=S16LE (interleaved), rate 8000, 1 or 2 channels",
+      str);
+  g_free (str);
+  return FALSE;
+}
+
+/* Output state for a new run. */
+static void
+reset_output (GstGenesysSrc * self)
+{
+  gst_genesys_timeline_init (&self->timeline, RATE);
+  GST_OBJECT_LOCK (self);
+  gst_genesys_timeline_set_budget (&self->timeline, self->latency,
+      self->alignment_threshold, self->discont_wait, self->drift_correction);
+  GST_OBJECT_UNLOCK (self);
+  self->have_media = FALSE;
+  self->need_discont = TRUE;
+  self->output_started = FALSE;
+}
+
+static gboolean
+client_start (GstGenesysSrc * self)
+{
+  GstGenesysClientConfig config = { 0 };
+  GstGenesysClient *client = NULL;
+  GError *error = NULL;
+  AhMedia media;
+  GstCaps *caps;
+
+  GST_OBJECT_LOCK (self);
+  config.uri = g_strdup (self->uri);
+  config.extra_headers = self->extra_headers ?
+      gst_structure_copy (self->extra_headers) : NULL;
+  config.tls_ca_file = g_strdup (self->tls_ca_file);
+  config.tls_validation = self->tls_validation;
+  config.keepalive_interval = self->keepalive_interval;
+  config.keepalive_timeout = self->keepalive_timeout;
+  config.backoff_base = self->retry_backoff_factor;
+  config.backoff_max = self->retry_backoff_max;
+  config.retries = self->retries;
+  caps = self->caps ? gst_caps_ref (self->caps) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  config.raw = TRUE;
+  config.frame_func = on_client_frame;
+  config.user_agent = g_strdup ("gst-genesys/" VERSION " (genesyssrc)");
+  config.open_timeout = CLIENT_CONNECT_TIMEOUT;
+  config.stable_time = CLIENT_STABLE_TIME;
+
+  if (config.uri == NULL)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "client mode needs a ws:// or wss:// uri");
+  else if (client_media_from_caps (caps, &media, &error))
+    client = gst_genesys_client_new (&config, on_client_event, self, &error);
+  gst_genesys_client_config_clear (&config);
+  gst_clear_caps (&caps);
+  if (client == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid configuration: %s", error->message), (NULL));
+    g_clear_error (&error);
+    return FALSE;
+  }
+
+  reset_output (self);
+  g_mutex_lock (&self->lock);
+  self->client = client;
+  g_clear_pointer (&self->client_stats, gst_structure_free);
+  self->client_media = media;
+  self->client_failed = FALSE;
+  self->client_position = 0;
+  self->client_dropped = FALSE;
+  self->client_attempts = 0;
+  self->last_arrival = GST_CLOCK_TIME_NONE;
+  self->started = TRUE;
+  self->ended = FALSE;
+  self->flushing = FALSE;
+  memset (&self->stats, 0, sizeof (self->stats));
+  g_mutex_unlock (&self->lock);
+  GST_INFO_OBJECT (self, "client mode: connecting to %s", config.uri);
+  gst_genesys_client_start (client);
+  return TRUE;
+}
+
+static void
+client_stop (GstGenesysSrc * self)
+{
+  GstGenesysClient *client;
+
+  g_mutex_lock (&self->lock);
+  self->started = FALSE;
+  client = self->client;
+  g_mutex_unlock (&self->lock);
+  if (client == NULL)
+    return;
+  gst_genesys_client_stop (client);
+  g_mutex_lock (&self->lock);
+  self->client = NULL;
+  g_clear_pointer (&self->client_stats, gst_structure_free);
+  self->client_stats = gst_genesys_client_get_stats (client);
+  g_mutex_unlock (&self->lock);
+  gst_genesys_client_free (client);
+}
+
 static gboolean
 gst_genesys_src_start (GstBaseSrc * bsrc)
 {
@@ -895,6 +1260,13 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   gchar *address, *path, *cert, *key, *api_key, *secret, *creds, *authority;
   guint port;
   gsize max_size;
+  GstGenesysMode mode;
+
+  GST_OBJECT_LOCK (self);
+  mode = self->mode;
+  GST_OBJECT_UNLOCK (self);
+  if (mode == GST_GENESYS_MODE_CLIENT)
+    return client_start (self);
 
   GST_OBJECT_LOCK (self);
   address = g_strdup (self->address);
@@ -958,14 +1330,7 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   self->listener.accepted = listener_accepted;
   self->listener.user_data = self;
 
-  gst_genesys_timeline_init (&self->timeline, RATE);
-  GST_OBJECT_LOCK (self);
-  gst_genesys_timeline_set_budget (&self->timeline, self->latency,
-      self->alignment_threshold, self->discont_wait, self->drift_correction);
-  GST_OBJECT_UNLOCK (self);
-  self->have_media = FALSE;
-  self->need_discont = TRUE;
-  self->output_started = FALSE;
+  reset_output (self);
 
   GST_OBJECT_LOCK (self);
   self->current_port = gst_genesys_server_get_port (server);
@@ -1018,6 +1383,7 @@ gst_genesys_src_stop (GstBaseSrc * bsrc)
   GList *conns, *l;
   Item *item;
 
+  client_stop (self);
   if (self->server)
     gst_genesys_server_remove_listener (self->server, &self->listener);
 
@@ -1324,6 +1690,10 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         g_mutex_unlock (&self->lock);
         return GST_FLOW_FLUSHING;
       }
+      if (self->client_failed) {
+        g_mutex_unlock (&self->lock);
+        return GST_FLOW_ERROR;
+      }
       if (self->ended) {
         g_mutex_unlock (&self->lock);
         return GST_FLOW_EOS;
@@ -1514,6 +1884,17 @@ gst_genesys_src_send_event_json (GstGenesysSrc * self, const gchar * json)
 
 /* ---- properties ---- */
 
+static gboolean
+merge_client_stat (GQuark field, const GValue * value, gpointer data)
+{
+  GstStructure *s = data;
+
+  if (!gst_structure_id_has_field (s, field) || field == g_quark_from_string
+      ("pings"))
+    gst_structure_id_set_value (s, field, value);
+  return TRUE;
+}
+
 static GstStructure *
 build_stats (GstGenesysSrc * self)
 {
@@ -1554,6 +1935,15 @@ build_stats (GstGenesysSrc * self)
     gst_structure_set (s, name, G_TYPE_UINT64, self->stats.auth_failures[i],
         NULL);
     g_free (name);
+  }
+  /* client mode: the connection counters (connections, reconnects,
+   * keepalive-timeouts, close codes, notification pings answered) */
+  if (self->client || self->client_stats) {
+    GstStructure *cs = self->client ?
+        gst_genesys_client_get_stats (self->client) :
+        gst_structure_copy (self->client_stats);
+    gst_structure_foreach (cs, merge_client_stat, s);
+    gst_structure_free (cs);
   }
   g_mutex_unlock (&self->lock);
   return s;
@@ -1631,6 +2021,44 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
       break;
     case PROP_DRIFT_CORRECTION:
       self->drift_correction = g_value_get_boolean (value);
+      break;
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      break;
+    case PROP_URI:
+      g_free (self->uri);
+      self->uri = g_value_dup_string (value);
+      break;
+    case PROP_CAPS:
+      gst_caps_replace (&self->caps, (GstCaps *) gst_value_get_caps (value));
+      break;
+    case PROP_EXTRA_HEADERS:{
+      const GstStructure *h = gst_value_get_structure (value);
+      g_clear_pointer (&self->extra_headers, gst_structure_free);
+      self->extra_headers = h ? gst_structure_copy (h) : NULL;
+      break;
+    }
+    case PROP_TLS_CA_FILE:
+      g_free (self->tls_ca_file);
+      self->tls_ca_file = g_value_dup_string (value);
+      break;
+    case PROP_TLS_VALIDATION:
+      self->tls_validation = g_value_get_boolean (value);
+      break;
+    case PROP_KEEPALIVE_INTERVAL:
+      self->keepalive_interval = g_value_get_uint64 (value);
+      break;
+    case PROP_KEEPALIVE_TIMEOUT:
+      self->keepalive_timeout = g_value_get_uint64 (value);
+      break;
+    case PROP_RETRY_BACKOFF_FACTOR:
+      self->retry_backoff_factor = g_value_get_uint64 (value);
+      break;
+    case PROP_RETRY_BACKOFF_MAX:
+      self->retry_backoff_max = g_value_get_uint64 (value);
+      break;
+    case PROP_RETRIES:
+      self->retries = g_value_get_int (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1712,6 +2140,39 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_DRIFT_CORRECTION:
       g_value_set_boolean (value, self->drift_correction);
       break;
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_URI:
+      g_value_set_string (value, self->uri);
+      break;
+    case PROP_CAPS:
+      gst_value_set_caps (value, self->caps);
+      break;
+    case PROP_EXTRA_HEADERS:
+      gst_value_set_structure (value, self->extra_headers);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
+      break;
+    case PROP_TLS_VALIDATION:
+      g_value_set_boolean (value, self->tls_validation);
+      break;
+    case PROP_KEEPALIVE_INTERVAL:
+      g_value_set_uint64 (value, self->keepalive_interval);
+      break;
+    case PROP_KEEPALIVE_TIMEOUT:
+      g_value_set_uint64 (value, self->keepalive_timeout);
+      break;
+    case PROP_RETRY_BACKOFF_FACTOR:
+      g_value_set_uint64 (value, self->retry_backoff_factor);
+      break;
+    case PROP_RETRY_BACKOFF_MAX:
+      g_value_set_uint64 (value, self->retry_backoff_max);
+      break;
+    case PROP_RETRIES:
+      g_value_set_int (value, self->retries);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1732,6 +2193,11 @@ gst_genesys_src_finalize (GObject * object)
   g_free (self->client_secret);
   g_free (self->credentials_file);
   g_free (self->authority);
+  g_free (self->uri);
+  gst_clear_caps (&self->caps);
+  g_clear_pointer (&self->extra_headers, gst_structure_free);
+  g_free (self->tls_ca_file);
+  g_clear_pointer (&self->client_stats, gst_structure_free);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1753,6 +2219,15 @@ gst_genesys_src_init (GstGenesysSrc * self)
   self->alignment_threshold = DEFAULT_ALIGNMENT_THRESHOLD;
   self->discont_wait = DEFAULT_DISCONT_WAIT;
   self->drift_correction = DEFAULT_DRIFT_CORRECTION;
+  self->mode = DEFAULT_MODE;
+  self->caps = gst_caps_from_string (DEFAULT_CAPS);
+  self->tls_validation = DEFAULT_TLS_VALIDATION;
+  self->keepalive_interval = DEFAULT_KEEPALIVE_INTERVAL;
+  self->keepalive_timeout = DEFAULT_KEEPALIVE_TIMEOUT;
+  self->retry_backoff_factor = DEFAULT_RETRY_BACKOFF_FACTOR;
+  self->retry_backoff_max = DEFAULT_RETRY_BACKOFF_MAX;
+  self->retries = DEFAULT_RETRIES;
+  self->last_arrival = GST_CLOCK_TIME_NONE;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->items);
@@ -1977,6 +2452,117 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Session, audio, gap, ping and failure counters", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstGenesysSrc:mode:
+   *
+   * `server`: listen for AudioHook sessions (Genesys Cloud dials in).
+   * `client`: connect out to #GstGenesysSrc:uri, a WebSocket that pushes
+   * audio of #GstGenesysSrc:caps, and reconnect when it drops.
+   */
+  g_object_class_install_property (gobject_class, PROP_MODE,
+      g_param_spec_enum ("mode", "Mode",
+          "Listen for AudioHook sessions, or connect out to a WebSocket",
+          GST_TYPE_GENESYS_MODE, DEFAULT_MODE, rw));
+  /**
+   * GstGenesysSrc:uri:
+   *
+   * Client mode: the ws:// or wss:// URI to connect to.
+   */
+  g_object_class_install_property (gobject_class, PROP_URI,
+      g_param_spec_string ("uri", "URI",
+          "Client mode: ws:// or wss:// URI to connect to", NULL, rw));
+  /**
+   * GstGenesysSrc:caps:
+   *
+   * Client mode: the format of the binary frames, audio/x-mulaw or
+   * audio/x-raw,format=S16LE at 8000 Hz with 1 or 2 channels (interleaved).
+   */
+  g_object_class_install_property (gobject_class, PROP_CAPS,
+      g_param_spec_boxed ("caps", "Caps",
+          "Client mode: format of the binary frames", GST_TYPE_CAPS, rw));
+  /**
+   * GstGenesysSrc:extra-headers:
+   *
+   * Client mode: more upgrade request headers, each field of the structure
+   * a header name and its value the header value (for example
+   * `h, Authorization="Bearer T"`).
+   */
+  g_object_class_install_property (gobject_class, PROP_EXTRA_HEADERS,
+      g_param_spec_boxed ("extra-headers", "Extra headers",
+          "Client mode: extra request headers (field name: header, value: "
+          "value)", GST_TYPE_STRUCTURE, rw));
+  /**
+   * GstGenesysSrc:tls-ca-file:
+   *
+   * Client mode: PEM file of the CA certificates to trust for wss://
+   * instead of the system's.
+   */
+  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
+      g_param_spec_string ("tls-ca-file", "TLS CA file",
+          "Client mode: PEM CA certificates to trust for wss:// (unset: the "
+          "system's)", NULL, rw));
+  /**
+   * GstGenesysSrc:tls-validation:
+   *
+   * Client mode: check the server's certificate. Turn off only for tests:
+   * any certificate is then accepted.
+   */
+  g_object_class_install_property (gobject_class, PROP_TLS_VALIDATION,
+      g_param_spec_boolean ("tls-validation", "TLS validation",
+          "Client mode: validate the server certificate (FALSE: accept any, "
+          "tests only)", DEFAULT_TLS_VALIDATION, rw));
+  /**
+   * GstGenesysSrc:keepalive-interval:
+   *
+   * Client mode: WebSocket ping period, in whole seconds (rounded up). 0
+   * disables the pings and the pong watchdog.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_INTERVAL,
+      g_param_spec_uint64 ("keepalive-interval", "Keep-alive interval",
+          "Client mode: nanoseconds between WebSocket pings (0: none)", 0,
+          G_MAXUINT64, DEFAULT_KEEPALIVE_INTERVAL, rw));
+  /**
+   * GstGenesysSrc:keepalive-timeout:
+   *
+   * Client mode: with no pong for #GstGenesysSrc:keepalive-interval plus
+   * this long, the connection is taken for dead and handled like a drop
+   * without a close frame: reconnect.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_TIMEOUT,
+      g_param_spec_uint64 ("keepalive-timeout", "Keep-alive timeout",
+          "Client mode: nanoseconds of pong grace beyond keepalive-interval",
+          0, G_MAXUINT64, DEFAULT_KEEPALIVE_TIMEOUT, rw));
+  /**
+   * GstGenesysSrc:retry-backoff-factor:
+   *
+   * Client mode: ceiling of the first reconnection delay; each further
+   * attempt doubles it up to #GstGenesysSrc:retry-backoff-max, and the
+   * delay is drawn uniformly below the ceiling (full jitter). A connection
+   * that stays up for 10 s resets it.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_BACKOFF_FACTOR,
+      g_param_spec_uint64 ("retry-backoff-factor", "Retry backoff factor",
+          "Client mode: nanoseconds, ceiling of the first reconnection delay",
+          0, G_MAXUINT64, DEFAULT_RETRY_BACKOFF_FACTOR, rw));
+  /**
+   * GstGenesysSrc:retry-backoff-max:
+   *
+   * Client mode: largest ceiling of a reconnection delay.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRY_BACKOFF_MAX,
+      g_param_spec_uint64 ("retry-backoff-max", "Retry backoff max",
+          "Client mode: nanoseconds, largest reconnection delay", 0,
+          G_MAXUINT64, DEFAULT_RETRY_BACKOFF_MAX, rw));
+  /**
+   * GstGenesysSrc:retries:
+   *
+   * Client mode: reconnection attempts in a row before giving up with an
+   * error; -1: forever.
+   */
+  g_object_class_install_property (gobject_class, PROP_RETRIES,
+      g_param_spec_int ("retries", "Retries",
+          "Client mode: reconnection attempts in a row (-1: forever)", -1,
+          G_MAXINT, DEFAULT_RETRIES, rw));
 
   /**
    * GstGenesysSrc::pause:
@@ -2033,4 +2619,5 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_GENESYS_GAP_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_GENESYS_MEDIA_PREFERENCE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_GENESYS_MODE, 0);
 }
