@@ -185,11 +185,103 @@ test_hour_of_drops (void)
   gst_object_unref (src);
 }
 
+/* After an outage the client flushes 2 s of backlog at once: what would
+ * leave later than PTS + latency (+ the alignment threshold) is clipped
+ * into a gap and counted, and the next live frame is on time again. */
+static void
+test_backlog_burst (void)
+{
+  GstElement *src = gst_element_factory_make ("genesyssrc", NULL);
+  GstHarness *h;
+  GstTestClock *clock;
+  AhPeer *peer;
+  guint port, discont = 0, i;
+  guint64 pos = 0, gap_samples = 0, late_ns;
+  GstClockTime end = 0, now;
+  guint8 frame[FRAME];
+  gchar *old_id;
+  /* the clipping tolerance: latency + alignment-threshold */
+  GstClockTime budget = 240 * GST_MSECOND;
+
+  memset (frame, 0x55, sizeof (frame));
+  g_object_set (src, "port", 0, "address", "127.0.0.1", NULL);
+  h = gst_harness_new_with_element (src, NULL, "src");
+  gst_harness_play (h);
+  clock = gst_harness_get_testclock (h);
+  g_object_get (src, "current-port", &port, NULL);
+
+  peer = ah_peer_new ();
+  open_session (peer, port, NULL, 0);
+  for (i = 0; i < 5; i++) {
+    now = gst_util_uint64_scale_int (pos + FRAME, GST_SECOND, 8000);
+    gst_test_clock_set_time (clock, now);
+    ah_peer_send_binary (peer, frame, FRAME);
+    pull_output (h, &end, &gap_samples, &discont, now, budget);
+    pos += FRAME;
+  }
+  old_id = g_strdup (ah_peer_session_id (peer));
+  ah_peer_drop (peer);
+  while (stat_u64 (src, "sessions-lost") < 1)
+    g_usleep (500);
+  ah_peer_free (peer);
+
+  /* 2 s later the client is back, continuing its count, and flushes the
+   * 2 s it buffered meanwhile in one go */
+  now = gst_util_uint64_scale_int (pos + 2 * 8000, GST_SECOND, 8000);
+  gst_test_clock_set_time (clock, now);
+  peer = ah_peer_new ();
+  open_session (peer, port, old_id, pos);
+  for (i = 0; i < 10; i++)
+    ah_peer_send_binary (peer, frame, FRAME);
+  /* what comes out of the backlog is within the budget, the rest is gaps */
+  while (end < gst_util_uint64_scale_int (pos + 10 * FRAME, GST_SECOND, 8000)) {
+    GstBuffer *buf = gst_harness_pull (h);
+    GstEvent *ev;
+    g_assert_nonnull (buf);
+    while ((ev = gst_harness_try_pull_event (h))) {
+      if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP) {
+        GstClockTime ts, d;
+        gst_event_parse_gap (ev, &ts, &d);
+        g_assert_cmpuint (ts, ==, end);
+        end = ts + d;
+        gap_samples += gst_util_uint64_scale_int (d, 8000, GST_SECOND);
+      }
+      gst_event_unref (ev);
+    }
+    g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, end);
+    g_assert_cmpuint (now, <=, GST_BUFFER_PTS (buf) + budget);
+    end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+    gst_buffer_unref (buf);
+  }
+  pos += 10 * FRAME;
+  /* the next live frame is on time at once */
+  now = gst_util_uint64_scale_int (pos + FRAME, GST_SECOND, 8000);
+  gst_test_clock_set_time (clock, now);
+  ah_peer_send_binary (peer, frame, FRAME);
+  pull_output (h, &end, &gap_samples, &discont, now, 200 * GST_MSECOND);
+  pos += FRAME;
+
+  late_ns = stat_u64 (src, "late-duration");
+  g_test_message ("backlog of 2 s: %" G_GUINT64_FORMAT " ms clipped",
+      late_ns / GST_MSECOND);
+  /* all but the last 240 ms of the backlog were too late */
+  g_assert_cmpuint (late_ns, ==, 1760 * GST_MSECOND);
+  g_assert_cmpuint (gap_samples * 125000, ==, late_ns);
+  g_assert_cmpuint (end, ==, gst_util_uint64_scale_int (pos, GST_SECOND, 8000));
+
+  g_free (old_id);
+  ah_peer_free (peer);
+  gst_object_unref (clock);
+  gst_harness_teardown (h);
+  gst_object_unref (src);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);
   g_test_add_func ("/genesyssrc/hour-of-drops", test_hour_of_drops);
+  g_test_add_func ("/genesyssrc/backlog-burst", test_backlog_burst);
   return g_test_run ();
 }
