@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* The original report, in server mode: a one-hour call whose connection
+/* Hour-long runs under GstTestClock. First the original report, in server
+ * mode: a one-hour call whose connection
  * drops without a close frame every 45 s of clock time. Each time the
  * client reconnects with continuedSessions at its old position and reports
  * the outage as discarded. Real sockets, GstTestClock time: every frame
@@ -276,6 +277,134 @@ test_backlog_burst (void)
   gst_object_unref (src);
 }
 
+typedef struct
+{
+  GstClock *clock;
+  GstClockTimeDiff worst;       /* latest a buffer left after its PTS */
+} LeaveProbe;
+
+static GstPadProbeReturn
+leave_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  LeaveProbe *lp = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTimeDiff d = GST_CLOCK_DIFF (GST_BUFFER_PTS (buf),
+      gst_clock_get_time (lp->clock));
+
+  if (d > lp->worst)
+    lp->worst = d;
+  return GST_PAD_PROBE_OK;
+}
+
+/* A sender whose clock runs @ppm off the pipeline clock for an hour: the
+ * output is re-aligned in steps and never leaves later than PTS + latency,
+ * and audio plus gaps still tile the output. */
+static void
+run_drift (gint ppm)
+{
+  GstElement *src = gst_element_factory_make ("genesyssrc", NULL);
+  GstHarness *h;
+  GstTestClock *clock;
+  AhPeer *peer;
+  GstPad *pad;
+  LeaveProbe lp = { NULL, G_MININT64 };
+  guint port, discont = 0, realignments = 0, tries;
+  guint64 pos = 0, gap_samples = 0, inserted = 0, removed = 0;
+  GstClockTime end = 0, latency = 300 * GST_MSECOND;
+  GstStructure *stats;
+  guint8 frame[FRAME];
+
+  memset (frame, 0x55, sizeof (frame));
+  g_object_set (src, "port", 0, "address", "127.0.0.1", "latency", latency,
+      NULL);
+  h = gst_harness_new_with_element (src, NULL, "src");
+  gst_harness_play (h);
+  clock = gst_harness_get_testclock (h);
+  lp.clock = GST_CLOCK (clock);
+  pad = gst_element_get_static_pad (src, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, leave_probe, &lp, NULL);
+  gst_object_unref (pad);
+  g_object_get (src, "current-port", &port, NULL);
+  peer = ah_peer_new ();
+  open_session (peer, port, NULL, 0);
+
+  while (pos < CALL) {
+    /* the sender's 200 ms last (1 + ppm / 1e6) x 200 ms of ours */
+    GstClockTime now = gst_util_uint64_scale (pos + FRAME,
+        (guint64) 125000 * (1000000 + ppm), 1000000);
+
+    gst_test_clock_set_time (clock, now);
+    ah_peer_send_binary (peer, frame, FRAME);
+    pos += FRAME;
+    /* a buffer, or nothing when a re-alignment removed this frame */
+    for (tries = 0; tries < 2000; tries++) {
+      GstBuffer *buf = gst_harness_try_pull (h);
+      GstEvent *ev;
+      if (!buf) {
+        if (stat_u64 (src, "samples") >= pos && tries > 100)
+          break;
+        g_usleep (50);
+        continue;
+      }
+      while ((ev = gst_harness_try_pull_event (h))) {
+        if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP) {
+          GstClockTime ts, d;
+          gst_event_parse_gap (ev, &ts, &d);
+          g_assert_cmpuint (ts, ==, end);
+          end = ts + d;
+          gap_samples += gst_util_uint64_scale_int (d, 8000, GST_SECOND);
+        }
+        gst_event_unref (ev);
+      }
+      if (end > 0)
+        g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, end);
+      if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+        discont++;
+      end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+      gst_buffer_unref (buf);
+      break;
+    }
+  }
+
+  g_object_get (src, "stats", &stats, NULL);
+  gst_structure_get_uint (stats, "realignments", &realignments);
+  gst_structure_get_uint64 (stats, "inserted-duration", &inserted);
+  gst_structure_get_uint64 (stats, "removed-duration", &removed);
+  gst_structure_free (stats);
+  g_test_message ("%+d ppm for an hour: %u realignments, %" G_GUINT64_FORMAT
+      " ms inserted, %" G_GUINT64_FORMAT " ms removed, %u DISCONT, buffers "
+      "left at most %" G_GINT64_FORMAT " ms after their PTS", ppm,
+      realignments, inserted / GST_MSECOND, removed / GST_MSECOND, discont,
+      lp.worst / GST_MSECOND);
+  /* 1.08 s of drift in all, made up in steps of about the threshold */
+  g_assert_cmpuint (realignments, >=, 15);
+  g_assert_cmpuint (inserted + removed, >=, 900 * GST_MSECOND);
+  g_assert_cmpuint (inserted + removed, <=, 1150 * GST_MSECOND);
+  g_assert_true (ppm > 0 ? removed == 0 : inserted == 0);
+  /* the first buffer, then one per re-alignment */
+  g_assert_cmpuint (discont, ==, realignments + 1);
+  /* never later than the budget */
+  g_assert_cmpint (lp.worst, <=, (GstClockTimeDiff) latency);
+  g_assert_cmpuint (stat_u64 (src, "late-duration"), ==, 0);
+
+  ah_peer_free (peer);
+  gst_object_unref (clock);
+  gst_harness_teardown (h);
+  gst_object_unref (src);
+}
+
+static void
+test_drift_slow_sender (void)
+{
+  run_drift (300);
+}
+
+static void
+test_drift_fast_sender (void)
+{
+  run_drift (-300);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -283,5 +412,7 @@ main (int argc, char **argv)
   gst_init (NULL, NULL);
   g_test_add_func ("/genesyssrc/hour-of-drops", test_hour_of_drops);
   g_test_add_func ("/genesyssrc/backlog-burst", test_backlog_burst);
+  g_test_add_func ("/genesyssrc/drift-slow-sender", test_drift_slow_sender);
+  g_test_add_func ("/genesyssrc/drift-fast-sender", test_drift_fast_sender);
   return g_test_run ();
 }
