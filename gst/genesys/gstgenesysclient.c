@@ -1527,7 +1527,7 @@ gst_genesys_client_new (const GstGenesysClientConfig * config,
         GST_GENESYS_CLIENT_ERROR_CONFIG, "unsupported audio format");
     return NULL;
   }
-  if (config->channels != 1 && config->channels != 2) {
+  if (!config->raw && config->channels != 1 && config->channels != 2) {
     g_set_error (error, GST_GENESYS_CLIENT_ERROR,
         GST_GENESYS_CLIENT_ERROR_CONFIG, "1 or 2 channels only");
     return NULL;

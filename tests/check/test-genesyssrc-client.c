@@ -1,0 +1,816 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* genesyssrc mode=client against an in-process WebSocket server (a plain
+ * SoupServer on 127.0.0.1 port 0 with a thread of its own) that pushes
+ * audio and text, drops connections without a close frame, stalls and
+ * refuses upgrades on request. Timestamps are checked under GstHarness
+ * with its GstTestClock: the test sets the clock before each frame it
+ * sends, so arrival times are exact. */
+
+#include <string.h>
+#include <gst/gst.h>
+#include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+#define WAIT 5000
+#define FAST_RETRY "retry-backoff-factor=10000000 retry-backoff-max=50000000"
+#define PONG \
+  "{\"topicName\":\"channel.metadata\",\"eventBody\":{\"message\":\"pong\"}}"
+
+/* ---- the WebSocket server peer ---- */
+
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  SoupServer *soup;
+  GMutex lock;
+  GCond cond;
+  gboolean ready;
+  guint port;
+  guint status;                 /* answer upgrades with it, 0: upgrade */
+  guint requests;
+  GPtrArray *conns;             /* SoupWebsocketConnection */
+  GPtrArray *headers;           /* GHashTable per connection */
+  GAsyncQueue *texts;           /* text frames received, gchar * */
+} Peer;
+
+static void
+collect_header (const char *name, const char *value, gpointer data)
+{
+  g_hash_table_replace (data, g_ascii_strdown (name, -1), g_strdup (value));
+}
+
+static void
+peer_request_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  Peer *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->requests++;
+  if (self->status)
+    soup_server_message_set_status (msg, self->status, NULL);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+peer_message_cb (SoupWebsocketConnection * ws, gint type, GBytes * message,
+    gpointer data)
+{
+  Peer *self = data;
+  gsize size;
+  const gchar *bytes = g_bytes_get_data (message, &size);
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT)
+    g_async_queue_push (self->texts, g_strndup (bytes, size));
+}
+
+static void
+peer_websocket_cb (SoupServer * soup, SoupServerMessage * msg,
+    const char *path, SoupWebsocketConnection * ws, gpointer data)
+{
+  Peer *self = data;
+  GHashTable *h = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+
+  soup_message_headers_foreach (soup_server_message_get_request_headers (msg),
+      collect_header, h);
+  g_signal_connect (ws, "message", G_CALLBACK (peer_message_cb), self);
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->conns, g_object_ref (ws));
+  g_ptr_array_add (self->headers, h);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static gpointer
+peer_thread (gpointer data)
+{
+  Peer *self = data;
+  GInetAddress *inet;
+  GSocketAddress *addr;
+  GSList *uris;
+  GError *error = NULL;
+  guint i;
+
+  g_main_context_push_thread_default (self->context);
+  self->soup = g_object_new (SOUP_TYPE_SERVER, NULL);
+  soup_server_add_handler (self->soup, NULL, peer_request_cb, self, NULL);
+  soup_server_add_websocket_handler (self->soup, NULL, NULL, NULL,
+      peer_websocket_cb, self, NULL);
+  inet = g_inet_address_new_from_string ("127.0.0.1");
+  addr = g_inet_socket_address_new (inet, 0);
+  g_assert_true (soup_server_listen (self->soup, addr, 0, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (self->soup);
+  g_assert_nonnull (uris);
+
+  g_mutex_lock (&self->lock);
+  self->port = g_uri_get_port (uris->data);
+  self->ready = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_object_unref (addr);
+  g_object_unref (inet);
+
+  g_main_loop_run (self->loop);
+
+  for (i = 0; i < self->conns->len; i++) {
+    SoupWebsocketConnection *ws = g_ptr_array_index (self->conns, i);
+    g_signal_handlers_disconnect_by_data (ws, self);
+    if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_CLOSED)
+      g_io_stream_close (soup_websocket_connection_get_io_stream (ws), NULL,
+          NULL);
+  }
+  g_ptr_array_set_size (self->conns, 0);
+  soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  while (g_main_context_iteration (self->context, FALSE));
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+static Peer *
+peer_new (void)
+{
+  Peer *self = g_new0 (Peer, 1);
+
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->conns = g_ptr_array_new_with_free_func (g_object_unref);
+  self->headers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      g_hash_table_unref);
+  self->texts = g_async_queue_new_full (g_free);
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->thread = g_thread_new ("wspeer", peer_thread, self);
+  g_mutex_lock (&self->lock);
+  while (!self->ready)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+  return self;
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+peer_free (Peer * self)
+{
+  g_main_context_invoke (self->context, quit_cb, self->loop);
+  g_thread_join (self->thread);
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->context);
+  g_ptr_array_unref (self->conns);
+  g_ptr_array_unref (self->headers);
+  g_async_queue_unref (self->texts);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}
+
+static gchar *
+peer_uri (Peer * self)
+{
+  return g_strdup_printf ("ws://127.0.0.1:%u/stream", self->port);
+}
+
+/* Waits until @n connections were upgraded. */
+static void
+peer_wait_connections (Peer * self, guint n)
+{
+  gint64 end = g_get_monotonic_time () + WAIT * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&self->lock);
+  while (self->conns->len < n)
+    if (!g_cond_wait_until (&self->cond, &self->lock, end))
+      g_error ("no connection %u within %u ms", n, WAIT);
+  g_mutex_unlock (&self->lock);
+}
+
+static guint
+peer_requests (Peer * self)
+{
+  guint n;
+
+  g_mutex_lock (&self->lock);
+  n = self->requests;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+/* A request header of connection @conn (from 1), lower-case name. */
+static gchar *
+peer_header (Peer * self, guint conn, const gchar * name)
+{
+  gchar *value;
+
+  g_mutex_lock (&self->lock);
+  g_assert_cmpuint (conn, <=, self->headers->len);
+  value = g_strdup (g_hash_table_lookup (g_ptr_array_index (self->headers,
+              conn - 1), name));
+  g_mutex_unlock (&self->lock);
+  return value;
+}
+
+typedef struct
+{
+  Peer *peer;
+  gboolean binary;
+  GBytes *data;
+  gboolean drop;
+  gboolean done;
+} PeerCmd;
+
+static gboolean
+peer_cmd_cb (gpointer data)
+{
+  PeerCmd *cmd = data;
+  Peer *self = cmd->peer;
+  SoupWebsocketConnection *ws;
+
+  g_mutex_lock (&self->lock);
+  ws = self->conns->len ?
+      g_object_ref (g_ptr_array_index (self->conns, self->conns->len - 1)) :
+      NULL;
+  g_mutex_unlock (&self->lock);
+  if (ws && soup_websocket_connection_get_state (ws) ==
+      SOUP_WEBSOCKET_STATE_OPEN) {
+    if (cmd->drop) {
+      /* no close frame: the TCP connection just goes */
+      g_io_stream_close (soup_websocket_connection_get_io_stream (ws), NULL,
+          NULL);
+    } else if (cmd->binary) {
+      soup_websocket_connection_send_message (ws, SOUP_WEBSOCKET_DATA_BINARY,
+          cmd->data);
+    } else {
+      soup_websocket_connection_send_message (ws, SOUP_WEBSOCKET_DATA_TEXT,
+          cmd->data);
+    }
+  }
+  g_clear_object (&ws);
+  g_mutex_lock (&self->lock);
+  cmd->done = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs on the peer thread and waits for it. */
+static void
+peer_run (Peer * self, gboolean binary, gboolean drop, const void *data,
+    gsize size)
+{
+  PeerCmd cmd = { self, binary, NULL, drop, FALSE };
+
+  if (data)
+    cmd.data = g_bytes_new (data, size);
+  g_main_context_invoke (self->context, peer_cmd_cb, &cmd);
+  g_mutex_lock (&self->lock);
+  while (!cmd.done)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+  if (cmd.data)
+    g_bytes_unref (cmd.data);
+}
+
+static void
+peer_send_text (Peer * self, const gchar * text)
+{
+  peer_run (self, FALSE, FALSE, text, strlen (text));
+}
+
+/* @samples bytes of @value (one PCMU sample each) */
+static void
+peer_send_audio (Peer * self, guint samples, guint8 value)
+{
+  guint8 *data = g_malloc (samples);
+
+  memset (data, value, samples);
+  peer_run (self, TRUE, FALSE, data, samples);
+  g_free (data);
+}
+
+static void
+peer_drop (Peer * self)
+{
+  peer_run (self, FALSE, TRUE, NULL, 0);
+}
+
+static gboolean
+stall_cb (gpointer data)
+{
+  g_usleep (GPOINTER_TO_UINT (data) * 1000);
+  return G_SOURCE_REMOVE;
+}
+
+/* Blocks the peer thread for @ms (no pongs, nothing); returns at once. */
+static void
+peer_stall (Peer * self, guint ms)
+{
+  g_main_context_invoke (self->context, stall_cb, GUINT_TO_POINTER (ms));
+}
+
+/* ---- the element ---- */
+
+typedef struct
+{
+  Peer *peer;
+  GstElement *src;
+  GstHarness *h;
+  GstBus *bus;
+  GstTestClock *clock;
+  const gchar *extra_headers;   /* set before fixture_start() */
+} Fixture;
+
+static void
+set_props (GstElement * e, const gchar * props)
+{
+  gchar **kv, **p;
+
+  kv = g_strsplit (props ? props : "", " ", -1);
+  for (p = kv; *p; p++) {
+    gchar **pair = g_strsplit (*p, "=", 2);
+    if (pair[0] && pair[1])
+      gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
+    g_strfreev (pair);
+  }
+  g_strfreev (kv);
+}
+
+static void
+fixture_start (Fixture * f, const gchar * props)
+{
+  gchar *uri;
+
+  f->peer = peer_new ();
+  uri = peer_uri (f->peer);
+  f->src = gst_element_factory_make ("genesyssrc", NULL);
+  g_assert_nonnull (f->src);
+  g_object_set (f->src, "uri", uri, NULL);
+  gst_util_set_object_arg (G_OBJECT (f->src), "mode", "client");
+  g_free (uri);
+  set_props (f->src, props);
+  if (f->extra_headers)
+    gst_util_set_object_arg (G_OBJECT (f->src), "extra-headers",
+        f->extra_headers);
+  f->bus = gst_bus_new ();
+  gst_element_set_bus (f->src, f->bus);
+  f->h = gst_harness_new_with_element (f->src, NULL, "src");
+  f->clock = gst_harness_get_testclock (f->h);
+  gst_harness_play (f->h);
+}
+
+static void
+fixture_stop (Fixture * f)
+{
+  gst_object_unref (f->clock);
+  gst_harness_teardown (f->h);
+  gst_element_set_bus (f->src, NULL);
+  gst_object_unref (f->src);
+  gst_object_unref (f->bus);
+  peer_free (f->peer);
+}
+
+/* The next element message named @name (others are skipped); fails the
+ * test on an error message. */
+static GstStructure *
+wait_element (Fixture * f, const gchar * name)
+{
+  gint64 end = g_get_monotonic_time () + WAIT * G_TIME_SPAN_MILLISECOND;
+
+  while (TRUE) {
+    gint64 left = end - g_get_monotonic_time ();
+    GstMessage *msg;
+
+    if (left <= 0)
+      break;
+    msg = gst_bus_timed_pop_filtered (f->bus, left * GST_USECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
+    if (!msg)
+      break;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      GError *err;
+      gchar *dbg;
+      gst_message_parse_error (msg, &err, &dbg);
+      g_error ("error while waiting for %s: %s (%s)", name, err->message, dbg);
+    }
+    if (gst_structure_has_name (gst_message_get_structure (msg), name)) {
+      GstStructure *s = gst_structure_copy (gst_message_get_structure (msg));
+      gst_message_unref (msg);
+      return s;
+    }
+    gst_message_unref (msg);
+  }
+  g_error ("no %s message within %u ms", name, WAIT);
+  return NULL;
+}
+
+static guint64
+stat_u64 (GstElement * e, const gchar * name)
+{
+  GstStructure *s;
+  guint64 v = 0;
+
+  g_object_get (e, "stats", &s, NULL);
+  g_assert_true (gst_structure_get_uint64 (s, name, &v));
+  gst_structure_free (s);
+  return v;
+}
+
+static GstEvent *
+pull_event_of_type (GstHarness * h, GstEventType type)
+{
+  while (TRUE) {
+    GstEvent *ev = gst_harness_pull_event (h);
+    if (!ev)
+      return NULL;
+    if (GST_EVENT_TYPE (ev) == type)
+      return ev;
+    gst_event_unref (ev);
+  }
+}
+
+static void
+check_buffer (GstBuffer * buf, GstClockTime pts, guint64 offset,
+    guint64 samples, guint8 value, gboolean discont)
+{
+  GstMapInfo map;
+  gsize i;
+
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, pts);
+  g_assert_cmpuint (GST_BUFFER_DURATION (buf), ==,
+      gst_util_uint64_scale_int (samples, GST_SECOND, 8000));
+  g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, offset);
+  g_assert_cmpuint (GST_BUFFER_OFFSET_END (buf), ==, offset + samples);
+  g_assert_cmpint (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT), ==,
+      discont);
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  g_assert_cmpuint (map.size, ==, samples);
+  for (i = 0; i < map.size; i++)
+    g_assert_cmpuint (map.data[i], ==, value);
+  gst_buffer_unmap (buf, &map);
+}
+
+/* Sets the clock to @at, sends a 20 ms frame and pulls its buffer. */
+static void
+frame_at (Fixture * f, GstClockTime at, guint8 value, GstClockTime pts,
+    guint64 offset, gboolean discont)
+{
+  GstBuffer *buf;
+
+  gst_test_clock_set_time (f->clock, at);
+  peer_send_audio (f->peer, 160, value);
+  buf = gst_harness_pull (f->h);
+  g_assert_nonnull (buf);
+  check_buffer (buf, pts, offset, 160, value, discont);
+  gst_buffer_unref (buf);
+}
+
+/* ---- tests ---- */
+
+static void
+test_audio (void)
+{
+  Fixture f = { 0 };
+  GstEvent *ev;
+  GstCaps *caps, *expected;
+
+  fixture_start (&f, NULL);
+  peer_wait_connections (f.peer, 1);
+  /* each frame arrives when its last sample is due */
+  frame_at (&f, 20 * GST_MSECOND, 1, 0, 0, TRUE);
+  frame_at (&f, 40 * GST_MSECOND, 2, 20 * GST_MSECOND, 160, FALSE);
+  frame_at (&f, 60 * GST_MSECOND, 3, 40 * GST_MSECOND, 320, FALSE);
+
+  ev = pull_event_of_type (f.h, GST_EVENT_CAPS);
+  gst_event_parse_caps (ev, &caps);
+  expected = gst_caps_from_string ("audio/x-mulaw, rate=(int)8000, "
+      "channels=(int)1");
+  g_assert_true (gst_caps_is_equal (caps, expected));
+  gst_caps_unref (expected);
+  gst_event_unref (ev);
+
+  g_assert_cmpuint (stat_u64 (f.src, "frames"), ==, 3);
+  g_assert_cmpuint (stat_u64 (f.src, "bytes"), ==, 480);
+  g_assert_cmpuint (stat_u64 (f.src, "connections"), ==, 1);
+  fixture_stop (&f);
+}
+
+static void
+test_audio_l16_stereo (void)
+{
+  Fixture f = { 0 };
+  GstEvent *ev;
+  GstCaps *caps;
+  GstBuffer *buf;
+  GstStructure *s;
+  gint channels = 0;
+  guint8 data[641];
+
+  fixture_start (&f, "caps=audio/x-raw,format=S16LE,rate=8000,channels=2,"
+      "layout=interleaved");
+  peer_wait_connections (f.peer, 1);
+  gst_test_clock_set_time (f.clock, 20 * GST_MSECOND);
+  memset (data, 7, sizeof (data));
+  /* 160 sample frames of 4 bytes, and a stray byte that is dropped */
+  peer_run (f.peer, TRUE, FALSE, data, sizeof (data));
+  buf = gst_harness_pull (f.h);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 0);
+  g_assert_cmpuint (GST_BUFFER_DURATION (buf), ==, 20 * GST_MSECOND);
+  g_assert_cmpuint (GST_BUFFER_OFFSET_END (buf), ==, 160);
+  g_assert_cmpuint (gst_buffer_get_size (buf), ==, 640);
+  gst_buffer_unref (buf);
+  ev = pull_event_of_type (f.h, GST_EVENT_CAPS);
+  gst_event_parse_caps (ev, &caps);
+  s = gst_caps_get_structure (caps, 0);
+  g_assert_true (gst_structure_has_name (s, "audio/x-raw"));
+  g_assert_cmpstr (gst_structure_get_string (s, "format"), ==, "S16LE");
+  g_assert_true (gst_structure_get_int (s, "channels", &channels));
+  g_assert_cmpint (channels, ==, 2);
+  gst_event_unref (ev);
+  fixture_stop (&f);
+}
+
+static void
+test_bad_caps (void)
+{
+  GstElement *src = gst_element_factory_make ("genesyssrc", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+
+  g_object_set (src, "uri", "ws://127.0.0.1:9/x", NULL);
+  gst_util_set_object_arg (G_OBJECT (src), "mode", "client");
+  gst_util_set_object_arg (G_OBJECT (src), "caps",
+      "audio/x-raw,format=S16BE,rate=8000,channels=1");
+  gst_element_set_bus (src, bus);
+  g_assert_cmpint (gst_element_set_state (src, GST_STATE_PAUSED), ==,
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  gst_message_parse_error (msg, &err, NULL);
+  g_assert_nonnull (strstr (err->message, "not supported"));
+  g_test_message ("%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_state (src, GST_STATE_NULL);
+  gst_element_set_bus (src, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+}
+
+static void
+test_text_and_ping (void)
+{
+  Fixture f = { 0 };
+  GstStructure *s;
+  gchar *text, *auth;
+  JsonParser *parser;
+  JsonObject *root, *body;
+
+  f.extra_headers = "h, Authorization=(string)\"Bearer T0k3n\"";
+  fixture_start (&f, NULL);
+  peer_wait_connections (f.peer, 1);
+
+  auth = peer_header (f.peer, 1, "authorization");
+  g_assert_cmpstr (auth, ==, "Bearer T0k3n");
+  g_free (auth);
+
+  peer_send_text (f.peer, "{\"topicName\":\"channel.metadata\","
+      "\"eventBody\":{\"message\":\"WebSocket Heartbeat\"}}");
+  s = wait_element (&f, "genesys-text");
+  g_assert_nonnull (strstr (gst_structure_get_string (s, "text"),
+          "WebSocket Heartbeat"));
+  gst_structure_free (s);
+  /* not JSON, and JSON whose message is not a string: just text */
+  peer_send_text (f.peer, "hello");
+  s = wait_element (&f, "genesys-text");
+  g_assert_cmpstr (gst_structure_get_string (s, "text"), ==, "hello");
+  gst_structure_free (s);
+  peer_send_text (f.peer, "{\"message\":[1]}");
+  gst_structure_free (wait_element (&f, "genesys-text"));
+
+  peer_send_text (f.peer, "{\"message\":\"ping\"}");
+  s = wait_element (&f, "genesys-text");
+  g_assert_cmpstr (gst_structure_get_string (s, "text"), ==,
+      "{\"message\":\"ping\"}");
+  gst_structure_free (s);
+  text = g_async_queue_timeout_pop (f.peer->texts, WAIT * 1000);
+  g_assert_nonnull (text);
+  g_assert_cmpstr (text, ==, PONG);
+  parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (root, "topicName"), ==,
+      "channel.metadata");
+  body = json_object_get_object_member (root, "eventBody");
+  g_assert_cmpstr (json_object_get_string_member (body, "message"), ==, "pong");
+  g_object_unref (parser);
+  g_free (text);
+  /* only the ping was answered */
+  g_assert_null (g_async_queue_timeout_pop (f.peer->texts, 200 * 1000));
+  g_assert_cmpuint (stat_u64 (f.src, "pings"), ==, 1);
+  fixture_stop (&f);
+}
+
+/* A drop without a close frame: reconnect, and a GAP of exactly the time
+ * from the last audio before the drop to the first audio after it, on the
+ * pipeline clock. */
+static void
+test_drop_gap (void)
+{
+  Fixture f = { 0 };
+  GstStructure *s;
+  GstEvent *ev;
+  GstClockTime ts, duration;
+  guint64 gap;
+  gboolean clean = TRUE;
+
+  fixture_start (&f, FAST_RETRY);
+  peer_wait_connections (f.peer, 1);
+  frame_at (&f, 20 * GST_MSECOND, 1, 0, 0, TRUE);
+  frame_at (&f, 40 * GST_MSECOND, 2, 20 * GST_MSECOND, 160, FALSE);
+
+  peer_drop (f.peer);
+  s = wait_element (&f, "genesys-disconnected");
+  g_assert_true (gst_structure_get_boolean (s, "clean", &clean));
+  g_assert_false (clean);
+  gst_structure_free (s);
+  gst_structure_free (wait_element (&f, "genesys-reconnecting"));
+  peer_wait_connections (f.peer, 2);
+
+  /* the first frame after the reconnect ends at 560 ms: it starts 500 ms
+   * after the last sample before the drop */
+  gst_test_clock_set_time (f.clock, 560 * GST_MSECOND);
+  peer_send_audio (f.peer, 160, 3);
+  s = wait_element (&f, "genesys-reconnected");
+  g_assert_true (gst_structure_get_uint64 (s, "gap", &gap));
+  g_assert_cmpuint (gap, ==, 500 * GST_MSECOND);
+  gst_structure_free (s);
+
+  ev = pull_event_of_type (f.h, GST_EVENT_GAP);
+  gst_event_parse_gap (ev, &ts, &duration);
+  g_assert_cmpuint (ts, ==, 40 * GST_MSECOND);
+  g_assert_cmpuint (duration, ==, gap);
+  gst_event_unref (ev);
+  s = wait_element (&f, "genesys-gap");
+  gst_structure_free (s);
+  {
+    GstBuffer *buf = gst_harness_pull (f.h);
+    check_buffer (buf, 540 * GST_MSECOND, 4320, 160, 3, TRUE);
+    gst_buffer_unref (buf);
+  }
+  frame_at (&f, 580 * GST_MSECOND, 4, 560 * GST_MSECOND, 4480, FALSE);
+
+  g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, 1);
+  g_assert_cmpuint (stat_u64 (f.src, "connections"), ==, 2);
+  g_assert_cmpuint (stat_u64 (f.src, "gap-duration"), ==, 500 * GST_MSECOND);
+  fixture_stop (&f);
+}
+
+static void
+test_unauthorized (void)
+{
+  Fixture f = { 0 };
+  GstMessage *msg;
+  GError *err = NULL;
+
+  f.peer = peer_new ();
+  f.peer->status = SOUP_STATUS_UNAUTHORIZED;
+  {
+    Peer *p = f.peer;
+    gchar *uri = peer_uri (p);
+    f.src = gst_element_factory_make ("genesyssrc", NULL);
+    g_object_set (f.src, "uri", uri, NULL);
+    g_free (uri);
+    gst_util_set_object_arg (G_OBJECT (f.src), "mode", "client");
+    set_props (f.src, FAST_RETRY);
+    f.bus = gst_bus_new ();
+    gst_element_set_bus (f.src, f.bus);
+    f.h = gst_harness_new_with_element (f.src, NULL, "src");
+    f.clock = gst_harness_get_testclock (f.h);
+    gst_harness_play (f.h);
+  }
+  msg = gst_bus_timed_pop_filtered (f.bus, WAIT * GST_MSECOND,
+      GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  gst_message_parse_error (msg, &err, NULL);
+  g_test_message ("%s", err->message);
+  g_assert_true (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED));
+  g_assert_nonnull (strstr (err->message, "401"));
+  g_error_free (err);
+  gst_message_unref (msg);
+  /* never retried */
+  g_usleep (300 * 1000);
+  g_assert_cmpuint (peer_requests (f.peer), ==, 1);
+  g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, 0);
+  g_assert_cmpuint (stat_u64 (f.src, "connection-attempts"), ==, 1);
+  fixture_stop (&f);
+}
+
+/* The server stops answering WebSocket pings: the watchdog takes the
+ * connection for dead and the element reconnects. */
+static void
+test_watchdog (void)
+{
+  Fixture f = { 0 };
+  GstStructure *s;
+  gint64 start, elapsed;
+
+  fixture_start (&f, FAST_RETRY " keepalive-interval=1000000000"
+      " keepalive-timeout=1000000000");
+  peer_wait_connections (f.peer, 1);
+  frame_at (&f, 20 * GST_MSECOND, 1, 0, 0, TRUE);
+
+  start = g_get_monotonic_time ();
+  peer_stall (f.peer, 4000);
+  s = wait_element (&f, "genesys-disconnected");
+  elapsed = g_get_monotonic_time () - start;
+  g_test_message ("watchdog fired after %" G_GINT64_FORMAT " ms: %s",
+      elapsed / 1000, gst_structure_get_string (s, "cause"));
+  g_assert_nonnull (strstr (gst_structure_get_string (s, "cause"), "pong"));
+  g_assert_cmpint (elapsed, <, 3500 * 1000);
+  gst_structure_free (s);
+  gst_structure_free (wait_element (&f, "genesys-reconnecting"));
+  peer_wait_connections (f.peer, 2);
+  g_assert_cmpuint (stat_u64 (f.src, "keepalive-timeouts"), ==, 1);
+
+  /* audio again: placed where it arrives, after a gap */
+  gst_test_clock_set_time (f.clock, 5 * GST_SECOND);
+  peer_send_audio (f.peer, 160, 2);
+  s = wait_element (&f, "genesys-reconnected");
+  gst_structure_free (s);
+  {
+    GstBuffer *buf = gst_harness_pull (f.h);
+    check_buffer (buf, 5 * GST_SECOND - 20 * GST_MSECOND, 39840, 160, 2, TRUE);
+    gst_buffer_unref (buf);
+  }
+  fixture_stop (&f);
+}
+
+static gboolean
+close_normal_cb (gpointer data)
+{
+  soup_websocket_connection_close (data, SOUP_WEBSOCKET_CLOSE_NORMAL, "bye");
+  return G_SOURCE_REMOVE;
+}
+
+/* A close frame with 1000 ends the stream. */
+static void
+test_normal_close_eos (void)
+{
+  Fixture f = { 0 };
+  GstEvent *ev;
+
+  fixture_start (&f, FAST_RETRY);
+  peer_wait_connections (f.peer, 1);
+  frame_at (&f, 20 * GST_MSECOND, 1, 0, 0, TRUE);
+  {
+    SoupWebsocketConnection *ws;
+    g_mutex_lock (&f.peer->lock);
+    ws = g_object_ref (g_ptr_array_index (f.peer->conns, 0));
+    g_mutex_unlock (&f.peer->lock);
+    /* soup_websocket_connection_close is thread-unsafe: do it there */
+    g_main_context_invoke_full (f.peer->context, G_PRIORITY_DEFAULT,
+        close_normal_cb, ws, g_object_unref);
+  }
+  ev = pull_event_of_type (f.h, GST_EVENT_EOS);
+  g_assert_nonnull (ev);
+  gst_event_unref (ev);
+  g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, 0);
+  fixture_stop (&f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (NULL, NULL);
+
+  g_test_add_func ("/genesyssrc-client/audio", test_audio);
+  g_test_add_func ("/genesyssrc-client/audio-l16-stereo",
+      test_audio_l16_stereo);
+  g_test_add_func ("/genesyssrc-client/bad-caps", test_bad_caps);
+  g_test_add_func ("/genesyssrc-client/text-ping-headers", test_text_and_ping);
+  g_test_add_func ("/genesyssrc-client/drop-gap", test_drop_gap);
+  g_test_add_func ("/genesyssrc-client/unauthorized", test_unauthorized);
+  g_test_add_func ("/genesyssrc-client/watchdog", test_watchdog);
+  g_test_add_func ("/genesyssrc-client/normal-close-eos",
+      test_normal_close_eos);
+  return g_test_run ();
+}
