@@ -1045,6 +1045,7 @@ on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
   guint64 samples = size / frame;
   GstClockTime arrival, gap = GST_CLOCK_TIME_NONE;
   guint attempts = 0;
+  gboolean first;
   Item *item;
 
   if (text) {
@@ -1065,27 +1066,43 @@ on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
     g_mutex_unlock (&self->lock);
     return;
   }
-  if (self->client_position == 0) {
+  first = self->client_position == 0;
+  if (first && self->client_dropped) {
+    /* The outage: from the last sample before the drop to the first
+     * sample of this frame (which arrived with its last). */
+    GstClockTime start = GST_CLOCK_TIME_NONE;
+    if (GST_CLOCK_TIME_IS_VALID (arrival))
+      start = arrival - MIN (arrival, samples_to_time (samples));
+    gap = 0;
+    if (GST_CLOCK_TIME_IS_VALID (self->last_arrival)
+        && GST_CLOCK_TIME_IS_VALID (start) && start > self->last_arrival)
+      gap = start - self->last_arrival;
+    attempts = self->client_attempts;
+    self->client_dropped = FALSE;
+    self->stats.gaps++;
+    self->stats.gap_samples += gst_util_uint64_scale_int_round (gap, RATE,
+        GST_SECOND);
+  }
+  g_mutex_unlock (&self->lock);
+
+  /* Before the audio goes to the streaming thread: the message comes
+   * ahead of the genesys-gap it causes. */
+  if (GST_CLOCK_TIME_IS_VALID (gap)) {
+    GST_INFO_OBJECT (self, "audio again after %u attempt(s), gap of %"
+        GST_TIME_FORMAT, attempts, GST_TIME_ARGS (gap));
+    post_element_message (self, gst_structure_new ("genesys-reconnected",
+            "attempts", G_TYPE_UINT, attempts,
+            "gap", G_TYPE_UINT64, gap, NULL));
+  }
+
+  g_mutex_lock (&self->lock);
+  if (first) {
     /* A connection's first audio: its positions restart, and it is placed
      * where it arrives, so the outage becomes a gap of its length. */
     item = item_new (ITEM_OPENED);
     item->media = self->client_media;
     push_item_locked (self, item);
     self->stats.sessions++;
-    if (self->client_dropped) {
-      GstClockTime first = GST_CLOCK_TIME_NONE;
-      if (GST_CLOCK_TIME_IS_VALID (arrival))
-        first = arrival - MIN (arrival, samples_to_time (samples));
-      gap = 0;
-      if (GST_CLOCK_TIME_IS_VALID (self->last_arrival)
-          && GST_CLOCK_TIME_IS_VALID (first) && first > self->last_arrival)
-        gap = first - self->last_arrival;
-      attempts = self->client_attempts;
-      self->client_dropped = FALSE;
-      self->stats.gaps++;
-      self->stats.gap_samples += gst_util_uint64_scale_int_round (gap, RATE,
-          GST_SECOND);
-    }
   }
   item = item_new (ITEM_AUDIO);
   item->data = samples * frame == size ? g_bytes_ref (data) :
@@ -1100,14 +1117,6 @@ on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
   self->stats.samples += samples;
   push_item_locked (self, item);
   g_mutex_unlock (&self->lock);
-
-  if (GST_CLOCK_TIME_IS_VALID (gap)) {
-    GST_INFO_OBJECT (self, "audio again after %u attempt(s), gap of %"
-        GST_TIME_FORMAT, attempts, GST_TIME_ARGS (gap));
-    post_element_message (self, gst_structure_new ("genesys-reconnected",
-            "attempts", G_TYPE_UINT, attempts,
-            "gap", G_TYPE_UINT64, gap, NULL));
-  }
 }
 
 /* The media of @caps, for client mode. */

@@ -30,6 +30,7 @@ typedef struct
   GMainLoop *loop;
   GThread *thread;
   SoupServer *soup;
+  GSocketService *service;
   GMutex lock;
   GCond cond;
   gboolean ready;
@@ -91,14 +92,34 @@ peer_websocket_cb (SoupServer * soup, SoupServerMessage * msg,
   g_mutex_unlock (&self->lock);
 }
 
+/* Connections are accepted here and handed to the SoupServer (its own
+ * listener leaks a socket address per call in libsoup 3.2). */
+static gboolean
+peer_incoming_cb (GSocketService * service, GSocketConnection * connection,
+    GObject * source, gpointer data)
+{
+  Peer *self = data;
+  GSocketAddress *local, *remote;
+  GError *error = NULL;
+
+  local = g_socket_connection_get_local_address (connection, NULL);
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (connection),
+          local, remote, &error)) {
+    g_test_message ("test server: accept failed: %s", error->message);
+    g_error_free (error);
+  }
+  g_clear_object (&local);
+  g_clear_object (&remote);
+  return TRUE;
+}
+
 static gpointer
 peer_thread (gpointer data)
 {
   Peer *self = data;
   GInetAddress *inet;
-  GSocketAddress *addr;
-  GSList *uris;
-  GError *error = NULL;
+  GSocketAddress *addr, *bound = NULL;
   guint i;
 
   g_main_context_push_thread_default (self->context);
@@ -108,22 +129,28 @@ peer_thread (gpointer data)
       peer_websocket_cb, self, NULL);
   inet = g_inet_address_new_from_string ("127.0.0.1");
   addr = g_inet_socket_address_new (inet, 0);
-  g_assert_true (soup_server_listen (self->soup, addr, 0, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (self->soup);
-  g_assert_nonnull (uris);
+  self->service = g_socket_service_new ();
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER
+          (self->service), addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+          NULL, &bound, NULL));
+  g_signal_connect (self->service, "incoming", G_CALLBACK (peer_incoming_cb),
+      self);
+  g_socket_service_start (self->service);
 
   g_mutex_lock (&self->lock);
-  self->port = g_uri_get_port (uris->data);
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   self->ready = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_object_unref (bound);
   g_object_unref (addr);
   g_object_unref (inet);
 
   g_main_loop_run (self->loop);
 
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  g_clear_object (&self->service);
   for (i = 0; i < self->conns->len; i++) {
     SoupWebsocketConnection *ws = g_ptr_array_index (self->conns, i);
     g_signal_handlers_disconnect_by_data (ws, self);
