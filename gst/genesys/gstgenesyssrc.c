@@ -998,7 +998,7 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
       self->client_position = 0;
       g_mutex_unlock (&self->lock);
       post_element_message (self, gst_structure_new ("genesys-disconnected",
-              "code", G_TYPE_INT, ev->code,
+              "code", G_TYPE_UINT, (guint) ev->code,
               "reason", G_TYPE_STRING, ev->reason ? ev->reason : "",
               "clean", G_TYPE_BOOLEAN, ev->clean,
               "cause", G_TYPE_STRING, ev->cause, NULL));

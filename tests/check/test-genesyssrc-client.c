@@ -676,6 +676,8 @@ test_drop_gap (void)
   s = wait_element (&f, "genesys-disconnected");
   g_assert_true (gst_structure_get_boolean (s, "clean", &clean));
   g_assert_false (clean);
+  g_assert_cmpuint (g_value_get_uint (gst_structure_get_value (s, "code")),
+      ==, 1006);
   gst_structure_free (s);
   gst_structure_free (wait_element (&f, "genesys-reconnecting"));
   peer_wait_connections (f.peer, 2);
@@ -706,6 +708,35 @@ test_drop_gap (void)
   g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, 1);
   g_assert_cmpuint (stat_u64 (f.src, "connections"), ==, 2);
   g_assert_cmpuint (stat_u64 (f.src, "gap-duration"), ==, 500 * GST_MSECOND);
+  fixture_stop (&f);
+}
+
+/* The same outage as silence with gap-mode=silence. */
+static void
+test_drop_silence (void)
+{
+  Fixture f = { 0 };
+  GstBuffer *buf;
+
+  fixture_start (&f, FAST_RETRY " gap-mode=silence");
+  peer_wait_connections (f.peer, 1);
+  frame_at (&f, 20 * GST_MSECOND, 1, 0, 0, TRUE);
+  peer_drop (f.peer);
+  gst_structure_free (wait_element (&f, "genesys-reconnecting"));
+  peer_wait_connections (f.peer, 2);
+
+  /* from 20 ms to 320 ms: 2400 samples of PCMU silence */
+  gst_test_clock_set_time (f.clock, 340 * GST_MSECOND);
+  peer_send_audio (f.peer, 160, 5);
+  buf = gst_harness_pull (f.h);
+  g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP));
+  g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT));
+  GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_GAP);
+  check_buffer (buf, 20 * GST_MSECOND, 160, 2400, 0xff, TRUE);
+  gst_buffer_unref (buf);
+  buf = gst_harness_pull (f.h);
+  check_buffer (buf, 320 * GST_MSECOND, 2560, 160, 5, TRUE);
+  gst_buffer_unref (buf);
   fixture_stop (&f);
 }
 
@@ -835,6 +866,7 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc-client/bad-caps", test_bad_caps);
   g_test_add_func ("/genesyssrc-client/text-ping-headers", test_text_and_ping);
   g_test_add_func ("/genesyssrc-client/drop-gap", test_drop_gap);
+  g_test_add_func ("/genesyssrc-client/drop-silence", test_drop_silence);
   g_test_add_func ("/genesyssrc-client/unauthorized", test_unauthorized);
   g_test_add_func ("/genesyssrc-client/watchdog", test_watchdog);
   g_test_add_func ("/genesyssrc-client/normal-close-eos",
