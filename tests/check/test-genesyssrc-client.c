@@ -11,6 +11,7 @@
  * sends, so arrival times are exact. */
 
 #include <string.h>
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
@@ -31,6 +32,7 @@ typedef struct
   GThread *thread;
   SoupServer *soup;
   GSocketService *service;
+  GTlsCertificate *certificate; /* wss:// with it, NULL: ws:// */
   GMutex lock;
   GCond cond;
   gboolean ready;
@@ -101,14 +103,21 @@ peer_incoming_cb (GSocketService * service, GSocketConnection * connection,
   Peer *self = data;
   GSocketAddress *local, *remote;
   GError *error = NULL;
+  GIOStream *stream = G_IO_STREAM (connection);
 
   local = g_socket_connection_get_local_address (connection, NULL);
   remote = g_socket_connection_get_remote_address (connection, NULL);
-  if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (connection),
-          local, remote, &error)) {
+  if (self->certificate) {
+    stream = g_tls_server_connection_new (stream, self->certificate, &error);
+    g_assert_no_error (error);
+  } else {
+    g_object_ref (stream);
+  }
+  if (!soup_server_accept_iostream (self->soup, stream, local, remote, &error)) {
     g_test_message ("test server: accept failed: %s", error->message);
     g_error_free (error);
   }
+  g_object_unref (stream);
   g_clear_object (&local);
   g_clear_object (&remote);
   return TRUE;
@@ -167,10 +176,11 @@ peer_thread (gpointer data)
 }
 
 static Peer *
-peer_new (void)
+peer_new_tls (GTlsCertificate * certificate)
 {
   Peer *self = g_new0 (Peer, 1);
 
+  self->certificate = certificate;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->conns = g_ptr_array_new_with_free_func (g_object_unref);
@@ -185,6 +195,12 @@ peer_new (void)
     g_cond_wait (&self->cond, &self->lock);
   g_mutex_unlock (&self->lock);
   return self;
+}
+
+static Peer *
+peer_new (void)
+{
+  return peer_new_tls (NULL);
 }
 
 static gboolean
@@ -204,6 +220,7 @@ peer_free (Peer * self)
   g_ptr_array_unref (self->conns);
   g_ptr_array_unref (self->headers);
   g_async_queue_unref (self->texts);
+  g_clear_object (&self->certificate);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_free (self);
@@ -212,7 +229,8 @@ peer_free (Peer * self)
 static gchar *
 peer_uri (Peer * self)
 {
-  return g_strdup_printf ("ws://127.0.0.1:%u/stream", self->port);
+  return g_strdup_printf ("%s://127.0.0.1:%u/stream",
+      self->certificate ? "wss" : "ws", self->port);
 }
 
 /* Waits until @n connections were upgraded. */
@@ -383,7 +401,8 @@ fixture_start (Fixture * f, const gchar * props)
 {
   gchar *uri;
 
-  f->peer = peer_new ();
+  if (f->peer == NULL)
+    f->peer = peer_new ();
   uri = peer_uri (f->peer);
   f->src = gst_element_factory_make ("genesyssrc", NULL);
   g_assert_nonnull (f->src);
@@ -749,20 +768,7 @@ test_unauthorized (void)
 
   f.peer = peer_new ();
   f.peer->status = SOUP_STATUS_UNAUTHORIZED;
-  {
-    Peer *p = f.peer;
-    gchar *uri = peer_uri (p);
-    f.src = gst_element_factory_make ("genesyssrc", NULL);
-    g_object_set (f.src, "uri", uri, NULL);
-    g_free (uri);
-    gst_util_set_object_arg (G_OBJECT (f.src), "mode", "client");
-    set_props (f.src, FAST_RETRY);
-    f.bus = gst_bus_new ();
-    gst_element_set_bus (f.src, f.bus);
-    f.h = gst_harness_new_with_element (f.src, NULL, "src");
-    f.clock = gst_harness_get_testclock (f.h);
-    gst_harness_play (f.h);
-  }
+  fixture_start (&f, FAST_RETRY);
   msg = gst_bus_timed_pop_filtered (f.bus, WAIT * GST_MSECOND,
       GST_MESSAGE_ERROR);
   g_assert_nonnull (msg);
@@ -828,6 +834,88 @@ close_normal_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gchar *tls_dir;
+
+/* A self-signed certificate for 127.0.0.1, made with openssl. */
+static gboolean
+make_certificate (void)
+{
+  gchar *cmd;
+  gint status = -1;
+  gboolean ok;
+
+  if (tls_dir)
+    return TRUE;
+  tls_dir = g_dir_make_tmp ("genesyssrc-tls-XXXXXX", NULL);
+  cmd = g_strdup_printf ("openssl req -x509 -newkey rsa:2048 -nodes "
+      "-keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1", tls_dir, tls_dir);
+  ok = g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL)
+      && g_spawn_check_wait_status (status, NULL);
+  g_free (cmd);
+  return ok;
+}
+
+static void
+check_tls (const gchar * props, gboolean with_ca, gboolean works)
+{
+  Fixture f = { 0 };
+  gchar *cert, *key, *all;
+  GError *error = NULL;
+
+  if (!make_certificate ()) {
+    g_test_skip ("openssl could not make a certificate");
+    return;
+  }
+  cert = g_build_filename (tls_dir, "cert.pem", NULL);
+  key = g_build_filename (tls_dir, "key.pem", NULL);
+  f.peer = peer_new_tls (g_tls_certificate_new_from_files (cert, key, &error));
+  g_assert_no_error (error);
+  all = with_ca ? g_strconcat (props, " tls-ca-file=", cert, NULL) :
+      g_strdup (props);
+  fixture_start (&f, all);
+  g_free (all);
+  if (works) {
+    peer_wait_connections (f.peer, 1);
+    frame_at (&f, 20 * GST_MSECOND, 1, 0, 0, TRUE);
+  } else {
+    GstMessage *msg = gst_bus_timed_pop_filtered (f.bus, WAIT * GST_MSECOND,
+        GST_MESSAGE_ERROR);
+    GError *err;
+    g_assert_nonnull (msg);
+    gst_message_parse_error (msg, &err, NULL);
+    g_test_message ("error: %s", err->message);
+    g_assert_nonnull (strstr (err->message, "TLS"));
+    g_error_free (err);
+    gst_message_unref (msg);
+    /* never retried */
+    g_usleep (300 * 1000);
+    g_assert_cmpuint (stat_u64 (f.src, "connection-attempts"), ==, 1);
+    g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, 0);
+  }
+  g_free (cert);
+  g_free (key);
+  fixture_stop (&f);
+}
+
+static void
+test_tls_refused (void)
+{
+  check_tls (FAST_RETRY, FALSE, FALSE);
+}
+
+static void
+test_tls_ca_file (void)
+{
+  check_tls (FAST_RETRY, TRUE, TRUE);
+}
+
+static void
+test_tls_no_validation (void)
+{
+  check_tls (FAST_RETRY " tls-validation=false", FALSE, TRUE);
+}
+
 /* A close frame with 1000 ends the stream. */
 static void
 test_normal_close_eos (void)
@@ -857,6 +945,8 @@ test_normal_close_eos (void)
 int
 main (int argc, char **argv)
 {
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);
 
@@ -871,5 +961,20 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc-client/watchdog", test_watchdog);
   g_test_add_func ("/genesyssrc-client/normal-close-eos",
       test_normal_close_eos);
-  return g_test_run ();
+  g_test_add_func ("/genesyssrc-client/tls-refused", test_tls_refused);
+  g_test_add_func ("/genesyssrc-client/tls-ca-file", test_tls_ca_file);
+  g_test_add_func ("/genesyssrc-client/tls-no-validation",
+      test_tls_no_validation);
+  ret = g_test_run ();
+  if (tls_dir) {
+    gchar *cert = g_build_filename (tls_dir, "cert.pem", NULL);
+    gchar *key = g_build_filename (tls_dir, "key.pem", NULL);
+    g_unlink (cert);
+    g_unlink (key);
+    g_rmdir (tls_dir);
+    g_free (cert);
+    g_free (key);
+    g_free (tls_dir);
+  }
+  return ret;
 }
