@@ -1259,8 +1259,9 @@ connect_failed (GstGenesysClient * self, SoupMessage * msg, GError * error)
   if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN) {
     client_fail (self, GST_GENESYS_CLIENT_ERROR_UNAUTHORIZED,
         "The server refused the WebSocket upgrade of %s with HTTP %u %s "
-        "(check api-key, client-secret and organization-id)",
-        self->config.uri, status, phrase ? phrase : "");
+        "(check %s)", self->config.uri, status, phrase ? phrase : "",
+        self->config.raw ? "the credentials in extra-headers" :
+        "api-key, client-secret and organization-id");
     return;
   }
   if (status != 0 && status_is_fatal (status)) {

@@ -759,24 +759,25 @@ test_drop_silence (void)
   fixture_stop (&f);
 }
 
+/* An upgrade refused with @status: an element error with @code, never
+ * retried. */
 static void
-test_unauthorized (void)
+check_refused (guint status, gint code, const gchar * text)
 {
   Fixture f = { 0 };
   GstMessage *msg;
   GError *err = NULL;
 
   f.peer = peer_new ();
-  f.peer->status = SOUP_STATUS_UNAUTHORIZED;
+  f.peer->status = status;
   fixture_start (&f, FAST_RETRY);
   msg = gst_bus_timed_pop_filtered (f.bus, WAIT * GST_MSECOND,
       GST_MESSAGE_ERROR);
   g_assert_nonnull (msg);
   gst_message_parse_error (msg, &err, NULL);
   g_test_message ("%s", err->message);
-  g_assert_true (g_error_matches (err, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_NOT_AUTHORIZED));
-  g_assert_nonnull (strstr (err->message, "401"));
+  g_assert_true (g_error_matches (err, GST_RESOURCE_ERROR, code));
+  g_assert_nonnull (strstr (err->message, text));
   g_error_free (err);
   gst_message_unref (msg);
   /* never retried */
@@ -785,6 +786,26 @@ test_unauthorized (void)
   g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, 0);
   g_assert_cmpuint (stat_u64 (f.src, "connection-attempts"), ==, 1);
   fixture_stop (&f);
+}
+
+static void
+test_unauthorized (void)
+{
+  check_refused (SOUP_STATUS_UNAUTHORIZED, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+      "401");
+}
+
+static void
+test_forbidden (void)
+{
+  check_refused (SOUP_STATUS_FORBIDDEN, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+      "403");
+}
+
+static void
+test_not_found (void)
+{
+  check_refused (SOUP_STATUS_NOT_FOUND, GST_RESOURCE_ERROR_OPEN_READ, "404");
 }
 
 /* The server stops answering WebSocket pings: the watchdog takes the
@@ -958,6 +979,8 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc-client/drop-gap", test_drop_gap);
   g_test_add_func ("/genesyssrc-client/drop-silence", test_drop_silence);
   g_test_add_func ("/genesyssrc-client/unauthorized", test_unauthorized);
+  g_test_add_func ("/genesyssrc-client/forbidden", test_forbidden);
+  g_test_add_func ("/genesyssrc-client/not-found", test_not_found);
   g_test_add_func ("/genesyssrc-client/watchdog", test_watchdog);
   g_test_add_func ("/genesyssrc-client/normal-close-eos",
       test_normal_close_eos);
