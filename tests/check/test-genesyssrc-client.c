@@ -963,6 +963,76 @@ test_normal_close_eos (void)
   fixture_stop (&f);
 }
 
+/* The original report in client mode: a one-hour call whose WebSocket
+ * drops without a close frame every 45 s of clock time, with 1.3 s to
+ * 2.9 s before audio flows again. With no positions on the wire each gap is
+ * measured on the pipeline clock; here frames arrive exactly when their
+ * last sample is due, so each gap equals its outage exactly (in general,
+ * within one frame). */
+static void
+test_hour_of_drops (void)
+{
+  Fixture f = { 0 };
+  const guint64 frame = 1600, call = 3600 * 8000, every = 45 * 8000;
+  guint64 t = 0, next_drop = every, outages = 0, gaps = 0, audio = 0;
+  GstClockTime end = 0;
+  guint drops = 0, discont = 0, connections = 1;
+
+  fixture_start (&f, FAST_RETRY);
+  peer_wait_connections (f.peer, 1);
+  while (t < call) {
+    GstBuffer *buf;
+    GstEvent *ev;
+    guint64 n;
+
+    if (t >= next_drop) {
+      guint64 outage = 8000 * 13 / 10 + (drops % 5) * 3200;
+      peer_drop (f.peer);
+      gst_structure_free (wait_element (&f, "genesys-disconnected"));
+      peer_wait_connections (f.peer, ++connections);
+      t += outage;
+      outages += outage;
+      drops++;
+      next_drop += every;
+    }
+    n = MIN (frame, call - t);
+    gst_test_clock_set_time (f.clock, gst_util_uint64_scale_int (t + n,
+            GST_SECOND, 8000));
+    peer_send_audio (f.peer, n, 0x33);
+    buf = gst_harness_pull (f.h);
+    g_assert_nonnull (buf);
+    while ((ev = gst_harness_try_pull_event (f.h))) {
+      if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP) {
+        GstClockTime ts, d;
+        gst_event_parse_gap (ev, &ts, &d);
+        g_assert_cmpuint (ts, ==, end);
+        end = ts + d;
+        gaps += gst_util_uint64_scale_int (d, 8000, GST_SECOND);
+      }
+      gst_event_unref (ev);
+    }
+    g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, end);
+    if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
+      discont++;
+    end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+    audio += gst_buffer_get_size (buf);
+    gst_buffer_unref (buf);
+    t += n;
+  }
+
+  g_test_message ("%u drops, %" G_GUINT64_FORMAT " samples of gaps for %"
+      G_GUINT64_FORMAT " of outage, %u DISCONT", drops, gaps, outages, discont);
+  g_assert_cmpuint (drops, ==, 79);
+  /* the hour to the sample: audio plus gaps */
+  g_assert_cmpuint (audio + gaps, ==, call);
+  g_assert_cmpuint (end, ==, 3600 * GST_SECOND);
+  g_assert_cmpuint (gaps, ==, outages);
+  g_assert_cmpuint (discont, ==, drops + 1);
+  g_assert_cmpuint (stat_u64 (f.src, "late-duration"), ==, 0);
+  g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, drops);
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -977,6 +1047,7 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc-client/bad-caps", test_bad_caps);
   g_test_add_func ("/genesyssrc-client/text-ping-headers", test_text_and_ping);
   g_test_add_func ("/genesyssrc-client/drop-gap", test_drop_gap);
+  g_test_add_func ("/genesyssrc-client/hour-of-drops", test_hour_of_drops);
   g_test_add_func ("/genesyssrc-client/drop-silence", test_drop_silence);
   g_test_add_func ("/genesyssrc-client/unauthorized", test_unauthorized);
   g_test_add_func ("/genesyssrc-client/forbidden", test_forbidden);
