@@ -374,7 +374,8 @@ plot (Run * run, const gchar * csv, const gchar * png, const gchar * title)
       "set title '%s'\n"
       "set xlabel 'receiver running time (s)'\n"
       "set ylabel 'lateness at genesyssrc src pad (ms)'\n"
-      "set grid\n" "set key top right\n", png, title);
+      "set grid\n"
+      "set offsets 0, 0, 5, 5\n" "set key top right\n", png, title);
   for (i = 0; i < run->drops->len; i++)
     g_string_append_printf (script,
         "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead "
@@ -383,7 +384,7 @@ plot (Run * run, const gchar * csv, const gchar * png, const gchar * title)
         g_array_index (run->drops, GstClockTime, i) / 1e9);
   g_string_append_printf (script,
       "plot '%s' every ::1 using 1:($3 == 0 ? $2 : 1/0) with points pt 7 "
-      "ps 0.2 lc rgb '#1f77b4' title 'lateness per buffer', "
+      "ps 0.4 lc rgb '#1f77b4' title 'lateness per buffer', "
       "NaN with lines lc rgb '#d62728' dt 3 title 'connection dropped'\n", csv);
 
   proc = g_subprocess_newv ((const gchar * const *) argv,
@@ -473,8 +474,8 @@ run_once (guint seconds, gboolean drift_correction, const gchar * outdir)
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, probe_cb, &run, NULL);
   gst_object_unref (pad);
+  /* live: PLAYING at once (the sink prerolls on the first buffer) */
   gst_element_set_state (recv, GST_STATE_PLAYING);
-  gst_element_get_state (recv, NULL, NULL, 5 * GST_SECOND);
   g_object_get (src, "current-port", &port, NULL);
   g_mutex_lock (&run.lock);
   run.clock = rclock;
