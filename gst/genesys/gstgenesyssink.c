@@ -682,11 +682,11 @@ wait_frame_end (GstGenesysSink * self, GstClockTime end_ts)
   rt += gst_base_sink_get_latency (bsink);
   cret = gst_base_sink_wait_clock (bsink, rt, NULL);
   if (cret == GST_CLOCK_UNSCHEDULED) {
-    gboolean flushing;
-    g_mutex_lock (&self->lock);
-    flushing = self->flushing;
-    g_mutex_unlock (&self->lock);
-    if (flushing)
+    /* The preroll lock is held again here, and it guards the base class's
+     * flushing flag: a flush that came while the clock was waited on is
+     * seen (ours is already reset by unlock_stop after PLAYING->PAUSED,
+     * and waiting for preroll then would wait for ever). */
+    if (bsink->flushing)
       return GST_FLOW_FLUSHING;
     /* paused while waiting: finish the wait once playing again */
     return gst_base_sink_wait_preroll (bsink);

@@ -1397,6 +1397,45 @@ test_stats_defaults (void)
   gst_object_unref (e);
 }
 
+static gpointer
+push_one_second (gpointer data)
+{
+  GstHarness *h = data;
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 8000, NULL);
+
+  gst_buffer_memset (buf, 0, 0xff, 8000);
+  GST_BUFFER_PTS (buf) = 0;
+  GST_BUFFER_DURATION (buf) = GST_SECOND;
+  gst_harness_push (h, buf);
+  return NULL;
+}
+
+/* Stopping while render waits on the clock for a frame's end: PLAYING ->
+ * PAUSED cancels the wait and PAUSED -> READY flushes; the state change
+ * must not hang (it did while the flush went unnoticed). */
+static void
+test_stop_while_pacing (void)
+{
+  guint i;
+
+  for (i = 0; i < 8; i++) {
+    GstElement *sink = gst_element_factory_make ("genesyssink", NULL);
+    GstHarness *h;
+    GThread *thread;
+
+    g_object_set (sink, "uri", "ws://127.0.0.1:9/api/v1/audiohook/ws", NULL);
+    h = gst_harness_new_with_element (sink, "sink", NULL);
+    gst_harness_use_systemclock (h);
+    gst_harness_play (h);
+    gst_harness_set_src_caps_str (h, CAPS_MONO);
+    thread = g_thread_new ("push", push_one_second, h);
+    g_usleep ((250 + 37 * i) * 1000);
+    gst_harness_teardown (h);
+    g_thread_join (thread);
+    gst_object_unref (sink);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1437,6 +1476,7 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssink/tls-refused", test_tls_refused);
   g_test_add_func ("/genesyssink/tls-ca-file", test_tls_ca_file);
   g_test_add_func ("/genesyssink/tls-no-validation", test_tls_no_validation);
+  g_test_add_func ("/genesyssink/stop-while-pacing", test_stop_while_pacing);
   ret = g_test_run ();
   if (tls_dir) {
     gchar *cert = g_build_filename (tls_dir, "cert.pem", NULL);
