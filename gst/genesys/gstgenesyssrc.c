@@ -658,8 +658,6 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
       item->samples = action->samples;
       item->arrival = current_running_time (self);
       g_mutex_lock (&self->lock);
-      self->stats.gaps++;
-      self->stats.gap_samples += action->samples;
       push_item_locked (self, item);
       g_mutex_unlock (&self->lock);
       if (action->cause == AH_GAP_DISCARDED)
@@ -1079,9 +1077,6 @@ on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
       gap = start - self->last_arrival;
     attempts = self->client_attempts;
     self->client_dropped = FALSE;
-    self->stats.gaps++;
-    self->stats.gap_samples += gst_util_uint64_scale_int_round (gap, RATE,
-        GST_SECOND);
   }
   g_mutex_unlock (&self->lock);
 
@@ -1549,6 +1544,12 @@ output_gap (GstGenesysSrc * self, const GstGenesysSpan * span)
 
   GST_DEBUG_OBJECT (self, "gap at %" GST_TIME_FORMAT " for %" GST_TIME_FORMAT,
       GST_TIME_ARGS (span->pts), GST_TIME_ARGS (span->duration));
+  /* every gap that is output counts: reported ones, holes in positions,
+   * outages, clipped audio, re-alignments */
+  g_mutex_lock (&self->lock);
+  self->stats.gaps++;
+  self->stats.gap_samples += span->samples;
+  g_mutex_unlock (&self->lock);
   post_element_message (self, gst_structure_new ("genesys-gap",
           "timestamp", G_TYPE_UINT64, span->pts,
           "duration", G_TYPE_UINT64, span->duration, NULL));

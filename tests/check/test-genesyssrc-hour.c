@@ -168,6 +168,9 @@ test_hour_of_drops (void)
   /* the first buffer, then one per drop */
   g_assert_cmpuint (discont, ==, drops + 1);
   g_assert_cmpuint (stat_u64 (src, "sessions-continued"), ==, drops);
+  /* the stats tell the same */
+  g_assert_cmpuint (stat_u64 (src, "gap-duration"), ==,
+      gst_util_uint64_scale_int (outage_samples, GST_SECOND, 8000));
   g_assert_cmpuint (stat_u64 (src, "late-duration"), ==, 0);
   g_assert_cmpuint (stat_u64 (src, "dropped-duration"), ==, 0);
   {
