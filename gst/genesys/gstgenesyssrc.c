@@ -1637,7 +1637,7 @@ output_audio (GstGenesysSrc * self, Item * item)
   /* Never later than PTS + latency: late samples become a gap. */
   if (gst_genesys_timeline_clip (&self->timeline, current_running_time (self),
           &span, &late)) {
-    GST_DEBUG_OBJECT (self, "%" G_GUINT64_FORMAT " samples late, dropped",
+    GST_TRACE_OBJECT (self, "%" G_GUINT64_FORMAT " samples late, dropped",
         late.samples);
     output_gap (self, &late);
     skip += late.samples;
