@@ -1,0 +1,804 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* The bot audio pacer. Every message popped here goes through a checker
+ * that models the client on its own (a token bucket kept in floating point
+ * tokens, a playout buffer, the byte stream pushed) and asserts that the
+ * message respects it; the tests then add what they expect on top. */
+
+#include <string.h>
+
+#include "ah-pacer.h"
+
+#define MS(x) ((guint64) (x) * G_GUINT64_CONSTANT (1000000))
+#define SEC(x) MS ((guint64) (x) * 1000)
+#define NEVER G_MAXUINT64
+
+/* Genesys defaults: PCMU mono 8 kHz, 200 ms frames, 5 messages per second
+ * with a burst of 25, 1 s ahead of playout at most. */
+static AhPacerConfig
+default_config (void)
+{
+  AhPacerConfig c = {
+    .frame_bytes = 1600,
+    .max_bytes = 64000,
+    .align = 1,
+    .bytes_per_second = 8000,
+    .rate = 5.0,
+    .burst = 25,
+    .max_lead = SEC (1),
+    .linger = MS (50),
+  };
+  return c;
+}
+
+/* ---- the checker ---- */
+
+typedef struct
+{
+  AhPacerConfig cfg;
+  AhPacer *pacer;
+  gsize frame;                  /* expected message size for full frames */
+  gsize cap;                    /* expected largest message */
+
+  GByteArray *pushed;           /* every byte pushed, in order */
+  gsize expect_off;             /* where in @pushed the next message starts */
+  const guint8 *slice_base;     /* if set: messages must point into it */
+
+  /* the client's token bucket, in tokens */
+  gdouble tokens;
+  guint64 bucket_time;
+  guint64 hold_until;
+  guint holds;
+
+  /* the client's playout: it plays until @client_end */
+  guint64 client_end;
+
+  guint64 flushed;
+  GArray *times;                /* guint64: when each message went out */
+  GArray *sizes;                /* gsize */
+  guint64 max_lead_seen;
+} Sim;
+
+static gsize
+expected_frame (const AhPacerConfig * cfg, gsize * cap)
+{
+  gsize c = cfg->max_bytes - cfg->max_bytes % cfg->align;
+  gsize f = MIN (cfg->frame_bytes, c);
+
+  f -= f % cfg->align;
+  *cap = c;
+  return f ? f : cfg->align;
+}
+
+static void
+sim_init (Sim * sim, const AhPacerConfig * cfg, guint64 now)
+{
+  memset (sim, 0, sizeof (*sim));
+  sim->cfg = *cfg;
+  sim->pacer = ah_pacer_new (cfg, now);
+  g_assert_nonnull (sim->pacer);
+  sim->frame = expected_frame (cfg, &sim->cap);
+  sim->pushed = g_byte_array_new ();
+  sim->tokens = cfg->burst;
+  sim->bucket_time = now;
+  sim->client_end = now;
+  sim->times = g_array_new (FALSE, FALSE, sizeof (guint64));
+  sim->sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
+}
+
+static void
+sim_check_counters (Sim * sim)
+{
+  guint64 sent = 0;
+  guint i;
+
+  for (i = 0; i < sim->sizes->len; i++)
+    sent += g_array_index (sim->sizes, gsize, i);
+  g_assert_cmpuint (ah_pacer_get_messages (sim->pacer), ==, sim->sizes->len);
+  g_assert_cmpuint (ah_pacer_get_bytes (sim->pacer), ==, sent);
+  g_assert_cmpuint (ah_pacer_get_flushed (sim->pacer), ==, sim->flushed);
+  g_assert_cmpuint (ah_pacer_get_holds (sim->pacer), ==, sim->holds);
+  g_assert_cmpuint (sim->expect_off + ah_pacer_get_queued (sim->pacer), ==,
+      sim->pushed->len);
+  g_assert_cmpuint (sent + sim->flushed, ==, sim->expect_off);
+}
+
+static void
+sim_clear (Sim * sim)
+{
+  sim_check_counters (sim);
+  ah_pacer_free (sim->pacer);
+  g_byte_array_unref (sim->pushed);
+  g_array_unref (sim->times);
+  g_array_unref (sim->sizes);
+}
+
+/* Byte i of everything pushed: no two nearby positions look alike, so a
+ * byte out of order or lost shows. */
+static guint8
+pattern (gsize i)
+{
+  return (guint8) ((i * 2654435761u) >> 13) ^ (guint8) (i >> 8);
+}
+
+static GBytes *
+sim_make (Sim * sim, gsize n)
+{
+  guint8 *buf = g_malloc (n ? n : 1);
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    buf[i] = pattern (sim->pushed->len + i);
+  g_byte_array_append (sim->pushed, buf, n);
+  return g_bytes_new_take (buf, n);
+}
+
+static void
+sim_push (Sim * sim, gsize n, guint64 now)
+{
+  GBytes *b = sim_make (sim, n);
+
+  ah_pacer_push (sim->pacer, b, now);
+  g_bytes_unref (b);
+}
+
+static gsize
+sim_flush (Sim * sim, guint64 now)
+{
+  gsize queued = ah_pacer_get_queued (sim->pacer);
+  gsize dropped = ah_pacer_flush (sim->pacer, now);
+
+  g_assert_cmpuint (dropped, ==, queued);
+  g_assert_cmpuint (ah_pacer_get_queued (sim->pacer), ==, 0);
+  g_assert_cmpuint (ah_pacer_get_lead (sim->pacer, now), ==, 0);
+  g_assert_cmpuint (ah_pacer_next_wakeup (sim->pacer, now), ==, NEVER);
+  sim->expect_off += dropped;
+  sim->flushed += dropped;
+  sim->client_end = now;
+  return dropped;
+}
+
+static void
+sim_hold (Sim * sim, guint64 until, guint64 now)
+{
+  guint64 u = MAX (until, now);
+
+  ah_pacer_hold (sim->pacer, until, now);
+  sim->holds++;
+  sim->hold_until = MAX (sim->hold_until, u);
+  /* no token at u */
+  sim->tokens = 0;
+  sim->bucket_time = MAX (sim->bucket_time, u);
+}
+
+static void
+sim_reset_playout (Sim * sim, guint64 now)
+{
+  ah_pacer_reset_playout (sim->pacer, now);
+  sim->client_end = now;
+  g_assert_cmpuint (ah_pacer_get_lead (sim->pacer, now), ==, 0);
+}
+
+/* Pops one message at @now and checks it; returns its size, 0 for NULL. */
+static gsize
+sim_pop (Sim * sim, guint64 now)
+{
+  gsize queued = ah_pacer_get_queued (sim->pacer);
+  GBytes *msg = ah_pacer_pop (sim->pacer, now);
+  const guint8 *data;
+  guint64 d, lead;
+  gsize n;
+
+  if (msg == NULL) {
+    g_assert_cmpuint (ah_pacer_get_queued (sim->pacer), ==, queued);
+    return 0;
+  }
+
+  data = g_bytes_get_data (msg, &n);
+  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpuint (n, <=, sim->cap);
+  g_assert_cmpuint (n, <=, sim->frame);
+  g_assert_cmpuint (n % sim->cfg.align, ==, 0);
+  /* a whole frame whenever one is queued */
+  if (queued >= sim->frame)
+    g_assert_cmpuint (n, ==, sim->frame);
+  g_assert_cmpuint (ah_pacer_get_queued (sim->pacer), ==, queued - n);
+
+  /* no hold in force */
+  g_assert_cmpuint (now, >=, sim->hold_until);
+
+  /* a token */
+  if (now > sim->bucket_time) {
+    sim->tokens += (gdouble) (now - sim->bucket_time) * sim->cfg.rate / 1e9;
+    sim->tokens = MIN (sim->tokens, (gdouble) sim->cfg.burst);
+    sim->bucket_time = now;
+  }
+  g_assert_cmpfloat (sim->tokens, >=, 1.0 - 1e-9);
+  sim->tokens -= 1.0;
+
+  /* the lead: at most max_lead once it is sent, unless the client was idle
+   * (a message longer than max_lead still goes out) */
+  d = (n * G_GUINT64_CONSTANT (1000000000) + sim->cfg.bytes_per_second - 1) /
+      sim->cfg.bytes_per_second;
+  lead = sim->client_end > now ? sim->client_end - now : 0;
+  if (lead > 0)
+    g_assert_cmpuint (lead + d, <=, sim->cfg.max_lead);
+  sim->client_end = MAX (sim->client_end, now) + d;
+  g_assert_cmpuint (ah_pacer_get_lead (sim->pacer, now), ==,
+      sim->client_end - now);
+  sim->max_lead_seen = MAX (sim->max_lead_seen, sim->client_end - now);
+
+  /* the bytes, in order, and no copy when one push covers the message */
+  g_assert_cmpuint (sim->expect_off + n, <=, sim->pushed->len);
+  g_assert_cmpmem (data, n, sim->pushed->data + sim->expect_off, n);
+  if (sim->slice_base)
+    g_assert_true (data == sim->slice_base + sim->expect_off);
+  sim->expect_off += n;
+
+  g_array_append_val (sim->times, now);
+  g_array_append_val (sim->sizes, n);
+  g_bytes_unref (msg);
+  return n;
+}
+
+static guint
+sim_pop_all (Sim * sim, guint64 now)
+{
+  guint count = 0;
+
+  while (sim_pop (sim, now) > 0)
+    count++;
+  return count;
+}
+
+/* A sender loop: pops what it may, then sleeps until the next wakeup.
+ * Each wakeup must be later than the time it was asked at, nothing may go
+ * out just before it and something must go out at it. Returns when nothing
+ * more is due (or the next wakeup is past @limit), with the time reached. */
+static guint64
+sim_run (Sim * sim, guint64 now, guint64 limit)
+{
+  sim_pop_all (sim, now);
+  for (;;) {
+    guint64 w = ah_pacer_next_wakeup (sim->pacer, now);
+
+    g_assert_cmpuint (w, >, now);
+    if (w == NEVER || w > limit)
+      return now;
+    if (w - 1 > now)
+      g_assert_cmpuint (sim_pop (sim, w - 1), ==, 0);
+    now = w;
+    g_assert_cmpuint (sim_pop_all (sim, now), >, 0);
+  }
+}
+
+static guint64
+sim_last_time (Sim * sim)
+{
+  g_assert_cmpuint (sim->times->len, >, 0);
+  return g_array_index (sim->times, guint64, sim->times->len - 1);
+}
+
+/* ---- frame sizes ---- */
+
+typedef struct
+{
+  gsize frame_bytes, max_bytes, align;
+  gsize message;                /* what a full frame turns into */
+} FrameCase;
+
+static const FrameCase frame_cases[] = {
+  {1600, 64000, 1, 1600},
+  {1601, 64000, 2, 1600},
+  {6402, 64000, 4, 6400},
+  {100000, 64000, 1, 64000},
+  {100000, 64000, 4, 64000},
+  {100000, 64000, 3, 63999},
+  {100000, 64001, 2, 64000},
+  {1600, 1000, 1, 1000},
+  /* below one sample frame: one sample frame */
+  {2, 64000, 4, 4},
+  {0, 64000, 1, 1},
+};
+
+static void
+test_frame_sizes (void)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (frame_cases); i++) {
+    const FrameCase *c = &frame_cases[i];
+    AhPacerConfig cfg = default_config ();
+    gsize total = 3 * c->message + c->align - 1;
+    Sim sim;
+
+    cfg.frame_bytes = c->frame_bytes;
+    cfg.max_bytes = c->max_bytes;
+    cfg.align = c->align;
+    cfg.bytes_per_second = 8000 * c->align;
+    cfg.max_lead = SEC (1000);
+    cfg.linger = 0;
+    sim_init (&sim, &cfg, 0);
+    g_assert_cmpuint (sim.frame, ==, c->message);
+
+    /* in odd pieces, so that messages straddle pushes */
+    while (sim.pushed->len < total)
+      sim_push (&sim, MIN (777, total - sim.pushed->len), 0);
+    g_assert_cmpuint (sim_pop (&sim, 0), ==, c->message);
+    g_assert_cmpuint (sim_pop (&sim, 0), ==, c->message);
+    g_assert_cmpuint (sim_pop (&sim, 0), ==, c->message);
+    /* what is left is less than a sample frame: never sent */
+    g_assert_cmpuint (sim_pop (&sim, SEC (10)), ==, 0);
+    g_assert_cmpuint (ah_pacer_get_queued (sim.pacer), ==, c->align - 1);
+    g_assert_cmpuint (ah_pacer_next_wakeup (sim.pacer, SEC (10)), ==, NEVER);
+    sim_clear (&sim);
+  }
+}
+
+/* ---- whole prompts ---- */
+
+typedef struct
+{
+  guint ms;                     /* prompt length */
+  gsize chunk;                  /* pushed in pieces of this; 0: at once */
+  guint messages;
+  guint64 last;                 /* when the last message goes out */
+} PromptCase;
+
+/* With 200 ms frames, 5/s and 1 s of lead, the lead binds: five frames go
+ * out at once, then one every 200 ms, so the last leaves 1 s before the
+ * prompt ends playing: duration - max_lead (and at 0 for short ones). */
+static const PromptCase prompt_cases[] = {
+  {100, 0, 1, 0},
+  {1000, 0, 5, 0},
+  {7300, 0, 37, MS (6300)},
+  {60000, 0, 300, SEC (59)},
+  {7300, 1000, 37, MS (6300)},
+  {60000, 160, 300, SEC (59)},
+  {60000, 4321, 300, SEC (59)},
+};
+
+static void
+test_prompts (void)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (prompt_cases); i++) {
+    const PromptCase *c = &prompt_cases[i];
+    AhPacerConfig cfg = default_config ();
+    gsize total = (gsize) c->ms * 8;
+    GBytes *whole = NULL;
+    guint j;
+    Sim sim;
+
+    cfg.linger = SEC (3600);    /* only the drain ends the prompt */
+    sim_init (&sim, &cfg, 0);
+    if (c->chunk == 0) {
+      whole = sim_make (&sim, total);
+      ah_pacer_push (sim.pacer, whole, 0);
+      sim.slice_base = g_bytes_get_data (whole, NULL);
+    } else {
+      while (sim.pushed->len < total)
+        sim_push (&sim, MIN (c->chunk, total - sim.pushed->len), 0);
+    }
+    ah_pacer_drain (sim.pacer, 0);
+
+    sim_run (&sim, 0, NEVER);
+    g_assert_cmpuint (sim.sizes->len, ==, c->messages);
+    g_assert_cmpuint (sim.expect_off, ==, total);
+    g_assert_cmpuint (ah_pacer_get_queued (sim.pacer), ==, 0);
+    g_assert_cmpuint (sim_last_time (&sim), ==, c->last);
+    g_assert_cmpuint (sim.max_lead_seen, <=, cfg.max_lead);
+    for (j = 0; j + 1 < sim.sizes->len; j++)
+      g_assert_cmpuint (g_array_index (sim.sizes, gsize, j), ==, 1600);
+    /* all of it played, from 0 on without a gap */
+    g_assert_cmpuint (ah_pacer_get_lead (sim.pacer, 0), ==, total * MS (1) / 8);
+    sim_clear (&sim);
+    if (whole)
+      g_bytes_unref (whole);
+  }
+}
+
+/* ---- scripted cases: linger, drain, flush, hold ---- */
+
+typedef enum
+{
+  END,
+  PUSH,                         /* n bytes */
+  DRAIN,
+  POP,                          /* must return n bytes (0: NULL) */
+  POPS,                         /* n messages go out, then NULL */
+  WAKE,                         /* next_wakeup is n */
+  FLUSH,                        /* returns n */
+  HOLD,                         /* until n */
+  RESET,
+  LEAD,                         /* is n */
+  QUEUED,                       /* is n */
+} Op;
+
+typedef struct
+{
+  Op op;
+  guint64 at;
+  guint64 n;
+} Step;
+
+typedef struct
+{
+  const gchar *name;
+  gsize align;
+  guint64 linger;
+  guint64 max_lead;
+  Step steps[16];
+} Script;
+
+static const Script scripts[] = {
+  {"linger releases a partial frame", 1, MS (50), SEC (1), {
+              {PUSH, 0, 800}, {POP, 0, 0}, {WAKE, 0, MS (50)},
+              {POP, MS (50) - 1, 0}, {POP, MS (50), 800},
+          {WAKE, MS (50), NEVER}, {QUEUED, MS (50), 0}}},
+  {"each push restarts the linger", 1, MS (50), SEC (1), {
+              {PUSH, 0, 500}, {PUSH, MS (30), 300}, {WAKE, MS (30), MS (80)},
+          {POP, MS (80) - 1, 0}, {POP, MS (80), 800}}},
+  {"full frames go at once, the rest after linger", 1, MS (50), SEC (1), {
+              {PUSH, 0, 2000}, {POP, 0, 1600}, {POP, 0, 0},
+          {WAKE, 0, MS (50)}, {POP, MS (50), 400}}},
+  {"drain releases a partial frame", 1, SEC (10), SEC (1), {
+              {PUSH, 0, 2000}, {POP, 0, 1600}, {POP, 0, 0},
+              {WAKE, 0, SEC (10)}, {DRAIN, MS (1), 0},
+          {POP, MS (1), 400}, {WAKE, MS (1), NEVER}}},
+  {"drain applies to what was queued", 1, SEC (10), SEC (1), {
+              {PUSH, 0, 1000}, {DRAIN, 0, 0}, {PUSH, 0, 300},
+              {POP, 0, 1000}, {POP, 0, 0}, {WAKE, 0, SEC (10)},
+          {POP, SEC (10), 300}}},
+  {"a full frame may span the drain mark", 1, SEC (10), SEC (1), {
+              {PUSH, 0, 1000}, {DRAIN, 0, 0}, {PUSH, 0, 1000},
+          {POP, 0, 1600}, {POP, 0, 0}, {WAKE, 0, SEC (10)}}},
+  {"a drain while the lead binds", 1, SEC (10), SEC (1), {
+              {PUSH, 0, 8800}, {DRAIN, 0, 0}, {POPS, 0, 5}, {LEAD, 0, SEC (1)},
+              /* 800 bytes (100 ms) fit once the lead is 900 ms */
+              {WAKE, 0, MS (100)}, {POP, MS (100), 800}, {LEAD, MS (100),
+              SEC (1)}}},
+  {"flush clears the drain", 1, SEC (10), SEC (1), {
+              {PUSH, 0, 800}, {DRAIN, 0, 0}, {FLUSH, 0, 800},
+          {PUSH, 0, 800}, {POP, 0, 0}, {WAKE, 0, SEC (10)}}},
+  {"a partial sample frame stays queued", 2, MS (50), SEC (1), {
+              {PUSH, 0, 801}, {POP, MS (50), 800}, {QUEUED, MS (50), 1},
+              {WAKE, MS (50), NEVER}, {DRAIN, MS (50), 0}, {POP, MS (50), 0},
+          {PUSH, MS (60), 1}, {POP, MS (110), 2}}},
+  {"drain of less than a sample frame", 4, 0, SEC (1), {
+          {PUSH, 0, 3}, {DRAIN, 0, 0}, {POP, 0, 0}, {WAKE, 0, NEVER}}},
+  {"no linger; asked while a message is due: now + 1", 1, 0, SEC (1), {
+              {PUSH, MS (7), 10}, {WAKE, MS (7), MS (7) + 1},
+          {POP, MS (7), 10}, {WAKE, MS (7), NEVER}}},
+  {"endless linger", 1, NEVER, SEC (1), {
+              {PUSH, 0, 800}, {WAKE, 0, NEVER}, {POP, SEC (1000), 0},
+          {DRAIN, SEC (1000), 0}, {POP, SEC (1000), 800}}},
+  {"hold: nothing before until, then no token", 1, 0, SEC (1), {
+              {PUSH, 0, 1600}, {HOLD, 0, SEC (1)}, {POP, SEC (1) - 1, 0},
+              {WAKE, 0, MS (1200)}, {POP, MS (1200) - 1, 0},
+          {POP, MS (1200), 1600}}},
+  {"hold that ended before now empties the bucket now", 1, 0, SEC (1), {
+              {HOLD, SEC (5), SEC (1)}, {PUSH, SEC (5), 1600},
+          {WAKE, SEC (5), MS (5200)}, {POP, MS (5200), 1600}}},
+  {"a shorter hold does not shorten a longer one", 1, 0, SEC (1), {
+              {PUSH, 0, 1600}, {HOLD, 0, SEC (3)}, {HOLD, MS (100), SEC (1)},
+          {WAKE, MS (100), MS (3200)}, {POP, MS (3200), 1600}}},
+  {"flush: lead 0, tokens kept", 1, 0, SEC (1), {
+              {PUSH, 0, 16000}, {POPS, 0, 5}, {LEAD, MS (100), MS (900)},
+              {FLUSH, MS (100), 8000}, {LEAD, MS (100), 0},
+              {PUSH, MS (100), 16000}, {POPS, MS (100), 5},
+          {FLUSH, MS (100), 8000}, {LEAD, MS (100), 0}, {QUEUED, MS (100), 0}}},
+  {"flush keeps the tokens", 1, 0, SEC (1000), {
+              {PUSH, 0, 48000}, {POPS, 0, 25}, {FLUSH, 0, 8000},
+          {PUSH, 0, 1600}, {POP, 0, 0}, {WAKE, 0, MS (200)}}},
+  {"reset_playout keeps the tokens", 1, 0, SEC (1), {
+              {PUSH, 0, 48000}, {POPS, 0, 5}, {RESET, 0, 0}, {POPS, 0, 5},
+              {RESET, 0, 0}, {POPS, 0, 5}, {RESET, 0, 0}, {POPS, 0, 5},
+              {RESET, 0, 0}, {POPS, 0, 5}, {RESET, 0, 0}, {POP, 0, 0},
+          {WAKE, 0, MS (200)}, {QUEUED, 0, 8000}}},
+  {"reset_playout: lead 0, queue kept", 1, 0, SEC (1), {
+              {PUSH, 0, 16000}, {POPS, 0, 5}, {RESET, MS (100), 0},
+              {LEAD, MS (100), 0}, {QUEUED, MS (100), 8000},
+          {POPS, MS (100), 5}, {LEAD, MS (100), SEC (1)}}},
+  {"a message longer than max_lead goes out when the client idles", 1,
+        0, MS (100), {
+              {PUSH, 0, 3200}, {POP, 0, 1600}, {LEAD, 0, MS (200)},
+              {POP, 0, 0}, {WAKE, 0, MS (200)}, {POP, MS (200) - 1, 0},
+          {POP, MS (200), 1600}}},
+};
+
+static void
+test_scripts (void)
+{
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (scripts); i++) {
+    const Script *s = &scripts[i];
+    AhPacerConfig cfg = default_config ();
+    Sim sim;
+
+    g_test_message ("script: %s", s->name);
+    cfg.align = s->align;
+    cfg.bytes_per_second = 8000 * s->align;
+    cfg.linger = s->linger;
+    cfg.max_lead = s->max_lead;
+    sim_init (&sim, &cfg, 0);
+    for (j = 0; s->steps[j].op != END; j++) {
+      const Step *st = &s->steps[j];
+
+      switch (st->op) {
+        case PUSH:
+          sim_push (&sim, st->n, st->at);
+          break;
+        case DRAIN:
+          ah_pacer_drain (sim.pacer, st->at);
+          break;
+        case POP:
+          g_assert_cmpuint (sim_pop (&sim, st->at), ==, st->n);
+          break;
+        case POPS:
+          g_assert_cmpuint (sim_pop_all (&sim, st->at), ==, st->n);
+          break;
+        case WAKE:
+          g_assert_cmpuint (ah_pacer_next_wakeup (sim.pacer, st->at), ==,
+              st->n);
+          break;
+        case FLUSH:
+          g_assert_cmpuint (sim_flush (&sim, st->at), ==, st->n);
+          break;
+        case HOLD:
+          sim_hold (&sim, st->n, st->at);
+          break;
+        case RESET:
+          sim_reset_playout (&sim, st->at);
+          break;
+        case LEAD:
+          g_assert_cmpuint (ah_pacer_get_lead (sim.pacer, st->at), ==, st->n);
+          break;
+        case QUEUED:
+          g_assert_cmpuint (ah_pacer_get_queued (sim.pacer), ==, st->n);
+          break;
+        case END:
+          g_assert_not_reached ();
+      }
+    }
+    sim_clear (&sim);
+  }
+}
+
+/* ---- holds while a long prompt plays ---- */
+
+static void
+test_hold (void)
+{
+  AhPacerConfig cfg = default_config ();
+  guint64 until = SEC (3);
+  guint i, n;
+  Sim sim;
+
+  /* lead out of the way: the bucket binds */
+  cfg.max_lead = SEC (1000);
+  sim_init (&sim, &cfg, 0);
+  sim_push (&sim, 60 * 8000, 0);
+  g_assert_cmpuint (sim_pop_all (&sim, 0), ==, 25);
+  sim_hold (&sim, until, MS (500));
+  g_assert_cmpuint (ah_pacer_get_holds (sim.pacer), ==, 1);
+  sim_run (&sim, MS (500), NEVER);
+  g_assert_cmpuint (sim.sizes->len, ==, 300);
+
+  /* from 0 tokens at @until: one message per 200 ms, the first 200 ms
+   * after @until */
+  n = sim.times->len;
+  for (i = 25; i < n; i++) {
+    guint64 t = g_array_index (sim.times, guint64, i);
+
+    g_assert_cmpuint (t, ==, until + (i - 24) * MS (200));
+    /* i - 24 messages since @until, at most 5 per second */
+    g_assert_cmpuint ((guint64) (i - 24) * MS (200), <=, t - until);
+  }
+  sim_clear (&sim);
+}
+
+/* ---- the rate limit ---- */
+
+typedef struct
+{
+  guint frame_ms;
+  guint messages;
+  guint64 last;
+} SmallCase;
+
+/* A 10 s prompt. At 5 messages per second a frame must hold at least
+ * 200 ms of audio (frame duration x rate >= 1 s) for the audio to keep up
+ * with playout: with 20 ms frames 25 go out at once (the burst), then 5
+ * per second carry only 100 ms of audio per second, and the client starves.
+ * With 1 s frames and more, the lead binds instead. */
+static const SmallCase small_cases[] = {
+  {20, 500, SEC (95)},          /* (500 - 25) / 5 */
+  {40, 250, SEC (45)},          /* (250 - 25) / 5 */
+  {200, 50, SEC (9)},           /* duration - max_lead */
+  {1000, 10, SEC (9)},          /* each when the client is idle */
+  {2000, 5, SEC (8)},           /* longer than max_lead: idle each time */
+};
+
+static void
+test_small_frames (void)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (small_cases); i++) {
+    const SmallCase *c = &small_cases[i];
+    AhPacerConfig cfg = default_config ();
+    Sim sim;
+
+    cfg.frame_bytes = c->frame_ms * 8;
+    sim_init (&sim, &cfg, 0);
+    sim_push (&sim, 10 * 8000, 0);
+    sim_run (&sim, 0, NEVER);
+    g_assert_cmpuint (sim.sizes->len, ==, c->messages);
+    g_assert_cmpuint (sim_last_time (&sim), ==, c->last);
+    if (c->frame_ms * cfg.rate < 1000) {
+      /* the client ran dry: the rate limit binds, not the lead */
+      g_assert_cmpuint (sim.max_lead_seen, <=, cfg.max_lead);
+      g_assert_cmpuint (ah_pacer_get_lead (sim.pacer, sim_last_time (&sim)),
+          ==, MS (c->frame_ms));
+    }
+    sim_clear (&sim);
+  }
+}
+
+/* ---- stereo L16 ---- */
+
+static void
+test_stereo_l16 (void)
+{
+  AhPacerConfig cfg = default_config ();
+  GRand *rand = g_rand_new_with_seed (16);
+  gsize total = 3 * 32000 + 2;
+  guint i;
+  Sim sim;
+
+  /* 8 kHz, two channels of 16 bits: 4 bytes a sample frame */
+  cfg.align = 4;
+  cfg.bytes_per_second = 32000;
+  cfg.frame_bytes = 6402;
+  sim_init (&sim, &cfg, 0);
+  g_assert_cmpuint (sim.frame, ==, 6400);
+  while (sim.pushed->len < total)
+    sim_push (&sim, MIN ((gsize) g_rand_int_range (rand, 1, 1000),
+            total - sim.pushed->len), 0);
+  ah_pacer_drain (sim.pacer, 0);
+  sim_run (&sim, 0, NEVER);
+  for (i = 0; i < sim.sizes->len; i++)
+    g_assert_cmpuint (g_array_index (sim.sizes, gsize, i) % 4, ==, 0);
+  g_assert_cmpuint (sim.sizes->len, ==, 15);
+  g_assert_cmpuint (sim.expect_off, ==, total - 2);
+  g_assert_cmpuint (ah_pacer_get_queued (sim.pacer), ==, 2);
+  sim_clear (&sim);
+  g_rand_free (rand);
+}
+
+/* ---- properties over random input ---- */
+
+static AhPacerConfig
+random_config (GRand * rand)
+{
+  AhPacerConfig cfg;
+
+  cfg.align = g_rand_int_range (rand, 1, 5);
+  cfg.bytes_per_second = 8000 * cfg.align * g_rand_int_range (rand, 1, 3);
+  cfg.frame_bytes = g_rand_int_range (rand, 1, 20000);
+  cfg.max_bytes = g_rand_boolean (rand) ? 64000 :
+      (gsize) g_rand_int_range (rand, 4, 10000);
+  cfg.rate = g_rand_double_range (rand, 0.5, 20.0);
+  cfg.burst = g_rand_int_range (rand, 1, 30);
+  cfg.max_lead = g_rand_int_range (rand, 0, 3000) * MS (1);
+  cfg.linger = g_rand_int_range (rand, 0, 1000) * MS (1);
+  return cfg;
+}
+
+/* One random sequence. @ops chooses what may happen besides pushes, drains
+ * and time passing: flushes, holds and playout resets. After a NULL pop
+ * the next wakeup must be later than now, and if nothing changes the
+ * pacer meanwhile, a pop must return NULL before it and a message at it. */
+static void
+random_run (const AhPacerConfig * cfg, GRand * rand, guint steps, gboolean ops)
+{
+  guint64 now = SEC (1), wake;
+  guint i;
+  Sim sim;
+
+  sim_init (&sim, cfg, now);
+  wake = ah_pacer_next_wakeup (sim.pacer, now);
+  g_assert_cmpuint (wake, ==, NEVER);
+  for (i = 0; i < steps; i++) {
+    guint action = g_rand_int_range (rand, 0, 100);
+
+    if (action < 25) {
+      sim_push (&sim, g_rand_int_range (rand, 1, 5000), now);
+    } else if (action < 30) {
+      ah_pacer_drain (sim.pacer, now);
+    } else if (ops && action < 32) {
+      sim_flush (&sim, now);
+    } else if (ops && action < 34) {
+      sim_hold (&sim, now + g_rand_int_range (rand, 0, 2000) * MS (1) -
+          MS (200), now);
+    } else if (ops && action < 36) {
+      sim_reset_playout (&sim, now);
+    } else {
+      gsize n;
+
+      if (wake != NEVER && g_rand_boolean (rand))
+        now = wake;
+      else
+        now += g_rand_int_range (rand, 1, 400) * MS (1) +
+            g_rand_int_range (rand, 0, 1000);
+      /* @wake was asked after the last change */
+      n = sim_pop (&sim, now);
+      g_assert_cmpuint (n > 0, ==, now >= wake);
+    }
+    sim_pop_all (&sim, now);
+    wake = ah_pacer_next_wakeup (sim.pacer, now);
+    g_assert_cmpuint (wake, >, now);
+  }
+  /* a drain lets everything out */
+  ah_pacer_drain (sim.pacer, now);
+  sim_run (&sim, now, NEVER);
+  g_assert_cmpuint (ah_pacer_get_queued (sim.pacer), <, cfg->align);
+  sim_clear (&sim);
+}
+
+static void
+test_wakeup_property (void)
+{
+  GRand *rand = g_rand_new_with_seed (20260101);
+  AhPacerConfig cfg;
+  guint i;
+
+  cfg = default_config ();
+  random_run (&cfg, rand, 3000, FALSE);
+  cfg.frame_bytes = 160;
+  random_run (&cfg, rand, 3000, FALSE);
+  cfg = default_config ();
+  cfg.rate = 3.0;               /* a token every 333333333.3 ns */
+  cfg.burst = 1;
+  random_run (&cfg, rand, 3000, FALSE);
+  for (i = 0; i < 30; i++) {
+    cfg = random_config (rand);
+    random_run (&cfg, rand, 1000, FALSE);
+  }
+  g_rand_free (rand);
+}
+
+static void
+test_fuzz (void)
+{
+  GRand *rand = g_rand_new_with_seed (4242);
+  guint i;
+
+  for (i = 0; i < 200; i++) {
+    AhPacerConfig cfg = random_config (rand);
+
+    random_run (&cfg, rand, 3000, TRUE);
+  }
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/pacer/frame-sizes", test_frame_sizes);
+  g_test_add_func ("/pacer/prompts", test_prompts);
+  g_test_add_func ("/pacer/scripts", test_scripts);
+  g_test_add_func ("/pacer/hold", test_hold);
+  g_test_add_func ("/pacer/small-frames", test_small_frames);
+  g_test_add_func ("/pacer/stereo-l16", test_stereo_l16);
+  g_test_add_func ("/pacer/wakeup-property", test_wakeup_property);
+  g_test_add_func ("/pacer/fuzz", test_fuzz);
+  return g_test_run ();
+}
