@@ -313,6 +313,7 @@ run_drift (gint ppm)
   LeaveProbe lp = { NULL, G_MININT64 };
   guint port, discont = 0, realignments = 0, tries;
   guint64 pos = 0, gap_samples = 0, inserted = 0, removed = 0;
+  guint64 removed_seen = 0;
   GstClockTime end = 0, latency = 300 * GST_MSECOND;
   GstStructure *stats;
   guint8 frame[FRAME];
@@ -339,16 +340,23 @@ run_drift (gint ppm)
     gst_test_clock_set_time (clock, now);
     ah_peer_send_binary (peer, frame, FRAME);
     pos += FRAME;
-    /* a buffer, or nothing when a re-alignment removed this frame */
-    for (tries = 0; tries < 2000; tries++) {
+    /* a buffer, or nothing when a re-alignment removed this whole frame
+     * (waiting for either, however loaded the machine: falling behind
+     * would pair buffers with the wrong gap events) */
+    for (tries = 0; tries < 100000; tries++) {
       GstBuffer *buf = gst_harness_try_pull (h);
       GstEvent *ev;
       if (!buf) {
-        if (stat_u64 (src, "samples") >= pos && tries > 100)
+        guint64 r = stat_u64 (src, "removed-duration");
+        if (stat_u64 (src, "samples") >= pos
+            && r >= removed_seen + FRAME * GST_SECOND / 8000) {
+          removed_seen = r;
           break;
+        }
         g_usleep (50);
         continue;
       }
+      removed_seen = stat_u64 (src, "removed-duration");
       while ((ev = gst_harness_try_pull_event (h))) {
         if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP) {
           GstClockTime ts, d;
