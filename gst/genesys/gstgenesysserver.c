@@ -8,6 +8,8 @@
 #endif
 
 #include <gst/gst.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include "gstgenesysserver.h"
 
 GST_DEBUG_CATEGORY_STATIC (genesysserver_debug);
@@ -264,6 +266,10 @@ incoming_cb (GSocketService * service, GSocketConnection * connection,
 
   local = g_socket_connection_get_local_address (connection, NULL);
   remote = g_socket_connection_get_remote_address (connection, NULL);
+  /* Small frames (pongs, bot audio) go out at once, not after the peer's
+   * delayed ACK (40 ms on Linux). */
+  g_socket_set_option (g_socket_connection_get_socket (connection),
+      IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   if (self->certificate) {
     stream = g_tls_server_connection_new (stream, self->certificate, &error);
     if (!stream) {
