@@ -352,6 +352,27 @@ ah_message_is_probe (const AhMessage * open)
       && g_strcmp0 (open->participant.id, AH_NULL_UUID) == 0;
 }
 
+gboolean
+ah_message_has_entity (const AhMessage * msg, const gchar * type)
+{
+  guint i;
+
+  if (msg == NULL || msg->type != AH_MSG_EVENT || msg->entities == NULL)
+    return FALSE;
+  for (i = 0; i < json_array_get_length (msg->entities); i++) {
+    JsonNode *node = json_array_get_element (msg->entities, i);
+    const gchar *t;
+
+    if (!JSON_NODE_HOLDS_OBJECT (node))
+      continue;
+    t = json_object_get_string_member_with_default (json_node_get_object
+        (node), "type", NULL);
+    if (g_strcmp0 (t, type) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Token scan */
 

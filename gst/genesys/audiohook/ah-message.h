@@ -224,6 +224,9 @@ gboolean ah_uuid_is_valid (const gchar * s);
 /* TRUE for a connection probe: null conversation and participant ids. */
 gboolean ah_message_is_probe (const AhMessage * open);
 
+/* TRUE when @msg is an event with an entity of @type (e.g. "barge_in"). */
+gboolean ah_message_has_entity (const AhMessage * msg, const gchar * type);
+
 G_END_DECLS
 
 #endif /* __AH_MESSAGE_H__ */
