@@ -25,6 +25,8 @@
 #endif
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
@@ -134,6 +136,10 @@ struct _GstGenesysClient
   gboolean disconnect_received;
   gchar *disconnect_reason;
   gchar *disconnect_info;
+  /* playback model of the server's audio (playback_events) */
+  gboolean playing;
+  guint64 playout_end;          /* ns, monotonic */
+  GSource *playback_timer;
   /* what the next session continues */
   guint64 position;
   gchar *prev_id;
@@ -146,6 +152,7 @@ static void client_fail (GstGenesysClient * self, GstGenesysClientError code,
     const gchar * format, ...) G_GNUC_PRINTF (3, 4);
 /* *INDENT-ON* */
 static void connect_now (GstGenesysClient * self);
+static void playback_stop (GstGenesysClient * self);
 
 static guint64
 now_ns (void)
@@ -787,6 +794,7 @@ connection_ended (GstGenesysClient * self, gushort code, const gchar * reason,
   gchar *reason_copy = g_strdup (reason);
 
   self->conn = NULL;
+  playback_stop (self);
   if (code == 0)
     code = SOUP_WEBSOCKET_CLOSE_ABNORMAL;
 
@@ -943,6 +951,12 @@ on_message (GstGenesysClient * self, AhMessage * msg)
       g_mutex_lock (&self->lock);
       self->stats.events++;
       g_mutex_unlock (&self->lock);
+      /* the caller interrupted: what was not played yet is dropped */
+      if (self->config.playback_events && self->playing
+          && ah_message_has_entity (msg, "barge_in")) {
+        self->playout_end = now_ns ();
+        g_source_set_ready_time (self->playback_timer, 0);
+      }
       break;
     default:
       break;
@@ -975,6 +989,93 @@ on_session_closed (GstGenesysClient * self, AhAction * action)
     else
       finish (self, action->text, action->code);
   }
+}
+
+static gboolean
+cmd_send_message (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_send_message (session, data, now);
+}
+
+static void
+send_playback (GstGenesysClient * self, AhMessageType type)
+{
+  AhMessage *msg;
+
+  if (!self->conn)
+    return;
+  msg = ah_message_new (type);
+  gst_genesys_conn_run (self->conn, cmd_send_message, msg);
+  ah_message_unref (msg);
+}
+
+static void
+playback_stop (GstGenesysClient * self)
+{
+  if (self->playback_timer) {
+    g_source_destroy (self->playback_timer);
+    g_source_unref (self->playback_timer);
+    self->playback_timer = NULL;
+  }
+  self->playing = FALSE;
+}
+
+static gboolean
+playback_timer_dispatch (GSource * source, GSourceFunc callback,
+    gpointer user_data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (user_data);
+}
+
+static GSourceFuncs playback_timer_funcs = {
+  NULL, NULL, playback_timer_dispatch, NULL, NULL, NULL
+};
+
+static gboolean
+playback_done_cb (gpointer data)
+{
+  GstGenesysClient *self = data;
+  guint64 now = now_ns ();
+
+  if (now + GST_MSECOND < self->playout_end) {
+    g_source_set_ready_time (self->playback_timer, g_get_monotonic_time () +
+        (gint64) ((self->playout_end - now) / 1000));
+    return G_SOURCE_CONTINUE;
+  }
+  g_source_unref (self->playback_timer);
+  self->playback_timer = NULL;
+  self->playing = FALSE;
+  GST_DEBUG ("session %s: playback completed", self->session_id);
+  send_playback (self, AH_MSG_PLAYBACK_COMPLETED);
+  return G_SOURCE_REMOVE;
+}
+
+/* The server's audio is played in real time from its arrival: the first
+ * audio while idle starts playback, the end of what was received ends it. */
+static void
+playback_audio (GstGenesysClient * self, guint64 samples)
+{
+  guint64 now = now_ns ();
+
+  if (!self->playing) {
+    self->playing = TRUE;
+    self->playout_end = now;
+    GST_DEBUG ("session %s: playback started", self->session_id);
+    send_playback (self, AH_MSG_PLAYBACK_STARTED);
+  }
+  self->playout_end = MAX (self->playout_end, now) +
+      gst_util_uint64_scale_int (samples, GST_SECOND, self->media.rate ?
+      self->media.rate : 8000);
+  if (!self->playback_timer) {
+    self->playback_timer = g_source_new (&playback_timer_funcs,
+        sizeof (GSource));
+    g_source_set_callback (self->playback_timer, playback_done_cb, self, NULL);
+    g_source_attach (self->playback_timer,
+        gst_genesys_loop_get_context (self->loop));
+  }
+  g_source_set_ready_time (self->playback_timer, g_get_monotonic_time () +
+      (gint64) ((self->playout_end - now) / 1000));
 }
 
 static void
@@ -1033,6 +1134,13 @@ on_conn_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
       g_mutex_lock (&self->lock);
       self->stats.server_audio_bytes += g_bytes_get_size (action->data);
       g_mutex_unlock (&self->lock);
+      if (self->config.playback_events)
+        playback_audio (self, action->samples);
+      ev.type = GST_GENESYS_CLIENT_EVENT_AUDIO;
+      ev.data = action->data;
+      ev.position = action->position;
+      ev.samples = action->samples;
+      emit (self, &ev);
       break;
     default:
       break;
@@ -1402,6 +1510,17 @@ add_extra_header (GQuark field, const GValue * value, gpointer data)
   return TRUE;
 }
 
+/* Small frames (audio, pings) go out at once, not after the peer's
+ * delayed ACK. */
+static void
+on_network_event (SoupMessage * msg, GSocketClientEvent event,
+    GIOStream * connection, gpointer user_data)
+{
+  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
+    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION
+            (connection)), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+}
+
 static SoupMessage *
 build_request (GstGenesysClient * self, GError ** error)
 {
@@ -1416,6 +1535,7 @@ build_request (GstGenesysClient * self, GError ** error)
     return NULL;
   }
   h = soup_message_get_request_headers (msg);
+  g_signal_connect (msg, "network-event", G_CALLBACK (on_network_event), NULL);
   if (!self->config.tls_validation)
     g_signal_connect (msg, "accept-certificate",
         G_CALLBACK (accept_any_certificate), NULL);
@@ -1655,6 +1775,7 @@ teardown_cb (gpointer data)
 {
   GstGenesysClient *self = data;
 
+  playback_stop (self);
   if (self->conn) {
     GstGenesysConn *conn = self->conn;
     self->conn = NULL;
@@ -1778,6 +1899,51 @@ gst_genesys_client_discard (GstGenesysClient * self, guint64 samples)
       queue_item_locked (self, NULL, samples);
   }
   g_mutex_unlock (&self->lock);
+}
+
+typedef struct
+{
+  GstGenesysClient *client;
+  AhMessage *msg;
+} MessageArgs;
+
+static void
+message_args_free (gpointer data)
+{
+  MessageArgs *args = data;
+
+  ah_message_unref (args->msg);
+  g_free (args);
+}
+
+static gboolean
+send_message_cb (gpointer data)
+{
+  MessageArgs *args = data;
+  GstGenesysClient *self = args->client;
+
+  if (self->conn && !self->stopping)
+    gst_genesys_conn_run (self->conn, cmd_send_message, args->msg);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+gst_genesys_client_send_message (GstGenesysClient * self, AhMessage * msg)
+{
+  MessageArgs *args;
+  gboolean open;
+
+  g_mutex_lock (&self->lock);
+  open = self->accepting && self->state == GST_GENESYS_CLIENT_RUNNING;
+  g_mutex_unlock (&self->lock);
+  if (!open || !self->loop)
+    return FALSE;
+  args = g_new0 (MessageArgs, 1);
+  args->client = self;
+  args->msg = ah_message_ref (msg);
+  gst_genesys_loop_invoke (self->loop, send_message_cb, args,
+      message_args_free);
+  return TRUE;
 }
 
 gboolean

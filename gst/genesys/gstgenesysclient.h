@@ -81,6 +81,9 @@ typedef struct
   guint64 max_queued;           /* samples waiting for the loop thread at most */
   gboolean raw;                 /* any WebSocket, frames to @frame_func */
   GstGenesysClientFrameFunc frame_func; /* raw: called with the user data */
+  /* Audio Connector client: play the server's audio in real time (a model
+   * of it) and bracket it with playback_started / playback_completed. */
+  gboolean playback_events;
 } GstGenesysClientConfig;
 
 void gst_genesys_client_config_clear (GstGenesysClientConfig * config);
@@ -100,6 +103,7 @@ typedef enum
   GST_GENESYS_CLIENT_EVENT_RECONNECTING,        /* attempt, delay, cause */
   GST_GENESYS_CLIENT_EVENT_CLOSED,      /* reason, code, position: the stream ended */
   GST_GENESYS_CLIENT_EVENT_ERROR,       /* error: the client gave up */
+  GST_GENESYS_CLIENT_EVENT_AUDIO,       /* data: audio the server sent (Audio Connector) */
 } GstGenesysClientEventType;
 
 typedef struct
@@ -119,6 +123,7 @@ typedef struct
   guint64 samples;
   guint64 rtt;                  /* ns */
   const GError *error;
+  GBytes *data;
 } GstGenesysClientEvent;
 
 typedef void (*GstGenesysClientEventFunc) (GstGenesysClient * client,
@@ -150,6 +155,11 @@ gboolean gst_genesys_client_push (GstGenesysClient * client, GBytes * data);
 /* @samples without audio (an upstream gap): reported as discarded. */
 void gst_genesys_client_discard (GstGenesysClient * client, guint64 samples);
 
+/* Sends @msg (dtmf, playback_*, error, update) on the open session, on
+ * the loop thread; any thread. FALSE when no session is open now (the
+ * message is not sent). Takes a reference on @msg. */
+gboolean gst_genesys_client_send_message (GstGenesysClient * client,
+    AhMessage * msg);
 /* Blocks until a session is open (TRUE), or the client is flushing,
  * finished or failed (FALSE). */
 gboolean gst_genesys_client_wait_open (GstGenesysClient * client);
