@@ -73,6 +73,7 @@
 
 #include "gstgenesyssink.h"
 #include "gstgenesysclient.h"
+#include "gstgenesyschannel.h"
 #include "audiohook/ah-message.h"
 
 GST_DEBUG_CATEGORY_STATIC (genesyssink_debug);
@@ -89,6 +90,9 @@ GST_DEBUG_CATEGORY_STATIC (genesyssink_debug);
 #define DEFAULT_RETRY_BACKOFF_MAX (10 * GST_SECOND)
 #define DEFAULT_RETRIES -1
 #define DEFAULT_WAIT_FOR_CONNECTION FALSE
+#define DEFAULT_MAX_LEAD (1 * GST_SECOND)
+#define DEFAULT_MESSAGE_RATE 5.0
+#define DEFAULT_MESSAGE_BURST 25
 /* Waiting for closed at EOS, as the reference client does. */
 #define CLOSE_TIMEOUT (10 * GST_SECOND)
 /* A session open this long resets the backoff: it proved the path works,
@@ -126,7 +130,21 @@ enum
   PROP_RETRIES,
   PROP_WAIT_FOR_CONNECTION,
   PROP_STATS,
+  PROP_SESSION_NAME,
+  PROP_MAX_LEAD,
+  PROP_MESSAGE_RATE,
+  PROP_MESSAGE_BURST,
 };
+
+enum
+{
+  SIGNAL_BARGE_IN,
+  SIGNAL_DISCONNECT,
+  SIGNAL_SEND_DTMF,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
 
 struct _GstGenesysSink
 {
@@ -157,6 +175,19 @@ struct _GstGenesysSink
   GstClockTime retry_backoff_max;
   gint retries;
   gboolean wait_for_connection;
+  gchar *session_name;
+  GstClockTime max_lead;
+  gdouble message_rate;
+  guint message_burst;
+
+  /* the shared session (session-name), fixed between start and stop;
+   * bot: no uri, the audio goes back on a session a genesyssrc accepted */
+  GstGenesysChannel *channel;
+  gboolean bot;
+  gboolean bot_media_checked;
+  gboolean client_started;      /* under lock */
+  guint rate_limited;           /* under lock */
+  guint64 bot_dropped;          /* bytes, under lock */
 
   /* @client and @stats, for threads other than the streaming one */
   GMutex lock;
@@ -224,6 +255,115 @@ array_to_json (JsonArray * array)
 }
 
 /* ---- client events (client thread) ---- */
+
+/* A sink paired with a genesyssrc (client side): what the server sends
+ * back goes to the src. */
+static void
+relay_client_event (GstGenesysSink * self, const GstGenesysClientEvent * ev)
+{
+  GstGenesysChannelEvent out = { 0 };
+
+  switch (ev->type) {
+    case GST_GENESYS_CLIENT_EVENT_OPENED:
+      out.type = GST_GENESYS_CHANNEL_EVENT_OPENED;
+      out.media = ev->media;
+      break;
+    case GST_GENESYS_CLIENT_EVENT_AUDIO:
+      out.type = GST_GENESYS_CHANNEL_EVENT_AUDIO;
+      out.data = ev->data;
+      break;
+    case GST_GENESYS_CLIENT_EVENT_MESSAGE:
+      out.type = ah_message_has_entity (ev->message, "barge_in") ?
+          GST_GENESYS_CHANNEL_EVENT_BARGE_IN :
+          GST_GENESYS_CHANNEL_EVENT_MESSAGE;
+      out.message = ev->message;
+      break;
+    case GST_GENESYS_CLIENT_EVENT_CLOSED:
+    case GST_GENESYS_CLIENT_EVENT_ERROR:
+      out.type = GST_GENESYS_CHANNEL_EVENT_ENDED;
+      break;
+    default:
+      return;
+  }
+  gst_genesys_channel_relay (self->channel, &out);
+}
+
+/* Starts the client once the paired src is there, so that nothing the
+ * server sends back is lost. */
+static void
+maybe_start_client (GstGenesysSink * self)
+{
+  GstGenesysClient *client = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->client && !self->client_started && (!self->channel
+          || gst_genesys_channel_has_peer (self->channel,
+              GST_GENESYS_CHANNEL_SINK))) {
+    self->client_started = TRUE;
+    client = self->client;
+  }
+  g_mutex_unlock (&self->lock);
+  if (client)
+    gst_genesys_client_start (client);
+}
+
+/* Events of the shared session (any thread). */
+static void
+on_channel_event (GstGenesysChannel * channel,
+    const GstGenesysChannelEvent * ev, gpointer user_data)
+{
+  GstGenesysSink *self = user_data;
+  GstStructure *s = NULL;
+
+  switch (ev->type) {
+    case GST_GENESYS_CHANNEL_EVENT_PEER:
+      GST_DEBUG_OBJECT (self, "genesyssrc %s", ev->joined ? "joined" : "left");
+      if (ev->joined && !self->bot)
+        maybe_start_client (self);
+      break;
+    case GST_GENESYS_CHANNEL_EVENT_OPENED:{
+      gchar *media = gst_genesys_media_to_string (ev->media);
+      GST_INFO_OBJECT (self, "bot audio goes to a session with media %s",
+          media);
+      g_free (media);
+      break;
+    }
+    case GST_GENESYS_CHANNEL_EVENT_ENDED:
+      if (ev->samples > 0) {
+        g_mutex_lock (&self->lock);
+        self->bot_dropped += ev->samples;
+        g_mutex_unlock (&self->lock);
+      }
+      s = gst_structure_new ("genesys-session-ended",
+          "dropped", G_TYPE_UINT64, samples_to_time (ev->samples), NULL);
+      break;
+    case GST_GENESYS_CHANNEL_EVENT_MESSAGE:
+      if (ev->message->type == AH_MSG_PLAYBACK_STARTED)
+        s = gst_structure_new_empty ("genesys-playback-started");
+      else if (ev->message->type == AH_MSG_PLAYBACK_COMPLETED)
+        s = gst_structure_new_empty ("genesys-playback-completed");
+      if (s)
+        gst_structure_set (s, "position", G_TYPE_UINT64,
+            ev->message->position, NULL);
+      break;
+    case GST_GENESYS_CHANNEL_EVENT_RATE_LIMITED:
+      g_mutex_lock (&self->lock);
+      self->rate_limited++;
+      g_mutex_unlock (&self->lock);
+      GST_WARNING_OBJECT (self, "the client rate-limited the bot audio (429): "
+          "holding it for %" GST_TIME_FORMAT, GST_TIME_ARGS (ev->delay));
+      s = gst_structure_new ("genesys-rate-limited",
+          "retry-after", G_TYPE_UINT64, ev->delay, NULL);
+      break;
+    case GST_GENESYS_CHANNEL_EVENT_DISCONNECT:
+      s = gst_structure_new_empty ("genesys-disconnect-sent");
+      break;
+    default:
+      break;
+  }
+  if (s)
+    post_element_message (self, s);
+}
 
 static void
 post_error (GstGenesysSink * self, const GError * error)
@@ -320,7 +460,12 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
   GstGenesysSink *self = user_data;
   GstStructure *s = NULL;
 
+  if (self->channel)
+    relay_client_event (self, ev);
+
   switch (ev->type) {
+    case GST_GENESYS_CLIENT_EVENT_AUDIO:
+      break;
     case GST_GENESYS_CLIENT_EVENT_CONNECTING:
       s = gst_structure_new ("genesys-connecting",
           "session-id", G_TYPE_STRING, ev->session_id,
@@ -490,6 +635,7 @@ create_client (GstGenesysSink * self, GError ** error)
   config.channels = self->channels;
   config.stable_time = STABLE_TIME;
   config.max_queued = 5 * RATE;
+  config.playback_events = self->channel != NULL;
 
   client = gst_genesys_client_new (&config, on_client_event, self, error);
   gst_genesys_client_config_clear (&config);
@@ -502,7 +648,8 @@ static gboolean
 gst_genesys_sink_start (GstBaseSink * bsink)
 {
   GstGenesysSink *self = GST_GENESYS_SINK (bsink);
-  gchar *uri, *custom_config;
+  gchar *uri, *custom_config, *session_name;
+  GstGenesysPacing pacing;
   GError *error = NULL;
 
   GST_OBJECT_LOCK (self);
@@ -520,13 +667,40 @@ gst_genesys_sink_start (GstBaseSink * bsink)
       g_strdup (self->participant_id) : g_uuid_string_random ();
   GST_OBJECT_UNLOCK (self);
 
-  if (uri == NULL) {
+  GST_OBJECT_LOCK (self);
+  session_name = self->session_name && *self->session_name ?
+      g_strdup (self->session_name) : NULL;
+  pacing.frame_duration = self->frame_duration;
+  pacing.rate = self->message_rate;
+  pacing.burst = self->message_burst;
+  pacing.max_lead = self->max_lead;
+  GST_OBJECT_UNLOCK (self);
+
+  if (uri == NULL && session_name == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("No uri set: the ws:// or wss:// address of the AudioHook server."),
-        (NULL));
+        ("No uri set: the ws:// or wss:// address of the AudioHook server "
+            "(or a session-name shared with a genesyssrc)."), (NULL));
     goto fail;
   }
-  if (!gst_genesys_uri_parts (uri, NULL, NULL, NULL, &error)) {
+  self->bot = uri == NULL;
+  self->bot_media_checked = FALSE;
+  self->client_started = FALSE;
+  self->rate_limited = 0;
+  self->bot_dropped = 0;
+  if (session_name) {
+    if (pacing.frame_duration * pacing.rate < GST_SECOND)
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+          ("frame-duration x message-rate is below one second: bot audio "
+              "cannot keep up with real time."), (NULL));
+    self->channel = gst_genesys_channel_join (session_name,
+        GST_GENESYS_CHANNEL_SINK, on_channel_event, self, &error);
+    if (!self->channel) {
+      GST_ELEMENT_ERROR (self, RESOURCE, BUSY, ("%s", error->message), (NULL));
+      goto fail;
+    }
+    gst_genesys_channel_set_pacing (self->channel, &pacing);
+  }
+  if (uri && !gst_genesys_uri_parts (uri, NULL, NULL, NULL, &error)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid uri: %s",
             error->message), (NULL));
     goto fail;
@@ -555,12 +729,18 @@ gst_genesys_sink_start (GstBaseSink * bsink)
   self->channels = 0;
   g_free (uri);
   g_free (custom_config);
+  g_free (session_name);
   return TRUE;
 
 fail:
+  if (self->channel) {
+    gst_genesys_channel_leave (self->channel, GST_GENESYS_CHANNEL_SINK);
+    self->channel = NULL;
+  }
   g_clear_error (&error);
   g_free (uri);
   g_free (custom_config);
+  g_free (session_name);
   return FALSE;
 }
 
@@ -585,6 +765,18 @@ gst_genesys_sink_stop (GstBaseSink * bsink)
     self->stats = stats;
     g_mutex_unlock (&self->lock);
     gst_genesys_client_free (client);
+  }
+  if (self->channel) {
+    GstStructure *pacing = self->bot ?
+        gst_genesys_channel_get_pacing_stats (self->channel) : NULL;
+    gst_genesys_channel_leave (self->channel, GST_GENESYS_CHANNEL_SINK);
+    g_mutex_lock (&self->lock);
+    self->channel = NULL;
+    if (pacing) {
+      g_clear_pointer (&self->stats, gst_structure_free);
+      self->stats = pacing;
+    }
+    g_mutex_unlock (&self->lock);
   }
   gst_adapter_clear (self->adapter);
   return TRUE;
@@ -632,6 +824,10 @@ gst_genesys_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   GST_INFO_OBJECT (self, "%u channel(s) of %s, frames of %" G_GUINT64_FORMAT
       " samples (%" G_GSIZE_FORMAT " bytes)", self->channels,
       ah_format_name (format), samples, self->frame_bytes);
+  if (self->bot) {
+    self->bot_media_checked = FALSE;
+    return TRUE;
+  }
 
   client = create_client (self, &error);
   if (client == NULL) {
@@ -645,7 +841,7 @@ gst_genesys_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   if (self->flushing)
     gst_genesys_client_set_flushing (client, TRUE);
   g_mutex_unlock (&self->lock);
-  gst_genesys_client_start (client);
+  maybe_start_client (self);
   return TRUE;
 }
 
@@ -733,6 +929,49 @@ check_client (GstGenesysSink * self)
   }
 }
 
+/* Bot audio: back on the session the paired genesyssrc accepted, paced
+ * there; waits for that session. */
+static GstFlowReturn
+render_bot (GstGenesysSink * self, GstBuffer * buf)
+{
+  AhMedia media;
+  gsize size = gst_buffer_get_size (buf);
+  gboolean dropped;
+  GBytes *bytes;
+
+  if (self->channels == 0)
+    return GST_FLOW_NOT_NEGOTIATED;
+  if (!gst_genesys_channel_wait_open (self->channel, &media))
+    return GST_FLOW_FLUSHING;
+  if (media.format != self->format || media.n_channels != self->channels) {
+    gchar *m = gst_genesys_media_to_string (&media);
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("The bot audio must have the session's media, %s.", m),
+        ("input: %u channel(s) of %s", self->channels,
+            ah_format_name (self->format)));
+    g_free (m);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  size -= size % self->bpf;
+  if (size == 0)
+    return GST_FLOW_OK;
+  bytes = g_bytes_new_take (g_malloc (size), size);
+  gst_buffer_extract (buf, 0, (gpointer) g_bytes_get_data (bytes, NULL), size);
+  if (!gst_genesys_channel_send (self->channel, bytes, &dropped)) {
+    g_bytes_unref (bytes);
+    if (!dropped)
+      return GST_FLOW_FLUSHING;
+    GST_DEBUG_OBJECT (self, "session over, %" G_GSIZE_FORMAT " bytes dropped",
+        size);
+    g_mutex_lock (&self->lock);
+    self->bot_dropped += size / self->bpf;
+    g_mutex_unlock (&self->lock);
+    return GST_FLOW_OK;
+  }
+  g_bytes_unref (bytes);
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn
 gst_genesys_sink_render (GstBaseSink * bsink, GstBuffer * buf)
 {
@@ -740,6 +979,8 @@ gst_genesys_sink_render (GstBaseSink * bsink, GstBuffer * buf)
   gboolean wait;
   GstFlowReturn ret;
 
+  if (self->bot)
+    return render_bot (self, buf);
   if (self->client == NULL)
     return GST_FLOW_NOT_NEGOTIATED;
   if ((ret = check_client (self)) != GST_FLOW_OK)
@@ -765,6 +1006,23 @@ static gboolean
 gst_genesys_sink_event (GstBaseSink * bsink, GstEvent * event)
 {
   GstGenesysSink *self = GST_GENESYS_SINK (bsink);
+
+  if (self->bot) {
+    switch (GST_EVENT_TYPE (event)) {
+      case GST_EVENT_EOS:
+        /* what is queued goes out before EOS is handled */
+        gst_genesys_channel_drain (self->channel);
+        gst_genesys_channel_wait_sent (self->channel);
+        break;
+      case GST_EVENT_GAP:
+        /* the end of an utterance: the last partial frame goes out now */
+        gst_genesys_channel_drain (self->channel);
+        break;
+      default:
+        break;
+    }
+    return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
+  }
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
@@ -814,6 +1072,9 @@ gst_genesys_sink_unlock (GstBaseSink * bsink)
   if (self->client)
     gst_genesys_client_set_flushing (self->client, TRUE);
   g_mutex_unlock (&self->lock);
+  if (self->channel)
+    gst_genesys_channel_set_flushing (self->channel, GST_GENESYS_CHANNEL_SINK,
+        TRUE);
   return TRUE;
 }
 
@@ -827,7 +1088,69 @@ gst_genesys_sink_unlock_stop (GstBaseSink * bsink)
   if (self->client)
     gst_genesys_client_set_flushing (self->client, FALSE);
   g_mutex_unlock (&self->lock);
+  if (self->channel)
+    gst_genesys_channel_set_flushing (self->channel, GST_GENESYS_CHANNEL_SINK,
+        FALSE);
   return TRUE;
+}
+
+/* ---- action signals ---- */
+
+static guint64
+gst_genesys_sink_barge_in (GstGenesysSink * self)
+{
+  guint64 samples;
+  GstClockTime flushed;
+
+  if (!self->channel || !self->bot) {
+    GST_WARNING_OBJECT (self, "barge-in needs a session-name without uri "
+        "(bot audio on a session a genesyssrc accepted)");
+    return 0;
+  }
+  samples = gst_genesys_channel_barge_in (self->channel);
+  flushed = samples_to_time (samples);
+  GST_INFO_OBJECT (self, "barge-in: %" GST_TIME_FORMAT " of bot audio dropped",
+      GST_TIME_ARGS (flushed));
+  post_element_message (self, gst_structure_new ("genesys-barge-in",
+          "flushed", G_TYPE_UINT64, flushed, NULL));
+  return flushed;
+}
+
+static gboolean
+gst_genesys_sink_disconnect (GstGenesysSink * self, const gchar * reason,
+    const gchar * info, const GstStructure * output_variables)
+{
+  if (!self->channel || !self->bot) {
+    GST_WARNING_OBJECT (self, "disconnect needs a session-name without uri; "
+        "a client session ends with EOS");
+    return FALSE;
+  }
+  return gst_genesys_channel_disconnect (self->channel,
+      reason && *reason ? reason : "completed", info,
+      output_variables ? structure_to_string_map (output_variables) : NULL);
+}
+
+static gboolean
+gst_genesys_sink_send_dtmf (GstGenesysSink * self, const gchar * digit)
+{
+  AhMessage *msg;
+  gboolean ok = FALSE;
+
+  if (digit == NULL || strlen (digit) != 1
+      || !strchr ("0123456789*#ABCD", digit[0])) {
+    GST_WARNING_OBJECT (self, "not a DTMF digit: %s", GST_STR_NULL (digit));
+    return FALSE;
+  }
+  msg = ah_message_new (AH_MSG_DTMF);
+  msg->digit = g_strdup (digit);
+  g_mutex_lock (&self->lock);
+  if (self->client)
+    ok = gst_genesys_client_send_message (self->client, msg);
+  g_mutex_unlock (&self->lock);
+  ah_message_unref (msg);
+  if (!ok)
+    GST_WARNING_OBJECT (self, "no open session to send DTMF %s on", digit);
+  return ok;
 }
 
 /* ---- GstURIHandler ---- */
@@ -1004,6 +1327,19 @@ gst_genesys_sink_set_property (GObject * object, guint prop_id,
     case PROP_WAIT_FOR_CONNECTION:
       self->wait_for_connection = g_value_get_boolean (value);
       break;
+    case PROP_SESSION_NAME:
+      g_free (self->session_name);
+      self->session_name = g_value_dup_string (value);
+      break;
+    case PROP_MAX_LEAD:
+      self->max_lead = g_value_get_uint64 (value);
+      break;
+    case PROP_MESSAGE_RATE:
+      self->message_rate = g_value_get_double (value);
+      break;
+    case PROP_MESSAGE_BURST:
+      self->message_burst = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1017,7 +1353,11 @@ get_stats (GstGenesysSink * self)
   GstStructure *s;
 
   g_mutex_lock (&self->lock);
-  if (self->client)
+  if (self->channel && self->bot) {
+    s = gst_genesys_channel_get_pacing_stats (self->channel);
+    gst_structure_set (s, "dropped-duration", G_TYPE_UINT64,
+        samples_to_time (self->bot_dropped), NULL);
+  } else if (self->client)
     s = gst_genesys_client_get_stats (self->client);
   else if (self->stats)
     s = gst_structure_copy (self->stats);
@@ -1112,6 +1452,18 @@ gst_genesys_sink_get_property (GObject * object, guint prop_id,
     case PROP_WAIT_FOR_CONNECTION:
       g_value_set_boolean (value, self->wait_for_connection);
       break;
+    case PROP_SESSION_NAME:
+      g_value_set_string (value, self->session_name);
+      break;
+    case PROP_MAX_LEAD:
+      g_value_set_uint64 (value, self->max_lead);
+      break;
+    case PROP_MESSAGE_RATE:
+      g_value_set_double (value, self->message_rate);
+      break;
+    case PROP_MESSAGE_BURST:
+      g_value_set_uint (value, self->message_burst);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1140,6 +1492,7 @@ gst_genesys_sink_finalize (GObject * object)
   if (self->extra_headers)
     gst_structure_free (self->extra_headers);
   g_free (self->tls_ca_file);
+  g_free (self->session_name);
   g_free (self->run_organization_id);
   g_free (self->run_conversation_id);
   g_free (self->run_participant_id);
@@ -1164,6 +1517,9 @@ gst_genesys_sink_init (GstGenesysSink * self)
   self->retry_backoff_max = DEFAULT_RETRY_BACKOFF_MAX;
   self->retries = DEFAULT_RETRIES;
   self->wait_for_connection = DEFAULT_WAIT_FOR_CONNECTION;
+  self->max_lead = DEFAULT_MAX_LEAD;
+  self->message_rate = DEFAULT_MESSAGE_RATE;
+  self->message_burst = DEFAULT_MESSAGE_BURST;
   self->adapter = gst_adapter_new ();
   g_mutex_init (&self->lock);
   gst_base_sink_set_sync (GST_BASE_SINK (self), TRUE);
@@ -1427,6 +1783,100 @@ gst_genesys_sink_class_init (GstGenesysSinkClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Connection, audio, ping and reconnection counters",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstGenesysSink:session-name:
+   *
+   * Shares one session with the genesyssrc of the same session-name in
+   * this process (a voice bot). Without #GstGenesysSink:uri the sink sends
+   * its audio back to the client on the session that genesyssrc accepted
+   * (Audio Connector bot audio), paced by #GstGenesysSink:frame-duration,
+   * #GstGenesysSink:message-rate, #GstGenesysSink:message-burst and
+   * #GstGenesysSink:max-lead; render() waits for that session. With a uri
+   * the sink opens the session and the genesyssrc (mode=client, no uri)
+   * outputs what the server sends back; the connection waits for that
+   * genesyssrc.
+   */
+  g_object_class_install_property (gobject_class, PROP_SESSION_NAME,
+      g_param_spec_string ("session-name", "Session name",
+          "Share the session with the genesyssrc of this name (voice bots)",
+          NULL, rw));
+  /**
+   * GstGenesysSink:max-lead:
+   *
+   * Bot audio: how far ahead of the client's playout the audio sent may
+   * be, at most. The client plays what it receives in real time; more
+   * lead rides out network jitter, less lead makes barge-in cut sooner.
+   * At most as much again waits in the element, beyond which render()
+   * blocks.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_LEAD,
+      g_param_spec_uint64 ("max-lead", "Max lead",
+          "Nanoseconds of bot audio sent ahead of the client's playout, at "
+          "most", 0, G_MAXUINT64, DEFAULT_MAX_LEAD, rw));
+  /**
+   * GstGenesysSink:message-rate:
+   *
+   * Bot audio: binary messages per second on average, at most (the
+   * client's limit; Genesys documents 5). frame-duration x message-rate
+   * must reach one second for the audio to keep up with real time.
+   */
+  g_object_class_install_property (gobject_class, PROP_MESSAGE_RATE,
+      g_param_spec_double ("message-rate", "Message rate",
+          "Bot audio: binary messages per second on average, at most", 0.1,
+          1000.0, DEFAULT_MESSAGE_RATE, rw));
+  /**
+   * GstGenesysSink:message-burst:
+   *
+   * Bot audio: binary messages that may go out at once (the depth of the
+   * token bucket; Genesys documents 25).
+   */
+  g_object_class_install_property (gobject_class, PROP_MESSAGE_BURST,
+      g_param_spec_uint ("message-burst", "Message burst",
+          "Bot audio: binary messages that may go out at once", 1, 10000,
+          DEFAULT_MESSAGE_BURST, rw));
+
+  /**
+   * GstGenesysSink::barge-in:
+   * @sink: the element
+   *
+   * Bot audio: drops what is queued but not yet sent, sends the
+   * `barge_in` event to the client (which drops what it has not played)
+   * and posts `genesys-barge-in` with the duration dropped (`flushed`).
+   * Returns that duration in nanoseconds. Upstream audio that arrives
+   * afterwards is sent as usual: stop or flush the prompt upstream.
+   */
+  signals[SIGNAL_BARGE_IN] = g_signal_new_class_handler ("barge-in",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_genesys_sink_barge_in), NULL, NULL, NULL,
+      G_TYPE_UINT64, 0);
+  /**
+   * GstGenesysSink::disconnect:
+   * @sink: the element
+   * @reason: `completed` (default when empty), `error` or `unauthorized`
+   * @info: free text, may be %NULL
+   * @output_variables: string fields handed back to Architect, may be %NULL
+   *
+   * Bot audio: ends the session once the bot audio queued before it has
+   * been sent and played out. The client closes the session and the
+   * genesyssrc's stream ends. Returns %FALSE when no session is open.
+   */
+  signals[SIGNAL_DISCONNECT] = g_signal_new_class_handler ("disconnect",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_genesys_sink_disconnect), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 3, G_TYPE_STRING, G_TYPE_STRING, GST_TYPE_STRUCTURE);
+  /**
+   * GstGenesysSink::send-dtmf:
+   * @sink: the element
+   * @digit: one of 0-9, *, #, A-D
+   *
+   * Client sessions (with a uri): sends a `dtmf` message, as Genesys does
+   * when the caller presses a key. Returns %FALSE when no session is open.
+   */
+  signals[SIGNAL_SEND_DTMF] = g_signal_new_class_handler ("send-dtmf",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_genesys_sink_send_dtmf), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,

@@ -76,6 +76,7 @@
 #include "gstgenesysenums.h"
 #include "gstgenesysserver.h"
 #include "gstgenesysclient.h"
+#include "gstgenesyschannel.h"
 #include "gstgenesystimeline.h"
 #include "audiohook/ah-duration.h"
 
@@ -147,6 +148,7 @@ enum
   PROP_RETRY_BACKOFF_FACTOR,
   PROP_RETRY_BACKOFF_MAX,
   PROP_RETRIES,
+  PROP_SESSION_NAME,
 };
 
 enum
@@ -166,6 +168,7 @@ typedef enum
   ITEM_AUDIO,
   ITEM_GAP,
   ITEM_END,
+  ITEM_DTMF,
 } ItemType;
 
 typedef struct
@@ -177,6 +180,7 @@ typedef struct
   guint64 position;
   guint64 samples;
   GstClockTime arrival;
+  gchar *digit;                 /* DTMF */
 } Item;
 
 typedef struct
@@ -185,6 +189,7 @@ typedef struct
   guint64 dropped_samples, pings, protocol_errors, client_errors;
   guint64 position_mismatches, sessions_lost, refused_busy;
   guint64 sessions_continued;
+  guint64 dtmf, barge_ins, barge_in_samples;
   guint64 last_rtt;
   guint64 auth_failures[AH_SIGNATURE_ERROR_N_CODES];
   guint64 bad_requests;
@@ -229,6 +234,16 @@ struct _GstGenesysSrc
   GstClockTime retry_backoff_factor;
   GstClockTime retry_backoff_max;
   gint retries;
+  gchar *session_name;
+
+  /* session-name: the session shared with a genesyssink, fixed between
+   * start and stop; paired: client mode whose audio is what the server
+   * sends back on the sink's session (bot audio, played in real time) */
+  GstGenesysChannel *channel;
+  gboolean paired;
+  GstClockTime playout_end;     /* under lock: running time */
+  gboolean barge_in;            /* under lock: flush what was not played */
+  guint64 barge_in_samples;     /* under lock: dropped from @items */
 
   /* client mode: the client, and what its loop thread shares, under lock */
   GstGenesysClient *client;
@@ -286,6 +301,7 @@ item_free (Item * item)
 {
   if (item->data)
     g_bytes_unref (item->data);
+  g_free (item->digit);
   g_free (item);
 }
 
@@ -486,6 +502,28 @@ samples_to_time (guint64 samples)
 static void on_action (GstGenesysConn * conn, AhAction * action,
     gpointer user_data);
 
+/* A key the caller pressed: on the bus now, and downstream in stream
+ * order as a GstGenesysDTMF event. */
+static void
+on_dtmf (GstGenesysSrc * self, AhMessage * msg)
+{
+  Item *item;
+
+  GST_INFO_OBJECT (self, "DTMF %s at %" GST_TIME_FORMAT,
+      GST_STR_NULL (msg->digit), GST_TIME_ARGS (msg->position));
+  post_element_message (self, gst_structure_new ("genesys-dtmf",
+          "digit", G_TYPE_STRING, msg->digit,
+          "position", G_TYPE_UINT64, msg->position, NULL));
+  item = item_new (ITEM_DTMF);
+  item->digit = g_strdup (msg->digit);
+  item->position = gst_util_uint64_scale_int (msg->position, RATE, GST_SECOND);
+  item->arrival = current_running_time (self);
+  g_mutex_lock (&self->lock);
+  self->stats.dtmf++;
+  push_item_locked (self, item);
+  g_mutex_unlock (&self->lock);
+}
+
 /* Takes @conn from another element of this process: for a continuation
  * of a session this element served (@continuation), or a new session when
  * it is idle. */
@@ -637,6 +675,10 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
         push_item_locked (self, item);
       }
       g_mutex_unlock (&self->lock);
+      if (self->channel && !action->probe
+          && ah_media_is_usable (&action->media))
+        gst_genesys_channel_session_opened (self->channel, conn,
+            &action->media);
       break;
     }
     case AH_ACTION_AUDIO:
@@ -694,13 +736,17 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
         post_element_message (self, gst_structure_new ("genesys-client-error",
                 "code", G_TYPE_INT64, msg->code,
                 "message", G_TYPE_STRING, msg->message, NULL));
+        if (msg->code == 429 && self->channel)
+          gst_genesys_channel_session_message (self->channel, conn, msg);
+      } else if (msg->type == AH_MSG_DTMF) {
+        on_dtmf (self, msg);
       } else {
         GstStructure *s = gst_structure_new ("genesys-message",
             "type", G_TYPE_STRING, msg->type_name, NULL);
+        if (self->channel)
+          gst_genesys_channel_session_message (self->channel, conn, msg);
         if (msg->language)
           gst_structure_set (s, "language", G_TYPE_STRING, msg->language, NULL);
-        if (msg->digit)
-          gst_structure_set (s, "digit", G_TYPE_STRING, msg->digit, NULL);
         post_element_message (self, s);
       }
       break;
@@ -730,6 +776,8 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
       keep_listening = self->keep_listening;
       timeout = self->session_timeout;
       GST_OBJECT_UNLOCK (self);
+      if (self->channel)
+        gst_genesys_channel_session_ended (self->channel, conn);
       post_element_message (self, gst_structure_new ("genesys-session-closed",
               "session-id", G_TYPE_STRING, ah_session_get_id (session),
               "reason", G_TYPE_STRING, action->text,
@@ -793,6 +841,8 @@ on_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
 
   /* Closed without the close/closed exchange (a probe needs none). */
   lost = !probe && ah_session_get_state (session) != AH_STATE_CLOSED;
+  if (self->channel)
+    gst_genesys_channel_session_ended (self->channel, conn);
 
   g_mutex_lock (&self->lock);
   owned = g_list_find (self->conns, conn) != NULL;
@@ -1033,6 +1083,27 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
   }
 }
 
+/* Client modes: @samples whole samples of @data at the next position of
+ * the connection (or utterance). Under lock. */
+static void
+push_client_audio_locked (GstGenesysSrc * self, GBytes * data,
+    guint64 samples, guint frame, GstClockTime arrival)
+{
+  gsize size = g_bytes_get_size (data);
+  Item *item = item_new (ITEM_AUDIO);
+
+  item->data = samples * frame == size ? g_bytes_ref (data) :
+      g_bytes_new_from_bytes (data, 0, samples * frame);
+  item->position = self->client_position;
+  item->samples = samples;
+  item->arrival = arrival;
+  self->client_position += samples;
+  self->stats.frames++;
+  self->stats.bytes += size;
+  self->stats.samples += samples;
+  push_item_locked (self, item);
+}
+
 static void
 on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
     const gchar * text_str, gpointer user_data)
@@ -1099,18 +1170,8 @@ on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
     push_item_locked (self, item);
     self->stats.sessions++;
   }
-  item = item_new (ITEM_AUDIO);
-  item->data = samples * frame == size ? g_bytes_ref (data) :
-      g_bytes_new_from_bytes (data, 0, samples * frame);
-  item->position = self->client_position;
-  item->samples = samples;
-  item->arrival = arrival;
-  self->client_position += samples;
   self->last_arrival = arrival;
-  self->stats.frames++;
-  self->stats.bytes += size;
-  self->stats.samples += samples;
-  push_item_locked (self, item);
+  push_client_audio_locked (self, data, samples, frame, arrival);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1170,6 +1231,168 @@ reset_output (GstGenesysSrc * self)
   self->have_media = FALSE;
   self->need_discont = TRUE;
   self->output_started = FALSE;
+}
+
+/* ---- paired client mode: the bot audio of a genesyssink's session ---- */
+
+/* Audio the server sent back. The client plays it in real time from its
+ * arrival: audio that comes while the playout is idle starts an utterance
+ * placed where it arrives (the silence before it is a gap); audio that
+ * comes while earlier audio still plays follows it. */
+static void
+on_bot_audio (GstGenesysSrc * self, GBytes * data)
+{
+  guint frame = ah_media_frame_size (&self->client_media);
+  gsize size = g_bytes_get_size (data);
+  guint64 samples = frame ? size / frame : 0;
+  GstClockTime arrival = current_running_time (self), duration;
+  Item *item;
+
+  if (samples == 0 || !GST_CLOCK_TIME_IS_VALID (arrival))
+    return;
+  duration = samples_to_time (samples);
+  g_mutex_lock (&self->lock);
+  if (!self->started) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  if (!GST_CLOCK_TIME_IS_VALID (self->playout_end)
+      || arrival > self->playout_end) {
+    item = item_new (ITEM_OPENED);
+    item->media = self->client_media;
+    push_item_locked (self, item);
+    self->client_position = 0;
+    self->playout_end = arrival;
+    self->stats.sessions++;
+  }
+  /* arrival: when its last sample plays */
+  self->playout_end += duration;
+  push_client_audio_locked (self, data, samples, frame, self->playout_end);
+  g_mutex_unlock (&self->lock);
+}
+
+/* The server's barge_in: what was received but not played yet goes. */
+static void
+on_bot_barge_in (GstGenesysSrc * self)
+{
+  GList *l, *next;
+
+  g_mutex_lock (&self->lock);
+  for (l = self->items.head; l; l = next) {
+    Item *item = l->data;
+    next = l->next;
+    if (item->type == ITEM_AUDIO) {
+      self->barge_in_samples += item->samples;
+      self->queued_samples -= item->samples;
+      item_free (item);
+      g_queue_delete_link (&self->items, l);
+    }
+  }
+  self->barge_in = TRUE;
+  self->playout_end = GST_CLOCK_TIME_NONE;
+  self->stats.barge_ins++;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+on_paired_event (GstGenesysChannel * channel,
+    const GstGenesysChannelEvent * ev, gpointer user_data)
+{
+  GstGenesysSrc *self = user_data;
+
+  switch (ev->type) {
+    case GST_GENESYS_CHANNEL_EVENT_OPENED:
+      g_mutex_lock (&self->lock);
+      self->client_media = *ev->media;
+      self->playout_end = GST_CLOCK_TIME_NONE;
+      g_mutex_unlock (&self->lock);
+      break;
+    case GST_GENESYS_CHANNEL_EVENT_AUDIO:
+      on_bot_audio (self, ev->data);
+      break;
+    case GST_GENESYS_CHANNEL_EVENT_BARGE_IN:
+      on_bot_barge_in (self);
+      break;
+    case GST_GENESYS_CHANNEL_EVENT_ENDED:
+      g_mutex_lock (&self->lock);
+      if (self->started)
+        push_item_locked (self, item_new (ITEM_END));
+      g_mutex_unlock (&self->lock);
+      break;
+    default:
+      break;
+  }
+}
+
+/* Server mode: only the sink's side of the channel does anything. */
+static void
+on_server_channel_event (GstGenesysChannel * channel,
+    const GstGenesysChannelEvent * ev, gpointer user_data)
+{
+}
+
+static gboolean
+join_channel (GstGenesysSrc * self, GstGenesysChannelFunc func)
+{
+  GError *error = NULL;
+  gchar *name;
+
+  GST_OBJECT_LOCK (self);
+  name = g_strdup (self->session_name);
+  GST_OBJECT_UNLOCK (self);
+  if (!name || !*name) {
+    g_free (name);
+    return TRUE;
+  }
+  self->channel = gst_genesys_channel_join (name, GST_GENESYS_CHANNEL_SRC,
+      func, self, &error);
+  g_free (name);
+  if (!self->channel) {
+    GST_ELEMENT_ERROR (self, RESOURCE, BUSY, ("%s", error->message), (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+leave_channel (GstGenesysSrc * self)
+{
+  if (self->channel) {
+    gst_genesys_channel_leave (self->channel, GST_GENESYS_CHANNEL_SRC);
+    self->channel = NULL;
+  }
+  self->paired = FALSE;
+}
+
+static gboolean
+paired_start (GstGenesysSrc * self)
+{
+  reset_output (self);
+  /* bot audio comes in bursts ahead of its playout: no drift to follow */
+  self->timeline.resync = FALSE;
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->client_stats, gst_structure_free);
+  memset (&self->client_media, 0, sizeof (self->client_media));
+  self->client_failed = FALSE;
+  self->client_position = 0;
+  self->playout_end = GST_CLOCK_TIME_NONE;
+  self->barge_in = FALSE;
+  self->barge_in_samples = 0;
+  self->started = TRUE;
+  self->ended = FALSE;
+  self->flushing = FALSE;
+  memset (&self->stats, 0, sizeof (self->stats));
+  g_mutex_unlock (&self->lock);
+  self->paired = TRUE;
+  if (!join_channel (self, on_paired_event)) {
+    self->paired = FALSE;
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "client mode: the audio sent back on the session "
+      "of the genesyssink named %s", self->session_name);
+  return TRUE;
 }
 
 static gboolean
@@ -1265,12 +1488,14 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   guint port;
   gsize max_size;
   GstGenesysMode mode;
+  gboolean paired;
 
   GST_OBJECT_LOCK (self);
   mode = self->mode;
+  paired = self->uri == NULL && self->session_name && *self->session_name;
   GST_OBJECT_UNLOCK (self);
   if (mode == GST_GENESYS_MODE_CLIENT)
-    return client_start (self);
+    return paired ? paired_start (self) : client_start (self);
 
   GST_OBJECT_LOCK (self);
   address = g_strdup (self->address);
@@ -1307,8 +1532,11 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
     goto config_error;
   }
 
+  if (!join_channel (self, on_server_channel_event))
+    goto fail;
   server = gst_genesys_server_acquire (address, port, cert, key, &error);
   if (!server) {
+    leave_channel (self);
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
         ("Could not listen on %s:%u: %s", address, port, error->message),
         (NULL));
@@ -1408,6 +1636,7 @@ gst_genesys_src_stop (GstBaseSrc * bsrc)
     gst_genesys_conn_unref (conn);
   }
   g_list_free (conns);
+  leave_channel (self);
 
   if (self->server) {
     gst_genesys_server_release (self->server);
@@ -1668,6 +1897,99 @@ output_audio (GstGenesysSrc * self, Item * item)
   g_queue_push_tail (&self->out, buf);
 }
 
+/* Paired mode: drops what a barge-in flushed, posts how much. Streaming
+ * thread. */
+static void
+handle_barge_in (GstGenesysSrc * self)
+{
+  GstClockTime flushed;
+  guint64 samples;
+  GstBuffer *buf;
+
+  g_mutex_lock (&self->lock);
+  if (!self->barge_in) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  self->barge_in = FALSE;
+  samples = self->barge_in_samples;
+  self->barge_in_samples = 0;
+  g_mutex_unlock (&self->lock);
+
+  flushed = samples_to_time (samples);
+  while ((buf = g_queue_pop_head (&self->out))) {
+    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
+      flushed += GST_BUFFER_DURATION (buf);
+    gst_buffer_unref (buf);
+  }
+  g_mutex_lock (&self->lock);
+  self->stats.barge_in_samples += gst_util_uint64_scale_int (flushed, RATE,
+      GST_SECOND);
+  g_mutex_unlock (&self->lock);
+  self->need_discont = TRUE;
+  GST_INFO_OBJECT (self, "barge-in: %" GST_TIME_FORMAT " not played dropped",
+      GST_TIME_ARGS (flushed));
+  post_element_message (self, gst_structure_new ("genesys-barge-in",
+          "flushed", G_TYPE_UINT64, flushed, NULL));
+}
+
+/* Paired mode: the client plays bot audio when it is due, not before, so a
+ * barge-in drops what is still to come. FALSE when flushing. */
+static gboolean
+wait_due (GstGenesysSrc * self, GstClockTime pts)
+{
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&self->lock);
+  while (!self->flushing && !self->barge_in) {
+    GstClockTime now;
+    gint64 deadline;
+
+    g_mutex_unlock (&self->lock);
+    now = current_running_time (self);
+    g_mutex_lock (&self->lock);
+    if (!GST_CLOCK_TIME_IS_VALID (now) || now >= pts)
+      break;
+    deadline = g_get_monotonic_time () + (gint64) ((pts - now) / 1000);
+    g_cond_wait_until (&self->cond, &self->lock, deadline);
+  }
+  ok = !self->flushing;
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+/* The running time of session position @position (samples). */
+static GstClockTime
+position_to_running_time (GstGenesysSrc * self, guint64 position)
+{
+  GstGenesysTimeline *tl = &self->timeline;
+  gint64 out;
+
+  if (!tl->anchored || !tl->session_placed)
+    return GST_CLOCK_TIME_NONE;
+  out = tl->session_offset + (gint64) position;
+  if (out < 0)
+    out = 0;
+  return tl->anchor + gst_genesys_timeline_samples_to_time (tl, out);
+}
+
+static void
+push_dtmf (GstGenesysSrc * self, Item * item)
+{
+  GstClockTime rt = position_to_running_time (self, item->position);
+  GstStructure *s;
+
+  if (!GST_CLOCK_TIME_IS_VALID (rt))
+    rt = item->arrival;
+  s = gst_structure_new ("GstGenesysDTMF",
+      "digit", G_TYPE_STRING, item->digit,
+      "position", G_TYPE_UINT64, samples_to_time (item->position),
+      "running-time", G_TYPE_UINT64, rt, NULL);
+  GST_DEBUG_OBJECT (self, "DTMF event %" GST_PTR_FORMAT, s);
+  gst_pad_push_event (GST_BASE_SRC_PAD (self),
+      gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s));
+}
+
 static GstFlowReturn
 gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
@@ -1681,6 +2003,13 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   GST_OBJECT_UNLOCK (self);
 
   while (TRUE) {
+    if (self->paired) {
+      handle_barge_in (self);
+      if ((buf = g_queue_peek_head (&self->out))
+          && !wait_due (self, GST_BUFFER_PTS (buf)))
+        return GST_FLOW_FLUSHING;
+      handle_barge_in (self);
+    }
     if ((buf = g_queue_pop_head (&self->out))) {
       /* Silence standing in for a gap starts a discontinuity of its own;
        * the audio after it is flagged too. */
@@ -1696,6 +2025,11 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 
     g_mutex_lock (&self->lock);
     while (!(item = g_queue_pop_head (&self->items))) {
+      if (self->barge_in) {
+        g_mutex_unlock (&self->lock);
+        item = NULL;
+        break;
+      }
       if (self->flushing) {
         g_mutex_unlock (&self->lock);
         return GST_FLOW_FLUSHING;
@@ -1722,6 +2056,8 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         g_cond_wait (&self->cond, &self->lock);
       }
     }
+    if (item == NULL)
+      continue;
     if (item->type == ITEM_AUDIO)
       self->queued_samples -= item->samples;
     g_mutex_unlock (&self->lock);
@@ -1760,8 +2096,11 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
             output_gap (self, &span);
         }
         break;
+      case ITEM_DTMF:
+        push_dtmf (self, item);
+        break;
       case ITEM_END:{
-        if (!keep_listening) {
+        if (!keep_listening || self->paired) {
           item_free (item);
           g_mutex_lock (&self->lock);
           self->ended = TRUE;
@@ -1938,7 +2277,11 @@ build_stats (GstGenesysSrc * self)
       samples_to_time (self->stats.inserted_samples),
       "removed-duration", G_TYPE_UINT64,
       samples_to_time (self->stats.removed_samples),
-      "lateness", G_TYPE_INT64, self->stats.lateness, NULL);
+      "lateness", G_TYPE_INT64, self->stats.lateness,
+      "dtmf", G_TYPE_UINT64, self->stats.dtmf,
+      "barge-ins", G_TYPE_UINT64, self->stats.barge_ins,
+      "barge-in-duration", G_TYPE_UINT64,
+      samples_to_time (self->stats.barge_in_samples), NULL);
   for (i = 0; i < AH_SIGNATURE_ERROR_N_CODES; i++) {
     gchar *name = g_strdup_printf ("auth-failures-%s",
         ah_signature_error_nick (i));
@@ -2070,6 +2413,10 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_RETRIES:
       self->retries = g_value_get_int (value);
       break;
+    case PROP_SESSION_NAME:
+      g_free (self->session_name);
+      self->session_name = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2183,6 +2530,9 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_RETRIES:
       g_value_set_int (value, self->retries);
       break;
+    case PROP_SESSION_NAME:
+      g_value_set_string (value, self->session_name);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2204,6 +2554,7 @@ gst_genesys_src_finalize (GObject * object)
   g_free (self->credentials_file);
   g_free (self->authority);
   g_free (self->uri);
+  g_free (self->session_name);
   gst_clear_caps (&self->caps);
   g_clear_pointer (&self->extra_headers, gst_structure_free);
   g_free (self->tls_ca_file);
@@ -2573,6 +2924,24 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       g_param_spec_int ("retries", "Retries",
           "Client mode: reconnection attempts in a row (-1: forever)", -1,
           G_MAXINT, DEFAULT_RETRIES, rw));
+  /**
+   * GstGenesysSrc:session-name:
+   *
+   * Shares the session with the genesyssink of the same session-name in
+   * this process (a voice bot). In server mode the genesyssink sends its
+   * audio back to the client on the session this element accepted (bot
+   * audio), and learns of the client's playback, DTMF and rate limits. In
+   * client mode without #GstGenesysSrc:uri the element outputs the audio
+   * the server sends back on the session that genesyssink opened, played
+   * in real time from its arrival (silence between utterances is a gap); a
+   * `barge_in` event from the server drops what was not played yet and
+   * posts `genesys-barge-in` with the duration dropped.
+   */
+  g_object_class_install_property (gobject_class, PROP_SESSION_NAME,
+      g_param_spec_string ("session-name", "Session name",
+          "Share the session with the genesyssink of this name (voice bots)",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   /**
    * GstGenesysSrc::pause:
