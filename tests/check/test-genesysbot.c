@@ -838,6 +838,62 @@ test_client_side (void)
   g_free (caller_name);
 }
 
+/* The caller's side of the session keeps its timeline to the sample while
+ * bot audio flows the other way: audio, a discarded span as a GAP of
+ * exactly its length, audio again. */
+static void
+test_caller_timeline (void)
+{
+  GstClockTime pts[20];
+  GstEvent *ev;
+  guint8 frame[1600];
+  guint i, buffers, gaps = 0;
+  Bot b;
+
+  bot_start (&b, NULL);
+  bot_open (&b);
+  bot_feed (&b, 0, 5 * RATE);
+  memset (frame, 0xff, sizeof (frame));
+  for (i = 0; i < 20; i++) {
+    if (i == 10) {
+      /* 400 ms the client could not send, reported once it can */
+      g_usleep (400000);
+      ah_peer_send (b.peer, "discarded", "PT2.4S",
+          "{\"start\":\"PT2S\",\"discarded\":\"PT0.4S\"}");
+    }
+    ah_peer_send_binary (b.peer, frame, sizeof (frame));
+    g_usleep (200000);
+  }
+  for (buffers = 0; buffers < 20; buffers++) {
+    GstBuffer *buf = gst_harness_pull (b.src_h);
+    g_assert_nonnull (buf);
+    pts[buffers] = GST_BUFFER_PTS (buf);
+    g_assert_cmpuint (GST_BUFFER_DURATION (buf), ==, 200 * GST_MSECOND);
+    g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, buffers * 1600 +
+        (buffers >= 10 ? 3200 : 0));
+    if (buffers > 0)
+      g_assert_cmpuint (pts[buffers], ==, pts[buffers - 1] +
+          (buffers == 10 ? 600 : 200) * GST_MSECOND);
+    gst_buffer_unref (buf);
+  }
+  /* the gap fills exactly the span between buffers 9 and 10 */
+  while ((ev = gst_harness_try_pull_event (b.src_h))) {
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP) {
+      GstClockTime ts, d;
+      gst_event_parse_gap (ev, &ts, &d);
+      g_assert_cmpuint (ts, ==, pts[9] + 200 * GST_MSECOND);
+      g_assert_cmpuint (d, ==, 400 * GST_MSECOND);
+      gaps++;
+    }
+    gst_event_unref (ev);
+  }
+  g_assert_cmpuint (gaps, ==, 1);
+  /* and the bot audio went out meanwhile */
+  receive_until (&b, 5 * RATE, WAIT);
+  assert_audio (&b, 0, 5 * RATE);
+  bot_stop (&b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -851,6 +907,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bot/barge-in", test_barge_in);
   g_test_add_func ("/bot/rate-limited", test_rate_limited);
   g_test_add_func ("/bot/client-side", test_client_side);
+  g_test_add_func ("/bot/caller-timeline", test_caller_timeline);
   g_test_add_func ("/bot/prompts", test_prompts);
   return g_test_run ();
 }
