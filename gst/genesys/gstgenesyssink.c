@@ -61,6 +61,29 @@
  * `genesys-event`, `genesys-disconnect`, `genesys-message` and
  * `genesys-closed` describe the connection and session events. Times are
  * in nanoseconds.
+ *
+ * ## Voice bots
+ * With #GstGenesysSink:session-name and no uri the element sends its audio
+ * back to the client on the session the genesyssrc of the same name
+ * accepted (Audio Connector bot audio): in messages of
+ * #GstGenesysSink:frame-duration (at most 64000 bytes), within the client's
+ * rate limit (#GstGenesysSink:message-rate, #GstGenesysSink:message-burst)
+ * and at most #GstGenesysSink:max-lead ahead of the client's playout. A GAP
+ * event or EOS ends an utterance (the last partial frame goes out at once;
+ * otherwise after one frame-duration without more audio). Bus messages:
+ * `genesys-playback-started`, `genesys-playback-completed` (the client's),
+ * `genesys-rate-limited` (`retry-after`), `genesys-barge-in` (`flushed`),
+ * `genesys-disconnect-sent`, `genesys-session-ended` (`dropped`). Action
+ * signals `barge-in` and `disconnect`.
+ * |[
+ * gst-launch-1.0 genesyssrc port=9000 api-key=K client-secret=S session-name=bot ! queue ! \
+ *     genesyssink session-name=bot ts-offset=1000000000
+ * ]| is an echo bot: the caller hears itself a second later.
+ *
+ * With a uri and #GstGenesysSink:session-name the element plays Genesys
+ * toward a bot server: it opens the session once the genesyssrc
+ * (`mode=client`, no uri) of the same name exists, which then outputs
+ * what the bot says; `send-dtmf` presses keys.
  */
 
 #ifdef HAVE_CONFIG_H

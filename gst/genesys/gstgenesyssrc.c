@@ -63,6 +63,18 @@
  * `genesys-reconnecting` (`attempt`, `delay`, `cause`) and, when audio
  * flows again, `genesys-reconnected` (`attempts`, `gap`: the outage in
  * nanoseconds), then `genesys-gap` for the gap itself.
+ *
+ * ## Voice bots
+ * With #GstGenesysSrc:session-name a genesyssink of the same name sends
+ * audio back on the session (Audio Connector bot audio; see genesyssink).
+ * A `dtmf` from the client is posted as `genesys-dtmf` (`digit`,
+ * `position` in nanoseconds) and sent downstream, in stream order, as a
+ * custom downstream event named `GstGenesysDTMF` with `digit`, `position`
+ * and `running-time` (the running time of its position on the output
+ * timeline). In client mode without a uri the element outputs what the
+ * server sends back on the genesyssink's session and posts
+ * `genesys-barge-in` (`flushed`, nanoseconds) when the server's barge_in
+ * event drops what was not played yet.
  */
 
 #ifdef HAVE_CONFIG_H
