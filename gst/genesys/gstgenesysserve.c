@@ -663,6 +663,12 @@ unref_conn_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+cmd_reconnect (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_reconnect (session, "the server is shutting down", now);
+}
+
 static void
 observe_action (GstGenesysConn * conn, AhAction * action, gpointer data)
 {
@@ -671,6 +677,11 @@ observe_action (GstGenesysConn * conn, AhAction * action, gpointer data)
 
   g_mutex_lock (&self->lock);
   switch (action->type) {
+    case AH_ACTION_OPENED:
+      /* opened after the drain began: it is asked to move too */
+      if (self->draining && !action->probe)
+        gst_genesys_conn_command (conn, cmd_reconnect, NULL, NULL);
+      break;
     case AH_ACTION_AUDIO:
       self->stats.frames++;
       self->stats.bytes += g_bytes_get_size (action->data);
@@ -1141,12 +1152,6 @@ gst_genesys_serve_get_stats (GstGenesysServe * serve,
   stats->calls = g_list_length (serve->calls);
   stats->draining = serve->draining;
   g_mutex_unlock (&serve->lock);
-}
-
-static gboolean
-cmd_reconnect (AhSession * session, gpointer data, guint64 now)
-{
-  return ah_session_reconnect (session, "the server is shutting down", now);
 }
 
 /**

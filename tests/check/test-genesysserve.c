@@ -699,7 +699,8 @@ static void
 test_drain (void)
 {
   Fixture f;
-  AhPeer *peers[3], *late;
+  AhPeer *peers[3], *late, *slow;
+  AhPeerFrame *frame;
   GError *error = NULL;
   guint health, i, status;
   gchar *params;
@@ -718,6 +719,9 @@ test_drain (void)
     g_free (conv);
     peer_frames (peers[i], 3, 20 + i);
   }
+  /* upgraded before the drain, opens after it */
+  slow = ah_peer_new ();
+  g_assert_true (ah_peer_connect (slow, f.port, PATH, NULL, &status));
 
   gst_genesys_serve_drain (f.serve);
   g_assert_cmpuint (get_health (health), ==, 503);
@@ -727,15 +731,24 @@ test_drain (void)
   ah_peer_free (late);
 
   for (i = 0; i < 3; i++) {
-    AhPeerFrame *frame = ah_peer_expect (peers[i], "reconnect", WAIT);
+    frame = ah_peer_expect (peers[i], "reconnect", WAIT);
     g_assert_nonnull (frame);
     ah_peer_frame_free (frame);
   }
-  g_assert_false (f.drained);
   for (i = 0; i < 3; i++)
     peer_close (peers[i], "PT0.6S", "reconnect");
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", "", "-1", NULL);
+  ah_peer_send (slow, "open", "PT0S", params);
+  g_free (params);
+  frame = ah_peer_expect (slow, "reconnect", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  g_assert_false (wait_for (is_drained, &f, 200));
+  peer_close (slow, "PT0S", "reconnect");
+  ah_peer_free (slow);
   g_assert_true (wait_for (is_drained, &f, WAIT));
-  g_assert_cmpuint (f.ended->len, ==, 3);
+  g_assert_cmpuint (f.ended->len, ==, 4);
   for (i = 0; i < 3; i++) {
     gchar *name = g_strdup_printf ("%s.raw", ah_peer_session_id (peers[i]));
     gchar *path = g_build_filename (f.dir, name, NULL);
