@@ -16,7 +16,7 @@
 #include <sys/resource.h>
 #include <glib-unix.h>
 #include <gst/gst.h>
-#include "gstgenesysserve.h"
+#include <gst/genesys/gstgenesysserve.h>
 
 typedef struct
 {

@@ -13,7 +13,7 @@
 
 #include <glib-unix.h>
 #include <gst/gst.h>
-#include <gstgenesysserve.h>
+#include <gst/genesys/gstgenesysserve.h>
 
 typedef struct
 {

@@ -11,7 +11,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include "ahpeer.h"
-#include "gstgenesysserve.h"
+#include <gst/genesys/gstgenesysserve.h>
 
 #define PATH "/ws"
 #define KEY "SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh"
