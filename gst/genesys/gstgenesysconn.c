@@ -30,6 +30,9 @@ struct _GstGenesysConn
   GDestroyNotify notify;
   gboolean attached;
   gboolean closed_reported;
+  GstGenesysConnCallbacks observer;
+  gpointer observer_data;
+  GDestroyNotify observer_notify;
 };
 
 guint64
@@ -118,6 +121,8 @@ conn_process (GstGenesysConn * self)
         ah_action_free (action);
         break;
       default:
+        if (self->observer.action)
+          self->observer.action (self, action, self->observer_data);
         if (self->attached && self->callbacks.action)
           self->callbacks.action (self, action, self->user_data);
         else
@@ -170,6 +175,10 @@ report_closed (GstGenesysConn * self)
   if (self->attached && self->callbacks.closed)
     self->callbacks.closed (self, code, reason,
         code != 0 && code != SOUP_WEBSOCKET_CLOSE_ABNORMAL, self->user_data);
+  if (self->observer.closed)
+    self->observer.closed (self, code, reason,
+        code != 0 && code != SOUP_WEBSOCKET_CLOSE_ABNORMAL,
+        self->observer_data);
 }
 
 static void
@@ -245,6 +254,8 @@ conn_finalize_cb (gpointer data)
   ah_session_free (self->session);
   if (self->notify)
     self->notify (self->user_data);
+  if (self->observer_notify)
+    self->observer_notify (self->observer_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -439,6 +450,35 @@ gst_genesys_conn_retarget (GstGenesysConn * conn, gpointer user_data,
   g_return_if_fail (gst_genesys_loop_is_current (conn->loop));
   conn->user_data = user_data;
   conn->notify = notify;
+  if (old_notify)
+    old_notify (old);
+}
+
+void
+gst_genesys_conn_set_callbacks (GstGenesysConn * conn,
+    const GstGenesysConnCallbacks * callbacks, gpointer user_data,
+    GDestroyNotify notify)
+{
+  g_return_if_fail (gst_genesys_loop_is_current (conn->loop));
+  g_return_if_fail (conn->attached);
+
+  conn->callbacks = *callbacks;
+  gst_genesys_conn_retarget (conn, user_data, notify);
+}
+
+void
+gst_genesys_conn_set_observer (GstGenesysConn * conn,
+    const GstGenesysConnCallbacks * callbacks, gpointer user_data,
+    GDestroyNotify notify)
+{
+  gpointer old = conn->observer_data;
+  GDestroyNotify old_notify = conn->observer_notify;
+  GstGenesysConnCallbacks none = { NULL, NULL };
+
+  g_return_if_fail (gst_genesys_loop_is_current (conn->loop));
+  conn->observer = callbacks ? *callbacks : none;
+  conn->observer_data = user_data;
+  conn->observer_notify = notify;
   if (old_notify)
     old_notify (old);
 }

@@ -49,6 +49,23 @@ void gst_genesys_conn_start (GstGenesysConn * conn,
 void gst_genesys_conn_retarget (GstGenesysConn * conn, gpointer user_data,
     GDestroyNotify notify);
 
+/* Makes @callbacks with @user_data the owner (the old owner's notify
+ * runs): hands the connection to another kind of owner. Loop thread only,
+ * also from inside a callback or the session's media selector; the
+ * actions after that go to the new owner. */
+void gst_genesys_conn_set_callbacks (GstGenesysConn * conn,
+    const GstGenesysConnCallbacks * callbacks, gpointer user_data,
+    GDestroyNotify notify);
+
+/* A second, passive party besides the owner: it sees every action the
+ * owner gets, just before the owner (it must neither keep nor free it),
+ * and the close, just after the owner, whoever the owner is meanwhile
+ * and even once the owner detached. @callbacks NULL removes it. @notify
+ * runs on removal or when the connection is freed. Loop thread only. */
+void gst_genesys_conn_set_observer (GstGenesysConn * conn,
+    const GstGenesysConnCallbacks * callbacks, gpointer user_data,
+    GDestroyNotify notify);
+
 /* Stops calling the callbacks (drops the user data); from any thread.
  * Returns once no callback is running or will run. */
 void gst_genesys_conn_detach (GstGenesysConn * conn);

@@ -21,4 +21,5 @@ G_DEFINE_ENUM_TYPE (GstGenesysMediaPreference, gst_genesys_media_preference,
 
 G_DEFINE_ENUM_TYPE (GstGenesysMode, gst_genesys_mode,
     G_DEFINE_ENUM_VALUE (GST_GENESYS_MODE_SERVER, "server"),
-    G_DEFINE_ENUM_VALUE (GST_GENESYS_MODE_CLIENT, "client"));
+    G_DEFINE_ENUM_VALUE (GST_GENESYS_MODE_CLIENT, "client"),
+    G_DEFINE_ENUM_VALUE (GST_GENESYS_MODE_EXTERNAL, "external"));

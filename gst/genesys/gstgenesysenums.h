@@ -49,6 +49,8 @@ GType gst_genesys_media_preference_get_type (void);
  * GstGenesysMode:
  * @GST_GENESYS_MODE_SERVER: listen; Genesys Cloud dials in (AudioHook)
  * @GST_GENESYS_MODE_CLIENT: connect out to a WebSocket that pushes audio
+ * @GST_GENESYS_MODE_EXTERNAL: serve sessions that the application accepted
+ *   and hands over with gst_genesys_src_take_session() (gst-genesys-serve)
  *
  * Which side of the WebSocket a source is.
  */
@@ -56,6 +58,7 @@ typedef enum
 {
   GST_GENESYS_MODE_SERVER,
   GST_GENESYS_MODE_CLIENT,
+  GST_GENESYS_MODE_EXTERNAL,
 } GstGenesysMode;
 
 #define GST_TYPE_GENESYS_MODE (gst_genesys_mode_get_type ())

@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <json-glib/json-glib.h>
 #include "gstgenesysserver.h"
 
 GST_DEBUG_CATEGORY_STATIC (genesysserver_debug);
@@ -419,6 +420,15 @@ gst_genesys_server_acquire (const gchar * address, guint port,
   return self;
 }
 
+GstGenesysServer *
+gst_genesys_server_ref (GstGenesysServer * server)
+{
+  g_mutex_lock (&servers_lock);
+  server->ref_count++;
+  g_mutex_unlock (&servers_lock);
+  return server;
+}
+
 void
 gst_genesys_server_release (GstGenesysServer * server)
 {
@@ -523,4 +533,45 @@ gst_genesys_server_remove_listener (GstGenesysServer * server,
   ListenerOp op = { server, listener };
 
   gst_genesys_loop_invoke_sync (server->loop, remove_listener_cb, &op);
+}
+
+gboolean
+gst_genesys_load_credentials (AhVerifier * verifier, const gchar * file,
+    GError ** error)
+{
+  JsonParser *parser = json_parser_new ();
+  JsonNode *root;
+  JsonObject *obj;
+  GList *members, *l;
+  gboolean ok = TRUE;
+
+  if (!json_parser_load_from_file (parser, file, error)) {
+    g_object_unref (parser);
+    return FALSE;
+  }
+  root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "%s: expected a JSON object mapping API keys to client secrets", file);
+    g_object_unref (parser);
+    return FALSE;
+  }
+  obj = json_node_get_object (root);
+  members = json_object_get_members (obj);
+  for (l = members; l && ok; l = l->next) {
+    JsonNode *value = json_object_get_member (obj, l->data);
+    if (!JSON_NODE_HOLDS_VALUE (value)
+        || json_node_get_value_type (value) != G_TYPE_STRING) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+          "%s: the secret of API key '%s' is not a string", file,
+          (const gchar *) l->data);
+      ok = FALSE;
+      break;
+    }
+    ok = ah_verifier_add_key (verifier, l->data,
+        json_node_get_string (value), error);
+  }
+  g_list_free (members);
+  g_object_unref (parser);
+  return ok;
 }

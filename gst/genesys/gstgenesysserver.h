@@ -44,6 +44,8 @@ GstGenesysServer *gst_genesys_server_acquire (const gchar * address,
     guint port, const gchar * cert_file, const gchar * key_file,
     GError ** error);
 void gst_genesys_server_release (GstGenesysServer * server);
+/* Another reference, released with gst_genesys_server_release(). */
+GstGenesysServer *gst_genesys_server_ref (GstGenesysServer * server);
 
 guint gst_genesys_server_get_port (GstGenesysServer * server);
 GstGenesysLoop *gst_genesys_server_get_loop (GstGenesysServer * server);
@@ -65,6 +67,12 @@ void gst_genesys_server_forget_session (GstGenesysServer * server,
     const gchar * session_id);
 /* The registered listeners (not a copy); loop thread only. */
 GList *gst_genesys_server_get_listeners (GstGenesysServer * server);
+
+/* Adds the keys of @file, a JSON object mapping API keys to base64
+ * client secrets (an empty secret allows unsigned requests), to
+ * @verifier. */
+gboolean gst_genesys_load_credentials (AhVerifier * verifier,
+    const gchar * file, GError ** error);
 
 /* Minimum time between the start of a failed authentication and its 401
  * answer, against timing side channels. */

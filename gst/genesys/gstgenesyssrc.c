@@ -45,6 +45,12 @@
  * refused certificates are errors, never retried; a close with code 1000
  * ends the stream (EOS).
  *
+ * With #GstGenesysSrc:mode `external` the element does not listen: the
+ * application accepts the sessions and hands each to an element with
+ * gst_genesys_src_take_session() (`gst-genesys-serve` runs one pipeline per
+ * call this way). Everything else behaves as in server mode; the listening
+ * and authentication properties are not used.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 genesyssrc port=9000 api-key=K client-secret=S ! mulawdec ! wavenc ! filesink location=call.wav
@@ -970,47 +976,6 @@ listener_accepted (gpointer user_data, GstGenesysConn * conn)
 
 /* ---- element ---- */
 
-static gboolean
-load_credentials (GstGenesysSrc * self, AhVerifier * verifier,
-    const gchar * file, GError ** error)
-{
-  JsonParser *parser = json_parser_new ();
-  JsonNode *root;
-  JsonObject *obj;
-  GList *members, *l;
-  gboolean ok = TRUE;
-
-  if (!json_parser_load_from_file (parser, file, error)) {
-    g_object_unref (parser);
-    return FALSE;
-  }
-  root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-        "%s: expected a JSON object mapping API keys to client secrets", file);
-    g_object_unref (parser);
-    return FALSE;
-  }
-  obj = json_node_get_object (root);
-  members = json_object_get_members (obj);
-  for (l = members; l && ok; l = l->next) {
-    JsonNode *value = json_object_get_member (obj, l->data);
-    if (!JSON_NODE_HOLDS_VALUE (value)
-        || json_node_get_value_type (value) != G_TYPE_STRING) {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-          "%s: the secret of API key '%s' is not a string", file,
-          (const gchar *) l->data);
-      ok = FALSE;
-      break;
-    }
-    ok = ah_verifier_add_key (verifier, l->data,
-        json_node_get_string (value), error);
-  }
-  g_list_free (members);
-  g_object_unref (parser);
-  return ok;
-}
-
 /* ---- client mode (events on the client's loop thread) ---- */
 
 static void
@@ -1489,6 +1454,101 @@ client_stop (GstGenesysSrc * self)
   gst_genesys_client_free (client);
 }
 
+/* ---- external mode: sessions handed over by the application ---- */
+
+static gboolean
+external_start (GstGenesysSrc * self)
+{
+  reset_output (self);
+  g_mutex_lock (&self->lock);
+  self->started = TRUE;
+  self->busy = FALSE;
+  self->ended = FALSE;
+  self->flushing = FALSE;
+  self->lost_deadline = 0;
+  memset (&self->stats, 0, sizeof (self->stats));
+  g_mutex_unlock (&self->lock);
+  GST_INFO_OBJECT (self, "external mode: waiting for a session");
+  return TRUE;
+}
+
+/**
+ * gst_genesys_src_take_session:
+ * @src: a genesyssrc in #GstGenesysSrc:mode `external`, started (PAUSED or
+ *   PLAYING)
+ * @server: the server that accepted @conn
+ * @conn: a started server-role connection whose open is being answered
+ *   right now: call this from its session's media selector
+ * @offers: (array length=n_offers): the media offered in that open
+ * @n_offers: the number of offers
+ * @chosen: (out): the offer chosen from what downstream accepts and
+ *   #GstGenesysSrc:media-preference, -1 for none
+ *
+ * Hands a session that the application accepted (gst-genesys-serve) to
+ * @src, which serves it from then on as if it had accepted it itself: the
+ * open is answered with the chosen media, and every later action and the
+ * close go to @src. A session whose `continuedSessions` names one that @src
+ * served continues @src's output, like between elements in server mode.
+ * On @conn's loop thread only.
+ *
+ * Returns: %TRUE when @src took @conn (it holds a reference); %FALSE when
+ * it takes no session now: not external, not started, ended, or busy with
+ * another one.
+ */
+gboolean
+gst_genesys_src_take_session (GstGenesysSrc * src, GstGenesysServer * server,
+    GstGenesysConn * conn, const AhMedia * offers, guint n_offers,
+    gint * chosen)
+{
+  AhSession *session = gst_genesys_conn_get_session (conn);
+  AhMessage *open = ah_session_get_open (session);
+  gboolean ok, start_paused, continuation = FALSE;
+  GstGenesysMode mode;
+  guint i;
+
+  g_return_val_if_fail (GST_IS_GENESYS_SRC (src), FALSE);
+  g_return_val_if_fail (gst_genesys_loop_is_current
+      (gst_genesys_conn_get_loop (conn)), FALSE);
+
+  *chosen = -1;
+  GST_OBJECT_LOCK (src);
+  mode = src->mode;
+  start_paused = src->start_paused;
+  GST_OBJECT_UNLOCK (src);
+  if (mode != GST_GENESYS_MODE_EXTERNAL)
+    return FALSE;
+
+  /* The server's session registry routes continuations (see
+   * route_session); stop() forgets our sessions and drops the ref. */
+  g_mutex_lock (&src->lock);
+  if (src->started && src->server == NULL) {
+    src->server = gst_genesys_server_ref (server);
+    src->listener.user_data = src;
+  }
+  ok = src->started && src->server == server;
+  g_mutex_unlock (&src->lock);
+  if (!ok)
+    return FALSE;
+
+  for (i = 0; open && open->continued_sessions
+      && i < open->continued_sessions->len; i++) {
+    AhContinuedSession *cs = &g_array_index (open->continued_sessions,
+        AhContinuedSession, i);
+    if (gst_genesys_server_find_session (server, cs->id) == &src->listener)
+      continuation = TRUE;
+  }
+  if (!take_session (src, conn, continuation))
+    return FALSE;
+
+  ah_session_set_start_paused (session, start_paused);
+  *chosen = select_media (offers, n_offers, src);
+  gst_genesys_conn_set_callbacks (conn, &conn_callbacks, gst_object_ref (src),
+      gst_object_unref);
+  GST_INFO_OBJECT (src, "took session %s%s", ah_session_get_id (session),
+      continuation ? " (a continuation)" : "");
+  return TRUE;
+}
+
 static gboolean
 gst_genesys_src_start (GstBaseSrc * bsrc)
 {
@@ -1508,6 +1568,8 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   GST_OBJECT_UNLOCK (self);
   if (mode == GST_GENESYS_MODE_CLIENT)
     return paired ? paired_start (self) : client_start (self);
+  if (mode == GST_GENESYS_MODE_EXTERNAL)
+    return external_start (self);
 
   GST_OBJECT_LOCK (self);
   address = g_strdup (self->address);
@@ -1527,7 +1589,7 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
     ah_verifier_set_authority (verifier, authority);
   if (api_key && !ah_verifier_add_key (verifier, api_key, secret, &error))
     goto config_error;
-  if (creds && !load_credentials (self, verifier, creds, &error))
+  if (creds && !gst_genesys_load_credentials (verifier, creds, &error))
     goto config_error;
   if (!ah_verifier_has_keys (verifier)) {
     ah_verifier_free (verifier);
@@ -2831,6 +2893,8 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
    * `server`: listen for AudioHook sessions (Genesys Cloud dials in).
    * `client`: connect out to #GstGenesysSrc:uri, a WebSocket that pushes
    * audio of #GstGenesysSrc:caps, and reconnect when it drops.
+   * `external`: take sessions that the application accepted
+   * (gst_genesys_src_take_session(), used by gst-genesys-serve).
    */
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",

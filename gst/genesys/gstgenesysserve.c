@@ -1,0 +1,1469 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:gstgenesysserve
+ * @title: GstGenesysServe
+ * @short_description: one pipeline per AudioHook call
+ *
+ * A #GstGenesysServe listens once (address, port, path, TLS, API keys) and
+ * starts a pipeline from a launch template for every session that opens,
+ * e.g. `genesyssrc ! mulawdec ! wavenc ! filesink
+ * location=calls/{conversation-id}-{session-id}.wav`. The template's one
+ * `genesyssrc` is put in #GstGenesysSrc:mode `external` and serves the
+ * session: it chooses the media from what its downstream accepts, outputs
+ * the audio and ends the stream when the session closes, and the pipeline
+ * is then stopped and freed. `gst-genesys-serve` is a command line around
+ * this API.
+ *
+ * Threads: the sessions of every call share the server's one loop thread,
+ * which also builds and starts each pipeline when its open arrives (so
+ * template elements should not block in their state changes); each
+ * pipeline has its streaming thread(s). Bus messages, stopping pipelines
+ * and the callbacks run in the main context that was the thread default
+ * when gst_genesys_serve_new() was called: run it.
+ *
+ * - Connection probes (null conversation and participant ids) are answered
+ *   with no media and start no pipeline.
+ * - A session whose `continuedSessions` names one of a running call goes to
+ *   that call's `genesyssrc`, whose output goes on. When that call takes no
+ *   session (it ended, or still holds the old connection), the session
+ *   starts a call of its own.
+ * - A pipeline that cannot start, or posts an error, ends its sessions with
+ *   `disconnect` reason `error`, and is stopped once they closed (at most
+ *   5 s later); the other calls go on.
+ * - gst_genesys_serve_drain() refuses new sessions (HTTP 503, /health 503),
+ *   sends `reconnect` to every open session and ends each call once its
+ *   sessions are gone. AudioHook clients may ignore `reconnect` (the
+ *   Genesys reference client only logs it): those calls end when they end,
+ *   or at gst_genesys_serve_free().
+ *
+ * Placeholders: `{session-id}` (the call's first session), `{conversation-id}`,
+ * `{organization-id}`, `{participant-id}`, `{ani}`, `{ani-name}`, `{dnis}`,
+ * `{language}`, `{custom-config.KEY}` and `{input-variables.KEY}` (a member
+ * of the open's customConfig or inputVariables; strings as they are, other
+ * JSON values as JSON text). Brace text that is none of these is left as
+ * it is (caps lists keep working). A missing value is empty. Every value is
+ * sanitised (gst_genesys_serve_sanitize()) so that it is a safe file name
+ * component and needs no quoting in the launch syntax.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "gstgenesysserve.h"
+#include "gstgenesysserver.h"
+#include "gstgenesyssrc.h"
+#include "gstgenesyssink.h"
+#include "gstgenesysenums.h"
+
+GST_DEBUG_CATEGORY_STATIC (genesysserve_debug);
+#define GST_CAT_DEFAULT genesysserve_debug
+
+#define DEFAULT_ADDRESS "0.0.0.0"
+#define DEFAULT_PATH "/api/v1/audiohook/ws"
+#define MAX_MESSAGE_SIZE 65536
+/* A failed call's sessions get this long to close after the disconnect. */
+#define ERROR_GRACE_MS 5000
+/* gst_genesys_serve_free(): how long the calls get to finish their output. */
+#define STOP_EOS_TIMEOUT (3 * GST_SECOND)
+#define LATE_PONG (5 * GST_SECOND)
+#define MAX_VALUE_LENGTH 100
+
+typedef enum
+{
+  CALL_RUNNING,                 /* takes continuations */
+  CALL_ENDING,                  /* EOS sent */
+  CALL_FAILED,                  /* error: waits for its sessions to close */
+  CALL_DONE,                    /* stopped */
+} CallState;
+
+typedef struct _Call Call;
+
+/* One accepted WebSocket session. */
+typedef struct
+{
+  gint ref_count;
+  GstGenesysServe *serve;
+  gchar *session_id;
+
+  /* under serve lock */
+  GstGenesysConn *conn;         /* ref until the WebSocket closed */
+  Call *call;                   /* ref: the call it went to */
+
+  /* loop thread: the call could not start, disconnect with this */
+  gchar *failure;
+} Link;
+
+/* One pipeline. */
+struct _Call
+{
+  gint ref_count;
+  GstGenesysServe *serve;
+  gchar *session_id;
+  GstElement *pipeline;
+  GstElement *src;              /* owned by the pipeline */
+
+  /* under serve lock */
+  CallState state;
+  GList *links;                 /* open sessions (not refs) */
+
+  /* control context */
+  GSource *watch;
+  GSource *grace;
+  GError *error;
+  gboolean announced;
+};
+
+struct _GstGenesysServe
+{
+  gchar *launch;
+  guint max_sessions;
+  GstGenesysServer *server;
+  GstGenesysListener listener;
+  GMainContext *context;
+  GstGenesysServeCallbacks callbacks;
+  gpointer user_data;
+  GSocketService *health;
+  GCancellable *health_cancel;
+
+  GMutex lock;
+  /* under lock */
+  GList *links;                 /* open sessions, refs */
+  GList *calls;                 /* running calls, refs */
+  GList *pending;               /* sources posted to the context, refs */
+  guint claimed;
+  gboolean draining;
+  gboolean drained_reported;
+  gboolean stopping;
+  GstGenesysServeStats stats;
+};
+
+static void
+ensure_debug (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (genesysserve_debug, "genesysserve", 0,
+        "Genesys AudioHook pipeline per call");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+/* ---- values and the template ---- */
+
+/**
+ * gst_genesys_serve_sanitize:
+ * @value: (nullable): a value from an open message
+ *
+ * What a placeholder turns into: the bytes A-Z, a-z, 0-9, `-`, `_`, `.` and
+ * `+` are kept, every other byte (spaces, `/`, `\`, `:`, quotes, bytes of
+ * non-ASCII characters...) becomes `_`, a leading `.` becomes `_` (no
+ * hidden files, no `..`), and the result is cut to 100 bytes. %NULL gives
+ * an empty string. The result is a valid file name component (when not
+ * empty) and needs no quoting in a launch description.
+ *
+ * Returns: (transfer full): the sanitised value
+ */
+gchar *
+gst_genesys_serve_sanitize (const gchar * value)
+{
+  GString *out = g_string_new (NULL);
+  const gchar *p;
+
+  for (p = value; p && *p && out->len < MAX_VALUE_LENGTH; p++) {
+    gchar c = *p;
+    if (!(g_ascii_isalnum (c) || c == '-' || c == '_' || c == '+'
+            || (c == '.' && out->len > 0)))
+      c = '_';
+    g_string_append_c (out, c);
+  }
+  return g_string_free (out, FALSE);
+}
+
+static gchar *
+json_member_string (JsonObject * obj, const gchar * key)
+{
+  JsonNode *node;
+
+  if (!obj || !json_object_has_member (obj, key))
+    return NULL;
+  node = json_object_get_member (obj, key);
+  if (JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  return json_to_string (node, FALSE);
+}
+
+/* The value of placeholder @name, or FALSE when @name is none. Without
+ * @open (checking the template), every value is "0". */
+static gboolean
+placeholder_value (const gchar * name, const AhMessage * open,
+    const gchar * session_id, gchar ** value)
+{
+  static const gchar *const names[] = { "session-id", "conversation-id",
+    "organization-id", "participant-id", "ani", "ani-name", "dnis",
+    "language", NULL
+  };
+  JsonObject *obj = NULL;
+  const gchar *key = NULL;
+
+  if (g_str_has_prefix (name, "custom-config.")) {
+    key = name + strlen ("custom-config.");
+    obj = open ? open->custom_config : NULL;
+  } else if (g_str_has_prefix (name, "input-variables.")) {
+    key = name + strlen ("input-variables.");
+    obj = open ? open->input_variables : NULL;
+  } else if (!g_strv_contains (names, name)) {
+    return FALSE;
+  }
+  if (key && *key == '\0')
+    return FALSE;
+  if (!open) {
+    *value = g_strdup ("0");
+  } else if (key) {
+    *value = json_member_string (obj, key);
+  } else if (strcmp (name, "session-id") == 0) {
+    *value = g_strdup (session_id);
+  } else if (strcmp (name, "conversation-id") == 0) {
+    *value = g_strdup (open->conversation_id);
+  } else if (strcmp (name, "organization-id") == 0) {
+    *value = g_strdup (open->organization_id);
+  } else if (strcmp (name, "participant-id") == 0) {
+    *value = g_strdup (open->participant.id);
+  } else if (strcmp (name, "ani") == 0) {
+    *value = g_strdup (open->participant.ani);
+  } else if (strcmp (name, "ani-name") == 0) {
+    *value = g_strdup (open->participant.ani_name);
+  } else if (strcmp (name, "dnis") == 0) {
+    *value = g_strdup (open->participant.dnis);
+  } else {
+    *value = g_strdup (open->language);
+  }
+  return TRUE;
+}
+
+static gchar *
+fill_template (const gchar * tmpl, const AhMessage * open,
+    const gchar * session_id)
+{
+  GString *out = g_string_new (NULL);
+  const gchar *p = tmpl;
+
+  while (*p) {
+    const gchar *end = *p == '{' ? strchr (p + 1, '}') : NULL;
+    if (end) {
+      gchar *name = g_strndup (p + 1, end - p - 1);
+      gchar *value = NULL;
+      gboolean known = placeholder_value (name, open, session_id, &value);
+      g_free (name);
+      if (known) {
+        gchar *safe = gst_genesys_serve_sanitize (value);
+        g_string_append (out, safe);
+        g_free (safe);
+        g_free (value);
+        p = end + 1;
+        continue;
+      }
+    }
+    g_string_append_c (out, *p++);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* Builds the pipeline of @description; @src: its one genesyssrc. */
+static GstElement *
+parse_pipeline (const gchar * description, GstElement ** src, GError ** error)
+{
+  GstElement *parsed, *pipeline;
+  GstIterator *it;
+  GValue item = G_VALUE_INIT;
+  guint found = 0;
+
+  parsed = gst_parse_launch_full (description, NULL,
+      GST_PARSE_FLAG_FATAL_ERRORS, error);
+  if (!parsed)
+    return NULL;
+  if (GST_IS_PIPELINE (parsed)) {
+    pipeline = parsed;
+  } else {
+    pipeline = gst_pipeline_new (NULL);
+    gst_bin_add (GST_BIN (pipeline), parsed);
+  }
+
+  *src = NULL;
+  it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+    if (GST_IS_GENESYS_SRC (e)) {
+      *src = e;
+      found++;
+    }
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  if (found != 1) {
+    g_set_error (error, GST_PARSE_ERROR, GST_PARSE_ERROR_NO_SUCH_ELEMENT,
+        "the launch template needs exactly one genesyssrc (it has %u)", found);
+    gst_object_unref (pipeline);
+    return NULL;
+  }
+  return pipeline;
+}
+
+/* ---- records ---- */
+
+static Link *
+link_ref (Link * link)
+{
+  g_atomic_int_inc (&link->ref_count);
+  return link;
+}
+
+static void call_unref (Call * call);
+
+static void
+link_unref (gpointer data)
+{
+  Link *link = data;
+
+  if (!g_atomic_int_dec_and_test (&link->ref_count))
+    return;
+  g_assert (link->conn == NULL);
+  if (link->call)
+    call_unref (link->call);
+  g_free (link->session_id);
+  g_free (link->failure);
+  g_free (link);
+}
+
+static Call *
+call_ref (Call * call)
+{
+  g_atomic_int_inc (&call->ref_count);
+  return call;
+}
+
+static void
+call_unref (Call * call)
+{
+  if (!g_atomic_int_dec_and_test (&call->ref_count))
+    return;
+  g_assert (call->watch == NULL && call->grace == NULL);
+  /* sessions still listed were let go by gst_genesys_serve_free() */
+  g_list_free (call->links);
+  if (call->pipeline)
+    gst_object_unref (call->pipeline);
+  g_clear_error (&call->error);
+  g_free (call->session_id);
+  g_free (call);
+}
+
+/* ---- the control context ---- */
+
+typedef struct
+{
+  GstGenesysServe *serve;
+  GSourceFunc func;
+  gpointer data;
+  GDestroyNotify notify;
+} Posted;
+
+static gboolean
+posted_dispatch (gpointer data)
+{
+  Posted *posted = data;
+  GstGenesysServe *self = posted->serve;
+  GSource *source = g_main_current_source ();
+
+  g_mutex_lock (&self->lock);
+  if (g_list_find (self->pending, source)) {
+    self->pending = g_list_remove (self->pending, source);
+    g_source_unref (source);
+  }
+  g_mutex_unlock (&self->lock);
+  posted->func (posted->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+posted_free (gpointer data)
+{
+  Posted *posted = data;
+
+  if (posted->notify)
+    posted->notify (posted->data);
+  g_free (posted);
+}
+
+/* Runs @func in the control context soon; from any thread. Dropped (only
+ * @notify runs) when the serve is freed first. */
+static void
+post (GstGenesysServe * self, GSourceFunc func, gpointer data,
+    GDestroyNotify notify)
+{
+  Posted *posted = g_new0 (Posted, 1);
+  GSource *source = g_idle_source_new ();
+
+  posted->serve = self;
+  posted->func = func;
+  posted->data = data;
+  posted->notify = notify;
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, posted_dispatch, posted, posted_free);
+  g_mutex_lock (&self->lock);
+  self->pending = g_list_prepend (self->pending, source);
+  g_source_attach (source, self->context);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+check_drained (gpointer data)
+{
+  GstGenesysServe *self = data;
+  gboolean drained;
+
+  g_mutex_lock (&self->lock);
+  drained = self->draining && !self->drained_reported && !self->stopping
+      && self->calls == NULL && self->links == NULL && self->claimed == 0;
+  if (drained)
+    self->drained_reported = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (drained) {
+    GST_INFO ("drained");
+    if (self->callbacks.drained)
+      self->callbacks.drained (self, self->user_data);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+announce (Call * call)
+{
+  GstGenesysServe *self = call->serve;
+  gboolean stopping;
+
+  if (call->announced)
+    return;
+  call->announced = TRUE;
+  g_mutex_lock (&self->lock);
+  stopping = self->stopping;
+  g_mutex_unlock (&self->lock);
+  if (self->callbacks.call_started && !stopping)
+    self->callbacks.call_started (self, call->session_id, call->pipeline,
+        self->user_data);
+}
+
+static gboolean
+announce_cb (gpointer data)
+{
+  announce (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Stops and frees @call's pipeline. Control context. */
+static void
+call_teardown (Call * call)
+{
+  GstGenesysServe *self = call->serve;
+  gboolean stopping;
+
+  g_mutex_lock (&self->lock);
+  if (call->state == CALL_DONE) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  call->state = CALL_DONE;
+  self->calls = g_list_remove (self->calls, call);
+  stopping = self->stopping;
+  g_mutex_unlock (&self->lock);
+
+  if (call->watch) {
+    g_source_destroy (call->watch);
+    g_source_unref (call->watch);
+    call->watch = NULL;
+  }
+  if (call->grace) {
+    g_source_destroy (call->grace);
+    g_source_unref (call->grace);
+    call->grace = NULL;
+  }
+  GST_INFO ("call %s: stopping its pipeline", call->session_id);
+  gst_element_set_state (call->pipeline, GST_STATE_NULL);
+  if (!stopping) {
+    announce (call);
+    if (self->callbacks.call_ended)
+      self->callbacks.call_ended (self, call->session_id, call->error,
+          self->user_data);
+    check_drained (self);
+  }
+  call_unref (call);            /* the list's */
+}
+
+/* Ends @call's output: EOS, then teardown when it arrives. */
+static void
+call_end (Call * call)
+{
+  gboolean running;
+
+  g_mutex_lock (&call->serve->lock);
+  running = call->state == CALL_RUNNING;
+  if (running)
+    call->state = CALL_ENDING;
+  g_mutex_unlock (&call->serve->lock);
+  if (running) {
+    GST_INFO ("call %s: ending", call->session_id);
+    gst_element_send_event (call->pipeline, gst_event_new_eos ());
+  }
+}
+
+static gboolean
+cmd_disconnect_error (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_disconnect (session, "error", data, NULL, now);
+}
+
+static gboolean
+grace_cb (gpointer data)
+{
+  Call *call = data;
+
+  GST_INFO ("call %s: its sessions did not close in time", call->session_id);
+  call_teardown (call);
+  return G_SOURCE_REMOVE;
+}
+
+/* The open sessions of @call, with a ref each; under lock. */
+static GList *
+call_conns_locked (Call * call)
+{
+  GList *conns = NULL, *l;
+
+  for (l = call->links; l; l = l->next) {
+    Link *link = l->data;
+    if (link->conn)
+      conns = g_list_prepend (conns, gst_genesys_conn_ref (link->conn));
+  }
+  return conns;
+}
+
+/* The pipeline posted an error: its sessions are told, then it stops. */
+static void
+call_fail (Call * call, const GError * error, const gchar * debug)
+{
+  GstGenesysServe *self = call->serve;
+  GList *conns, *l;
+
+  g_mutex_lock (&self->lock);
+  if (call->state == CALL_FAILED || call->state == CALL_DONE) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  call->state = CALL_FAILED;
+  self->stats.calls_failed++;
+  conns = call_conns_locked (call);
+  g_mutex_unlock (&self->lock);
+
+  GST_WARNING ("call %s: the pipeline failed: %s (%s)", call->session_id,
+      error->message, GST_STR_NULL (debug));
+  call->error = g_error_copy (error);
+  for (l = conns; l; l = l->next) {
+    gst_genesys_conn_command (l->data, cmd_disconnect_error,
+        g_strdup ("the server's pipeline for this call failed"), g_free);
+    gst_genesys_conn_unref (l->data);
+  }
+  if (conns == NULL) {
+    call_teardown (call);
+  } else {
+    call->grace = g_timeout_source_new (ERROR_GRACE_MS);
+    g_source_set_callback (call->grace, grace_cb, call, NULL);
+    g_source_attach (call->grace, self->context);
+  }
+  g_list_free (conns);
+}
+
+static gboolean
+bus_cb (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  Call *call = data;
+  GstGenesysServe *self = call->serve;
+
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_EOS:{
+      gboolean failed;
+      g_mutex_lock (&self->lock);
+      failed = call->state == CALL_FAILED;
+      g_mutex_unlock (&self->lock);
+      GST_INFO ("call %s: end of stream", call->session_id);
+      /* after an error (basesrc sends EOS then): when its sessions closed */
+      if (!failed)
+        call_teardown (call);
+      break;
+    }
+    case GST_MESSAGE_ERROR:{
+      GError *error = NULL;
+      gchar *debug = NULL;
+      gst_message_parse_error (msg, &error, &debug);
+      call_fail (call, error, debug);
+      g_error_free (error);
+      g_free (debug);
+      break;
+    }
+    case GST_MESSAGE_ELEMENT:
+      if (gst_message_has_name (msg, "genesys-gap")) {
+        g_mutex_lock (&self->lock);
+        self->stats.gaps++;
+        g_mutex_unlock (&self->lock);
+      }
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* A session of @call closed. */
+static gboolean
+link_gone_cb (gpointer data)
+{
+  Call *call = data;
+  GstGenesysServe *self = call->serve;
+  gboolean empty, draining;
+  CallState state;
+
+  g_mutex_lock (&self->lock);
+  empty = call->links == NULL;
+  state = call->state;
+  draining = self->draining;
+  g_mutex_unlock (&self->lock);
+
+  if (empty && state == CALL_FAILED)
+    call_teardown (call);
+  else if (empty && draining)
+    call_end (call);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- sessions (loop thread) ---- */
+
+static gboolean
+unref_conn_cb (gpointer data)
+{
+  gst_genesys_conn_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+cmd_reconnect (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_reconnect (session, "the server is shutting down", now);
+}
+
+static void
+observe_action (GstGenesysConn * conn, AhAction * action, gpointer data)
+{
+  Link *link = data;
+  GstGenesysServe *self = link->serve;
+
+  g_mutex_lock (&self->lock);
+  switch (action->type) {
+    case AH_ACTION_OPENED:
+      /* opened after the drain began: it is asked to move too */
+      if (self->draining && !action->probe)
+        gst_genesys_conn_command (conn, cmd_reconnect, NULL, NULL);
+      break;
+    case AH_ACTION_AUDIO:
+      self->stats.frames++;
+      self->stats.bytes += g_bytes_get_size (action->data);
+      break;
+    case AH_ACTION_PING:
+      self->stats.pings++;
+      if (action->message && action->message->has_rtt
+          && action->message->rtt > LATE_PONG)
+        self->stats.late_pongs++;
+      break;
+    case AH_ACTION_MESSAGE:
+      if (action->message->type == AH_MSG_ERROR && action->message->code == 408)
+        self->stats.late_pongs++;
+      break;
+    default:
+      break;
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+observe_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
+    gboolean clean, gpointer data)
+{
+  Link *link = data;
+  GstGenesysServe *self = link->serve;
+  Call *call = NULL;
+  gboolean listed, owned;
+
+  g_mutex_lock (&self->lock);
+  listed = g_list_find (self->links, link) != NULL;
+  self->links = g_list_remove (self->links, link);
+  owned = link->conn != NULL;
+  link->conn = NULL;
+  if (link->call) {
+    call = call_ref (link->call);
+    call->links = g_list_remove (call->links, link);
+  }
+  g_mutex_unlock (&self->lock);
+
+  GST_DEBUG ("session %s: closed (%u)", link->session_id, code);
+  if (call)
+    post (self, link_gone_cb, call, (GDestroyNotify) call_unref);
+  else
+    post (self, check_drained, self, NULL);
+  /* the listener's ref; not from inside its own callback */
+  if (owned)
+    gst_genesys_loop_invoke (gst_genesys_conn_get_loop (conn), unref_conn_cb,
+        conn, NULL);
+  if (listed)
+    link_unref (link);
+}
+
+static const GstGenesysConnCallbacks observer_callbacks = {
+  observe_action,
+  observe_closed,
+};
+
+/* The owner until a call takes the session (probes, failures: always). */
+static void
+owner_action (GstGenesysConn * conn, AhAction * action, gpointer data)
+{
+  Link *link = data;
+
+  if (action->type == AH_ACTION_OPENED && link->failure)
+    gst_genesys_conn_run (conn, cmd_disconnect_error, link->failure);
+  ah_action_free (action);
+}
+
+static const GstGenesysConnCallbacks owner_callbacks = {
+  owner_action,
+  NULL,
+};
+
+/* The running call whose source served a session @open continues. */
+static Call *
+find_continued_call (GstGenesysServe * self, const AhMessage * open)
+{
+  Call *found = NULL;
+  GList *l;
+  guint i;
+
+  for (i = 0; open->continued_sessions && i < open->continued_sessions->len;
+      i++) {
+    AhContinuedSession *cs = &g_array_index (open->continued_sessions,
+        AhContinuedSession, i);
+    GstGenesysListener *owner = gst_genesys_server_find_session (self->server,
+        cs->id);
+    if (!owner)
+      continue;
+    g_mutex_lock (&self->lock);
+    for (l = self->calls; l && !found; l = l->next) {
+      Call *call = l->data;
+      if ((gpointer) call->src == owner->user_data
+          && call->state == CALL_RUNNING)
+        found = call_ref (call);
+    }
+    g_mutex_unlock (&self->lock);
+    if (found)
+      break;
+  }
+  return found;
+}
+
+/* A pipeline for the call @link opens, playing. */
+static Call *
+call_new (GstGenesysServe * self, Link * link, const AhMessage * open,
+    GError ** error)
+{
+  gchar *description = fill_template (self->launch, open, link->session_id);
+  GstElement *pipeline, *src;
+  GstStateChangeReturn ret;
+  GstBus *bus;
+  Call *call;
+
+  GST_DEBUG ("session %s: %s", link->session_id, description);
+  pipeline = parse_pipeline (description, &src, error);
+  g_free (description);
+  if (!pipeline)
+    return NULL;
+  g_object_set (src, "mode", GST_GENESYS_MODE_EXTERNAL, "keep-listening",
+      FALSE, NULL);
+  gst_element_set_name (pipeline, link->session_id);
+
+  ret = gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  bus = gst_element_get_bus (pipeline);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (msg) {
+      gst_message_parse_error (msg, error, NULL);
+      gst_message_unref (msg);
+    } else {
+      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
+          "the pipeline did not start");
+    }
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    gst_object_unref (bus);
+    gst_object_unref (pipeline);
+    return NULL;
+  }
+
+  call = g_new0 (Call, 1);
+  call->ref_count = 1;
+  call->serve = self;
+  call->session_id = g_strdup (link->session_id);
+  call->pipeline = pipeline;
+  call->src = src;
+  call->state = CALL_RUNNING;
+  call->watch = gst_bus_create_watch (bus);
+  g_source_set_callback (call->watch, G_SOURCE_FUNC (bus_cb), call_ref (call),
+      (GDestroyNotify) call_unref);
+  g_source_attach (call->watch, self->context);
+  gst_object_unref (bus);
+  return call;
+}
+
+static void
+link_join (GstGenesysServe * self, Link * link, Call * call)
+{
+  g_mutex_lock (&self->lock);
+  link->call = call_ref (call);
+  call->links = g_list_prepend (call->links, link);
+  g_mutex_unlock (&self->lock);
+}
+
+/* The session's media selector: called while its open is answered, so the
+ * call's pipeline is made here and its genesyssrc chooses the media. */
+static gint
+serve_select (const AhMedia * offers, guint n_offers, gpointer data)
+{
+  Link *link = data;
+  GstGenesysServe *self = link->serve;
+  GstGenesysConn *conn = link->conn;
+  AhSession *session = gst_genesys_conn_get_session (conn);
+  AhMessage *open = ah_session_get_open (session);
+  GError *error = NULL;
+  gboolean stopping;
+  gint chosen = -1;
+  Call *call;
+
+  g_mutex_lock (&self->lock);
+  stopping = self->stopping;
+  if (ah_session_is_probe (session))
+    self->stats.probes++;
+  g_mutex_unlock (&self->lock);
+  if (ah_session_is_probe (session)) {
+    GST_INFO ("session %s: connection probe, no pipeline", link->session_id);
+    return -1;
+  }
+  if (stopping) {
+    link->failure = g_strdup ("the server is stopping");
+    return -1;
+  }
+
+  call = find_continued_call (self, open);
+  if (call) {
+    if (gst_genesys_src_take_session (GST_GENESYS_SRC (call->src),
+            self->server, conn, offers, n_offers, &chosen)) {
+      GST_INFO ("session %s continues call %s", link->session_id,
+          call->session_id);
+      link_join (self, link, call);
+      g_mutex_lock (&self->lock);
+      self->stats.sessions_continued++;
+      g_mutex_unlock (&self->lock);
+      call_unref (call);
+      return chosen;
+    }
+    GST_INFO ("session %s: call %s takes no session now, a call of its own",
+        link->session_id, call->session_id);
+    call_unref (call);
+  }
+
+  call = call_new (self, link, open, &error);
+  if (call && !gst_genesys_src_take_session (GST_GENESYS_SRC (call->src),
+          self->server, conn, offers, n_offers, &chosen)) {
+    g_set_error (&error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+        "the pipeline's genesyssrc did not take the session");
+    g_source_destroy (call->watch);
+    g_source_unref (call->watch);
+    call->watch = NULL;
+    gst_element_set_state (call->pipeline, GST_STATE_NULL);
+    call_unref (call);
+    call = NULL;
+  }
+  if (!call) {
+    GST_WARNING ("session %s: no pipeline: %s", link->session_id,
+        error->message);
+    g_mutex_lock (&self->lock);
+    self->stats.calls_failed++;
+    g_mutex_unlock (&self->lock);
+    link->failure = g_strdup ("the server could not start a pipeline");
+    g_clear_error (&error);
+    return -1;
+  }
+
+  GST_INFO ("session %s: call started", link->session_id);
+  g_mutex_lock (&self->lock);
+  self->calls = g_list_prepend (self->calls, call);
+  self->stats.calls_total++;
+  g_mutex_unlock (&self->lock);
+  link_join (self, link, call);
+  post (self, announce_cb, call_ref (call), (GDestroyNotify) call_unref);
+  return chosen;
+}
+
+/* ---- listener (loop thread) ---- */
+
+static gboolean
+serve_claim (gpointer data)
+{
+  GstGenesysServe *self = data;
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  ok = !self->draining && !self->stopping && (self->max_sessions == 0
+      || self->claimed + g_list_length (self->links) < self->max_sessions);
+  if (ok)
+    self->claimed++;
+  else
+    self->stats.refused++;
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static void
+serve_unclaim (gpointer data)
+{
+  GstGenesysServe *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->claimed--;
+  g_mutex_unlock (&self->lock);
+  post (self, check_drained, self, NULL);
+}
+
+static void
+serve_refused (gpointer data, guint status, const GError * error)
+{
+  GstGenesysServe *self = data;
+
+  GST_INFO ("refused (HTTP %u): %s", status, error->message);
+  g_mutex_lock (&self->lock);
+  if (status == 401)
+    self->stats.auth_failures++;
+  else
+    self->stats.bad_requests++;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+serve_accepted (gpointer data, GstGenesysConn * conn)
+{
+  GstGenesysServe *self = data;
+  AhSession *session = gst_genesys_conn_get_session (conn);
+  Link *link = g_new0 (Link, 1);
+
+  link->ref_count = 1;          /* the list's */
+  link->serve = self;
+  link->session_id = g_strdup (ah_session_get_id (session));
+  link->conn = conn;            /* the listener's ref */
+  g_mutex_lock (&self->lock);
+  self->claimed--;
+  self->links = g_list_prepend (self->links, link);
+  self->stats.sessions_total++;
+  g_mutex_unlock (&self->lock);
+
+  ah_session_set_media_selector (session, serve_select, link);
+  gst_genesys_conn_set_observer (conn, &observer_callbacks, link_ref (link),
+      link_unref);
+  gst_genesys_conn_start (conn, &owner_callbacks, link_ref (link), link_unref);
+}
+
+/* ---- API ---- */
+
+static gboolean
+register_elements (GstPlugin * plugin)
+{
+  gboolean ok = GST_ELEMENT_REGISTER (genesyssrc, plugin);
+
+  ok &= GST_ELEMENT_REGISTER (genesyssink, plugin);
+  return ok;
+}
+
+/* The elements of this library, whatever the registry holds: a plugin
+ * file found on the plugin path maps to the same types. */
+static void
+ensure_elements (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    gst_plugin_register_static (GST_VERSION_MAJOR, GST_VERSION_MINOR,
+        "genesysserve", "Genesys AudioHook elements of gst-genesys-serve",
+        register_elements, VERSION, GST_LICENSE, "gst-genesys",
+        GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN);
+    g_once_init_leave (&done, 1);
+  }
+}
+
+static AhVerifier *
+make_verifier (const GstGenesysServeConfig * config, GError ** error)
+{
+  AhVerifier *verifier = ah_verifier_new ();
+
+  if (config->authority)
+    ah_verifier_set_authority (verifier, config->authority);
+  if ((config->api_key && !ah_verifier_add_key (verifier, config->api_key,
+              config->client_secret, error)) || (config->credentials_file
+          && !gst_genesys_load_credentials (verifier,
+              config->credentials_file, error))) {
+    ah_verifier_free (verifier);
+    return NULL;
+  }
+  return verifier;
+}
+
+/**
+ * gst_genesys_serve_new:
+ * @config: where to listen and what to run
+ * @callbacks: (nullable): what to tell the application
+ * @user_data: for @callbacks
+ * @error: why it does not listen
+ *
+ * Checks @config (the template is parsed once with every placeholder "0"),
+ * listens, and from then on starts a pipeline for each call. Call it with
+ * the main context that is to run the callbacks as the thread default.
+ * gst_init() must have been called.
+ *
+ * Returns: (transfer full): the new #GstGenesysServe, or %NULL with @error
+ */
+GstGenesysServe *
+gst_genesys_serve_new (const GstGenesysServeConfig * config,
+    const GstGenesysServeCallbacks * callbacks, gpointer user_data,
+    GError ** error)
+{
+  GstGenesysServe *self;
+  GstElement *pipeline, *src;
+  AhVerifier *verifier;
+  gchar *check;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  ensure_debug ();
+  ensure_elements ();
+
+  if (!config->launch) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "no launch template");
+    return NULL;
+  }
+  if ((config->tls_certificate_file == NULL) != (config->tls_key_file == NULL)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "TLS needs both a certificate and a key file");
+    return NULL;
+  }
+  check = fill_template (config->launch, NULL, NULL);
+  pipeline = parse_pipeline (check, &src, error);
+  g_free (check);
+  if (!pipeline)
+    return NULL;
+  gst_object_unref (pipeline);
+  verifier = make_verifier (config, error);
+  if (!verifier)
+    return NULL;
+  if (!ah_verifier_has_keys (verifier))
+    g_clear_pointer (&verifier, ah_verifier_free);
+
+  self = g_new0 (GstGenesysServe, 1);
+  g_mutex_init (&self->lock);
+  self->launch = g_strdup (config->launch);
+  self->max_sessions = config->max_sessions;
+  self->context = g_main_context_ref_thread_default ();
+  if (callbacks)
+    self->callbacks = *callbacks;
+  self->user_data = user_data;
+  self->server = gst_genesys_server_acquire (config->address ?
+      config->address : DEFAULT_ADDRESS, config->port,
+      config->tls_certificate_file, config->tls_key_file, error);
+  if (!self->server) {
+    if (verifier)
+      ah_verifier_free (verifier);
+    g_main_context_unref (self->context);
+    g_free (self->launch);
+    g_mutex_clear (&self->lock);
+    g_free (self);
+    return NULL;
+  }
+  self->listener.path = g_strdup (config->path ? config->path : DEFAULT_PATH);
+  self->listener.verifier = verifier;
+  self->listener.max_message_size = MAX_MESSAGE_SIZE;
+  self->listener.claim = serve_claim;
+  self->listener.unclaim = serve_unclaim;
+  self->listener.refused = serve_refused;
+  self->listener.accepted = serve_accepted;
+  self->listener.user_data = self;
+  gst_genesys_server_add_listener (self->server, &self->listener);
+  GST_INFO ("listening on port %u, path %s%s", gst_genesys_server_get_port
+      (self->server), self->listener.path,
+      verifier ? "" : ", without authentication");
+  return self;
+}
+
+/**
+ * gst_genesys_serve_get_port:
+ * @serve: a #GstGenesysServe
+ *
+ * Returns: the TCP port it listens on
+ */
+guint
+gst_genesys_serve_get_port (GstGenesysServe * serve)
+{
+  return gst_genesys_server_get_port (serve->server);
+}
+
+/**
+ * gst_genesys_serve_get_stats:
+ * @serve: a #GstGenesysServe
+ * @stats: (out caller-allocates): filled with the counters
+ *
+ * From any thread.
+ */
+void
+gst_genesys_serve_get_stats (GstGenesysServe * serve,
+    GstGenesysServeStats * stats)
+{
+  g_mutex_lock (&serve->lock);
+  *stats = serve->stats;
+  stats->sessions = serve->claimed + g_list_length (serve->links);
+  stats->calls = g_list_length (serve->calls);
+  stats->draining = serve->draining;
+  g_mutex_unlock (&serve->lock);
+}
+
+/**
+ * gst_genesys_serve_drain:
+ * @serve: a #GstGenesysServe
+ *
+ * Starts shutting down gracefully: new sessions are refused with HTTP 503
+ * (and /health answers 503), every open session is sent `reconnect`, and
+ * each call ends (EOS, then its pipeline stops) once its sessions are
+ * gone. The `drained` callback runs when nothing is left. Clients may
+ * ignore `reconnect`; bound the wait and call gst_genesys_serve_free().
+ * From the thread of the main context of the callbacks.
+ */
+void
+gst_genesys_serve_drain (GstGenesysServe * serve)
+{
+  GList *conns = NULL, *idle = NULL, *l;
+
+  g_mutex_lock (&serve->lock);
+  if (serve->draining) {
+    g_mutex_unlock (&serve->lock);
+    return;
+  }
+  serve->draining = TRUE;
+  for (l = serve->links; l; l = l->next) {
+    Link *link = l->data;
+    if (link->conn)
+      conns = g_list_prepend (conns, gst_genesys_conn_ref (link->conn));
+  }
+  for (l = serve->calls; l; l = l->next) {
+    Call *call = l->data;
+    if (call->links == NULL)
+      idle = g_list_prepend (idle, call_ref (call));
+  }
+  g_mutex_unlock (&serve->lock);
+
+  GST_INFO ("draining: %u session(s) asked to reconnect",
+      g_list_length (conns));
+  for (l = conns; l; l = l->next) {
+    gst_genesys_conn_command (l->data, cmd_reconnect, NULL, NULL);
+    gst_genesys_conn_unref (l->data);
+  }
+  g_list_free (conns);
+  /* calls waiting for a continuation will not get one here */
+  for (l = idle; l; l = l->next) {
+    call_end (l->data);
+    call_unref (l->data);
+  }
+  g_list_free (idle);
+  post (serve, check_drained, serve, NULL);
+}
+
+static gboolean
+stop_cb (gpointer data)
+{
+  GstGenesysServe *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets go of every session still open. Loop thread. */
+static gboolean
+release_links_cb (gpointer data)
+{
+  GList *links = data, *l;
+
+  for (l = links; l; l = l->next) {
+    GstGenesysConn *conn = l->data;
+    gst_genesys_conn_set_observer (conn, NULL, NULL, NULL);
+    gst_genesys_conn_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+    gst_genesys_conn_detach (conn);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+copy_call (gconstpointer call, gpointer data)
+{
+  return call_ref ((Call *) call);
+}
+
+/**
+ * gst_genesys_serve_free:
+ * @serve: (transfer full): a #GstGenesysServe
+ *
+ * Stops listening and ends what is left: each call's output ends (EOS,
+ * up to 3 s to finish, so that files are complete), its sessions are sent
+ * `disconnect` (completed) and closed, and its pipeline is freed. From the
+ * thread of the main context of the callbacks; no callback runs from here
+ * on.
+ */
+void
+gst_genesys_serve_free (GstGenesysServe * serve)
+{
+  GstGenesysLoop *loop = gst_genesys_server_get_loop (serve->server);
+  GstClockTime deadline;
+  GList *calls, *links, *pending, *conns = NULL, *l;
+
+  /* on the loop thread: no open is being answered meanwhile */
+  gst_genesys_loop_invoke_sync (loop, stop_cb, serve);
+  gst_genesys_server_remove_listener (serve->server, &serve->listener);
+  if (serve->health) {
+    g_cancellable_cancel (serve->health_cancel);
+    g_socket_service_stop (serve->health);
+    g_socket_listener_close (G_SOCKET_LISTENER (serve->health));
+    g_clear_object (&serve->health);
+    g_clear_object (&serve->health_cancel);
+  }
+
+  g_mutex_lock (&serve->lock);
+  calls = g_list_copy_deep (serve->calls, copy_call, NULL);
+  g_mutex_unlock (&serve->lock);
+  for (l = calls; l; l = l->next) {
+    Call *call = l->data;
+    if (call->watch) {
+      g_source_destroy (call->watch);
+      g_source_unref (call->watch);
+      call->watch = NULL;
+    }
+    call_end (call);
+  }
+  deadline = gst_util_get_timestamp () + STOP_EOS_TIMEOUT;
+  for (l = calls; l; l = l->next) {
+    Call *call = l->data;
+    GstClockTime now = gst_util_get_timestamp ();
+    GstBus *bus = gst_element_get_bus (call->pipeline);
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus,
+        deadline > now ? deadline - now : 0,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    if (msg)
+      gst_message_unref (msg);
+    gst_object_unref (bus);
+    call_teardown (call);
+    call_unref (call);
+  }
+  g_list_free (calls);
+
+  /* the sessions left: probes, failures, calls' sessions still closing */
+  g_mutex_lock (&serve->lock);
+  links = serve->links;
+  serve->links = NULL;
+  for (l = links; l; l = l->next) {
+    Link *link = l->data;
+    if (link->conn)
+      conns = g_list_prepend (conns, link->conn);       /* the listener's ref */
+    link->conn = NULL;
+  }
+  g_mutex_unlock (&serve->lock);
+  gst_genesys_loop_invoke_sync (loop, release_links_cb, conns);
+  g_list_free_full (conns, (GDestroyNotify) gst_genesys_conn_unref);
+  g_list_free_full (links, link_unref);
+
+  g_mutex_lock (&serve->lock);
+  pending = serve->pending;
+  serve->pending = NULL;
+  g_mutex_unlock (&serve->lock);
+  for (l = pending; l; l = l->next) {
+    g_source_destroy (l->data);
+    g_source_unref (l->data);
+  }
+  g_list_free (pending);
+
+  gst_genesys_server_release (serve->server);
+  if (serve->listener.verifier)
+    ah_verifier_free (serve->listener.verifier);
+  g_free (serve->listener.path);
+  g_main_context_unref (serve->context);
+  g_free (serve->launch);
+  g_mutex_clear (&serve->lock);
+  g_free (serve);
+}
+
+/* ---- /health ---- */
+
+typedef struct
+{
+  GstGenesysServe *serve;
+  GIOStream *stream;
+  gchar request[1024];
+  gsize len;
+  gchar *response;
+} HealthRequest;
+
+static void
+health_request_free (HealthRequest * req)
+{
+  g_io_stream_close (req->stream, NULL, NULL);
+  g_object_unref (req->stream);
+  g_free (req->response);
+  g_free (req);
+}
+
+static void
+health_written (GObject * source, GAsyncResult * res, gpointer data)
+{
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, NULL, NULL);
+  health_request_free (data);
+}
+
+static void health_read (GObject * source, GAsyncResult * res, gpointer data);
+
+static void
+health_read_more (HealthRequest * req)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (req->stream),
+      req->request + req->len, sizeof (req->request) - 1 - req->len,
+      G_PRIORITY_DEFAULT, req->serve->health_cancel, health_read, req);
+}
+
+static void
+health_read (GObject * source, GAsyncResult * res, gpointer data)
+{
+  HealthRequest *req = data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, NULL);
+  guint status = 200;
+  const gchar *reason = "OK", *body = "ok\n";
+  gboolean draining;
+
+  /* cancelled (the serve is gone), closed or failed */
+  if (n <= 0) {
+    health_request_free (req);
+    return;
+  }
+  req->len += n;
+  req->request[req->len] = '\0';
+  if (!strstr (req->request, "\r\n\r\n") && !strstr (req->request, "\n\n")
+      && req->len < sizeof (req->request) - 1) {
+    health_read_more (req);
+    return;
+  }
+
+  g_mutex_lock (&req->serve->lock);
+  draining = req->serve->draining || req->serve->stopping;
+  g_mutex_unlock (&req->serve->lock);
+  if (!g_str_has_prefix (req->request, "GET /health ")
+      && !g_str_has_prefix (req->request, "HEAD /health ")) {
+    status = 404;
+    reason = "Not Found";
+    body = "not found\n";
+  } else if (draining) {
+    status = 503;
+    reason = "Service Unavailable";
+    body = "draining\n";
+  }
+  req->response = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+      "Content-Type: text/plain\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n"
+      "Connection: close\r\n\r\n%s", status, reason, strlen (body),
+      g_str_has_prefix (req->request, "HEAD ") ? "" : body);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream
+      (req->stream), req->response, strlen (req->response),
+      G_PRIORITY_DEFAULT, NULL, health_written, req);
+}
+
+static gboolean
+health_incoming (GSocketService * service, GSocketConnection * connection,
+    GObject * source, gpointer data)
+{
+  HealthRequest *req = g_new0 (HealthRequest, 1);
+
+  req->serve = data;
+  req->stream = g_object_ref (G_IO_STREAM (connection));
+  health_read_more (req);
+  return TRUE;
+}
+
+/**
+ * gst_genesys_serve_listen_health:
+ * @serve: a #GstGenesysServe
+ * @address: (nullable): local IP address; %NULL: 0.0.0.0
+ * @port: TCP port; 0 picks a free one
+ * @error: why it does not listen
+ *
+ * Answers `GET /health` (and `HEAD`) on plain HTTP for load balancers:
+ * 200 while sessions are taken, 503 once draining. Other requests get 404.
+ * Runs in the main context of the callbacks; call it from its thread, at
+ * most once.
+ *
+ * Returns: the port it listens on, 0 with @error
+ */
+guint
+gst_genesys_serve_listen_health (GstGenesysServe * serve,
+    const gchar * address, guint port, GError ** error)
+{
+  GInetAddress *inet;
+  GSocketAddress *addr, *bound = NULL;
+  guint result = 0;
+
+  g_return_val_if_fail (serve->health == NULL, 0);
+  inet = g_inet_address_new_from_string (address ? address : DEFAULT_ADDRESS);
+  if (!inet) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "'%s' is not an IP address", address);
+    return 0;
+  }
+  addr = g_inet_socket_address_new (inet, port);
+  g_object_unref (inet);
+  serve->health = g_socket_service_new ();
+  serve->health_cancel = g_cancellable_new ();
+  if (g_socket_listener_add_address (G_SOCKET_LISTENER (serve->health), addr,
+          G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, error)) {
+    result = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    g_object_unref (bound);
+    g_signal_connect (serve->health, "incoming", G_CALLBACK (health_incoming),
+        serve);
+    g_socket_service_start (serve->health);
+  } else {
+    g_clear_object (&serve->health);
+    g_clear_object (&serve->health_cancel);
+  }
+  g_object_unref (addr);
+  return result;
+}

@@ -1,0 +1,152 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#ifndef __GST_GENESYS_SERVE_H__
+#define __GST_GENESYS_SERVE_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+/**
+ * GstGenesysServe:
+ *
+ * Listens once for AudioHook sessions and runs one pipeline per call,
+ * built from a launch template whose `genesyssrc` serves the call. Opaque.
+ */
+typedef struct _GstGenesysServe GstGenesysServe;
+
+/**
+ * GstGenesysServeConfig:
+ * @launch: the launch template: a gst-launch-1.0 description with exactly
+ *   one `genesyssrc`, and placeholders such as `{session-id}` that are
+ *   filled from each call's open message (see gst_genesys_serve_new())
+ * @address: (nullable): local IP address to listen on; %NULL: 0.0.0.0
+ * @port: TCP port to listen on; 0 picks a free one
+ *   (gst_genesys_serve_get_port())
+ * @path: (nullable): request path of the endpoint; %NULL:
+ *   /api/v1/audiohook/ws
+ * @tls_certificate_file: (nullable): PEM certificate chain for wss://
+ * @tls_key_file: (nullable): PEM private key for wss://
+ * @api_key: (nullable): API key clients present in X-API-KEY
+ * @client_secret: (nullable): base64 client secret of @api_key; empty:
+ *   unsigned requests with @api_key are accepted
+ * @credentials_file: (nullable): JSON object mapping API keys to client
+ *   secrets, as genesyssrc's credentials-file
+ * @authority: (nullable): public host[:port] for the signature's
+ *   `@authority` behind proxies that rewrite Host
+ * @max_sessions: most WebSocket sessions open at once (probes included);
+ *   beyond it the upgrade is refused with HTTP 503. 0: no limit
+ *
+ * What gst_genesys_serve_new() listens with. Zero-initialise it and set
+ * what you need. Without any API key every connection is accepted.
+ */
+typedef struct
+{
+  const gchar *launch;
+  const gchar *address;
+  guint port;
+  const gchar *path;
+  const gchar *tls_certificate_file;
+  const gchar *tls_key_file;
+  const gchar *api_key;
+  const gchar *client_secret;
+  const gchar *credentials_file;
+  const gchar *authority;
+  guint max_sessions;
+
+  /*< private > */
+  gpointer _gst_reserved[GST_PADDING];
+} GstGenesysServeConfig;
+
+/**
+ * GstGenesysServeCallbacks:
+ * @call_started: a call's pipeline is playing; @session_id is the call's
+ *   first session, @pipeline is borrowed (ref it to keep it)
+ * @call_ended: a call's pipeline was stopped and freed; @error says why it
+ *   failed, %NULL when it ended normally
+ * @drained: after gst_genesys_serve_drain(), no session and no call is
+ *   left
+ *
+ * What the application hears about; every member may be %NULL. They run in
+ * the main context that was the thread default when
+ * gst_genesys_serve_new() was called, and never during or after
+ * gst_genesys_serve_free().
+ */
+typedef struct
+{
+  void (*call_started) (GstGenesysServe * serve, const gchar * session_id,
+      GstElement * pipeline, gpointer user_data);
+  void (*call_ended) (GstGenesysServe * serve, const gchar * session_id,
+      const GError * error, gpointer user_data);
+  void (*drained) (GstGenesysServe * serve, gpointer user_data);
+
+  /*< private > */
+  gpointer _gst_reserved[GST_PADDING];
+} GstGenesysServeCallbacks;
+
+/**
+ * GstGenesysServeStats:
+ * @sessions: WebSocket sessions open now (probes included)
+ * @calls: pipelines running now
+ * @sessions_total: sessions accepted (upgraded)
+ * @probes: connection probes answered (they start no pipeline)
+ * @calls_total: pipelines started
+ * @calls_failed: pipelines that could not start or posted an error
+ * @sessions_continued: sessions that reached the call they continue
+ * @refused: upgrades refused with HTTP 503 (max-sessions, draining)
+ * @auth_failures: upgrades refused with HTTP 401
+ * @bad_requests: upgrades refused with HTTP 400
+ * @frames: audio messages received
+ * @bytes: audio bytes received
+ * @gaps: gaps the calls' sources output (genesys-gap messages)
+ * @pings: protocol pings answered
+ * @late_pongs: pongs that reached the client later than 5 s after its
+ *   ping, as clients report it: a ping whose `rtt` (the round trip of the
+ *   previous ping) is over 5 s, or a client `error` with code 408, which
+ *   the reference client sends instead once a pong (or opened, or closed)
+ *   is overdue
+ * @draining: gst_genesys_serve_drain() was called
+ *
+ * Counters since gst_genesys_serve_new().
+ */
+typedef struct
+{
+  guint sessions;
+  guint calls;
+  guint64 sessions_total;
+  guint64 probes;
+  guint64 calls_total;
+  guint64 calls_failed;
+  guint64 sessions_continued;
+  guint64 refused;
+  guint64 auth_failures;
+  guint64 bad_requests;
+  guint64 frames;
+  guint64 bytes;
+  guint64 gaps;
+  guint64 pings;
+  guint64 late_pongs;
+  gboolean draining;
+
+  /*< private > */
+  gpointer _gst_reserved[GST_PADDING];
+} GstGenesysServeStats;
+
+GstGenesysServe *gst_genesys_serve_new (const GstGenesysServeConfig * config,
+    const GstGenesysServeCallbacks * callbacks, gpointer user_data,
+    GError ** error);
+void gst_genesys_serve_free (GstGenesysServe * serve);
+
+guint gst_genesys_serve_get_port (GstGenesysServe * serve);
+guint gst_genesys_serve_listen_health (GstGenesysServe * serve,
+    const gchar * address, guint port, GError ** error);
+void gst_genesys_serve_drain (GstGenesysServe * serve);
+void gst_genesys_serve_get_stats (GstGenesysServe * serve,
+    GstGenesysServeStats * stats);
+
+gchar *gst_genesys_serve_sanitize (const gchar * value);
+
+G_END_DECLS
+#endif /* __GST_GENESYS_SERVE_H__ */

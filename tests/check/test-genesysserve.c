@@ -1,0 +1,1072 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* GstGenesysServe and gst-genesys-serve against raw in-process AudioHook
+ * clients on 127.0.0.1: one real pipeline per call, writing files. */
+
+#include <string.h>
+#include <signal.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include "ahpeer.h"
+#include <gst/genesys/gstgenesysserve.h>
+
+#define PATH "/ws"
+#define KEY "SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh"
+#define SECRET "TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU="
+#define WAIT 10000
+#define FRAME 1600              /* 200 ms of PCMU mono */
+#define N_CALLS 20
+
+#define OFFER_MONO \
+  "{\"type\":\"audio\",\"format\":\"PCMU\",\"channels\":[\"external\"],\"rate\":8000}"
+#define NULL_UUID "00000000-0000-0000-0000-000000000000"
+
+/* A generous latency: the output is never clipped, even under valgrind. */
+#define TEMPLATE_SRC "genesyssrc latency=5000000000 drift-correction=false"
+
+typedef struct
+{
+  gchar *session_id;
+  GError *error;
+} Ended;
+
+typedef struct
+{
+  GstGenesysServe *serve;
+  gchar *dir;
+  guint port;
+  GPtrArray *started;           /* session ids */
+  GPtrArray *ended;             /* Ended */
+  gboolean drained;
+} Fixture;
+
+static void
+ended_free (gpointer data)
+{
+  Ended *e = data;
+
+  g_free (e->session_id);
+  g_clear_error (&e->error);
+  g_free (e);
+}
+
+static void
+on_started (GstGenesysServe * serve, const gchar * session_id,
+    GstElement * pipeline, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_assert_true (GST_IS_PIPELINE (pipeline));
+  g_ptr_array_add (f->started, g_strdup (session_id));
+}
+
+static void
+on_ended (GstGenesysServe * serve, const gchar * session_id,
+    const GError * error, gpointer user_data)
+{
+  Fixture *f = user_data;
+  Ended *e = g_new0 (Ended, 1);
+
+  e->session_id = g_strdup (session_id);
+  e->error = error ? g_error_copy (error) : NULL;
+  g_ptr_array_add (f->ended, e);
+}
+
+static void
+on_drained (GstGenesysServe * serve, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->drained = TRUE;
+}
+
+static const GstGenesysServeCallbacks fixture_callbacks = {
+  on_started, on_ended, on_drained,
+};
+
+static gchar *
+make_dir (void)
+{
+  gchar *dir = g_dir_make_tmp ("genesysserve-XXXXXX", NULL);
+
+  g_assert_nonnull (dir);
+  return dir;
+}
+
+static void
+remove_dir (const gchar * dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d))) {
+    gchar *p = g_build_filename (dir, name, NULL);
+    if (g_file_test (p, G_FILE_TEST_IS_DIR))
+      remove_dir (p);
+    else
+      g_unlink (p);
+    g_free (p);
+  }
+  if (d)
+    g_dir_close (d);
+  g_rmdir (dir);
+}
+
+/* The serve with @tail after the source, e.g. "! filesink location=...";
+ * "DIR" in it is the fixture's directory. */
+static void
+fixture_start (Fixture * f, const gchar * tail, guint max_sessions,
+    gboolean auth)
+{
+  GstGenesysServeConfig config = { 0 };
+  GError *error = NULL;
+  gchar *launch, *dir_tail, **parts;
+
+  memset (f, 0, sizeof (*f));
+  f->dir = make_dir ();
+  f->started = g_ptr_array_new_with_free_func (g_free);
+  f->ended = g_ptr_array_new_with_free_func (ended_free);
+  parts = g_strsplit (tail, "DIR", -1);
+  dir_tail = g_strjoinv (f->dir, parts);
+  g_strfreev (parts);
+  launch = g_strconcat (TEMPLATE_SRC " ", dir_tail, NULL);
+  g_free (dir_tail);
+  config.launch = launch;
+  config.address = "127.0.0.1";
+  config.path = PATH;
+  config.max_sessions = max_sessions;
+  if (auth) {
+    config.api_key = KEY;
+    config.client_secret = SECRET;
+  }
+  f->serve = gst_genesys_serve_new (&config, &fixture_callbacks, f, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->serve);
+  f->port = gst_genesys_serve_get_port (f->serve);
+  g_assert_cmpuint (f->port, >, 0);
+  g_free (launch);
+}
+
+static void
+fixture_stop (Fixture * f)
+{
+  gst_genesys_serve_free (f->serve);
+  g_ptr_array_unref (f->started);
+  g_ptr_array_unref (f->ended);
+  remove_dir (f->dir);
+  g_free (f->dir);
+}
+
+static gboolean
+tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the default main context (the serve's) until @done or timeout. */
+static gboolean
+wait_for (gboolean (*done) (gpointer), gpointer data, guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+  guint id = g_timeout_add (10, tick, NULL);
+  gboolean ok;
+
+  while (!(ok = done (data)) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (id);
+  return ok;
+}
+
+typedef struct
+{
+  Fixture *f;
+  guint n;
+} Count;
+
+static gboolean
+ended_reached (gpointer data)
+{
+  Count *c = data;
+
+  return c->f->ended->len >= c->n;
+}
+
+static void
+wait_ended (Fixture * f, guint n)
+{
+  Count c = { f, n };
+
+  g_assert_true (wait_for (ended_reached, &c, WAIT));
+  g_assert_cmpuint (f->ended->len, ==, n);
+}
+
+static gboolean
+sessions_zero (gpointer data)
+{
+  GstGenesysServeStats stats;
+
+  gst_genesys_serve_get_stats (data, &stats);
+  return stats.sessions == 0;
+}
+
+static gboolean
+is_drained (gpointer data)
+{
+  return ((Fixture *) data)->drained;
+}
+
+static gchar *
+open_params (const gchar * conversation, const gchar * participant,
+    const gchar * ani, const gchar * error_after, const gchar * extra)
+{
+  return g_strdup_printf ("{\"organizationId\":\"" AH_PEER_ORG "\","
+      "\"conversationId\":\"%s\",\"participant\":{\"id\":\"%s\","
+      "\"ani\":\"%s\",\"aniName\":\"A Caller\",\"dnis\":\"+15557654321\"},"
+      "\"media\":[" OFFER_MONO "],\"language\":\"en-US\","
+      "\"customConfig\":{\"errorAfter\":\"%s\"}%s}", conversation, participant,
+      ani, error_after, extra ? extra : "");
+}
+
+/* Connects @peer and opens; returns the opened frame's media count. */
+static guint
+peer_open (AhPeer * peer, guint port, const AhPeerAuth * auth,
+    const gchar * position, const gchar * params)
+{
+  guint status = 0, n;
+  AhPeerFrame *frame;
+  JsonObject *p;
+
+  g_assert_true (ah_peer_connect (peer, port, PATH, auth, &status));
+  g_assert_cmpuint (status, ==, 101);
+  ah_peer_send (peer, "open", position, params);
+  frame = ah_peer_expect (peer, "opened", WAIT);
+  g_assert_nonnull (frame);
+  p = json_object_get_object_member (frame->json, "parameters");
+  n = json_array_get_length (json_object_get_array_member (p, "media"));
+  ah_peer_frame_free (frame);
+  return n;
+}
+
+/* ah_peer_expect() while the serve's context runs (bus messages). */
+static AhPeerFrame *
+expect_running (AhPeer * peer, const gchar * type)
+{
+  gint64 end = g_get_monotonic_time () + WAIT * 1000;
+  AhPeerFrame *frame = NULL;
+
+  while (!frame && g_get_monotonic_time () < end) {
+    frame = ah_peer_expect (peer, type, 10);
+    while (g_main_context_iteration (NULL, FALSE));
+  }
+  return frame;
+}
+
+static void
+peer_frames (AhPeer * peer, guint n, guint8 value)
+{
+  guint8 data[FRAME];
+  guint i;
+
+  memset (data, value, sizeof (data));
+  for (i = 0; i < n; i++)
+    ah_peer_send_binary (peer, data, sizeof (data));
+}
+
+static void
+peer_close (AhPeer * peer, const gchar * position, const gchar * reason)
+{
+  gchar *params = g_strdup_printf ("{\"reason\":\"%s\"}", reason);
+  AhPeerFrame *frame;
+
+  ah_peer_send (peer, "close", position, params);
+  g_free (params);
+  /* no disconnect unless it is the answer to one */
+  while ((frame = ah_peer_next (peer, WAIT))
+      && g_strcmp0 (ah_peer_type (frame), "closed") != 0) {
+    if (g_strcmp0 (ah_peer_type (frame), "disconnect") == 0
+        && g_strcmp0 (reason, "disconnect") != 0)
+      g_error ("session %s: unexpected disconnect", ah_peer_session_id (peer));
+    ah_peer_frame_free (frame);
+  }
+  if (!frame)
+    g_error ("session %s: no closed", ah_peer_session_id (peer));
+  ah_peer_frame_free (frame);
+  ah_peer_close (peer);
+}
+
+static gchar *
+position (guint frames)
+{
+  return g_strdup_printf ("PT%u.%uS", frames / 5, (frames % 5) * 2);
+}
+
+/* Checks that @path holds @n_frames frames of @value. */
+static void
+check_file (const gchar * path, guint n_frames, guint8 value)
+{
+  gchar *data = NULL;
+  gsize size = 0, i;
+
+  g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+  g_assert_cmpuint (size, ==, (gsize) n_frames * FRAME);
+  for (i = 0; i < size; i++)
+    if ((guint8) data[i] != value)
+      g_error ("%s: byte %" G_GSIZE_FORMAT " is %u, not %u", path, i,
+          (guint8) data[i], value);
+  g_free (data);
+}
+
+static guint
+count_files (const gchar * dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  while (g_dir_read_name (d))
+    n++;
+  g_dir_close (d);
+  return n;
+}
+
+/* ---- /health over plain HTTP, from a thread while the context runs ---- */
+
+typedef struct
+{
+  guint port;
+  guint status;
+  gboolean done;
+} HealthGet;
+
+static gpointer
+health_thread (gpointer data)
+{
+  HealthGet *hg = data;
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn;
+  gchar buf[256] = { 0 };
+  gsize got = 0;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", hg->port,
+      NULL, NULL);
+  if (conn) {
+    GIOStream *io = G_IO_STREAM (conn);
+    const gchar *req = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+    g_output_stream_write_all (g_io_stream_get_output_stream (io), req,
+        strlen (req), NULL, NULL, NULL);
+    g_input_stream_read_all (g_io_stream_get_input_stream (io), buf,
+        sizeof (buf) - 1, &got, NULL, NULL);
+    if (g_str_has_prefix (buf, "HTTP/1.1 "))
+      hg->status = atoi (buf + 9);
+    g_object_unref (conn);
+  }
+  g_object_unref (client);
+  g_atomic_int_set (&hg->done, TRUE);
+  return NULL;
+}
+
+static gboolean
+health_done (gpointer data)
+{
+  return g_atomic_int_get (&((HealthGet *) data)->done);
+}
+
+static guint
+get_health (guint port)
+{
+  HealthGet hg = { port, 0, FALSE };
+  GThread *t = g_thread_new ("health", health_thread, &hg);
+
+  g_assert_true (wait_for (health_done, &hg, WAIT));
+  g_thread_join (t);
+  return hg.status;
+}
+
+/* ---- tests ---- */
+
+static void
+test_sanitize (void)
+{
+  const gchar *cases[][2] = {
+    {"6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+        "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60"},
+    {"+1 555/123 4567", "+1_555_123_4567"},
+    {"tel:+15551234567", "tel_+15551234567"},
+    {"../../etc/passwd", "_._.._etc_passwd"},
+    {".hidden", "_hidden"},
+    {"a\"b' c!d=e{f}", "a_b__c_d_e_f_"},
+    {"Zoë", "Zo__"},
+    {"", ""},
+  };
+  gchar *s, *long_value;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    s = gst_genesys_serve_sanitize (cases[i][0]);
+    g_assert_cmpstr (s, ==, cases[i][1]);
+    g_free (s);
+  }
+  s = gst_genesys_serve_sanitize (NULL);
+  g_assert_cmpstr (s, ==, "");
+  g_free (s);
+  long_value = g_strnfill (300, 'x');
+  s = gst_genesys_serve_sanitize (long_value);
+  g_assert_cmpuint (strlen (s), ==, 100);
+  g_free (s);
+  g_free (long_value);
+}
+
+static void
+expect_config_error (const gchar * launch, const gchar * cert)
+{
+  GstGenesysServeConfig config = { 0 };
+  GError *error = NULL;
+
+  config.launch = launch;
+  config.address = "127.0.0.1";
+  config.tls_certificate_file = cert;
+  g_assert_null (gst_genesys_serve_new (&config, NULL, NULL, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+}
+
+static void
+test_bad_config (void)
+{
+  expect_config_error ("fakesrc ! fakesink", NULL);
+  expect_config_error ("genesyssrc ! fakesink genesyssrc ! fakesink", NULL);
+  expect_config_error ("genesyssrc ! no-such-element", NULL);
+  expect_config_error ("genesyssrc ! identity error-after=x ! fakesink", NULL);
+  expect_config_error (NULL, NULL);
+  expect_config_error ("genesyssrc ! fakesink", TEST_DATA_DIR "/test-cert.pem");
+}
+
+/* A probe, then 20 calls at once, each into a file of its own named from
+ * the placeholders; the 21st session is refused with 503 (max-sessions);
+ * one call's pipeline fails (identity error-after) and only its session
+ * gets disconnect reason error. */
+static void
+test_twenty_calls (void)
+{
+  Fixture f;
+  AhPeer *probe, *peers[N_CALLS], *extra;
+  gchar *conversations[N_CALLS], *anis[N_CALLS];
+  GstGenesysServeStats stats;
+  const guint failing = 7, frames = 10;
+  guint i, status, failed = 0;
+  AhPeerFrame *frame;
+  gchar *params, *pos;
+
+  fixture_start (&f, "! identity error-after={custom-config.errorAfter} ! "
+      "filesink location=DIR/{conversation-id}_{ani}_{session-id}.raw",
+      N_CALLS, FALSE);
+
+  /* the probe is answered, without media, and starts nothing */
+  probe = ah_peer_new ();
+  params = open_params (NULL_UUID, NULL_UUID, "", "-1", NULL);
+  g_assert_cmpuint (peer_open (probe, f.port, NULL, "PT0S", params), ==, 0);
+  g_free (params);
+  peer_close (probe, "PT0S", "end");
+  ah_peer_free (probe);
+  g_assert_true (wait_for (sessions_zero, f.serve, WAIT));
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_cmpuint (stats.probes, ==, 1);
+  g_assert_cmpuint (stats.calls_total, ==, 0);
+  g_assert_cmpuint (f.started->len, ==, 0);
+  g_assert_cmpuint (count_files (f.dir), ==, 0);
+
+  for (i = 0; i < N_CALLS; i++) {
+    gchar *participant = g_uuid_string_random ();
+    conversations[i] = g_uuid_string_random ();
+    anis[i] = g_strdup_printf ("+1 555 000 %02u", i);
+    peers[i] = ah_peer_new ();
+    params = open_params (conversations[i], participant, anis[i],
+        i == failing ? "3" : "-1", NULL);
+    g_assert_cmpuint (peer_open (peers[i], f.port, NULL, "PT0S", params), ==,
+        1);
+    g_free (params);
+    g_free (participant);
+  }
+
+  /* max-sessions */
+  extra = ah_peer_new ();
+  g_assert_false (ah_peer_connect (extra, f.port, PATH, NULL, &status));
+  g_assert_cmpuint (status, ==, 503);
+  ah_peer_free (extra);
+
+  /* audio into every call, interleaved */
+  for (i = 0; i < frames; i++) {
+    guint j;
+    for (j = 0; j < N_CALLS; j++)
+      peer_frames (peers[j], 1, 10 + j);
+  }
+
+  /* the failing call's session is told, and only that one */
+  frame = expect_running (peers[failing], "disconnect");
+  g_assert_nonnull (frame);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member
+          (frame->json, "parameters"), "reason"), ==, "error");
+  ah_peer_frame_free (frame);
+
+  pos = position (frames);
+  for (i = 0; i < N_CALLS; i++)
+    peer_close (peers[i], pos, i == failing ? "disconnect" : "end");
+  g_free (pos);
+
+  wait_ended (&f, N_CALLS);
+  g_assert_cmpuint (f.started->len, ==, N_CALLS);
+  for (i = 0; i < N_CALLS; i++) {
+    Ended *e = g_ptr_array_index (f.ended, i);
+    gboolean is_failing = g_strcmp0 (e->session_id,
+        ah_peer_session_id (peers[failing])) == 0;
+    g_assert_cmpint (e->error != NULL, ==, is_failing);
+    failed += is_failing;
+  }
+  g_assert_cmpuint (failed, ==, 1);
+
+  for (i = 0; i < N_CALLS; i++) {
+    gchar *ani = gst_genesys_serve_sanitize (anis[i]);
+    gchar *name = g_strdup_printf ("%s_%s_%s.raw", conversations[i], ani,
+        ah_peer_session_id (peers[i]));
+    gchar *path = g_build_filename (f.dir, name, NULL);
+    g_assert_true (g_str_has_prefix (ani, "+1_555_000_"));
+    if (i == failing) {
+      gsize size = 0;
+      gchar *data = NULL;
+      g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+      g_assert_cmpuint (size, <, frames * FRAME);
+      g_free (data);
+    } else {
+      check_file (path, frames, 10 + i);
+    }
+    g_free (path);
+    g_free (name);
+    g_free (ani);
+    g_free (anis[i]);
+    g_free (conversations[i]);
+    ah_peer_free (peers[i]);
+  }
+  g_assert_cmpuint (count_files (f.dir), ==, N_CALLS);
+
+  g_assert_true (wait_for (sessions_zero, f.serve, WAIT));
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_cmpuint (stats.calls, ==, 0);
+  g_assert_cmpuint (stats.calls_total, ==, N_CALLS);
+  g_assert_cmpuint (stats.calls_failed, ==, 1);
+  g_assert_cmpuint (stats.sessions_total, ==, N_CALLS + 1);
+  g_assert_cmpuint (stats.refused, ==, 1);
+  g_assert_cmpuint (stats.frames, >=, (N_CALLS - 1) * frames + 3);
+  g_assert_cmpuint (stats.late_pongs, ==, 0);
+  fixture_stop (&f);
+}
+
+/* A pipeline that does not start: the session is opened without media and
+ * disconnected with reason error; the next call is fine. */
+static void
+test_start_failure (void)
+{
+  Fixture f;
+  AhPeer *peer = ah_peer_new ();
+  AhPeerFrame *frame;
+  GstGenesysServeStats stats;
+  gchar *params, *path;
+
+  fixture_start (&f, "! filesink location=DIR/{custom-config.errorAfter}/x",
+      0, FALSE);
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", "", "missing", NULL);
+  g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0S", params), ==, 0);
+  frame = ah_peer_expect (peer, "disconnect", WAIT);
+  g_assert_nonnull (frame);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member
+          (frame->json, "parameters"), "reason"), ==, "error");
+  ah_peer_frame_free (frame);
+  peer_close (peer, "PT0S", "disconnect");
+  g_free (params);
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_cmpuint (stats.calls_failed, ==, 1);
+  g_assert_cmpuint (stats.calls_total, ==, 0);
+
+  path = g_build_filename (f.dir, "ok", NULL);
+  g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+  g_free (path);
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f61",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", "", "ok", NULL);
+  g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
+  peer_frames (peer, 2, 9);
+  peer_close (peer, "PT0.4S", "end");
+  wait_ended (&f, 1);
+  g_assert_null (((Ended *) g_ptr_array_index (f.ended, 0))->error);
+  path = g_build_filename (f.dir, "ok", "x", NULL);
+  check_file (path, 2, 9);
+  g_free (path);
+  ah_peer_free (peer);
+  fixture_stop (&f);
+}
+
+static gchar *
+continued_extra (const gchar * old_id)
+{
+  return g_strdup_printf (",\"continuedSessions\":[{\"id\":\"%s\","
+      "\"serverseq\":1,\"clientseq\":1}]", old_id);
+}
+
+/* A session dropped without close and continued on a new connection goes
+ * on in the same pipeline (one file); a continuation of a session nobody
+ * knows starts a call of its own. */
+static void
+test_continued (void)
+{
+  Fixture f;
+  AhPeer *peer = ah_peer_new ();
+  GstGenesysServeStats stats;
+  gchar *params, *extra, *old_id, *path, *name, *unknown;
+  const gchar *conv = "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60";
+  const gchar *part = "0f1e2d3c-4b5a-4697-8877-665544332211";
+
+  fixture_start (&f, "! filesink location=DIR/{session-id}.raw", 0, FALSE);
+  params = open_params (conv, part, "", "-1", NULL);
+  g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
+  old_id = g_strdup (ah_peer_session_id (peer));
+  peer_frames (peer, 2, 1);
+  /* the two frames are in before the drop: a ping round trip */
+  ah_peer_send (peer, "ping", "PT0.4S", "{}");
+  ah_peer_frame_free (ah_peer_expect (peer, "pong", WAIT));
+  ah_peer_drop (peer);
+  g_assert_true (wait_for (sessions_zero, f.serve, WAIT));
+  ah_peer_free (peer);
+
+  peer = ah_peer_new ();
+  extra = continued_extra (old_id);
+  params = open_params (conv, part, "", "-1", extra);
+  g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0.4S", params), ==, 1);
+  g_free (params);
+  g_free (extra);
+  peer_frames (peer, 2, 2);
+  peer_close (peer, "PT0.8S", "end");
+  wait_ended (&f, 1);
+  g_assert_cmpuint (f.started->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (f.started, 0), ==, old_id);
+  name = g_strdup_printf ("%s.raw", old_id);
+  path = g_build_filename (f.dir, name, NULL);
+  {
+    gchar *data = NULL;
+    gsize size = 0;
+    g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+    g_assert_cmpuint (size, ==, 4 * FRAME);
+    g_assert_cmpuint ((guint8) data[0], ==, 1);
+    g_assert_cmpuint ((guint8) data[2 * FRAME - 1], ==, 1);
+    g_assert_cmpuint ((guint8) data[2 * FRAME], ==, 2);
+    g_assert_cmpuint ((guint8) data[4 * FRAME - 1], ==, 2);
+    g_free (data);
+  }
+  g_free (path);
+  g_free (name);
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_cmpuint (stats.sessions_continued, ==, 1);
+  g_assert_cmpuint (stats.calls_total, ==, 1);
+  ah_peer_free (peer);
+
+  /* unknown continued session: a new call */
+  peer = ah_peer_new ();
+  unknown = g_uuid_string_random ();
+  extra = continued_extra (unknown);
+  params = open_params (conv, part, "", "-1", extra);
+  g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0.8S", params), ==, 1);
+  peer_frames (peer, 1, 3);
+  peer_close (peer, "PT1S", "end");
+  wait_ended (&f, 2);
+  g_assert_cmpuint (f.started->len, ==, 2);
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_cmpuint (stats.sessions_continued, ==, 1);
+  g_assert_cmpuint (stats.calls_total, ==, 2);
+  g_free (params);
+  g_free (extra);
+  g_free (unknown);
+  g_free (old_id);
+  ah_peer_free (peer);
+  fixture_stop (&f);
+}
+
+/* Draining: /health says 503, new sessions get 503, every open session is
+ * asked to reconnect; the calls end once their sessions closed and their
+ * files are complete. */
+static void
+test_drain (void)
+{
+  Fixture f;
+  AhPeer *peers[3], *late, *slow;
+  AhPeerFrame *frame;
+  GError *error = NULL;
+  guint health, i, status;
+  gchar *params;
+
+  fixture_start (&f, "! filesink location=DIR/{session-id}.raw", 0, FALSE);
+  health = gst_genesys_serve_listen_health (f.serve, "127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (get_health (health), ==, 200);
+  for (i = 0; i < 3; i++) {
+    gchar *conv = g_uuid_string_random ();
+    peers[i] = ah_peer_new ();
+    params = open_params (conv, conv, "", "-1", NULL);
+    g_assert_cmpuint (peer_open (peers[i], f.port, NULL, "PT0S", params), ==,
+        1);
+    g_free (params);
+    g_free (conv);
+    peer_frames (peers[i], 3, 20 + i);
+  }
+  /* upgraded before the drain, opens after it */
+  slow = ah_peer_new ();
+  g_assert_true (ah_peer_connect (slow, f.port, PATH, NULL, &status));
+
+  gst_genesys_serve_drain (f.serve);
+  g_assert_cmpuint (get_health (health), ==, 503);
+  late = ah_peer_new ();
+  g_assert_false (ah_peer_connect (late, f.port, PATH, NULL, &status));
+  g_assert_cmpuint (status, ==, 503);
+  ah_peer_free (late);
+
+  for (i = 0; i < 3; i++) {
+    frame = ah_peer_expect (peers[i], "reconnect", WAIT);
+    g_assert_nonnull (frame);
+    ah_peer_frame_free (frame);
+  }
+  for (i = 0; i < 3; i++)
+    peer_close (peers[i], "PT0.6S", "reconnect");
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", "", "-1", NULL);
+  ah_peer_send (slow, "open", "PT0S", params);
+  g_free (params);
+  frame = ah_peer_expect (slow, "reconnect", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  g_assert_false (wait_for (is_drained, &f, 200));
+  peer_close (slow, "PT0S", "reconnect");
+  ah_peer_free (slow);
+  g_assert_true (wait_for (is_drained, &f, WAIT));
+  g_assert_cmpuint (f.ended->len, ==, 4);
+  for (i = 0; i < 3; i++) {
+    gchar *name = g_strdup_printf ("%s.raw", ah_peer_session_id (peers[i]));
+    gchar *path = g_build_filename (f.dir, name, NULL);
+    check_file (path, 3, 20 + i);
+    g_free (path);
+    g_free (name);
+    ah_peer_free (peers[i]);
+  }
+  fixture_stop (&f);
+}
+
+/* API key: unsigned requests get 401 (counted), signed ones a call. */
+static void
+test_auth (void)
+{
+  Fixture f;
+  AhPeer *peer = ah_peer_new ();
+  AhPeerAuth auth = { KEY, SECRET };
+  GstGenesysServeStats stats;
+  guint status;
+  gchar *params;
+
+  fixture_start (&f, "! fakesink", 0, TRUE);
+  g_assert_false (ah_peer_connect (peer, f.port, PATH, NULL, &status));
+  g_assert_cmpuint (status, ==, 401);
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", "", "-1", NULL);
+  g_assert_cmpuint (peer_open (peer, f.port, &auth, "PT0S", params), ==, 1);
+  g_free (params);
+  peer_frames (peer, 1, 1);
+  peer_close (peer, "PT0.2S", "end");
+  wait_ended (&f, 1);
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_cmpuint (stats.auth_failures, ==, 1);
+  g_assert_cmpuint (stats.calls_total, ==, 1);
+  ah_peer_free (peer);
+  fixture_stop (&f);
+}
+
+/* gst_genesys_serve_free() with a call still open: its output is finished
+ * and its session is told. */
+static void
+test_free_with_calls (void)
+{
+  Fixture f;
+  AhPeer *peer = ah_peer_new ();
+  AhPeerFrame *frame;
+  gchar *params, *dir, *name, *path, *id;
+
+  fixture_start (&f, "! filesink location=DIR/{session-id}.raw", 0, FALSE);
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", "", "-1", NULL);
+  g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
+  peer_frames (peer, 2, 5);
+  ah_peer_send (peer, "ping", "PT0.4S", "{}");
+  ah_peer_frame_free (ah_peer_expect (peer, "pong", WAIT));
+
+  /* fixture_stop without removing the directory first */
+  dir = g_strdup (f.dir);
+  id = g_strdup (ah_peer_session_id (peer));
+  gst_genesys_serve_free (f.serve);
+  frame = ah_peer_expect (peer, "disconnect", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  g_assert_cmpuint (ah_peer_wait_closed (peer, WAIT), !=, 0);
+  g_assert_cmpuint (f.ended->len, ==, 0);
+  name = g_strdup_printf ("%s.raw", id);
+  path = g_build_filename (dir, name, NULL);
+  check_file (path, 2, 5);
+  g_free (path);
+  g_free (name);
+  g_free (id);
+  g_ptr_array_unref (f.started);
+  g_ptr_array_unref (f.ended);
+  remove_dir (dir);
+  g_free (dir);
+  g_free (f.dir);
+  ah_peer_free (peer);
+}
+
+/* ---- the gst-genesys-serve program ---- */
+
+typedef struct
+{
+  GSubprocess *proc;
+  GDataInputStream *out;
+  GString *log;
+  guint port;
+  guint health;
+  gchar *dir;
+} Program;
+
+static gchar *
+program_line (Program * p)
+{
+  gchar *line = g_data_input_stream_read_line (p->out, NULL, NULL, NULL);
+
+  if (line) {
+    g_string_append (p->log, line);
+    g_string_append_c (p->log, '\n');
+  }
+  return line;
+}
+
+static void
+program_start (Program * p, const gchar * drain_timeout)
+{
+  const gchar *args[] = { SERVE_BINARY, "--address", "127.0.0.1", "--port",
+    "0", "--path", PATH, "--stats-interval", "1", "--health-port", "0",
+    "--drain-timeout", drain_timeout, "--"
+  };
+  GPtrArray *argv = g_ptr_array_new ();
+  GError *error = NULL;
+  gchar *launch, *line;
+  guint i;
+
+  memset (p, 0, sizeof (*p));
+  p->dir = make_dir ();
+  p->log = g_string_new (NULL);
+  launch = g_strdup_printf (TEMPLATE_SRC " ! filesink location=%s/"
+      "{conversation-id}-{session-id}.raw", p->dir);
+  /* e.g. GST_GENESYS_SERVE_WRAPPER=valgrind-wrapper.sh */
+  if (g_getenv ("GST_GENESYS_SERVE_WRAPPER"))
+    g_ptr_array_add (argv, (gpointer) g_getenv ("GST_GENESYS_SERVE_WRAPPER"));
+  for (i = 0; i < G_N_ELEMENTS (args); i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, launch);
+  g_ptr_array_add (argv, NULL);
+  p->proc = g_subprocess_newv ((const gchar * const *) argv->pdata,
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_ptr_array_unref (argv);
+  g_free (launch);
+  p->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p->proc));
+  while (!(p->port && p->health) && (line = program_line (p))) {
+    const gchar *colon = strrchr (line, ':');
+    if (g_str_has_prefix (line, "listening on ") && colon)
+      p->port = atoi (colon + 1);
+    else if (g_str_has_prefix (line, "health on ") && colon)
+      p->health = atoi (colon + 1);
+    g_free (line);
+  }
+  g_assert_cmpuint (p->port, >, 0);
+  g_assert_cmpuint (p->health, >, 0);
+}
+
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} WaitExit;
+
+static void
+exited (GObject * source, GAsyncResult * res, gpointer data)
+{
+  WaitExit *w = data;
+
+  w->ok = g_subprocess_wait_check_finish (G_SUBPROCESS (source), res,
+      &w->error);
+  w->done = TRUE;
+}
+
+static gboolean
+wait_exit_done (gpointer data)
+{
+  return ((WaitExit *) data)->done;
+}
+
+/* Waits for the exit; the rest of its output goes to the log. */
+static void
+program_wait (Program * p)
+{
+  WaitExit w = { FALSE, FALSE, NULL };
+  gchar *line;
+
+  g_subprocess_wait_check_async (p->proc, NULL, exited, &w);
+  g_assert_true (wait_for (wait_exit_done, &w, 30000));
+  g_assert_no_error (w.error);
+  g_assert_true (w.ok);
+  while ((line = program_line (p)))
+    g_free (line);
+}
+
+static void
+program_free (Program * p)
+{
+  g_object_unref (p->out);
+  g_object_unref (p->proc);
+  g_string_free (p->log, TRUE);
+  remove_dir (p->dir);
+  g_free (p->dir);
+}
+
+static gchar *
+program_file (Program * p, const gchar * conv, AhPeer * peer)
+{
+  gchar *name = g_strdup_printf ("%s-%s.raw", conv, ah_peer_session_id (peer));
+  gchar *path = g_build_filename (p->dir, name, NULL);
+
+  g_free (name);
+  return path;
+}
+
+/* SIGTERM: /health turns 503, every session gets reconnect, and once the
+ * clients closed the program exits 0 with every file complete. */
+static void
+test_program_sigterm (void)
+{
+  Program p;
+  AhPeer *peers[N_CALLS];
+  gchar *convs[N_CALLS];
+  guint i;
+  gint64 start;
+
+  program_start (&p, "60");
+  g_assert_cmpuint (get_health (p.health), ==, 200);
+  for (i = 0; i < N_CALLS; i++) {
+    gchar *params;
+    convs[i] = g_uuid_string_random ();
+    peers[i] = ah_peer_new ();
+    params = open_params (convs[i], convs[i], "", "-1", NULL);
+    g_assert_cmpuint (peer_open (peers[i], p.port, NULL, "PT0S", params), ==,
+        1);
+    g_free (params);
+    peer_frames (peers[i], 5, 100 + i);
+  }
+
+  /* a stats line that counts them all */
+  {
+    gchar *line;
+    gboolean seen = FALSE;
+    while (!seen && (line = program_line (&p))) {
+      seen = g_str_has_prefix (line, "stats: sessions=20 calls=20 ");
+      g_free (line);
+    }
+    g_assert_true (seen);
+  }
+
+  start = g_get_monotonic_time ();
+  g_subprocess_send_signal (p.proc, SIGTERM);
+  for (i = 0; i < N_CALLS; i++) {
+    AhPeerFrame *frame = ah_peer_expect (peers[i], "reconnect", WAIT);
+    g_assert_nonnull (frame);
+    ah_peer_frame_free (frame);
+  }
+  g_assert_cmpuint (get_health (p.health), ==, 503);
+  for (i = 0; i < N_CALLS; i++)
+    peer_close (peers[i], "PT1S", "reconnect");
+  program_wait (&p);
+  /* it waited for the calls, not for the drain timeout */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
+  g_assert_nonnull (strstr (p.log->str, "\ndrained\n"));
+
+  for (i = 0; i < N_CALLS; i++) {
+    gchar *path = program_file (&p, convs[i], peers[i]);
+    check_file (path, 5, 100 + i);
+    g_free (path);
+    g_free (convs[i]);
+    ah_peer_free (peers[i]);
+  }
+  program_free (&p);
+}
+
+/* A client that ignores reconnect: the program exits 0 after
+ * --drain-timeout, the call's file finished and its session told. */
+static void
+test_program_drain_timeout (void)
+{
+  Program p;
+  AhPeer *peer = ah_peer_new ();
+  AhPeerFrame *frame;
+  gchar *params, *path;
+  const gchar *conv = "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60";
+  gint64 start;
+
+  program_start (&p, "2");
+  params = open_params (conv, conv, "", "-1", NULL);
+  g_assert_cmpuint (peer_open (peer, p.port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
+  peer_frames (peer, 4, 42);
+  ah_peer_send (peer, "ping", "PT0.8S", "{}");
+  ah_peer_frame_free (ah_peer_expect (peer, "pong", WAIT));
+
+  start = g_get_monotonic_time ();
+  g_subprocess_send_signal (p.proc, SIGTERM);
+  frame = ah_peer_expect (peer, "reconnect", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  frame = ah_peer_expect (peer, "disconnect", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  program_wait (&p);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC);
+  g_assert_nonnull (strstr (p.log->str, "drain timeout: ending 1 call(s)"));
+  path = program_file (&p, conv, peer);
+  check_file (path, 4, 42);
+  g_free (path);
+  ah_peer_free (peer);
+  program_free (&p);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (NULL, NULL);
+
+  g_test_add_func ("/serve/sanitize", test_sanitize);
+  g_test_add_func ("/serve/bad-config", test_bad_config);
+  g_test_add_func ("/serve/twenty-calls", test_twenty_calls);
+  g_test_add_func ("/serve/start-failure", test_start_failure);
+  g_test_add_func ("/serve/continued", test_continued);
+  g_test_add_func ("/serve/drain", test_drain);
+  g_test_add_func ("/serve/auth", test_auth);
+  g_test_add_func ("/serve/free-with-calls", test_free_with_calls);
+  g_test_add_func ("/serve/program-sigterm", test_program_sigterm);
+  g_test_add_func ("/serve/program-drain-timeout", test_program_drain_timeout);
+  return g_test_run ();
+}

@@ -1,0 +1,317 @@
+/* gst-genesys
+ * Copyright (C) 2026 gst-genesys developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* gst-genesys-serve: one pipeline per AudioHook call, from a launch
+ * template. See README.md ("gst-genesys-serve") for the manual. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <gst/genesys/gstgenesysserve.h>
+
+typedef struct
+{
+  GMainLoop *loop;
+  GstGenesysServe *serve;
+  gboolean quiet;
+  guint drain_timeout;
+  guint drain_source;
+  gboolean draining;
+
+  /* --stats-interval */
+  gint64 last_time;
+  guint64 last_frames;
+  gint64 last_cpu;
+} App;
+
+static void
+on_call_started (GstGenesysServe * serve, const gchar * session_id,
+    GstElement * pipeline, gpointer user_data)
+{
+  App *app = user_data;
+
+  if (!app->quiet)
+    g_print ("call %s: started\n", session_id);
+}
+
+static void
+on_call_ended (GstGenesysServe * serve, const gchar * session_id,
+    const GError * error, gpointer user_data)
+{
+  App *app = user_data;
+
+  if (error)
+    g_printerr ("call %s: failed: %s\n", session_id, error->message);
+  else if (!app->quiet)
+    g_print ("call %s: ended\n", session_id);
+}
+
+static void
+on_drained (GstGenesysServe * serve, gpointer user_data)
+{
+  App *app = user_data;
+
+  g_print ("drained\n");
+  g_main_loop_quit (app->loop);
+}
+
+static gboolean
+drain_timeout_cb (gpointer data)
+{
+  App *app = data;
+  GstGenesysServeStats stats;
+
+  app->drain_source = 0;
+  gst_genesys_serve_get_stats (app->serve, &stats);
+  g_print ("drain timeout: ending %u call(s), closing %u session(s)\n",
+      stats.calls, stats.sessions);
+  g_main_loop_quit (app->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+signal_cb (gpointer data)
+{
+  App *app = data;
+
+  if (app->draining) {
+    g_print ("second signal: stopping now\n");
+    g_main_loop_quit (app->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  app->draining = TRUE;
+  g_print ("draining (up to %u s)\n", app->drain_timeout);
+  /* not g_timeout_add_seconds(): it may fire up to a second early */
+  app->drain_source = g_timeout_add (MIN (app->drain_timeout,
+          G_MAXUINT / 1000) * 1000, drain_timeout_cb, app);
+  gst_genesys_serve_drain (app->serve);
+  return G_SOURCE_CONTINUE;
+}
+
+/* CPU time of the process in microseconds. */
+static gint64
+cpu_time (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return (gint64) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * G_USEC_PER_SEC
+      + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+/* Resident set size in bytes, from /proc/self/statm. */
+static guint64
+rss_bytes (void)
+{
+  gchar *text = NULL;
+  guint64 pages = 0;
+
+  if (g_file_get_contents ("/proc/self/statm", &text, NULL, NULL)) {
+    gchar **fields = g_strsplit (text, " ", 3);
+    if (fields[0] && fields[1])
+      pages = g_ascii_strtoull (fields[1], NULL, 10);
+    g_strfreev (fields);
+    g_free (text);
+  }
+  return pages * (guint64) sysconf (_SC_PAGESIZE);
+}
+
+static gboolean
+stats_cb (gpointer data)
+{
+  App *app = data;
+  GstGenesysServeStats s;
+  gint64 now = g_get_monotonic_time (), cpu = cpu_time ();
+  gdouble seconds = (now - app->last_time) / (gdouble) G_USEC_PER_SEC;
+
+  gst_genesys_serve_get_stats (app->serve, &s);
+  if (seconds <= 0)
+    seconds = 1;
+  g_print ("stats: sessions=%u calls=%u frames/s=%.1f gaps=%" G_GUINT64_FORMAT
+      " auth-failures=%" G_GUINT64_FORMAT " late-pongs=%" G_GUINT64_FORMAT
+      " refused=%" G_GUINT64_FORMAT " calls-total=%" G_GUINT64_FORMAT
+      " calls-failed=%" G_GUINT64_FORMAT " probes=%" G_GUINT64_FORMAT
+      " cpu=%.1f%% rss=%.1fMiB\n", s.sessions, s.calls,
+      (s.frames - app->last_frames) / seconds, s.gaps, s.auth_failures,
+      s.late_pongs, s.refused, s.calls_total, s.calls_failed, s.probes,
+      100.0 * (cpu - app->last_cpu) / (seconds * G_USEC_PER_SEC),
+      rss_bytes () / (1024.0 * 1024.0));
+  app->last_time = now;
+  app->last_frames = s.frames;
+  app->last_cpu = cpu;
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  GstGenesysServeConfig config = { 0 };
+  GstGenesysServeCallbacks callbacks = { 0 };
+  App app = { 0 };
+  gchar *address = NULL, *path = NULL, *cert = NULL, *key = NULL;
+  gchar *api_key = NULL, *secret = NULL, *credentials = NULL;
+  gchar *authority = NULL, *launch = NULL;
+  gint port = 9000, max_sessions = 0, health_port = -1;
+  gint drain_timeout = 60, stats_interval = 0;
+  gboolean quiet = FALSE, version = FALSE;
+  GOptionEntry entries[] = {
+    {"address", 'a', 0, G_OPTION_ARG_STRING, &address,
+        "Local IP address to listen on (default 0.0.0.0)", "ADDR"},
+    {"port", 'p', 0, G_OPTION_ARG_INT, &port,
+        "TCP port to listen on, 0 = any free (default 9000)", "PORT"},
+    {"path", 0, 0, G_OPTION_ARG_STRING, &path,
+        "Request path (default /api/v1/audiohook/ws)", "PATH"},
+    {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
+        "PEM certificate chain: serve wss://", "FILE"},
+    {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key,
+        "PEM private key of --tls-cert", "FILE"},
+    {"api-key", 0, 0, G_OPTION_ARG_STRING, &api_key,
+        "API key clients present in X-API-KEY", "KEY"},
+    {"client-secret", 0, 0, G_OPTION_ARG_STRING, &secret,
+          "Base64 client secret of --api-key (empty: unsigned allowed)",
+        "SECRET"},
+    {"credentials", 0, 0, G_OPTION_ARG_FILENAME, &credentials,
+        "JSON object mapping API keys to client secrets", "FILE"},
+    {"authority", 0, 0, G_OPTION_ARG_STRING, &authority,
+        "Public host[:port] for signatures behind proxies", "HOST"},
+    {"max-sessions", 0, 0, G_OPTION_ARG_INT, &max_sessions,
+          "Most sessions open at once, HTTP 503 beyond (default 0: no limit)",
+        "N"},
+    {"drain-timeout", 0, 0, G_OPTION_ARG_INT, &drain_timeout,
+          "After SIGTERM/SIGINT, wait this long for calls to end (default 60)",
+        "SECONDS"},
+    {"stats-interval", 0, 0, G_OPTION_ARG_INT, &stats_interval,
+        "Print a stats line this often (default 0: never)", "SECONDS"},
+    {"health-port", 0, 0, G_OPTION_ARG_INT, &health_port,
+        "Answer GET /health on this port (0: any free)", "PORT"},
+    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+        "No line per call (failures are still printed)", NULL},
+    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
+    {NULL}
+  };
+  GOptionContext *ctx;
+  GError *error = NULL;
+  guint health = 0, sources[3] = { 0, 0, 0 };
+  gint i, ret = 0;
+
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  ctx = g_option_context_new ("-- LAUNCH-TEMPLATE");
+  g_option_context_set_summary (ctx,
+      "Listens for Genesys Cloud AudioHook sessions and runs one pipeline "
+      "per call,\nbuilt from LAUNCH-TEMPLATE, whose genesyssrc takes the "
+      "call. Placeholders such as\n{conversation-id} are filled from the "
+      "call's open message, e.g.\n\n  gst-genesys-serve --port 9000 "
+      "--credentials keys.json -- \\\n    'genesyssrc ! mulawdec ! wavenc ! "
+      "filesink location=calls/{conversation-id}-{session-id}.wav'");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("%s\n", error->message);
+    g_clear_error (&error);
+    g_option_context_free (ctx);
+    return 2;
+  }
+  if (version) {
+    g_print ("gst-genesys-serve %s\n", VERSION);
+    g_option_context_free (ctx);
+    return 0;
+  }
+  i = 1;
+  if (i < argc && strcmp (argv[i], "--") == 0)
+    i++;
+  if (i >= argc || port < 0 || port > 65535 || max_sessions < 0
+      || drain_timeout < 0 || stats_interval < 0 || health_port > 65535) {
+    gchar *help = g_option_context_get_help (ctx, TRUE, NULL);
+    g_printerr ("%s", help);
+    g_free (help);
+    g_option_context_free (ctx);
+    return 2;
+  }
+  g_option_context_free (ctx);
+  launch = g_strjoinv (" ", argv + i);
+
+  if (!api_key && !credentials)
+    g_printerr ("warning: no API key is configured: every AudioHook "
+        "connection is accepted without authentication (set --api-key and "
+        "--client-secret, or --credentials)\n");
+
+  config.launch = launch;
+  config.address = address;
+  config.port = port;
+  config.path = path;
+  config.tls_certificate_file = cert;
+  config.tls_key_file = key;
+  config.api_key = api_key;
+  config.client_secret = secret;
+  config.credentials_file = credentials;
+  config.authority = authority;
+  config.max_sessions = max_sessions;
+  callbacks.call_started = on_call_started;
+  callbacks.call_ended = on_call_ended;
+  callbacks.drained = on_drained;
+  app.quiet = quiet;
+  app.drain_timeout = drain_timeout;
+  app.loop = g_main_loop_new (NULL, FALSE);
+  app.serve = gst_genesys_serve_new (&config, &callbacks, &app, &error);
+  if (!app.serve) {
+    g_printerr ("gst-genesys-serve: %s\n", error->message);
+    ret = 1;
+    goto done;
+  }
+  if (health_port >= 0) {
+    health = gst_genesys_serve_listen_health (app.serve, address,
+        health_port, &error);
+    if (!health) {
+      g_printerr ("gst-genesys-serve: health port: %s\n", error->message);
+      gst_genesys_serve_free (app.serve);
+      ret = 1;
+      goto done;
+    }
+  }
+  g_print ("listening on %s:%u%s\n", address ? address : "0.0.0.0",
+      gst_genesys_serve_get_port (app.serve),
+      path ? path : "/api/v1/audiohook/ws");
+  if (health)
+    g_print ("health on %s:%u/health\n", address ? address : "0.0.0.0", health);
+
+  sources[0] = g_unix_signal_add (SIGTERM, signal_cb, &app);
+  sources[1] = g_unix_signal_add (SIGINT, signal_cb, &app);
+  if (stats_interval > 0) {
+    app.last_time = g_get_monotonic_time ();
+    app.last_cpu = cpu_time ();
+    sources[2] = g_timeout_add_seconds (stats_interval, stats_cb, &app);
+  }
+  g_main_loop_run (app.loop);
+
+  for (i = 0; i < 3; i++)
+    if (sources[i])
+      g_source_remove (sources[i]);
+  if (app.drain_source)
+    g_source_remove (app.drain_source);
+  gst_genesys_serve_free (app.serve);
+  g_print ("stopped\n");
+
+done:
+  g_clear_error (&error);
+  g_main_loop_unref (app.loop);
+  g_free (launch);
+  g_free (address);
+  g_free (path);
+  g_free (cert);
+  g_free (key);
+  g_free (api_key);
+  g_free (secret);
+  g_free (credentials);
+  g_free (authority);
+  gst_deinit ();
+  return ret;
+}
