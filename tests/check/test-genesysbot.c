@@ -846,6 +846,7 @@ test_caller_timeline (void)
 {
   GstClockTime pts[20];
   GstEvent *ev;
+  gint64 t0;
   guint8 frame[1600];
   guint i, buffers, gaps = 0;
   Bot b;
@@ -854,15 +855,21 @@ test_caller_timeline (void)
   bot_open (&b);
   bot_feed (&b, 0, 5 * RATE);
   memset (frame, 0xff, sizeof (frame));
+  /* paced on absolute times, as a live sender is */
+  t0 = g_get_monotonic_time ();
   for (i = 0; i < 20; i++) {
+    gint64 due = t0 + (i + 1) * 200000 + (i >= 10 ? 400000 : 0);
+    gint64 resume = due - (i == 10 ? 200000 : 0);
+    while (g_get_monotonic_time () < resume)
+      g_usleep (MAX (1, resume - g_get_monotonic_time ()));
     if (i == 10) {
       /* 400 ms the client could not send, reported once it can */
-      g_usleep (400000);
       ah_peer_send (b.peer, "discarded", "PT2.4S",
           "{\"start\":\"PT2S\",\"discarded\":\"PT0.4S\"}");
+      while (g_get_monotonic_time () < due)
+        g_usleep (MAX (1, due - g_get_monotonic_time ()));
     }
     ah_peer_send_binary (b.peer, frame, sizeof (frame));
-    g_usleep (200000);
   }
   for (buffers = 0; buffers < 20; buffers++) {
     GstBuffer *buf = gst_harness_pull (b.src_h);
