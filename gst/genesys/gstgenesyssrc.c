@@ -187,6 +187,7 @@ typedef enum
   ITEM_GAP,
   ITEM_END,
   ITEM_DTMF,
+  ITEM_PREROLL,                 /* paired: the session's media are known, no audio yet */
 } ItemType;
 
 typedef struct
@@ -1279,12 +1280,19 @@ on_paired_event (GstGenesysChannel * channel,
   GstGenesysSrc *self = user_data;
 
   switch (ev->type) {
-    case GST_GENESYS_CHANNEL_EVENT_OPENED:
+    case GST_GENESYS_CHANNEL_EVENT_OPENED:{
+      Item *item = item_new (ITEM_PREROLL);
+      item->media = *ev->media;
       g_mutex_lock (&self->lock);
       self->client_media = *ev->media;
       self->playout_end = GST_CLOCK_TIME_NONE;
+      if (self->started)
+        push_item_locked (self, item);
+      else
+        item_free (item);
       g_mutex_unlock (&self->lock);
       break;
+    }
     case GST_GENESYS_CHANNEL_EVENT_AUDIO:
       on_bot_audio (self, ev->data);
       break;
@@ -1468,6 +1476,8 @@ external_start (GstGenesysSrc * self)
   self->lost_deadline = 0;
   memset (&self->stats, 0, sizeof (self->stats));
   g_mutex_unlock (&self->lock);
+  if (!join_channel (self, on_server_channel_event))
+    return FALSE;
   GST_INFO_OBJECT (self, "external mode: waiting for a session");
   return TRUE;
 }
@@ -2114,6 +2124,8 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       }
       if (self->ended) {
         g_mutex_unlock (&self->lock);
+        if (self->channel && !self->paired)
+          gst_genesys_channel_end (self->channel);
         return GST_FLOW_EOS;
       }
       if (self->lost_deadline) {
@@ -2173,8 +2185,32 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       case ITEM_DTMF:
         push_dtmf (self, item);
         break;
+      case ITEM_PREROLL:
+        /* The bot may stay silent for a while: a GAP now lets the sinks
+         * downstream preroll, so the pipeline reaches PLAYING and the
+         * caller's audio flows. */
+        if (!self->have_media && ah_media_is_usable (&item->media)) {
+          AhMedia out = item->media;
+          self->media = item->media;
+          self->swap = FALSE;
+          if (!negotiate_media (self, &out)) {
+            item_free (item);
+            GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+                ("downstream refused the session's media"));
+            return GST_FLOW_NOT_NEGOTIATED;
+          }
+          self->have_media = TRUE;
+          if (!self->output_started) {
+            GstClockTime now = current_running_time (self);
+            if (GST_CLOCK_TIME_IS_VALID (now))
+              gst_pad_push_event (GST_BASE_SRC_PAD (self),
+                  gst_event_new_gap (now, 0));
+          }
+        }
+        break;
       case ITEM_END:{
-        if (!keep_listening || self->paired) {
+        /* continued: an EOS the application sent, after what was queued */
+        if (!keep_listening || self->paired || item->continued) {
           item_free (item);
           g_mutex_lock (&self->lock);
           self->ended = TRUE;
@@ -2672,6 +2708,32 @@ gst_genesys_src_init (GstGenesysSrc * self)
   gst_base_src_set_do_timestamp (GST_BASE_SRC (self), FALSE);
 }
 
+/* EOS sent by the application ends the stream after the audio already
+ * received (basesrc would end it at once and lose what is queued). */
+static gboolean
+gst_genesys_src_send_event (GstElement * element, GstEvent * event)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (element);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    gboolean queued = FALSE;
+    g_mutex_lock (&self->lock);
+    if (self->started && !self->ended && !self->flushing) {
+      Item *item = item_new (ITEM_END);
+      item->continued = TRUE;
+      push_item_locked (self, item);
+      queued = TRUE;
+    }
+    g_mutex_unlock (&self->lock);
+    if (queued) {
+      GST_INFO_OBJECT (self, "EOS after the audio received so far");
+      gst_event_unref (event);
+      return TRUE;
+    }
+  }
+  return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
+}
+
 static void
 gst_genesys_src_class_init (GstGenesysSrcClass * klass)
 {
@@ -2681,6 +2743,8 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
   GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_READY;
+
+  element_class->send_event = GST_DEBUG_FUNCPTR (gst_genesys_src_send_event);
 
   gobject_class->set_property = gst_genesys_src_set_property;
   gobject_class->get_property = gst_genesys_src_get_property;
