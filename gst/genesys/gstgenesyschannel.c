@@ -18,6 +18,8 @@ GST_DEBUG_CATEGORY_STATIC (genesys_channel_debug);
 #define MAX_MESSAGE_BYTES 64000
 /* A 429 without retryAfter holds the audio this long. */
 #define DEFAULT_RETRY_AFTER (1 * GST_SECOND)
+/* A partial frame never waits longer for more audio. */
+#define MAX_LINGER (1 * GST_SECOND)
 
 struct _GstGenesysChannel
 {
@@ -50,6 +52,8 @@ struct _GstGenesysChannel
   guint64 messages, bytes, flushed;     /* of sessions that ended */
   guint holds;
   guint barge_ins;              /* generation: audio waiting in send() goes too */
+  gboolean over;                /* the src's stream ended */
+  guint64 last_push;            /* ns, 0: none yet */
   guint64 flushed_waiting;      /* bytes dropped that way */
 };
 
@@ -147,6 +151,8 @@ gst_genesys_channel_join (const gchar * name, GstGenesysChannelSide side,
   g_mutex_lock (&ch->lock);
   ch->joined[side] = TRUE;
   ch->flushing[side] = FALSE;
+  if (side == GST_GENESYS_CHANNEL_SRC)
+    ch->over = FALSE;
   peer = ch->joined[!side];
   g_mutex_unlock (&ch->lock);
   g_mutex_unlock (&registry_lock);
@@ -510,18 +516,31 @@ gst_genesys_channel_set_pacing (GstGenesysChannel * ch,
 }
 
 gboolean
-gst_genesys_channel_wait_open (GstGenesysChannel * ch, AhMedia * media)
+gst_genesys_channel_wait_open (GstGenesysChannel * ch, AhMedia * media,
+    gboolean * over)
 {
   gboolean open;
 
   g_mutex_lock (&ch->lock);
-  while (!ch->conn && !ch->flushing[GST_GENESYS_CHANNEL_SINK])
+  while (!ch->conn && !ch->over && !ch->flushing[GST_GENESYS_CHANNEL_SINK])
     g_cond_wait (&ch->cond, &ch->lock);
   open = ch->conn != NULL && !ch->flushing[GST_GENESYS_CHANNEL_SINK];
   if (open && media)
     *media = ch->media;
+  *over = !open && ch->over;
   g_mutex_unlock (&ch->lock);
   return open;
+}
+
+void
+gst_genesys_channel_end (GstGenesysChannel * ch)
+{
+  g_mutex_lock (&ch->lock);
+  if (!ch->over)
+    GST_INFO ("channel %s: the stream ended", ch->name);
+  ch->over = TRUE;
+  g_cond_broadcast (&ch->cond);
+  g_mutex_unlock (&ch->lock);
 }
 
 gboolean
@@ -537,8 +556,10 @@ gst_genesys_channel_send (GstGenesysChannel * ch, GBytes * data,
   barge_ins = ch->barge_ins;
   /* at most max-lead of audio waits to be sent */
   while (ch->conn && ch->pacer && !ch->flushing[GST_GENESYS_CHANNEL_SINK]) {
-    limit = gst_util_uint64_scale (ch->pacing.max_lead, ch->bpf * RATE,
-        GST_SECOND);
+    /* max-lead, and never less than two frames: a frame must be able to
+     * fill up while the one before waits */
+    limit = gst_util_uint64_scale (MAX (ch->pacing.max_lead,
+            2 * ch->pacing.frame_duration), ch->bpf * RATE, GST_SECOND);
     if (ah_pacer_get_queued (ch->pacer) <= MAX (limit, ch->bpf))
       break;
     g_cond_wait (&ch->cond, &ch->lock);
@@ -560,6 +581,15 @@ gst_genesys_channel_send (GstGenesysChannel * ch, GBytes * data,
     return FALSE;
   }
   now = gst_genesys_now ();
+  /* A partial frame waits for the next buffer as long as buffers take to
+   * come (a file parsed in 256 ms buffers, sent in 200 ms frames, would
+   * otherwise leave a partial message after every buffer). */
+  if (ch->last_push && now > ch->last_push) {
+    guint64 interval = now - ch->last_push;
+    guint64 linger = MAX (ch->pacing.frame_duration, interval + interval / 2);
+    ah_pacer_set_linger (ch->pacer, MIN (linger, MAX_LINGER));
+  }
+  ch->last_push = now;
   ah_pacer_push (ch->pacer, data, now);
   kick_locked (ch);
   g_mutex_unlock (&ch->lock);

@@ -90,13 +90,16 @@ void gst_genesys_channel_session_message (GstGenesysChannel * channel,
     GstGenesysConn * conn, AhMessage * message);
 void gst_genesys_channel_session_ended (GstGenesysChannel * channel,
     GstGenesysConn * conn);
+/* The src's stream ended: no session follows (until it starts again). */
+void gst_genesys_channel_end (GstGenesysChannel * channel);
 
 /* ---- server side, from the sink ---- */
 void gst_genesys_channel_set_pacing (GstGenesysChannel * channel,
     const GstGenesysPacing * pacing);
-/* Blocks until a session is open (TRUE, @media filled) or flushing. */
+/* Blocks until a session is open (TRUE, @media filled), flushing, or the
+ * src's stream ended (FALSE; @over set). */
 gboolean gst_genesys_channel_wait_open (GstGenesysChannel * channel,
-    AhMedia * media);
+    AhMedia * media, gboolean * over);
 /* Queues bot audio (whole sample frames). Blocks while more than the
  * pacing's max-lead of audio waits to be sent. FALSE when flushing or no
  * session is open (the audio is dropped; @dropped says so). */

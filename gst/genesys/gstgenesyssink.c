@@ -959,13 +959,19 @@ render_bot (GstGenesysSink * self, GstBuffer * buf)
 {
   AhMedia media;
   gsize size = gst_buffer_get_size (buf);
-  gboolean dropped;
+  gboolean dropped, over;
   GBytes *bytes;
 
   if (self->channels == 0)
     return GST_FLOW_NOT_NEGOTIATED;
-  if (!gst_genesys_channel_wait_open (self->channel, &media))
+  if (!gst_genesys_channel_wait_open (self->channel, &media, &over)) {
+    if (over) {
+      /* the caller hung up and no session follows: the bot's stream ends */
+      GST_INFO_OBJECT (self, "the session is over: EOS");
+      return GST_FLOW_EOS;
+    }
     return GST_FLOW_FLUSHING;
+  }
   if (media.format != self->format || media.n_channels != self->channels) {
     gchar *m = gst_genesys_media_to_string (&media);
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,

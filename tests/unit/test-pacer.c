@@ -788,6 +788,28 @@ test_fuzz (void)
   g_rand_free (rand);
 }
 
+/* A longer linger keeps a partial frame waiting for the next buffer. */
+static void
+test_set_linger (void)
+{
+  AhPacerConfig cfg = default_config ();
+  AhPacer *p = ah_pacer_new (&cfg, 0);
+  GBytes *b = g_bytes_new_take (g_malloc0 (1000), 1000), *m;
+
+  ah_pacer_push (p, b, 0);
+  g_assert_null (ah_pacer_pop (p, 0));
+  ah_pacer_set_linger (p, 3 * cfg.linger);
+  /* the old linger passed: still waiting */
+  g_assert_null (ah_pacer_pop (p, cfg.linger));
+  g_assert_cmpuint (ah_pacer_next_wakeup (p, cfg.linger), ==, 3 * cfg.linger);
+  m = ah_pacer_pop (p, 3 * cfg.linger);
+  g_assert_nonnull (m);
+  g_assert_cmpuint (g_bytes_get_size (m), ==, 1000);
+  g_bytes_unref (m);
+  g_bytes_unref (b);
+  ah_pacer_free (p);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -800,5 +822,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pacer/stereo-l16", test_stereo_l16);
   g_test_add_func ("/pacer/wakeup-property", test_wakeup_property);
   g_test_add_func ("/pacer/fuzz", test_fuzz);
+  g_test_add_func ("/pacer/set-linger", test_set_linger);
   return g_test_run ();
 }

@@ -336,6 +336,13 @@ take (AhPacer * pacer, gsize size)
   return g_bytes_new_take (buf, size);
 }
 
+void
+ah_pacer_set_linger (AhPacer * pacer, guint64 linger)
+{
+  g_return_if_fail (pacer != NULL);
+  pacer->linger = linger;
+}
+
 GBytes *
 ah_pacer_pop (AhPacer * pacer, guint64 now)
 {

@@ -73,6 +73,8 @@ void ah_pacer_hold (AhPacer * pacer, guint64 until, guint64 now);
 /* A new connection: the client holds nothing (playout model restarts
  * empty, lead 0); tokens, any hold and the queue are kept. */
 void ah_pacer_reset_playout (AhPacer * pacer, guint64 now);
+/* Changes @linger (e.g. to outlast the interval at which audio comes). */
+void ah_pacer_set_linger (AhPacer * pacer, guint64 linger);
 
 /* The next message to send now (a new reference), or NULL. Call until it
  * returns NULL. */
