@@ -65,6 +65,7 @@ typedef struct
   GThread *feeder;
   GBytes *prompt;
   volatile gint stop_feeding;
+  volatile gint feed_result;    /* the last GstFlowReturn of a push */
 } Bot;
 
 static gint bot_counter;
@@ -188,7 +189,9 @@ feed_thread (gpointer data)
   for (off = 0; off < size && !g_atomic_int_get (&b->stop_feeding);) {
     gsize n = MIN (160, size - off);
     GstBuffer *buf = gst_buffer_new_memdup (p + off, n);
-    if (gst_harness_push (b->sink_h, buf) != GST_FLOW_OK)
+    GstFlowReturn ret = gst_harness_push (b->sink_h, buf);
+    g_atomic_int_set (&b->feed_result, ret);
+    if (ret != GST_FLOW_OK)
       break;
     off += n;
   }
@@ -901,6 +904,32 @@ test_caller_timeline (void)
   bot_stop (&b);
 }
 
+/* The caller hangs up during a prompt: the bot's stream ends (EOS to the
+ * prompt's source), what was left is counted, nothing waits for ever. */
+static void
+test_hangup_mid_prompt (void)
+{
+  AhPeerFrame *f;
+  gint64 end;
+  Bot b;
+
+  bot_start (&b, NULL);
+  bot_open (&b);
+  bot_feed (&b, 0, 12 * RATE);
+  receive_until (&b, RATE, WAIT);
+  ah_peer_send (b.peer, "close", "PT1S", "{\"reason\":\"end\"}");
+  f = ah_peer_expect (b.peer, "closed", WAIT);
+  g_assert_nonnull (f);
+  ah_peer_frame_free (f);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_atomic_int_get (&b.feed_result) == GST_FLOW_OK
+      && g_get_monotonic_time () < end)
+    g_usleep (10000);
+  g_assert_cmpint (g_atomic_int_get (&b.feed_result), ==, GST_FLOW_EOS);
+  g_assert_cmpuint (sink_stat (&b, "dropped-duration"), >, 0);
+  bot_stop (&b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -915,6 +944,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bot/rate-limited", test_rate_limited);
   g_test_add_func ("/bot/client-side", test_client_side);
   g_test_add_func ("/bot/caller-timeline", test_caller_timeline);
+  g_test_add_func ("/bot/hangup-mid-prompt", test_hangup_mid_prompt);
   g_test_add_func ("/bot/prompts", test_prompts);
   return g_test_run ();
 }

@@ -1215,6 +1215,38 @@ test_continuation_routing (void)
   fixture_stop (&a);
 }
 
+/* EOS sent by the application ends the stream after the audio already
+ * received, not before it. */
+static void
+test_eos_drains (void)
+{
+  Fixture f;
+  gchar *media;
+  GstEvent *ev;
+  guint i;
+  gint64 end;
+
+  fixture_start (&f, NULL);
+  media = open_session (&f, NULL, OFFER_MONO);
+  g_free (media);
+  send_frames (&f, 3, 1600, 1);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (stat_u64 (f.src, "samples") < 4800 && g_get_monotonic_time () < end)
+    g_usleep (1000);
+  g_assert_cmpuint (stat_u64 (f.src, "samples"), ==, 4800);
+  g_assert_true (gst_element_send_event (f.src, gst_event_new_eos ()));
+  for (i = 0; i < 3; i++) {
+    GstBuffer *buf = gst_harness_pull (f.h);
+    g_assert_nonnull (buf);
+    g_assert_cmpuint (gst_buffer_get_size (buf), ==, 1600);
+    gst_buffer_unref (buf);
+  }
+  ev = pull_event_of_type (f.h, GST_EVENT_EOS);
+  g_assert_nonnull (ev);
+  gst_event_unref (ev);
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1246,6 +1278,7 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc/session-lost", test_session_lost);
   g_test_add_func ("/genesyssrc/l16-stereo", test_l16_stereo);
   g_test_add_func ("/genesyssrc/continued-session", test_continued_session);
+  g_test_add_func ("/genesyssrc/eos-drains", test_eos_drains);
   g_test_add_func ("/genesyssrc/continued-restart", test_continued_restart);
   g_test_add_func ("/genesyssrc/continuation-routing",
       test_continuation_routing);
