@@ -53,6 +53,7 @@ struct _GstGenesysChannel
   guint holds;
   guint barge_ins;              /* generation: audio waiting in send() goes too */
   gboolean over;                /* the src's stream ended */
+  gboolean barge_pending;       /* no audio before the barge_in event */
   guint64 last_push;            /* ns, 0: none yet */
   guint64 flushed_waiting;      /* bytes dropped that way */
 };
@@ -265,9 +266,14 @@ cmd_disconnect (AhSession * session, gpointer data, guint64 now)
       args->vars, now);
 }
 
+static void kick_locked (GstGenesysChannel * ch);
+
+/* On the loop thread: the event goes out before any audio pushed after the
+ * barge-in, then the audio may flow again. */
 static gboolean
 cmd_barge_in (AhSession * session, gpointer data, guint64 now)
 {
+  GstGenesysChannel *ch = data;
   JsonArray *entities = json_array_new ();
   JsonObject *entity = json_object_new ();
   gboolean ok;
@@ -277,6 +283,10 @@ cmd_barge_in (AhSession * session, gpointer data, guint64 now)
   json_array_add_object_element (entities, entity);
   ok = ah_session_send_event (session, entities, now);
   json_array_unref (entities);
+  g_mutex_lock (&ch->lock);
+  ch->barge_pending = FALSE;
+  kick_locked (ch);
+  g_mutex_unlock (&ch->lock);
   return ok;
 }
 
@@ -305,7 +315,7 @@ pump_cb (gpointer data)
   GBytes *b;
 
   g_mutex_lock (&ch->lock);
-  if (ch->conn && ch->pacer) {
+  if (ch->conn && ch->pacer && !ch->barge_pending) {
     guint64 lead;
 
     conn = gst_genesys_conn_ref (ch->conn);
@@ -492,6 +502,7 @@ gst_genesys_channel_session_ended (GstGenesysChannel * ch,
     account_pacer_locked (ch);
   }
   ch->disconnect_pending = FALSE;
+  ch->barge_pending = FALSE;
   g_cond_broadcast (&ch->cond);
   g_mutex_unlock (&ch->lock);
   if (timer) {
@@ -631,13 +642,15 @@ gst_genesys_channel_barge_in (GstGenesysChannel * ch)
   ch->barge_ins++;
   if (ch->pacer)
     samples = ah_pacer_flush (ch->pacer, gst_genesys_now ()) / ch->bpf;
-  if (ch->conn)
+  if (ch->conn) {
     conn = gst_genesys_conn_ref (ch->conn);
-  kick_locked (ch);
+    ch->barge_pending = TRUE;
+  }
   g_cond_broadcast (&ch->cond);
   g_mutex_unlock (&ch->lock);
   if (conn) {
-    gst_genesys_conn_command (conn, cmd_barge_in, NULL, NULL);
+    gst_genesys_conn_command (conn, cmd_barge_in, channel_ref (ch),
+        (GDestroyNotify) channel_unref);
     gst_genesys_conn_unref (conn);
   }
   GST_INFO ("channel %s: barge-in, %" G_GUINT64_FORMAT " samples dropped",

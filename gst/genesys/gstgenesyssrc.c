@@ -795,8 +795,13 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
       keep_listening = self->keep_listening;
       timeout = self->session_timeout;
       GST_OBJECT_UNLOCK (self);
-      if (self->channel)
+      if (self->channel) {
         gst_genesys_channel_session_ended (self->channel, conn);
+        /* no session follows: the bot's stream ends too, even while the
+         * caller's audio still waits to leave this element */
+        if (!reconnect && !keep_listening && !probe)
+          gst_genesys_channel_end (self->channel);
+      }
       post_element_message (self, gst_structure_new ("genesys-session-closed",
               "session-id", G_TYPE_STRING, ah_session_get_id (session),
               "reason", G_TYPE_STRING, action->text,
