@@ -63,8 +63,9 @@ while kill -0 $bot 2>/dev/null && [ $i -lt 50 ]; do
   i=$((i + 1)); sleep 0.1
 done
 if kill -0 $bot 2>/dev/null; then
-  echo "note: the bot pipeline did not end with the session; stopping it" >&2
   kill -INT $bot 2>/dev/null || true
+  echo "echo bot: FAILED, the bot pipeline did not end with the session" >&2
+  exit 1
 fi
 wait $bot || { cat "$out/echo-bot.log" >&2; echo "echo bot: FAILED, the bot pipeline failed" >&2; exit 1; }
 

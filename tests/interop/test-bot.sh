@@ -10,9 +10,6 @@
 # Not covered here: barge-in and disconnect need the sink's action signals,
 # which gst-launch-1.0 cannot emit (the element tests in tests/check cover
 # them; the client supports --expect-barge-in and --close-on-disconnect).
-#
-# Cases marked "# TODO" are known element bugs: they count as skipped while
-# they fail, and as passed once fixed.
 # Last line: "N passed, N failed[, N skipped]".
 #
 #   tests/interop/test-bot.sh BUILDDIR
@@ -99,17 +96,6 @@ result () {
   fi
 }
 
-# known element bug: skipped while it fails
-result_todo () {
-  name=$1 rc=$2 detail=$3 why=$4
-  if [ "$rc" = 0 ]; then
-    passed=$((passed + 1))
-    echo "ok - $name: $detail"
-  else
-    skipped=$((skipped + 1))
-    echo "not ok - $name: $detail # TODO $why"
-  fi
-}
 
 # numbers every bot case prints
 summary () {
@@ -183,9 +169,8 @@ result "12 s prompt" $rc "$detail"
 msgs=$(r .botAudio.messages)
 rc=0
 within "$msgs" 60 61 || rc=1
-result_todo "12 s prompt in 256 ms buffers: coalesced into 1600-byte messages" $rc \
-  "$msgs msgs, $(r .botAudio.partialMessages) partial, min tokens $(r .botAudio.minBucketTokens)" \
-  "linger (frame-duration, from the last push) ends before the next 256 ms buffer: partial frames"
+result "12 s prompt in 256 ms buffers: coalesced into 1600-byte messages" $rc \
+  "$msgs msgs, $(r .botAudio.partialMessages) partial, min tokens $(r .botAudio.minBucketTokens)"
 
 # ---- 3. 429 after the 8th message: nothing for retryAfter (2 s), then the rest
 prompt_case "429" "$tmp/prompt12.wav" 12 "--rate-limit-after 8 --retry-after PT2S" --
@@ -229,8 +214,7 @@ wait_gst 10
 grc=$?
 rc=0
 [ $crc -eq 0 ] && [ $grc -eq 0 ] || rc=1
-result_todo "caller hangs up mid-prompt: the pipeline ends" $rc "client $crc, pipeline $grc (1: still running 10 s after the close)" \
-  "genesyssink blocks in render_bot() waiting for a new session after the session ended"
+result "caller hangs up mid-prompt: the pipeline ends" $rc "client $crc, pipeline $grc (1: still running 10 s after the close)"
 
 # ---- 8. frame-duration above max-lead: the prompt still plays without gaps
 # (a frame longer than max-lead goes out when the client's playout is dry:
@@ -239,8 +223,7 @@ prompt_case "linger" "$tmp/prompt4.wav" 4 "--max-lead-ms 2000 --wait-idle 4 --dr
   frame-duration=2000000000
 span=$(node -e "const r=require('$tmp/report.json');console.log(r.botAudio.lastMessageAtMs-r.botAudio.firstMessageAtMs)" 2>/dev/null)
 [ "$(r .playback.startedSent)" = 1 ] && within "$(r .botAudio.messages)" 1 3 && within "$span" 0 4000 || rc=1
-result_todo "frame-duration 2 s > max-lead 1 s: no playback gap" $rc "$detail, first to last message $span ms" \
-  "the send queue is capped at max-lead, below one frame: each message waits for linger"
+result "frame-duration 2 s > max-lead 1 s: no playback gap" $rc "$detail, first to last message $span ms"
 
 line="$passed passed, $failed failed"
 [ $skipped -gt 0 ] && line="$line, $skipped skipped"
