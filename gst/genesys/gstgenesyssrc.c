@@ -1467,6 +1467,18 @@ client_stop (GstGenesysSrc * self)
   gst_genesys_client_free (client);
 }
 
+/* Server and external modes: a run starts, taking sessions. */
+static void
+start_serving_locked (GstGenesysSrc * self)
+{
+  self->started = TRUE;
+  self->busy = FALSE;
+  self->ended = FALSE;
+  self->flushing = FALSE;
+  self->lost_deadline = 0;
+  memset (&self->stats, 0, sizeof (self->stats));
+}
+
 /* ---- external mode: sessions handed over by the application ---- */
 
 static gboolean
@@ -1474,12 +1486,7 @@ external_start (GstGenesysSrc * self)
 {
   reset_output (self);
   g_mutex_lock (&self->lock);
-  self->started = TRUE;
-  self->busy = FALSE;
-  self->ended = FALSE;
-  self->flushing = FALSE;
-  self->lost_deadline = 0;
-  memset (&self->stats, 0, sizeof (self->stats));
+  start_serving_locked (self);
   g_mutex_unlock (&self->lock);
   if (!join_channel (self, on_server_channel_event))
     return FALSE;
@@ -1634,12 +1641,7 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
 
   g_mutex_lock (&self->lock);
   self->server = server;
-  self->started = TRUE;
-  self->busy = FALSE;
-  self->ended = FALSE;
-  self->flushing = FALSE;
-  self->lost_deadline = 0;
-  memset (&self->stats, 0, sizeof (self->stats));
+  start_serving_locked (self);
   g_mutex_unlock (&self->lock);
 
   self->listener.path = path;
