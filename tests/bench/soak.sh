@@ -84,7 +84,9 @@ if [ "$valgrind" = 1 ]; then
   export G_SLICE=always-malloc G_DEBUG=gc-friendly
 elif ldd "$lib" 2>/dev/null | grep -q libasan || { [ "$SERVER" = serve ] && ldd "$serve_bin" 2>/dev/null | grep -q libasan; }; then
   asan=1
-  export ASAN_OPTIONS="detect_leaks=1:log_path=$work/asan:abort_on_error=0"
+  export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:log_path=$work/asan:abort_on_error=0"
+  # scan plugins in this process: the scanner helper is not built with ASan
+  export GST_REGISTRY_FORK=no GST_REGISTRY="$work/registry.bin"
   if [ "$SERVER" = element ]; then export LD_PRELOAD="$(gcc -print-file-name=libasan.so)"; fi
 fi
 
@@ -207,6 +209,10 @@ fi
 if [ "$asan" = 1 ]; then
   n=$(cat "$work"/asan.* 2>/dev/null | grep -c '^==[0-9]*==ERROR')
   echo "ASan: $n reports$(cat "$work"/asan.* 2>/dev/null | grep -m3 -E 'SUMMARY' | sed 's/^/; /' | tr -d '\n')"
+  # the first frames of each report, the allocator's own left out
+  cat "$work"/asan.* 2>/dev/null | grep -E '^(Direct|Indirect) leak|^    #[0-9]+ ' |
+    grep -v -E 'asan_|libsanitizer|in g_malloc |in g_malloc0 |in g_slice_alloc' | head -20 | sed 's/^/  /'
+
 fi
 [ -n "${KEEP:-}" ] && echo "# logs and reports in $work"
 exit 0
