@@ -115,7 +115,7 @@ struct _Call
   GList *links;                 /* open sessions (not refs) */
 
   /* control context */
-  GSource *watch;
+  gboolean watching;            /* the bus sync handler is set */
   GSource *grace;
   GError *error;
   gboolean announced;
@@ -359,7 +359,7 @@ call_unref (Call * call)
 {
   if (!g_atomic_int_dec_and_test (&call->ref_count))
     return;
-  g_assert (call->watch == NULL && call->grace == NULL);
+  g_assert (!call->watching && call->grace == NULL);
   /* sessions still listed were let go by gst_genesys_serve_free() */
   g_list_free (call->links);
   if (call->pipeline)
@@ -472,6 +472,20 @@ announce_cb (gpointer data)
 }
 
 /* Stops and frees @call's pipeline. Control context. */
+/* Stops handling @call's bus messages (its sync handler goes). */
+static void
+call_unwatch (Call * call)
+{
+  GstBus *bus;
+
+  if (!call->watching)
+    return;
+  call->watching = FALSE;
+  bus = gst_element_get_bus (call->pipeline);
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  gst_object_unref (bus);
+}
+
 static void
 call_teardown (Call * call)
 {
@@ -488,11 +502,7 @@ call_teardown (Call * call)
   stopping = self->stopping;
   g_mutex_unlock (&self->lock);
 
-  if (call->watch) {
-    g_source_destroy (call->watch);
-    g_source_unref (call->watch);
-    call->watch = NULL;
-  }
+  call_unwatch (call);
   if (call->grace) {
     g_source_destroy (call->grace);
     g_source_unref (call->grace);
@@ -592,11 +602,37 @@ call_fail (Call * call, const GError * error, const gchar * debug)
   g_list_free (conns);
 }
 
-static gboolean
-bus_cb (GstBus * bus, GstMessage * msg, gpointer data)
+typedef struct
 {
-  Call *call = data;
+  Call *call;
+  GstMessage *msg;
+} BusMessage;
+
+static void
+bus_message_free (gpointer data)
+{
+  BusMessage *bm = data;
+
+  call_unref (bm->call);
+  gst_message_unref (bm->msg);
+  g_free (bm);
+}
+
+/* EOS and ERROR, in the control context. */
+static gboolean
+bus_dispatch_cb (gpointer data)
+{
+  BusMessage *bm = data;
+  Call *call = bm->call;
   GstGenesysServe *self = call->serve;
+  GstMessage *msg = bm->msg;
+  gboolean done;
+
+  g_mutex_lock (&self->lock);
+  done = call->state == CALL_DONE;
+  g_mutex_unlock (&self->lock);
+  if (done)
+    return G_SOURCE_REMOVE;
 
   switch (GST_MESSAGE_TYPE (msg)) {
     case GST_MESSAGE_EOS:{
@@ -619,6 +655,34 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer data)
       g_free (debug);
       break;
     }
+    default:
+      break;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* In the thread that posts: counts, and hands EOS and ERROR on. */
+static GstBusSyncReply
+bus_sync_cb (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  Call *call = data;
+  GstGenesysServe *self = call->serve;
+  BusMessage *bm;
+  GSource *source;
+
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_EOS:
+    case GST_MESSAGE_ERROR:
+      bm = g_new0 (BusMessage, 1);
+      bm->call = call_ref (call);
+      bm->msg = gst_message_ref (msg);
+      /* never run here (g_main_context_invoke would, when this thread
+       * can acquire the context): the streaming thread would stop itself */
+      source = g_idle_source_new ();
+      g_source_set_callback (source, bus_dispatch_cb, bm, bus_message_free);
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+      break;
     case GST_MESSAGE_ELEMENT:
       if (gst_message_has_name (msg, "genesys-gap")) {
         g_mutex_lock (&self->lock);
@@ -629,7 +693,7 @@ bus_cb (GstBus * bus, GstMessage * msg, gpointer data)
     default:
       break;
   }
-  return G_SOURCE_CONTINUE;
+  return GST_BUS_DROP;
 }
 
 /* A session of @call closed. */
@@ -830,10 +894,12 @@ call_new (GstGenesysServe * self, Link * link, const AhMessage * open,
   call->pipeline = pipeline;
   call->src = src;
   call->state = CALL_RUNNING;
-  call->watch = gst_bus_create_watch (bus);
-  g_source_set_callback (call->watch, G_SOURCE_FUNC (bus_cb), call_ref (call),
+  /* Messages are sorted where they are posted: a bus watch per call would
+   * make the control context walk a source per call on every wakeup, and
+   * wake it for every message. Only EOS and ERROR go there. */
+  call->watching = TRUE;
+  gst_bus_set_sync_handler (bus, bus_sync_cb, call_ref (call),
       (GDestroyNotify) call_unref);
-  g_source_attach (call->watch, self->context);
   gst_object_unref (bus);
   return call;
 }
@@ -899,9 +965,7 @@ serve_select (const AhMedia * offers, guint n_offers, gpointer data)
           self->server, conn, offers, n_offers, &chosen)) {
     g_set_error (&error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
         "the pipeline's genesyssrc did not take the session");
-    g_source_destroy (call->watch);
-    g_source_unref (call->watch);
-    call->watch = NULL;
+    call_unwatch (call);
     gst_element_set_state (call->pipeline, GST_STATE_NULL);
     call_unref (call);
     call = NULL;
@@ -1269,11 +1333,8 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   g_mutex_unlock (&serve->lock);
   for (l = calls; l; l = l->next) {
     Call *call = l->data;
-    if (call->watch) {
-      g_source_destroy (call->watch);
-      g_source_unref (call->watch);
-      call->watch = NULL;
-    }
+    /* from here the messages wait on the bus, popped below */
+    call_unwatch (call);
     call_end (call);
   }
   deadline = gst_util_get_timestamp () + STOP_EOS_TIMEOUT;
