@@ -17,27 +17,6 @@ struct _GstGenesysLoop
   GThread *thread;
 };
 
-/* A loop with many sockets (a server with hundreds of sessions) would wake
- * for every frame that arrives and, each time, walk every source and poll
- * every descriptor: the cost of a frame would grow with the number of
- * sessions. Once something is ready it waits a moment more, so that one
- * wakeup serves all the frames that came meanwhile. Adds at most
- * BATCH_DELAY_US to an answer; loops with few descriptors never wait. */
-#define BATCH_MIN_FDS 64
-#define BATCH_DELAY_US 2000
-
-static gint
-batching_poll (GPollFD * fds, guint nfds, gint timeout)
-{
-  gint n = g_poll (fds, nfds, timeout);
-
-  if (n > 0 && nfds >= BATCH_MIN_FDS && timeout != 0) {
-    g_usleep (BATCH_DELAY_US);
-    n = g_poll (fds, nfds, 0);
-  }
-  return n;
-}
-
 static gpointer
 loop_thread (gpointer data)
 {
@@ -58,7 +37,6 @@ gst_genesys_loop_new (const gchar * name)
 
   self->ref_count = 1;
   self->context = g_main_context_new ();
-  g_main_context_set_poll_func (self->context, batching_poll);
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new (name, loop_thread, self);
   return self;
