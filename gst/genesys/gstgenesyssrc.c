@@ -543,6 +543,13 @@ on_dtmf (GstGenesysSrc * self, AhMessage * msg)
   g_mutex_unlock (&self->lock);
 }
 
+static gboolean
+unref_conn_cb (gpointer data)
+{
+  gst_genesys_conn_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 /* Takes @conn from another element of this process: for a continuation
  * of a session this element served (@continuation), or a new session when
  * it is idle. */
@@ -551,12 +558,21 @@ take_session (GstGenesysSrc * self, GstGenesysConn * conn,
     gboolean continuation)
 {
   gboolean ok, keep_listening;
+  GstGenesysConn *stale = NULL;
 
   GST_OBJECT_LOCK (self);
   keep_listening = self->keep_listening;
   GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&self->lock);
+  /* The client continues the session this element serves: the connection
+   * that still carries it is dead to the client (half-open, or not yet
+   * noticed as closed here). The continuation takes its place. */
+  if (continuation && self->conn && self->started && !self->ended) {
+    stale = self->conn;
+    self->conn = NULL;
+    self->conns = g_list_remove (self->conns, stale);
+  }
   ok = self->started && !self->ended && self->conn == NULL && (continuation
       || (!self->busy && (!self->lost_deadline || keep_listening)));
   if (ok) {
@@ -565,6 +581,21 @@ take_session (GstGenesysSrc * self, GstGenesysConn * conn,
     self->conns = g_list_prepend (self->conns, gst_genesys_conn_ref (conn));
   }
   g_mutex_unlock (&self->lock);
+
+  if (stale) {
+    GST_INFO_OBJECT (self, "a continuation supersedes the connection of "
+        "session %s", ah_session_get_id (gst_genesys_conn_get_session (stale)));
+    post_element_message (self, gst_structure_new ("genesys-superseded",
+            "session-id", G_TYPE_STRING,
+            ah_session_get_id (gst_genesys_conn_get_session (stale)), NULL));
+    if (self->channel)
+      gst_genesys_channel_session_ended (self->channel, stale);
+    gst_genesys_conn_detach (stale);
+    gst_genesys_conn_close (stale, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+        "superseded by a continuation");
+    gst_genesys_loop_invoke (gst_genesys_conn_get_loop (stale),
+        unref_conn_cb, stale, NULL);
+  }
   return ok;
 }
 
@@ -841,12 +872,6 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
   ah_action_free (action);
 }
 
-static gboolean
-unref_conn_cb (gpointer data)
-{
-  gst_genesys_conn_unref (data);
-  return G_SOURCE_REMOVE;
-}
 
 static void
 on_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
