@@ -830,6 +830,54 @@ test_free_with_calls (void)
   ah_peer_free (peer);
 }
 
+/* A continuation while the old connection still looks open (half-open: the
+ * client gave up on it, the server did not notice): it takes the old
+ * connection's place in the same call, and the old one is closed. */
+static void
+test_continued_half_open (void)
+{
+  Fixture f;
+  AhPeer *old = ah_peer_new (), *peer = ah_peer_new ();
+  gchar *params, *extra, *old_id, *path, *name, *data = NULL;
+  const gchar *conv = "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60";
+  const gchar *part = "0f1e2d3c-4b5a-4697-8877-665544332211";
+  gsize size = 0;
+
+  fixture_start (&f, "! filesink location=DIR/{session-id}.raw", 0, FALSE);
+  params = open_params (conv, part, "", "-1", NULL);
+  g_assert_cmpuint (peer_open (old, f.port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
+  old_id = g_strdup (ah_peer_session_id (old));
+  peer_frames (old, 2, 1);
+  ah_peer_send (old, "ping", "PT0.4S", "{}");
+  ah_peer_frame_free (ah_peer_expect (old, "pong", WAIT));
+
+  /* the old connection stays up */
+  extra = continued_extra (old_id);
+  params = open_params (conv, part, "", "-1", extra);
+  g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0.4S", params), ==, 1);
+  g_free (params);
+  g_free (extra);
+  g_assert_cmpuint (ah_peer_wait_closed (old, WAIT), ==, 1001);
+  peer_frames (peer, 2, 2);
+  peer_close (peer, "PT0.8S", "end");
+  wait_ended (&f, 1);
+  g_assert_cmpuint (f.started->len, ==, 1);
+  name = g_strdup_printf ("%s.raw", old_id);
+  path = g_build_filename (f.dir, name, NULL);
+  g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+  g_assert_cmpuint (size, ==, 4 * FRAME);
+  g_assert_cmpuint ((guint8) data[0], ==, 1);
+  g_assert_cmpuint ((guint8) data[4 * FRAME - 1], ==, 2);
+  g_free (data);
+  g_free (path);
+  g_free (name);
+  g_free (old_id);
+  ah_peer_free (peer);
+  ah_peer_free (old);
+  fixture_stop (&f);
+}
+
 /* ---- the gst-genesys-serve program ---- */
 
 typedef struct
@@ -1066,6 +1114,7 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/drain", test_drain);
   g_test_add_func ("/serve/auth", test_auth);
   g_test_add_func ("/serve/free-with-calls", test_free_with_calls);
+  g_test_add_func ("/serve/continued-half-open", test_continued_half_open);
   g_test_add_func ("/serve/program-sigterm", test_program_sigterm);
   g_test_add_func ("/serve/program-drain-timeout", test_program_drain_timeout);
   return g_test_run ();
