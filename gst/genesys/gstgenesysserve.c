@@ -668,7 +668,6 @@ bus_sync_cb (GstBus * bus, GstMessage * msg, gpointer data)
   Call *call = data;
   GstGenesysServe *self = call->serve;
   BusMessage *bm;
-  GSource *source;
 
   switch (GST_MESSAGE_TYPE (msg)) {
     case GST_MESSAGE_EOS:
@@ -677,11 +676,9 @@ bus_sync_cb (GstBus * bus, GstMessage * msg, gpointer data)
       bm->call = call_ref (call);
       bm->msg = gst_message_ref (msg);
       /* never run here (g_main_context_invoke would, when this thread
-       * can acquire the context): the streaming thread would stop itself */
-      source = g_idle_source_new ();
-      g_source_set_callback (source, bus_dispatch_cb, bm, bus_message_free);
-      g_source_attach (source, self->context);
-      g_source_unref (source);
+       * can acquire the context): the streaming thread would stop itself.
+       * Posted sources are destroyed by gst_genesys_serve_free(). */
+      post (self, bus_dispatch_cb, bm, bus_message_free);
       break;
     case GST_MESSAGE_ELEMENT:
       if (gst_message_has_name (msg, "genesys-gap")) {
@@ -693,6 +690,8 @@ bus_sync_cb (GstBus * bus, GstMessage * msg, gpointer data)
     default:
       break;
   }
+  /* a handler that drops a message owns it */
+  gst_message_unref (msg);
   return GST_BUS_DROP;
 }
 
@@ -859,6 +858,7 @@ call_new (GstGenesysServe * self, Link * link, const AhMessage * open,
   GstElement *pipeline, *src;
   GstStateChangeReturn ret;
   GstBus *bus;
+  GstMessage *msg;
   Call *call;
 
   GST_DEBUG ("session %s: %s", link->session_id, description);
@@ -873,10 +873,10 @@ call_new (GstGenesysServe * self, Link * link, const AhMessage * open,
   ret = gst_element_set_state (pipeline, GST_STATE_PLAYING);
   bus = gst_element_get_bus (pipeline);
   if (ret == GST_STATE_CHANGE_FAILURE) {
-    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    if (msg) {
-      gst_message_parse_error (msg, error, NULL);
-      gst_message_unref (msg);
+    GstMessage *err = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (err) {
+      gst_message_parse_error (err, error, NULL);
+      gst_message_unref (err);
     } else {
       g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
           "the pipeline did not start");
@@ -900,6 +900,9 @@ call_new (GstGenesysServe * self, Link * link, const AhMessage * open,
   call->watching = TRUE;
   gst_bus_set_sync_handler (bus, bus_sync_cb, call_ref (call),
       (GDestroyNotify) call_unref);
+  /* what was posted while the pipeline started, before the handler */
+  while ((msg = gst_bus_pop (bus)))
+    bus_sync_cb (bus, msg, call);       /* it takes the message */
   gst_object_unref (bus);
   return call;
 }
