@@ -68,8 +68,8 @@ typedef struct
   GstClockTime max_lead;
 } GstGenesysPacing;
 
-/* Joins the channel @name on @side. NULL with @error when that side is
- * taken by another element. */
+/* Joins the channel @name on @side; @func may be NULL (no events wanted).
+ * NULL with @error when that side is taken by another element. */
 GstGenesysChannel *gst_genesys_channel_join (const gchar * name,
     GstGenesysChannelSide side, GstGenesysChannelFunc func,
     gpointer user_data, GError ** error);

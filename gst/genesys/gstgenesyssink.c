@@ -990,7 +990,7 @@ render_bot (GstGenesysSink * self, GstBuffer * buf)
     g_bytes_unref (bytes);
     if (!dropped)
       return GST_FLOW_FLUSHING;
-    GST_DEBUG_OBJECT (self, "session over, %" G_GSIZE_FORMAT " bytes dropped",
+    GST_TRACE_OBJECT (self, "session over, %" G_GSIZE_FORMAT " bytes dropped",
         size);
     g_mutex_lock (&self->lock);
     self->bot_dropped += size / self->bpf;

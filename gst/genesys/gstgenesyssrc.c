@@ -1340,13 +1340,6 @@ on_paired_event (GstGenesysChannel * channel,
   }
 }
 
-/* Server mode: only the sink's side of the channel does anything. */
-static void
-on_server_channel_event (GstGenesysChannel * channel,
-    const GstGenesysChannelEvent * ev, gpointer user_data)
-{
-}
-
 static gboolean
 join_channel (GstGenesysSrc * self, GstGenesysChannelFunc func)
 {
@@ -1513,7 +1506,7 @@ external_start (GstGenesysSrc * self)
   g_mutex_lock (&self->lock);
   start_serving_locked (self);
   g_mutex_unlock (&self->lock);
-  if (!join_channel (self, on_server_channel_event))
+  if (!join_channel (self, NULL))
     return FALSE;
   GST_INFO_OBJECT (self, "external mode: waiting for a session");
   return TRUE;
@@ -1653,7 +1646,7 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
     goto config_error;
   }
 
-  if (!join_channel (self, on_server_channel_event))
+  if (!join_channel (self, NULL))
     goto fail;
   server = gst_genesys_server_acquire (address, port, cert, key, &error);
   if (!server) {
