@@ -15,6 +15,7 @@ struct _GstGenesysLoop
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
+  gboolean finish_here;         /* the last unref came on the loop's own thread */
 };
 
 static gpointer
@@ -27,6 +28,13 @@ loop_thread (gpointer data)
   /* Let sources released while stopping run their destroy notifies. */
   while (g_main_context_iteration (self->context, FALSE));
   g_main_context_pop_thread_default (self->context);
+  if (self->finish_here) {
+    /* nobody joins this thread: it frees the loop itself */
+    g_thread_unref (self->thread);
+    g_main_loop_unref (self->loop);
+    g_main_context_unref (self->context);
+    g_free (self);
+  }
   return NULL;
 }
 
@@ -64,7 +72,13 @@ gst_genesys_loop_unref (GstGenesysLoop * loop)
   if (!g_atomic_int_dec_and_test (&loop->ref_count))
     return;
 
-  g_return_if_fail (!gst_genesys_loop_is_current (loop));
+  if (gst_genesys_loop_is_current (loop)) {
+    /* the last reference went inside a callback (a connection freed on its
+     * own loop): the thread cannot join itself, so it ends on its own */
+    loop->finish_here = TRUE;
+    g_main_loop_quit (loop->loop);
+    return;
+  }
   gst_genesys_loop_invoke (loop, quit_cb, loop, NULL);
   g_thread_join (loop->thread);
   g_main_loop_unref (loop->loop);

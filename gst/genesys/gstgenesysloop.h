@@ -16,8 +16,8 @@ G_BEGIN_DECLS typedef struct _GstGenesysLoop GstGenesysLoop;
 
 GstGenesysLoop *gst_genesys_loop_new (const gchar * name);
 GstGenesysLoop *gst_genesys_loop_ref (GstGenesysLoop * loop);
-/* The last unref stops the thread and joins it; never call it on the
- * loop's own thread (invoke it elsewhere). */
+/* The last unref stops the thread and joins it; on the loop's own thread
+ * (inside a callback) it stops the thread, which then frees the loop. */
 void gst_genesys_loop_unref (GstGenesysLoop * loop);
 
 GMainContext *gst_genesys_loop_get_context (GstGenesysLoop * loop);
