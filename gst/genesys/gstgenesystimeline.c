@@ -70,6 +70,16 @@ place_session (GstGenesysTimeline * tl, guint64 position, guint64 end_pos,
     GstClockTime span = gst_genesys_timeline_samples_to_time (tl, end_pos);
     tl->anchor = (GST_CLOCK_TIME_IS_VALID (arrival) && arrival > span) ?
         arrival - span : 0;
+    /* Output starts at running time 0 at the earliest: audio that ended
+     * before its own length had run (or before the pipeline ran at all)
+     * stays that early. That is where the stream starts, not drift:
+     * re-alignment must not drop audio for it. */
+    tl->baseline = 0;
+    tl->baseline_pending = FALSE;
+    if (!GST_CLOCK_TIME_IS_VALID (arrival))
+      tl->baseline_pending = TRUE;
+    else if (arrival < span)
+      tl->baseline = -(GstClockTimeDiff) (span - arrival);
     tl->anchored = TRUE;
     tl->session_offset = 0;
     tl->end = 0;
@@ -101,12 +111,14 @@ fill_span (GstGenesysTimeline * tl, guint64 from, guint64 to,
 /* Tracks how late audio ends arrive against their PTS; when the lowest
  * lateness of a window stays beyond the threshold for discont-wait, the
  * next audio moves by it: later (a gap is inserted) for a slow sender,
- * earlier (audio is dropped) for a fast one. */
+ * earlier (audio is dropped) for a fast one. Earliness is counted from the
+ * baseline the anchoring left, so only a sender that gets faster loses
+ * audio. */
 static void
 track_lateness (GstGenesysTimeline * tl, guint64 out_end, GstClockTime arrival)
 {
   GstClockTime end_pts;
-  GstClockTimeDiff lateness;
+  GstClockTimeDiff lateness, drift;
 
   if (!GST_CLOCK_TIME_IS_VALID (arrival))
     return;
@@ -127,8 +139,15 @@ track_lateness (GstGenesysTimeline * tl, guint64 out_end, GstClockTime arrival)
   tl->have_estimate = TRUE;
   tl->window_start = arrival;
   tl->window_min = lateness;
+  if (tl->baseline_pending) {
+    tl->baseline = MIN (tl->lateness, 0);
+    tl->baseline_pending = FALSE;
+  }
 
-  if ((GstClockTime) ABS (tl->lateness) <= tl->alignment_threshold) {
+  /* late: absolute (sinks would drop it); early: beyond the baseline */
+  drift = tl->lateness > 0 ? tl->lateness :
+      MIN (tl->lateness - tl->baseline, 0);
+  if ((GstClockTime) ABS (drift) <= tl->alignment_threshold) {
     tl->drift_since = GST_CLOCK_TIME_NONE;
     return;
   }
@@ -139,9 +158,9 @@ track_lateness (GstGenesysTimeline * tl, guint64 out_end, GstClockTime arrival)
   if (!tl->resync || arrival < tl->drift_since + tl->discont_wait)
     return;
 
-  tl->pending_shift = tl->lateness > 0 ?
-      (gint64) time_to_samples (tl, tl->lateness) :
-      -(gint64) time_to_samples (tl, -tl->lateness);
+  tl->pending_shift = drift > 0 ?
+      (gint64) time_to_samples (tl, drift) :
+      -(gint64) time_to_samples (tl, -drift);
   tl->drift_since = GST_CLOCK_TIME_NONE;
   /* the next window measures against the new alignment */
   tl->window_start = GST_CLOCK_TIME_NONE;

@@ -36,6 +36,8 @@ G_BEGIN_DECLS typedef struct
   gboolean have_estimate;
   GstClockTimeDiff lateness;    /* the last window's lowest lateness */
   GstClockTime drift_since;     /* NONE while within the threshold */
+  GstClockTimeDiff baseline;    /* earliness the anchoring left (<= 0) */
+  gboolean baseline_pending;    /* anchored blind: the first window sets it */
   guint64 late_samples;         /* dropped for arriving too late */
   guint64 inserted_samples;     /* re-alignment: gaps inserted */
   guint64 removed_samples;      /* re-alignment: audio dropped */

@@ -348,6 +348,71 @@ test_drift_without_resync (void)
   g_assert_cmpuint (covered, ==, 3600 * 8000);
 }
 
+/* A sender whose frames arrive at the start of their 200 ms (a frame's end
+ * is 200 ms ahead of its arrival), the first @first_arrival into the
+ * running time, then on time for @frames frames at @ppm. */
+static void
+run_early_start (GstClockTime first_arrival, gint ppm, guint frames,
+    GstGenesysTimeline * tl, guint64 * covered)
+{
+  guint64 pos = 0;
+  guint k;
+
+  gst_genesys_timeline_init (tl, 8000);
+  gst_genesys_timeline_set_budget (tl, 200 * MS, 40 * MS, GST_SECOND, TRUE);
+  *covered = 0;
+  for (k = 0; k < frames; k++) {
+    GstGenesysSpan span, gap;
+    guint64 skip;
+    GstClockTime arrival = GST_CLOCK_TIME_NONE;
+
+    if (k > 0 || GST_CLOCK_TIME_IS_VALID (first_arrival))
+      arrival = (GST_CLOCK_TIME_IS_VALID (first_arrival) ? first_arrival : 0) +
+          gst_util_uint64_scale (k, (guint64) 200 * MS * (1000000 + ppm),
+          1000000);
+    if (gst_genesys_timeline_audio (tl, pos, 1600, arrival, &span, &gap, &skip))
+      *covered += gap.samples + span.samples;
+    pos += 1600;
+  }
+}
+
+static void
+test_early_start_is_no_drift (void)
+{
+  static const GstClockTime firsts[] = { 0, 5 * MS, 150 * MS, NONE };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (firsts); i++) {
+    GstGenesysTimeline tl;
+    guint64 covered;
+
+    /* ten minutes on time: the start's earliness is kept, nothing dropped */
+    run_early_start (firsts[i], 0, 3000, &tl, &covered);
+    g_assert_cmpuint (tl.realignments, ==, 0);
+    g_assert_cmpuint (tl.removed_samples, ==, 0);
+    g_assert_cmpuint (covered, ==, 3000 * 1600);
+  }
+}
+
+static void
+test_early_start_fast_sender (void)
+{
+  GstGenesysTimeline tl;
+  guint64 covered;
+
+  /* 300 ppm fast for an hour: 1.08 s of drift is removed, the earliness the
+   * start left (195 ms) is not */
+  run_early_start (5 * MS, -300, 18000, &tl, &covered);
+  g_test_message ("early start, fast 300 ppm: %u realignments, %"
+      G_GUINT64_FORMAT " samples removed", tl.realignments, tl.removed_samples);
+  g_assert_cmpuint (tl.realignments, >=, 10);
+  g_assert_cmpuint (tl.removed_samples, >=, 7000);
+  g_assert_cmpuint (tl.removed_samples, <=, 9000);
+  g_assert_cmpuint (covered + tl.removed_samples, ==, 18000 * 1600);
+  /* a frame's end is at most the baseline plus the threshold early */
+  g_assert_cmpint (tl.lateness, >=, -(195 + 45) * (GstClockTimeDiff) MS);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -360,5 +425,9 @@ main (int argc, char **argv)
   g_test_add_func ("/timeline/drift-slow-sender", test_drift_slow_sender);
   g_test_add_func ("/timeline/drift-fast-sender", test_drift_fast_sender);
   g_test_add_func ("/timeline/drift-without-resync", test_drift_without_resync);
+  g_test_add_func ("/timeline/early-start-is-no-drift",
+      test_early_start_is_no_drift);
+  g_test_add_func ("/timeline/early-start-fast-sender",
+      test_early_start_fast_sender);
   return g_test_run ();
 }
