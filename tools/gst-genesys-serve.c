@@ -161,7 +161,7 @@ main (int argc, char **argv)
   gchar *api_key = NULL, *secret = NULL, *credentials = NULL;
   gchar *authority = NULL, *launch = NULL;
   gint port = 9000, max_sessions = 0, health_port = -1;
-  gint drain_timeout = 60, stats_interval = 0;
+  gint drain_timeout = 60, stats_interval = 0, threads = 0;
   gboolean quiet = FALSE, version = FALSE;
   GOptionEntry entries[] = {
     {"address", 'a', 0, G_OPTION_ARG_STRING, &address,
@@ -186,6 +186,9 @@ main (int argc, char **argv)
     {"max-sessions", 0, 0, G_OPTION_ARG_INT, &max_sessions,
           "Most sessions open at once, HTTP 503 beyond (default 0: no limit)",
         "N"},
+    {"threads", 0, 0, G_OPTION_ARG_INT, &threads,
+        "Loop threads the connections are spread over (default 0: one per "
+          "processor, at most 4)", "N"},
     {"drain-timeout", 0, 0, G_OPTION_ARG_INT, &drain_timeout,
           "After SIGTERM/SIGINT, wait this long for calls to end (default 60)",
         "SECONDS"},
@@ -229,6 +232,7 @@ main (int argc, char **argv)
   if (i < argc && strcmp (argv[i], "--") == 0)
     i++;
   if (i >= argc || port < 0 || port > 65535 || max_sessions < 0
+      || threads < 0 || threads > 64
       || drain_timeout < 0 || stats_interval < 0 || health_port > 65535) {
     gchar *help = g_option_context_get_help (ctx, TRUE, NULL);
     g_printerr ("%s", help);
@@ -255,6 +259,7 @@ main (int argc, char **argv)
   config.credentials_file = credentials;
   config.authority = authority;
   config.max_sessions = max_sessions;
+  config.threads = threads;
   callbacks.call_started = on_call_started;
   callbacks.call_ended = on_call_ended;
   callbacks.drained = on_drained;

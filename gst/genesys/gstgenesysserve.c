@@ -18,10 +18,11 @@
  * is then stopped and freed. `gst-genesys-serve` is a command line around
  * this API.
  *
- * Threads: the sessions of every call share the server's one loop thread,
- * which also builds and starts each pipeline when its open arrives (so
- * template elements should not block in their state changes); each
- * pipeline has its streaming thread(s). Bus messages, stopping pipelines
+ * Threads: connections are spread over a few loop threads
+ * (#GstGenesysServeConfig.threads); a session stays on the thread that
+ * accepted it, which also builds and starts its call's pipeline when its
+ * open arrives (so template elements should not block in their state
+ * changes); each pipeline has its streaming thread(s). Bus messages, stopping pipelines
  * and the callbacks run in the main context that was the thread default
  * when gst_genesys_serve_new() was called: run it.
  *
@@ -1165,7 +1166,8 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->user_data = user_data;
   self->server = gst_genesys_server_acquire (config->address ?
       config->address : DEFAULT_ADDRESS, config->port,
-      config->tls_certificate_file, config->tls_key_file, error);
+      config->tls_certificate_file, config->tls_key_file, config->threads,
+      error);
   if (!self->server) {
     if (verifier)
       ah_verifier_free (verifier);
@@ -1271,29 +1273,15 @@ gst_genesys_serve_drain (GstGenesysServe * serve)
   post (serve, check_drained, serve, NULL);
 }
 
+/* Lets go of a session still open. Its loop thread. */
 static gboolean
-stop_cb (gpointer data)
+release_link_cb (gpointer data)
 {
-  GstGenesysServe *self = data;
+  GstGenesysConn *conn = data;
 
-  g_mutex_lock (&self->lock);
-  self->stopping = TRUE;
-  g_mutex_unlock (&self->lock);
-  return G_SOURCE_REMOVE;
-}
-
-/* Lets go of every session still open. Loop thread. */
-static gboolean
-release_links_cb (gpointer data)
-{
-  GList *links = data, *l;
-
-  for (l = links; l; l = l->next) {
-    GstGenesysConn *conn = l->data;
-    gst_genesys_conn_set_observer (conn, NULL, NULL, NULL);
-    gst_genesys_conn_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-    gst_genesys_conn_detach (conn);
-  }
+  gst_genesys_conn_set_observer (conn, NULL, NULL, NULL);
+  gst_genesys_conn_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+  gst_genesys_conn_detach (conn);
   return G_SOURCE_REMOVE;
 }
 
@@ -1316,12 +1304,14 @@ copy_call (gconstpointer call, gpointer data)
 void
 gst_genesys_serve_free (GstGenesysServe * serve)
 {
-  GstGenesysLoop *loop = gst_genesys_server_get_loop (serve->server);
   GstClockTime deadline;
   GList *calls, *links, *pending, *conns = NULL, *l;
 
-  /* on the loop thread: no open is being answered meanwhile */
-  gst_genesys_loop_invoke_sync (loop, stop_cb, serve);
+  g_mutex_lock (&serve->lock);
+  serve->stopping = TRUE;
+  g_mutex_unlock (&serve->lock);
+  /* no open is being answered on any loop thread from here */
+  gst_genesys_server_sync (serve->server);
   gst_genesys_server_remove_listener (serve->server, &serve->listener);
   if (serve->health) {
     g_cancellable_cancel (serve->health_cancel);
@@ -1367,7 +1357,11 @@ gst_genesys_serve_free (GstGenesysServe * serve)
     link->conn = NULL;
   }
   g_mutex_unlock (&serve->lock);
-  gst_genesys_loop_invoke_sync (loop, release_links_cb, conns);
+  for (l = conns; l; l = l->next) {
+    GstGenesysConn *conn = l->data;
+    gst_genesys_loop_invoke_sync (gst_genesys_conn_get_loop (conn),
+        release_link_cb, conn);
+  }
   g_list_free_full (conns, (GDestroyNotify) gst_genesys_conn_unref);
   g_list_free_full (links, link_unref);
 

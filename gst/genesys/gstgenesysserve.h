@@ -38,6 +38,8 @@ typedef struct _GstGenesysServe GstGenesysServe;
  *   `@authority` behind proxies that rewrite Host
  * @max_sessions: most WebSocket sessions open at once (probes included);
  *   beyond it the upgrade is refused with HTTP 503. 0: no limit
+ * @threads: loop threads the connections are spread over (each
+ *   connection stays on one); 0: the number of processors, at most 4
  *
  * What gst_genesys_serve_new() listens with. Zero-initialise it and set
  * what you need. Without any API key every connection is accepted.
@@ -55,6 +57,7 @@ typedef struct
   const gchar *credentials_file;
   const gchar *authority;
   guint max_sessions;
+  guint threads;
 
   /*< private > */
   gpointer _gst_reserved[GST_PADDING];

@@ -16,17 +16,32 @@
 GST_DEBUG_CATEGORY_STATIC (genesysserver_debug);
 #define GST_CAT_DEFAULT genesysserver_debug
 
+/* A loop thread with a SoupServer of its own. Every connection lives on
+ * one shard from its accept to its end: a GMainContext walks all of its
+ * sources and poll records on each wakeup (and libsoup re-attaches a
+ * WebSocket's input source after every read), so the work per message
+ * grows with the connections of a context; shards divide it. */
+typedef struct
+{
+  GstGenesysServer *server;
+  GstGenesysLoop *loop;
+  SoupServer *soup;
+} Shard;
+
 struct _GstGenesysServer
 {
   gint ref_count;               /* under servers_lock */
   gchar *key;                   /* address|port|cert|key in the registry */
-  GstGenesysLoop *loop;
-  SoupServer *soup;
+  GstGenesysLoop *loop;         /* shard 0's: it also accepts */
+  Shard *shards;
+  guint n_shards;
+  guint next_shard;             /* accepting thread only */
   GSocketService *service;
   GTlsCertificate *certificate;
   guint port;
 
-  /* loop thread only */
+  GMutex lock;                  /* listeners, sessions */
+  GMutex auth_lock;             /* the listeners' verifiers (replay caches) */
   GList *listeners;
   GHashTable *sessions;         /* session id -> GstGenesysListener */
 };
@@ -43,10 +58,18 @@ typedef struct
   gboolean taken;
 } Claim;
 
+/* A listener found registered stays valid until the current dispatch of
+ * the shard returns: gst_genesys_server_remove_listener() waits for
+ * every shard. */
 static gboolean
 listener_registered (GstGenesysServer * self, GstGenesysListener * listener)
 {
-  return g_list_find (self->listeners, listener) != NULL;
+  gboolean found;
+
+  g_mutex_lock (&self->lock);
+  found = g_list_find (self->listeners, listener) != NULL;
+  g_mutex_unlock (&self->lock);
+  return found;
 }
 
 static void
@@ -88,7 +111,7 @@ unpause_cb (gpointer data)
 
 /* Answers @status after the failure delay (timing side channel). */
 static void
-refuse_later (GstGenesysServer * self, SoupServerMessage * msg, guint status,
+refuse_later (Shard * shard, SoupServerMessage * msg, guint status,
     const gchar * reason)
 {
   GSource *source;
@@ -97,44 +120,53 @@ refuse_later (GstGenesysServer * self, SoupServerMessage * msg, guint status,
   soup_message_headers_replace (soup_server_message_get_response_headers
       (msg), "Connection", "close");
   soup_server_message_pause (msg);
-  source = gst_genesys_loop_add_timeout (self->loop,
+  source = gst_genesys_loop_add_timeout (shard->loop,
       GST_GENESYS_AUTH_FAILURE_DELAY_MS, unpause_cb, g_object_ref (msg),
       g_object_unref);
   g_source_unref (source);
 }
 
+/* A shard's thread. */
 static void
 server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer data)
 {
-  GstGenesysServer *self = data;
+  Shard *shard = data;
+  GstGenesysServer *self = shard->server;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   GUri *uri = soup_server_message_get_uri (msg);
   GstGenesysListener *chosen = NULL;
   GError *auth_error = NULL;
   gboolean any_path = FALSE, authed = FALSE;
   const gchar *session_id;
-  GList *l;
+  GList *listeners, *l;
 
-  for (l = self->listeners; l; l = l->next) {
+  /* valid until this returns (see listener_registered) */
+  g_mutex_lock (&self->lock);
+  listeners = g_list_copy (self->listeners);
+  g_mutex_unlock (&self->lock);
+  for (l = listeners; l; l = l->next) {
     GstGenesysListener *listener = l->data;
     if (g_strcmp0 (listener->path, path) == 0)
       any_path = TRUE;
   }
   if (!any_path) {
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+    g_list_free (listeners);
     return;
   }
   /* Not a WebSocket upgrade: libsoup's handshake check answers it. */
-  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL))
+  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL)) {
+    g_list_free (listeners);
     return;
+  }
 
   session_id = soup_message_headers_get_one (headers, "Audiohook-Session-Id");
   if (!session_id || !ah_uuid_is_valid (session_id)) {
     GError *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "Audiohook-Session-Id header missing or not a UUID");
     GST_INFO ("refusing %s: %s", path, error->message);
-    for (l = self->listeners; l; l = l->next) {
+    for (l = listeners; l; l = l->next) {
       GstGenesysListener *listener = l->data;
       if (g_strcmp0 (listener->path, path) == 0 && listener->refused) {
         listener->refused (listener->user_data, SOUP_STATUS_BAD_REQUEST, error);
@@ -143,10 +175,11 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     }
     g_error_free (error);
     soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+    g_list_free (listeners);
     return;
   }
 
-  for (l = self->listeners; l && !chosen; l = l->next) {
+  for (l = listeners; l && !chosen; l = l->next) {
     GstGenesysListener *listener = l->data;
 
     if (g_strcmp0 (listener->path, path) != 0)
@@ -175,8 +208,10 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
       req.authority = soup_message_headers_get_one (headers, "Host");
       req.headers = (const AhHeader *) arr->data;
       req.n_headers = arr->len;
+      g_mutex_lock (&self->auth_lock);
       ok = ah_verifier_verify (listener->verifier, &req,
           g_get_real_time () / G_USEC_PER_SEC, NULL, &error);
+      g_mutex_unlock (&self->auth_lock);
       g_free (target);
       g_array_free (arr, TRUE);
       g_ptr_array_free (hc.names, TRUE);
@@ -198,6 +233,7 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     if (listener->claim (listener->user_data))
       chosen = listener;
   }
+  g_list_free (listeners);
 
   if (!chosen) {
     if (authed) {
@@ -205,7 +241,7 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
       soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
           NULL);
     } else {
-      refuse_later (self, msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+      refuse_later (shard, msg, SOUP_STATUS_UNAUTHORIZED, NULL);
     }
   } else {
     Claim *claim = g_new0 (Claim, 1);
@@ -224,7 +260,8 @@ static void
 websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     SoupWebsocketConnection * ws, gpointer data)
 {
-  GstGenesysServer *self = data;
+  Shard *shard = data;
+  GstGenesysServer *self = shard->server;
   Claim *claim = g_object_get_data (G_OBJECT (msg), "gst-genesys-claim");
   AhSession *session;
   GstGenesysConn *conn;
@@ -237,7 +274,7 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   session = ah_session_new (AH_ROLE_SERVER, claim->session_id);
   if (claim->org_id)
     ah_session_set_organization_id (session, claim->org_id);
-  conn = gst_genesys_conn_new (self->loop, ws, session,
+  conn = gst_genesys_conn_new (shard->loop, ws, session,
       claim->listener->max_message_size);
   claim->taken = TRUE;
   GST_DEBUG ("session %s accepted on %s", claim->session_id, path);
@@ -254,8 +291,43 @@ typedef struct
   GError *error;
 } CreateData;
 
+typedef struct
+{
+  Shard *shard;
+  GIOStream *stream;
+  GSocketAddress *local;
+  GSocketAddress *remote;
+} Accept;
+
+static void
+accept_free (gpointer data)
+{
+  Accept *a = data;
+
+  g_object_unref (a->stream);
+  g_clear_object (&a->local);
+  g_clear_object (&a->remote);
+  g_free (a);
+}
+
+/* On the shard's thread: its sources attach to that thread's context. */
+static gboolean
+accept_cb (gpointer data)
+{
+  Accept *a = data;
+  GError *error = NULL;
+
+  if (a->shard->soup && !soup_server_accept_iostream (a->shard->soup,
+          a->stream, a->local, a->remote, &error)) {
+    GST_WARNING ("could not accept a connection: %s", error->message);
+    g_clear_error (&error);
+  }
+  return G_SOURCE_REMOVE;
+}
+
 /* Connections are accepted here and handed to libsoup as streams: libsoup
- * 3.2's own listener leaks every accepted GSocket. */
+ * 3.2's own listener leaks every accepted GSocket. Each goes to the next
+ * shard in turn. */
 static gboolean
 incoming_cb (GSocketService * service, GSocketConnection * connection,
     GObject * source, gpointer data)
@@ -264,6 +336,7 @@ incoming_cb (GSocketService * service, GSocketConnection * connection,
   GIOStream *stream = G_IO_STREAM (connection);
   GSocketAddress *local, *remote;
   GError *error = NULL;
+  Accept *a;
 
   local = g_socket_connection_get_local_address (connection, NULL);
   remote = g_socket_connection_get_remote_address (connection, NULL);
@@ -281,15 +354,53 @@ incoming_cb (GSocketService * service, GSocketConnection * connection,
   } else {
     g_object_ref (stream);
   }
-  if (!soup_server_accept_iostream (self->soup, stream, local, remote, &error)) {
-    GST_WARNING ("could not accept a connection: %s", error->message);
-    g_clear_error (&error);
+  a = g_new0 (Accept, 1);
+  a->shard = &self->shards[self->next_shard];
+  self->next_shard = (self->next_shard + 1) % self->n_shards;
+  a->stream = stream;
+  a->local = g_steal_pointer (&local);
+  a->remote = g_steal_pointer (&remote);
+  if (a->shard->loop == self->loop) {
+    accept_cb (a);
+    accept_free (a);
+  } else {
+    gst_genesys_loop_invoke (a->shard->loop, accept_cb, a, accept_free);
   }
-  g_object_unref (stream);
 done:
   g_clear_object (&local);
   g_clear_object (&remote);
   return TRUE;
+}
+
+static gboolean
+shard_create_cb (gpointer data)
+{
+  Shard *shard = data;
+
+  shard->soup = g_object_new (SOUP_TYPE_SERVER, "server-header",
+      "gst-genesys/" VERSION " ", NULL);
+  soup_server_add_handler (shard->soup, NULL, server_cb, shard, NULL);
+  soup_server_add_websocket_handler (shard->soup, NULL, NULL, NULL,
+      websocket_cb, shard, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+shard_destroy_cb (gpointer data)
+{
+  Shard *shard = data;
+
+  if (shard->soup) {
+    soup_server_disconnect (shard->soup);
+    g_clear_object (&shard->soup);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+nothing_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -306,12 +417,6 @@ create_cb (gpointer data)
     if (!self->certificate)
       return G_SOURCE_REMOVE;
   }
-  self->soup = g_object_new (SOUP_TYPE_SERVER, "server-header",
-      "gst-genesys/" VERSION " ", NULL);
-  soup_server_add_handler (self->soup, NULL, server_cb, self, NULL);
-  soup_server_add_websocket_handler (self->soup, NULL, NULL, NULL,
-      websocket_cb, self, NULL);
-
   inet = g_inet_address_new_from_string (cd->address);
   if (!inet) {
     g_set_error (&cd->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -346,10 +451,6 @@ destroy_cb (gpointer data)
     g_socket_listener_close (G_SOCKET_LISTENER (self->service));
     g_clear_object (&self->service);
   }
-  if (self->soup) {
-    soup_server_disconnect (self->soup);
-    g_clear_object (&self->soup);
-  }
   g_clear_object (&self->certificate);
   return G_SOURCE_REMOVE;
 }
@@ -357,21 +458,40 @@ destroy_cb (gpointer data)
 static void
 server_free (GstGenesysServer * self)
 {
+  guint i;
+
+  /* no accept after this; then the connections on every shard end */
   gst_genesys_loop_invoke_sync (self->loop, destroy_cb, self);
-  gst_genesys_loop_unref (self->loop);
+  for (i = 0; i < self->n_shards; i++) {
+    gst_genesys_loop_invoke_sync (self->shards[i].loop, shard_destroy_cb,
+        &self->shards[i]);
+  }
+  for (i = 0; i < self->n_shards; i++)
+    gst_genesys_loop_unref (self->shards[i].loop);
+  g_free (self->shards);
+  g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->auth_lock);
   g_hash_table_unref (self->sessions);
   g_free (self->key);
   g_free (self);
 }
 
+guint
+gst_genesys_server_default_threads (void)
+{
+  return CLAMP (g_get_num_processors (), 1, 4);
+}
+
 GstGenesysServer *
 gst_genesys_server_acquire (const gchar * address, guint port,
-    const gchar * cert_file, const gchar * key_file, GError ** error)
+    const gchar * cert_file, const gchar * key_file, guint threads,
+    GError ** error)
 {
   GstGenesysServer *self = NULL;
   gchar *key = NULL;
   CreateData cd = { NULL, address, port, cert_file, key_file, NULL };
   static gsize debug_init = 0;
+  guint i;
 
   if (g_once_init_enter (&debug_init)) {
     GST_DEBUG_CATEGORY_INIT (genesysserver_debug, "genesysserver", 0,
@@ -396,9 +516,19 @@ gst_genesys_server_acquire (const gchar * address, guint port,
 
   self = g_new0 (GstGenesysServer, 1);
   self->ref_count = 1;
+  g_mutex_init (&self->lock);
+  g_mutex_init (&self->auth_lock);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
-  self->loop = gst_genesys_loop_new ("genesysserver");
+  self->n_shards = threads ? threads : gst_genesys_server_default_threads ();
+  self->shards = g_new0 (Shard, self->n_shards);
+  for (i = 0; i < self->n_shards; i++) {
+    Shard *shard = &self->shards[i];
+    shard->server = self;
+    shard->loop = gst_genesys_loop_new ("genesysserver");
+    gst_genesys_loop_invoke_sync (shard->loop, shard_create_cb, shard);
+  }
+  self->loop = self->shards[0].loop;
   cd.server = self;
   gst_genesys_loop_invoke_sync (self->loop, create_cb, &cd);
   if (cd.error) {
@@ -415,8 +545,8 @@ gst_genesys_server_acquire (const gchar * address, guint port,
   self->key = key;
   g_hash_table_insert (servers, key, self);
   g_mutex_unlock (&servers_lock);
-  GST_INFO ("listening on %s:%u%s", address, self->port,
-      cert_file ? " (TLS)" : "");
+  GST_INFO ("listening on %s:%u%s, %u thread(s)", address, self->port,
+      cert_file ? " (TLS)" : "", self->n_shards);
   return self;
 }
 
@@ -448,25 +578,10 @@ gst_genesys_server_get_port (GstGenesysServer * server)
   return server->port;
 }
 
-GstGenesysLoop *
-gst_genesys_server_get_loop (GstGenesysServer * server)
+guint
+gst_genesys_server_get_threads (GstGenesysServer * server)
 {
-  return server->loop;
-}
-
-typedef struct
-{
-  GstGenesysServer *server;
-  GstGenesysListener *listener;
-} ListenerOp;
-
-static gboolean
-add_listener_cb (gpointer data)
-{
-  ListenerOp *op = data;
-
-  op->server->listeners = g_list_append (op->server->listeners, op->listener);
-  return G_SOURCE_REMOVE;
+  return server->n_shards;
 }
 
 static gboolean
@@ -475,64 +590,92 @@ listener_matches (gpointer key, gpointer value, gpointer listener)
   return value == listener;
 }
 
-static gboolean
-remove_listener_cb (gpointer data)
+gboolean
+gst_genesys_server_is_current (GstGenesysServer * server)
 {
-  ListenerOp *op = data;
+  guint i;
 
-  op->server->listeners = g_list_remove (op->server->listeners, op->listener);
-  g_hash_table_foreach_remove (op->server->sessions, listener_matches,
-      op->listener);
-  return G_SOURCE_REMOVE;
+  for (i = 0; i < server->n_shards; i++) {
+    if (gst_genesys_loop_is_current (server->shards[i].loop))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+void
+gst_genesys_server_sync (GstGenesysServer * server)
+{
+  guint i;
+
+  for (i = 0; i < server->n_shards; i++) {
+    gst_genesys_loop_invoke_sync (server->shards[i].loop, nothing_cb, NULL);
+  }
 }
 
 void
 gst_genesys_server_remember_session (GstGenesysServer * server,
     const gchar * session_id, GstGenesysListener * listener)
 {
-  g_return_if_fail (gst_genesys_loop_is_current (server->loop));
+  g_return_if_fail (gst_genesys_server_is_current (server));
+  g_mutex_lock (&server->lock);
   g_hash_table_replace (server->sessions, g_strdup (session_id), listener);
+  g_mutex_unlock (&server->lock);
 }
 
 GstGenesysListener *
 gst_genesys_server_find_session (GstGenesysServer * server,
     const gchar * session_id)
 {
-  g_return_val_if_fail (gst_genesys_loop_is_current (server->loop), NULL);
-  return g_hash_table_lookup (server->sessions, session_id);
+  GstGenesysListener *listener;
+
+  g_return_val_if_fail (gst_genesys_server_is_current (server), NULL);
+  g_mutex_lock (&server->lock);
+  listener = g_hash_table_lookup (server->sessions, session_id);
+  g_mutex_unlock (&server->lock);
+  return listener;
 }
 
 void
 gst_genesys_server_forget_session (GstGenesysServer * server,
     const gchar * session_id)
 {
-  g_return_if_fail (gst_genesys_loop_is_current (server->loop));
+  g_return_if_fail (gst_genesys_server_is_current (server));
+  g_mutex_lock (&server->lock);
   g_hash_table_remove (server->sessions, session_id);
+  g_mutex_unlock (&server->lock);
 }
 
 GList *
 gst_genesys_server_get_listeners (GstGenesysServer * server)
 {
-  g_return_val_if_fail (gst_genesys_loop_is_current (server->loop), NULL);
-  return server->listeners;
+  GList *copy;
+
+  g_return_val_if_fail (gst_genesys_server_is_current (server), NULL);
+  g_mutex_lock (&server->lock);
+  copy = g_list_copy (server->listeners);
+  g_mutex_unlock (&server->lock);
+  return copy;
 }
 
 void
 gst_genesys_server_add_listener (GstGenesysServer * server,
     GstGenesysListener * listener)
 {
-  ListenerOp op = { server, listener };
-
-  gst_genesys_loop_invoke_sync (server->loop, add_listener_cb, &op);
+  g_mutex_lock (&server->lock);
+  server->listeners = g_list_append (server->listeners, listener);
+  g_mutex_unlock (&server->lock);
 }
 
 void
 gst_genesys_server_remove_listener (GstGenesysServer * server,
     GstGenesysListener * listener)
 {
-  ListenerOp op = { server, listener };
-
-  gst_genesys_loop_invoke_sync (server->loop, remove_listener_cb, &op);
+  g_mutex_lock (&server->lock);
+  server->listeners = g_list_remove (server->listeners, listener);
+  g_hash_table_foreach_remove (server->sessions, listener_matches, listener);
+  g_mutex_unlock (&server->lock);
+  /* a callback that found it registered has returned on every shard */
+  gst_genesys_server_sync (server);
 }
 
 gboolean

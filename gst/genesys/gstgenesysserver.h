@@ -3,10 +3,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* One SoupServer per (address, port, TLS) shared by every element that
- * listens there, on a loop thread of its own. Routes by path, checks
- * authentication before the WebSocket upgrade, and hands each accepted
- * session to an idle listener. */
+/* One listening socket per (address, port, TLS) shared by every element
+ * that listens there. Accepted connections are spread over a few loop
+ * threads (shards), each with a SoupServer; a connection stays on its
+ * shard. Routes by path, checks authentication before the WebSocket
+ * upgrade, and hands each accepted session to an idle listener. */
 
 #ifndef __GST_GENESYS_SERVER_H__
 #define __GST_GENESYS_SERVER_H__
@@ -16,8 +17,9 @@
 
 G_BEGIN_DECLS typedef struct _GstGenesysServer GstGenesysServer;
 
-/* What an element registers to receive sessions. The callbacks run on the
- * server's loop thread and must not block. */
+/* What an element registers to receive sessions. The callbacks run on one
+ * of the server's loop threads (several may run at once for different
+ * connections) and must not block. */
 typedef struct
 {
   gchar *path;
@@ -39,25 +41,36 @@ typedef struct
 } GstGenesysListener;
 
 /* Finds or creates the server for @address:@port and binds it. Port 0 is
- * never shared. TLS when @cert_file and @key_file are set. */
+ * never shared. TLS when @cert_file and @key_file are set. @threads: loop
+ * threads for a new server, 0 for gst_genesys_server_default_threads(). */
 GstGenesysServer *gst_genesys_server_acquire (const gchar * address,
     guint port, const gchar * cert_file, const gchar * key_file,
-    GError ** error);
+    guint threads, GError ** error);
+/* The processors of the machine, at most 4. */
+guint gst_genesys_server_default_threads (void);
 void gst_genesys_server_release (GstGenesysServer * server);
 /* Another reference, released with gst_genesys_server_release(). */
 GstGenesysServer *gst_genesys_server_ref (GstGenesysServer * server);
 
 guint gst_genesys_server_get_port (GstGenesysServer * server);
-GstGenesysLoop *gst_genesys_server_get_loop (GstGenesysServer * server);
+guint gst_genesys_server_get_threads (GstGenesysServer * server);
+/* TRUE on one of @server's loop threads. */
+gboolean gst_genesys_server_is_current (GstGenesysServer * server);
+/* Returns once every loop thread of @server has finished what it was
+ * doing (not from a callback that another loop thread waits for). */
+void gst_genesys_server_sync (GstGenesysServer * server);
 
-/* Registers @listener (not copied: keep it alive until removed). */
+/* Registers @listener (not copied: keep it alive until removed). Any
+ * thread. */
 void gst_genesys_server_add_listener (GstGenesysServer * server,
     GstGenesysListener * listener);
-/* Unregisters; once it returns no callback of @listener runs. */
+/* Unregisters; once it returns no callback of @listener runs and no loop
+ * thread uses it (it waits for each of them, see gst_genesys_server_sync). */
 void gst_genesys_server_remove_listener (GstGenesysServer * server,
     GstGenesysListener * listener);
 
-/* Sessions served by listeners, for continuedSessions; loop thread only.
+/* Sessions served by listeners, for continuedSessions; from @server's loop
+ * threads only (a listener found stays valid until the callback returns).
  * Forgotten when the listener is removed. */
 void gst_genesys_server_remember_session (GstGenesysServer * server,
     const gchar * session_id, GstGenesysListener * listener);
@@ -65,7 +78,8 @@ GstGenesysListener *gst_genesys_server_find_session (GstGenesysServer *
     server, const gchar * session_id);
 void gst_genesys_server_forget_session (GstGenesysServer * server,
     const gchar * session_id);
-/* The registered listeners (not a copy); loop thread only. */
+/* A copy of the list of registered listeners (free with g_list_free());
+ * loop threads only. */
 GList *gst_genesys_server_get_listeners (GstGenesysServer * server);
 
 /* Adds the keys of @file, a JSON object mapping API keys to base64

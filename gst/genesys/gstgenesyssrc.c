@@ -616,15 +616,16 @@ give_session (GstGenesysSrc * self, GstGenesysConn * conn, GstGenesysSrc * to)
 
 /* Which element of this process a newly opened session belongs to: the
  * one that served a session it continues; while this element waits for
- * the continuation of its own lost session, not an unrelated one. Loop
- * thread. Returns NULL when nobody can take it. */
+ * the continuation of its own lost session, not an unrelated one. A loop
+ * thread of the server. Returns NULL when nobody can take it. */
 static GstGenesysSrc *
 route_session (GstGenesysSrc * self, GstGenesysConn * conn,
     const AhMessage * open, gboolean * continued)
 {
   GstGenesysServer *server = self->server;
+  GstGenesysSrc *taker = NULL;
   gboolean waiting, keep_listening;
-  GList *l;
+  GList *listeners, *l;
   guint i;
 
   *continued = FALSE;
@@ -661,7 +662,8 @@ route_session (GstGenesysSrc * self, GstGenesysConn * conn,
     return self;
 
   /* Waiting for a continuation: an unrelated session goes elsewhere. */
-  for (l = gst_genesys_server_get_listeners (server); l; l = l->next) {
+  listeners = gst_genesys_server_get_listeners (server);
+  for (l = listeners; l && !taker; l = l->next) {
     GstGenesysListener *listener = l->data;
     GstGenesysSrc *other = listener->user_data;
     if (listener == &self->listener
@@ -669,10 +671,11 @@ route_session (GstGenesysSrc * self, GstGenesysConn * conn,
       continue;
     if (take_session (other, conn, FALSE)) {
       give_session (self, conn, other);
-      return other;
+      taker = other;
     }
   }
-  return NULL;
+  g_list_free (listeners);
+  return taker;
 }
 
 static gboolean
@@ -1648,7 +1651,7 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
 
   if (!join_channel (self, NULL))
     goto fail;
-  server = gst_genesys_server_acquire (address, port, cert, key, &error);
+  server = gst_genesys_server_acquire (address, port, cert, key, 0, &error);
   if (!server) {
     leave_channel (self);
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,

@@ -138,6 +138,9 @@ fixture_start (Fixture * f, const gchar * tail, guint max_sessions,
   config.address = "127.0.0.1";
   config.path = PATH;
   config.max_sessions = max_sessions;
+  /* more than one: a continuation lands on another thread than the session
+   * it continues (connections go to the threads in turn) */
+  config.threads = 4;
   if (auth) {
     config.api_key = KEY;
     config.client_secret = SECRET;
