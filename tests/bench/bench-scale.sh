@@ -17,6 +17,9 @@
 #   PIN=1           server on CPU 0, load generator on CPU 1 (taskset); 0: no pinning
 #   RAMP=           seconds over which sessions start (default max(3, N/200))
 #   TEMPLATE='genesyssrc ! fakesink'   the pipeline gst-genesys-serve runs per session
+#   THREADS=        gst-genesys-serve --threads (loop threads; default: its own,
+#                   one per processor, at most 4). Several values, e.g.
+#                   THREADS="1 4", run serve once per value (rows serve/T)
 #   KEEP=DIR        keep the logs and JSON reports there
 #
 # Columns:
@@ -73,7 +76,8 @@ if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 fi
 
 run_one () {
-  local server=$1 n=$2 port pid log="$work/$1-$2.log" rep="$work/$1-$2.json" received=""
+  local server=$1 n=$2 threads=${3:-} port pid log="$work/$1$3-$2.log" rep="$work/$1$3-$2.json" received=""
+  local label=$server${threads:+/$threads}
   port=$(free_port)
   case $server in
     node)
@@ -82,7 +86,7 @@ run_one () {
     serve)
       # line-buffered, each line stamped with its arrival time (see serve_frames)
       "${srv_cpu[@]}" stdbuf -oL "$serve_bin" --port "$port" --path /ws --max-sessions $((n + 16)) \
-        --stats-interval 1 -- "$TEMPLATE" > >(stamp >"$log") 2>&1 &
+        ${threads:+--threads "$threads"} --stats-interval 1 -- "$TEMPLATE" > >(stamp >"$log") 2>&1 &
       ;;
     element)
       local args=() i
@@ -102,7 +106,7 @@ run_one () {
   sleep 2 # idle RSS after start-up
   "${gen_cpu[@]}" node "$here/ah-load.mjs" --url "ws://127.0.0.1:$port/ws" --clients "$n" \
     --duration "$DURATION" ${RAMP:+--ramp "$RAMP"} --server-pid "$pid" --report "$rep" \
-    --progress 0 >/dev/null 2>"$work/$server-$n.load.log"
+    --progress 0 >/dev/null 2>"$work/$server$threads-$n.load.log"
   sleep 1
   stop_pid "$pid" 2>/dev/null
   case $server in
@@ -111,7 +115,7 @@ run_one () {
                sed 's/.*duration=(guint64)//' | awk '{s += $1} END {printf "%d", s / 200000000}') ;;
     serve) received=$(serve_frames "$log") ;;
   esac
-  SERVER=$server RECEIVED=$received REP=$rep node --input-type=module -e '
+  SERVER=$label RECEIVED=$received REP=$rep node --input-type=module -e '
     import fs from "node:fs";
     const r = JSON.parse(fs.readFileSync(process.env.REP, "utf8"));
     const s = r.server, rec = process.env.RECEIVED;
@@ -148,7 +152,11 @@ echo "server      N  cpu/frame  rss/sess      pong p50/p99/max  steady p99/max  
 echo "            us/frame       KiB              ms (whole run)       ms                                                 ms"
 for n in "${counts[@]}"; do
   for server in $SERVERS; do
-    run_one "$server" "$n"
+    if [ "$server" = serve ] && [ -n "${THREADS:-}" ]; then
+      for t in $THREADS; do run_one serve "$n" "$t"; done
+    else
+      run_one "$server" "$n"
+    fi
   done
 done
 [ -n "${KEEP:-}" ] && echo "# logs and reports in $work"
