@@ -188,7 +188,7 @@ main (int argc, char **argv)
         "N"},
     {"threads", 0, 0, G_OPTION_ARG_INT, &threads,
         "Loop threads the connections are spread over (default 0: one per "
-          "processor, at most 4)", "N"},
+          "processor, at least 4, at most 8)", "N"},
     {"drain-timeout", 0, 0, G_OPTION_ARG_INT, &drain_timeout,
           "After SIGTERM/SIGINT, wait this long for calls to end (default 60)",
         "SECONDS"},

@@ -39,7 +39,7 @@ typedef struct _GstGenesysServe GstGenesysServe;
  * @max_sessions: most WebSocket sessions open at once (probes included);
  *   beyond it the upgrade is refused with HTTP 503. 0: no limit
  * @threads: loop threads the connections are spread over (each
- *   connection stays on one); 0: the number of processors, at most 4
+ *   connection stays on one); 0: one per processor, at least 4, at most 8
  *
  * What gst_genesys_serve_new() listens with. Zero-initialise it and set
  * what you need. Without any API key every connection is accepted.

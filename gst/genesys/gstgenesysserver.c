@@ -479,7 +479,7 @@ server_free (GstGenesysServer * self)
 guint
 gst_genesys_server_default_threads (void)
 {
-  return CLAMP (g_get_num_processors (), 1, 4);
+  return CLAMP (g_get_num_processors (), 4, 8);
 }
 
 GstGenesysServer *

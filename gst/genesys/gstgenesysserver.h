@@ -46,7 +46,8 @@ typedef struct
 GstGenesysServer *gst_genesys_server_acquire (const gchar * address,
     guint port, const gchar * cert_file, const gchar * key_file,
     guint threads, GError ** error);
-/* The processors of the machine, at most 4. */
+/* One per processor, at least 4 (the per-wakeup walk of a context shrinks
+ * with its connections even on one core), at most 8. */
 guint gst_genesys_server_default_threads (void);
 void gst_genesys_server_release (GstGenesysServer * server);
 /* Another reference, released with gst_genesys_server_release(). */

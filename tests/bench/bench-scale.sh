@@ -18,7 +18,7 @@
 #   RAMP=           seconds over which sessions start (default max(3, N/200))
 #   TEMPLATE='genesyssrc ! fakesink'   the pipeline gst-genesys-serve runs per session
 #   THREADS=        gst-genesys-serve --threads (loop threads; default: its own,
-#                   one per processor, at most 4). Several values, e.g.
+#                   one per processor, 4 to 8). Several values, e.g.
 #                   THREADS="1 4", run serve once per value (rows serve/T)
 #   KEEP=DIR        keep the logs and JSON reports there
 #
@@ -76,7 +76,7 @@ if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 fi
 
 run_one () {
-  local server=$1 n=$2 threads=${3:-} port pid log="$work/$1$3-$2.log" rep="$work/$1$3-$2.json" received=""
+  local server=$1 n=$2 threads=${3:-} port pid log="$work/$1${3:-}-$2.log" rep="$work/$1${3:-}-$2.json" received=""
   local label=$server${threads:+/$threads}
   port=$(free_port)
   case $server in
