@@ -196,7 +196,8 @@ typedef struct
   AhMedia media;
   gboolean continued;           /* OPENED: positions go on from the last session */
   GBytes *data;
-  guint64 position;
+  guint64 position;             /* END: the session's position at close, or
+                                 * G_MAXUINT64 */
   guint64 samples;
   GstClockTime arrival;
   gchar *digit;                 /* DTMF */
@@ -331,6 +332,8 @@ item_new (ItemType type)
 
   item->type = type;
   item->arrival = GST_CLOCK_TIME_NONE;
+  if (type == ITEM_END)
+    item->position = G_MAXUINT64;
   return item;
 }
 
@@ -858,8 +861,11 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
         g_mutex_unlock (&self->lock);
         break;
       }
-      if (!probe)
-        push_item_locked (self, item_new (ITEM_END));
+      if (!probe) {
+        item = item_new (ITEM_END);
+        item->position = action->position;
+        push_item_locked (self, item);
+      }
       /* The protocol is done: with keep-listening (or after a probe) the
        * next session may come while this socket still lingers. */
       if (self->conn == conn && (probe || keep_listening)) {
@@ -2237,6 +2243,14 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         }
         break;
       case ITEM_END:{
+        GstGenesysSpan span;
+        /* The session's timeline runs to its position at close: what was
+         * sent into a connection that died before the continuation, and
+         * never reported, is a gap. */
+        if (self->have_media && item->position != G_MAXUINT64
+            && gst_genesys_timeline_gap (&self->timeline, item->position, 0,
+                GST_CLOCK_TIME_NONE, &span))
+          output_gap (self, &span);
         /* continued: an EOS the application sent, after what was queued */
         if (!keep_listening || self->paired || item->continued) {
           item_free (item);

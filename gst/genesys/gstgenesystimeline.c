@@ -244,7 +244,8 @@ gst_genesys_timeline_gap (GstGenesysTimeline * tl, guint64 position,
   out = tl->session_offset + (gint64) position;
   if (out + (gint64) samples <= (gint64) tl->end)
     return FALSE;
-  start = MAX (out, (gint64) tl->end);
+  /* a hole in positions before it is no audio either: one gap */
+  start = tl->end;
   fill_span (tl, start, out + samples, span);
   tl->end = out + samples;
   return TRUE;

@@ -74,8 +74,10 @@ gboolean gst_genesys_timeline_audio (GstGenesysTimeline * tl,
     guint64 position, guint64 samples, GstClockTime arrival,
     GstGenesysSpan * span, GstGenesysSpan * gap, guint64 * skip);
 
-/* A span without audio at session position @position. Returns FALSE when
- * nothing of it lies beyond the output (nothing to emit). */
+/* A span without audio at session position @position (@samples may be 0:
+ * the timeline runs to @position), with any hole in positions before it.
+ * Returns FALSE when nothing of it lies beyond the output (nothing to
+ * emit). */
 gboolean gst_genesys_timeline_gap (GstGenesysTimeline * tl,
     guint64 position, guint64 samples, GstClockTime arrival,
     GstGenesysSpan * span);

@@ -695,6 +695,75 @@ test_continued (void)
   fixture_stop (&f);
 }
 
+/* What a client sent into a connection that died unnoticed is a hole in
+ * positions when it continues: a continuation that only reports a discarded
+ * span and closes (the call ended meanwhile), or only closes, still covers
+ * the whole call in the recording (gaps as silence). */
+static void
+test_continued_to_close (void)
+{
+  static const struct
+  {
+    const gchar *open_at, *discarded, *close_at;
+    guint frames;               /* the call: audio, hole, discarded */
+  } calls[] = {
+    {"PT1S", "PT0.4S", "PT1.4S", 7},
+    {"PT1S", NULL, "PT1S", 5},
+  };
+  Fixture f;
+  guint c;
+
+  fixture_start (&f,
+      "gap-mode=silence ! filesink location=DIR/{session-id}.raw", 0, FALSE);
+  for (c = 0; c < G_N_ELEMENTS (calls); c++) {
+    AhPeer *peer = ah_peer_new ();
+    gchar *params, *extra, *old_id, *path, *name, *data = NULL;
+    gchar *conv = g_uuid_string_random (), *part = g_uuid_string_random ();
+    gsize size = 0, i;
+
+    params = open_params (conv, part, "", "-1", NULL);
+    g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0S", params), ==, 1);
+    g_free (params);
+    old_id = g_strdup (ah_peer_session_id (peer));
+    peer_frames (peer, 2, 1);
+    ah_peer_send (peer, "ping", "PT0.4S", "{}");
+    ah_peer_frame_free (ah_peer_expect (peer, "pong", WAIT));
+    ah_peer_drop (peer);
+    ah_peer_free (peer);
+
+    peer = ah_peer_new ();
+    extra = continued_extra (old_id);
+    params = open_params (conv, part, "", "-1", extra);
+    g_assert_cmpuint (peer_open (peer, f.port, NULL, calls[c].open_at, params),
+        ==, 1);
+    g_free (params);
+    g_free (extra);
+    if (calls[c].discarded) {
+      params = g_strdup_printf ("{\"start\":\"%s\",\"discarded\":\"%s\"}",
+          calls[c].open_at, calls[c].discarded);
+      ah_peer_send (peer, "discarded", calls[c].open_at, params);
+      g_free (params);
+    }
+    peer_close (peer, calls[c].close_at, "end");
+    wait_ended (&f, c + 1);
+
+    name = g_strdup_printf ("%s.raw", old_id);
+    path = g_build_filename (f.dir, name, NULL);
+    g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+    g_assert_cmpuint (size, ==, calls[c].frames * FRAME);
+    for (i = 0; i < size; i++)
+      g_assert_cmpuint ((guint8) data[i], ==, i < 2 * FRAME ? 1 : 0xff);
+    g_free (data);
+    g_free (path);
+    g_free (name);
+    g_free (old_id);
+    g_free (conv);
+    g_free (part);
+    ah_peer_free (peer);
+  }
+  fixture_stop (&f);
+}
+
 /* Draining: /health says 503, new sessions get 503, every open session is
  * asked to reconnect; the calls end once their sessions closed and their
  * files are complete. */
@@ -1114,6 +1183,7 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/twenty-calls", test_twenty_calls);
   g_test_add_func ("/serve/start-failure", test_start_failure);
   g_test_add_func ("/serve/continued", test_continued);
+  g_test_add_func ("/serve/continued-to-close", test_continued_to_close);
   g_test_add_func ("/serve/drain", test_drain);
   g_test_add_func ("/serve/auth", test_auth);
   g_test_add_func ("/serve/free-with-calls", test_free_with_calls);

@@ -74,6 +74,15 @@ static const Case cases[] = {
               {AUDIO, 11500, 1600, NONE, TRUE, 1437500 * GST_USECOND, 200 * MS,
                   11500, 0, NONE, 0},
           END}},
+  {"a gap after a hole in positions covers the hole too", {
+              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
+              /* (a continuation: positions go on, no new session) */
+              {GAP, 4800, 1600, NONE, TRUE, 200 * MS, 600 * MS, 1600, 0, NONE,
+                  0},
+              /* an empty span runs the timeline to a position (a close) */
+              {GAP, 8000, 0, NONE, TRUE, 800 * MS, 200 * MS, 6400, 0, NONE, 0},
+              {GAP, 8000, 0, NONE, FALSE},
+          END}},
   {"repeated audio is trimmed or dropped", {
               {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
               {AUDIO, 800, 1600, 300 * MS, TRUE, 200 * MS, 100 * MS, 1600, 800,
