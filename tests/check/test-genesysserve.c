@@ -617,6 +617,27 @@ continued_extra (const gchar * old_id)
       "\"serverseq\":1,\"clientseq\":1}]", old_id);
 }
 
+/* Opens a call, sends two frames of @value and drops the connection
+ * without close once they are in (a ping round trip); returns the
+ * session id. */
+static gchar *
+call_then_drop (Fixture * f, const gchar * conv, const gchar * part,
+    guint8 value)
+{
+  AhPeer *peer = ah_peer_new ();
+  gchar *params = open_params (conv, part, "", "-1", NULL), *id;
+
+  g_assert_cmpuint (peer_open (peer, f->port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
+  id = g_strdup (ah_peer_session_id (peer));
+  peer_frames (peer, 2, value);
+  ah_peer_send (peer, "ping", "PT0.4S", "{}");
+  ah_peer_frame_free (ah_peer_expect (peer, "pong", WAIT));
+  ah_peer_drop (peer);
+  ah_peer_free (peer);
+  return id;
+}
+
 /* A session dropped without close and continued on a new connection goes
  * on in the same pipeline (one file); a continuation of a session nobody
  * knows starts a call of its own. */
@@ -624,24 +645,15 @@ static void
 test_continued (void)
 {
   Fixture f;
-  AhPeer *peer = ah_peer_new ();
+  AhPeer *peer;
   GstGenesysServeStats stats;
   gchar *params, *extra, *old_id, *path, *name, *unknown;
   const gchar *conv = "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60";
   const gchar *part = "0f1e2d3c-4b5a-4697-8877-665544332211";
 
   fixture_start (&f, "! filesink location=DIR/{session-id}.raw", 0, FALSE);
-  params = open_params (conv, part, "", "-1", NULL);
-  g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0S", params), ==, 1);
-  g_free (params);
-  old_id = g_strdup (ah_peer_session_id (peer));
-  peer_frames (peer, 2, 1);
-  /* the two frames are in before the drop: a ping round trip */
-  ah_peer_send (peer, "ping", "PT0.4S", "{}");
-  ah_peer_frame_free (ah_peer_expect (peer, "pong", WAIT));
-  ah_peer_drop (peer);
+  old_id = call_then_drop (&f, conv, part, 1);
   g_assert_true (wait_for (sessions_zero, f.serve, WAIT));
-  ah_peer_free (peer);
 
   peer = ah_peer_new ();
   extra = continued_extra (old_id);
@@ -716,21 +728,12 @@ test_continued_to_close (void)
   fixture_start (&f,
       "gap-mode=silence ! filesink location=DIR/{session-id}.raw", 0, FALSE);
   for (c = 0; c < G_N_ELEMENTS (calls); c++) {
-    AhPeer *peer = ah_peer_new ();
+    AhPeer *peer;
     gchar *params, *extra, *old_id, *path, *name, *data = NULL;
     gchar *conv = g_uuid_string_random (), *part = g_uuid_string_random ();
     gsize size = 0, i;
 
-    params = open_params (conv, part, "", "-1", NULL);
-    g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0S", params), ==, 1);
-    g_free (params);
-    old_id = g_strdup (ah_peer_session_id (peer));
-    peer_frames (peer, 2, 1);
-    ah_peer_send (peer, "ping", "PT0.4S", "{}");
-    ah_peer_frame_free (ah_peer_expect (peer, "pong", WAIT));
-    ah_peer_drop (peer);
-    ah_peer_free (peer);
-
+    old_id = call_then_drop (&f, conv, part, 1);
     peer = ah_peer_new ();
     extra = continued_extra (old_id);
     params = open_params (conv, part, "", "-1", extra);
