@@ -29,9 +29,12 @@
  * - Connection probes (null conversation and participant ids) are answered
  *   with no media and start no pipeline.
  * - A session whose `continuedSessions` names one of a running call goes to
- *   that call's `genesyssrc`, whose output goes on. When that call takes no
- *   session (it ended, or still holds the old connection), the session
- *   starts a call of its own.
+ *   that call's `genesyssrc`, whose output goes on (a connection that still
+ *   carries the old session is closed: the client has given it up). When
+ *   that call has ended (no continuation within its session-timeout), the
+ *   session starts a call of its own. A session that continues one which
+ *   was closed (close/closed; a client that never saw `closed` closes
+ *   again) is answered without media and starts nothing.
  * - A pipeline that cannot start, or posts an error, ends its sessions with
  *   `disconnect` reason `error`, and is stopped once they closed (at most
  *   5 s later); the other calls go on.
@@ -144,7 +147,13 @@ struct _GstGenesysServe
   gboolean drained_reported;
   gboolean stopping;
   GstGenesysServeStats stats;
+  /* sessions closed with close/closed (not for a reconnect), newest last,
+   * at most CLOSED_MEMORY: their continuations are a repeated close */
+  GHashTable *closed_ids;
+  GQueue closed_order;
 };
+
+#define CLOSED_MEMORY 4096
 
 static void
 ensure_debug (void)
@@ -733,6 +742,38 @@ cmd_reconnect (AhSession * session, gpointer data, guint64 now)
   return ah_session_reconnect (session, "the server is shutting down", now);
 }
 
+/* Under the lock. */
+static void
+remember_closed (GstGenesysServe * self, const gchar * session_id)
+{
+  gchar *id;
+
+  if (g_hash_table_contains (self->closed_ids, session_id))
+    return;
+  id = g_strdup (session_id);
+  g_hash_table_add (self->closed_ids, id);
+  g_queue_push_tail (&self->closed_order, id);
+  if (self->closed_order.length > CLOSED_MEMORY)
+    g_hash_table_remove (self->closed_ids,
+        g_queue_pop_head (&self->closed_order));
+}
+
+/* Under the lock. */
+static gboolean
+continues_closed (GstGenesysServe * self, const AhMessage * open)
+{
+  guint i;
+
+  for (i = 0; open->continued_sessions && i < open->continued_sessions->len;
+      i++) {
+    AhContinuedSession *cs = &g_array_index (open->continued_sessions,
+        AhContinuedSession, i);
+    if (g_hash_table_contains (self->closed_ids, cs->id))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static void
 observe_action (GstGenesysConn * conn, AhAction * action, gpointer data)
 {
@@ -741,6 +782,10 @@ observe_action (GstGenesysConn * conn, AhAction * action, gpointer data)
 
   g_mutex_lock (&self->lock);
   switch (action->type) {
+    case AH_ACTION_CLOSED:
+      if (g_strcmp0 (action->text, "reconnect") != 0)
+        remember_closed (self, link->session_id);
+      break;
     case AH_ACTION_OPENED:
       /* opened after the drain began: it is asked to move too */
       if (self->draining && !action->probe)
@@ -928,7 +973,7 @@ serve_select (const AhMedia * offers, guint n_offers, gpointer data)
   AhSession *session = gst_genesys_conn_get_session (conn);
   AhMessage *open = ah_session_get_open (session);
   GError *error = NULL;
-  gboolean stopping;
+  gboolean stopping, closed;
   gint chosen = -1;
   Call *call;
 
@@ -936,9 +981,19 @@ serve_select (const AhMedia * offers, guint n_offers, gpointer data)
   stopping = self->stopping;
   if (ah_session_is_probe (session))
     self->stats.probes++;
+  closed = !ah_session_is_probe (session) && continues_closed (self, open);
+  if (closed)
+    self->stats.continued_closed++;
   g_mutex_unlock (&self->lock);
   if (ah_session_is_probe (session)) {
     GST_INFO ("session %s: connection probe, no pipeline", link->session_id);
+    return -1;
+  }
+  if (closed) {
+    /* its call ended with that close: a recording of nothing but the
+     * repeated close would only be noise */
+    GST_INFO ("session %s continues a session that was closed: no pipeline",
+        link->session_id);
     return -1;
   }
   if (stopping) {
@@ -1158,6 +1213,9 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
 
   self = g_new0 (GstGenesysServe, 1);
   g_mutex_init (&self->lock);
+  self->closed_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
+  g_queue_init (&self->closed_order);
   self->launch = g_strdup (config->launch);
   self->max_sessions = config->max_sessions;
   self->context = g_main_context_ref_thread_default ();
@@ -1174,6 +1232,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
     g_main_context_unref (self->context);
     g_free (self->launch);
     g_mutex_clear (&self->lock);
+    g_hash_table_unref (self->closed_ids);
     g_free (self);
     return NULL;
   }
@@ -1382,6 +1441,8 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   g_main_context_unref (serve->context);
   g_free (serve->launch);
   g_mutex_clear (&serve->lock);
+  g_queue_clear (&serve->closed_order);
+  g_hash_table_unref (serve->closed_ids);
   g_free (serve);
 }
 

@@ -98,6 +98,9 @@ typedef struct
  * @calls_total: pipelines started
  * @calls_failed: pipelines that could not start or posted an error
  * @sessions_continued: sessions that reached the call they continue
+ * @continued_closed: sessions that continue a session which was already
+ *   closed (a client that never saw `closed` and closes again): answered
+ *   without media, they start no pipeline
  * @refused: upgrades refused with HTTP 503 (max-sessions, draining)
  * @auth_failures: upgrades refused with HTTP 401
  * @bad_requests: upgrades refused with HTTP 400
@@ -132,6 +135,7 @@ typedef struct
   guint64 pings;
   guint64 late_pongs;
   gboolean draining;
+  guint64 continued_closed;
 
   /*< private > */
   gpointer _gst_reserved[GST_PADDING];

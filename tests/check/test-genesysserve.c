@@ -723,6 +723,7 @@ test_continued_to_close (void)
     {"PT1S", NULL, "PT1S", 5},
   };
   Fixture f;
+  GstGenesysServeStats stats;
   guint c;
 
   fixture_start (&f,
@@ -759,10 +760,28 @@ test_continued_to_close (void)
     g_free (data);
     g_free (path);
     g_free (name);
+
+    /* the client missed `closed` and closes again on a new connection:
+     * answered without media, no call of its own */
+    extra = continued_extra (ah_peer_session_id (peer));
+    ah_peer_free (peer);
+    peer = ah_peer_new ();
+    params = open_params (conv, part, "", "-1", extra);
+    g_assert_cmpuint (peer_open (peer, f.port, NULL, calls[c].close_at,
+            params), ==, 0);
+    g_free (params);
+    g_free (extra);
+    peer_close (peer, calls[c].close_at, "end");
+    ah_peer_free (peer);
+    g_assert_true (wait_for (sessions_zero, f.serve, WAIT));
+    g_assert_cmpuint (f.started->len, ==, c + 1);
+    g_assert_cmpuint (count_files (f.dir), ==, c + 1);
+    gst_genesys_serve_get_stats (f.serve, &stats);
+    g_assert_cmpuint (stats.continued_closed, ==, c + 1);
+
     g_free (old_id);
     g_free (conv);
     g_free (part);
-    ah_peer_free (peer);
   }
   fixture_stop (&f);
 }
