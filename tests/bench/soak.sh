@@ -24,6 +24,10 @@
 #              which the audio and gap samples are counted (the soak's audio
 #              never encodes to mu-law silence), then deleted. Another
 #              template skips the timeline check.
+#   SRC_PROPS= more genesyssrc properties for the default template, e.g.
+#              drift-correction=false (re-alignments under injected stalls
+#              and slow reads insert or remove audio: the timeline check
+#              then counts exactly what was sent and discarded)
 #   KEEP=DIR   keep logs and reports there
 #
 # What it prints:
@@ -96,7 +100,7 @@ counts="$work/counts.json"
 case $SERVER in
   serve)
     mkdir -p "$work/calls"
-    template=${TEMPLATE:-"genesyssrc gap-mode=silence ! filesink location=$work/calls/{session-id}.raw"}
+    template=${TEMPLATE:-"genesyssrc gap-mode=silence ${SRC_PROPS:-} ! filesink location=$work/calls/{session-id}.raw"}
     "${pre[@]}" "$serve_bin" --port "$port" --path /ws --max-sessions $((sessions * 2 + 16)) --stats-interval 1 \
       -- "$template" >"$log" 2>&1 &
     pid=$!
