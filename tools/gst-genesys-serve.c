@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <gst/genesys/gstgenesysserve.h>
@@ -151,6 +154,19 @@ stats_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Calls start and end on hundreds of threads: glibc spreads them over up
+ * to 8 arenas per core and keeps what they freed there, and RSS creeps up
+ * as those fragment. A few arenas (--malloc-arenas) and handing free pages
+ * back now and then keep it flat. */
+static gboolean
+trim_cb (gpointer data)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_CONTINUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -161,7 +177,8 @@ main (int argc, char **argv)
   gchar *api_key = NULL, *secret = NULL, *credentials = NULL;
   gchar *authority = NULL, *launch = NULL;
   gint port = 9000, max_sessions = 0, health_port = -1;
-  gint drain_timeout = 60, stats_interval = 0, threads = 0;
+  gint drain_timeout = 60, stats_interval = 0, threads = 0, trim_interval = 30;
+  gint malloc_arenas = 4;
   gboolean quiet = FALSE, version = FALSE;
   GOptionEntry entries[] = {
     {"address", 'a', 0, G_OPTION_ARG_STRING, &address,
@@ -194,6 +211,12 @@ main (int argc, char **argv)
         "SECONDS"},
     {"stats-interval", 0, 0, G_OPTION_ARG_INT, &stats_interval,
         "Print a stats line this often (default 0: never)", "SECONDS"},
+    {"trim-interval", 0, 0, G_OPTION_ARG_INT, &trim_interval,
+        "Return freed memory to the system this often (default 30, "
+          "0: never)", "SECONDS"},
+    {"malloc-arenas", 0, 0, G_OPTION_ARG_INT, &malloc_arenas,
+        "glibc malloc arenas (default 4; 0: glibc's default; the "
+          "MALLOC_ARENA_MAX environment variable wins)", "N"},
     {"health-port", 0, 0, G_OPTION_ARG_INT, &health_port,
         "Answer GET /health on this port (0: any free)", "PORT"},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
@@ -203,7 +226,7 @@ main (int argc, char **argv)
   };
   GOptionContext *ctx;
   GError *error = NULL;
-  guint health = 0, sources[3] = { 0, 0, 0 };
+  guint health = 0, sources[4] = { 0, 0, 0, 0 };
   gint i, ret = 0;
 
   setvbuf (stdout, NULL, _IOLBF, 0);
@@ -233,7 +256,8 @@ main (int argc, char **argv)
     i++;
   if (i >= argc || port < 0 || port > 65535 || max_sessions < 0
       || threads < 0 || threads > 64
-      || drain_timeout < 0 || stats_interval < 0 || health_port > 65535) {
+      || drain_timeout < 0 || stats_interval < 0 || trim_interval < 0
+      || malloc_arenas < 0 || health_port > 65535) {
     gchar *help = g_option_context_get_help (ctx, TRUE, NULL);
     g_printerr ("%s", help);
     g_free (help);
@@ -242,6 +266,10 @@ main (int argc, char **argv)
   }
   g_option_context_free (ctx);
   launch = g_strjoinv (" ", argv + i);
+#ifdef __GLIBC__
+  if (malloc_arenas > 0 && !g_getenv ("MALLOC_ARENA_MAX"))
+    mallopt (M_ARENA_MAX, malloc_arenas);
+#endif
 
   if (!api_key && !credentials)
     g_printerr ("warning: no API key is configured: every AudioHook "
@@ -295,9 +323,11 @@ main (int argc, char **argv)
     app.last_cpu = cpu_time ();
     sources[2] = g_timeout_add_seconds (stats_interval, stats_cb, &app);
   }
+  if (trim_interval > 0)
+    sources[3] = g_timeout_add_seconds (trim_interval, trim_cb, NULL);
   g_main_loop_run (app.loop);
 
-  for (i = 0; i < 3; i++)
+  for (i = 0; i < (gint) G_N_ELEMENTS (sources); i++)
     if (sources[i])
       g_source_remove (sources[i]);
   if (app.drain_source)
