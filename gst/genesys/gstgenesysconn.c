@@ -87,64 +87,6 @@ ws_is_open (GstGenesysConn * self)
       SOUP_WEBSOCKET_STATE_OPEN;
 }
 
-/* libsoup (3.2 and later) waits 5 s for the peer to answer our close, and
- * when that timeout fires it drops its pointer to the timeout source
- * without unreferencing it: a source leaks for every dead peer we close.
- * Closing the socket first makes libsoup stop that timeout properly (read
- * error -> close of the I/O stream -> the timeout destroyed and unref'd). */
-#define CLOSE_GUARD_MS 4000
-
-/* Weak: a WebSocket freed before (its dispose stops the timeout), or a
- * loop stopped before, needs nothing more. */
-typedef struct
-{
-  GWeakRef ws;
-} CloseGuard;
-
-static gboolean
-close_guard_cb (gpointer data)
-{
-  CloseGuard *g = data;
-  SoupWebsocketConnection *ws = g_weak_ref_get (&g->ws);
-
-  if (!ws)
-    return G_SOURCE_REMOVE;
-  if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_CLOSED) {
-    GST_DEBUG ("the peer did not answer our close: closing the socket");
-    g_io_stream_close (soup_websocket_connection_get_io_stream (ws), NULL,
-        NULL);
-  }
-  g_object_unref (ws);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-close_guard_free (gpointer data)
-{
-  CloseGuard *g = data;
-
-  g_weak_ref_clear (&g->ws);
-  g_free (g);
-}
-
-/* Sends a close frame. The loop thread. */
-static void
-ws_close (GstGenesysLoop * loop, SoupWebsocketConnection * ws, gushort code,
-    const gchar * reason)
-{
-  CloseGuard *g;
-  GSource *source;
-
-  if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
-    return;
-  soup_websocket_connection_close (ws, code, reason);
-  g = g_new0 (CloseGuard, 1);
-  g_weak_ref_init (&g->ws, ws);
-  source = gst_genesys_loop_add_timeout (loop, CLOSE_GUARD_MS, close_guard_cb,
-      g, close_guard_free);
-  g_source_unref (source);
-}
-
 /* Carries out the session's actions; hands the rest to the owner. */
 static void
 conn_process (GstGenesysConn * self)
@@ -173,7 +115,9 @@ conn_process (GstGenesysConn * self)
         break;
       case AH_ACTION_HANGUP:
         GST_DEBUG ("session %s: hanging up", ah_session_get_id (self->session));
-        ws_close (self->loop, self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+        if (ws_is_open (self))
+          soup_websocket_connection_close (self->ws,
+              SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
         ah_action_free (action);
         break;
       default:
@@ -199,7 +143,8 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
     GST_INFO ("session %s: %" G_GSIZE_FORMAT " byte message over the %"
         G_GSIZE_FORMAT " byte limit", ah_session_get_id (self->session),
         g_bytes_get_size (message), self->max_message_size);
-    ws_close (self->loop, ws, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
+    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+        "message too big");
     return;
   }
   if (type == SOUP_WEBSOCKET_DATA_TEXT) {
@@ -301,7 +246,10 @@ conn_finalize_cb (gpointer data)
     g_signal_handler_disconnect (self->ws, self->closed_id);
     g_signal_handler_disconnect (self->ws, self->error_id);
   }
-  ws_close (self->loop, self->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+  if (soup_websocket_connection_get_state (self->ws) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+        NULL);
   g_object_unref (self->ws);
   ah_session_free (self->session);
   if (self->notify)
@@ -453,7 +401,8 @@ close_cb (gpointer data)
 {
   CloseData *cd = data;
 
-  ws_close (cd->conn->loop, cd->conn->ws, cd->code, cd->reason);
+  if (ws_is_open (cd->conn))
+    soup_websocket_connection_close (cd->conn->ws, cd->code, cd->reason);
   return G_SOURCE_REMOVE;
 }
 
