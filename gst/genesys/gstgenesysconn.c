@@ -18,6 +18,7 @@ struct _GstGenesysConn
   gint ref_count;
   GstGenesysLoop *loop;
   SoupWebsocketConnection *ws;
+  GSocket *socket;              /* server side: for the close guard */
   AhSession *session;
   GSource *timer;
   guint64 timer_deadline;
@@ -87,6 +88,69 @@ ws_is_open (GstGenesysConn * self)
       SOUP_WEBSOCKET_STATE_OPEN;
 }
 
+/* libsoup (3.2 and later) waits 5 s for the peer to answer our close, and
+ * when that timeout fires it drops its pointer to the timeout source
+ * without unreferencing it: a source leaks for every dead peer we close.
+ * Shutting the socket down first (a non-blocking syscall: no close or
+ * flush of streams, which could block on a peer that reads nothing) makes
+ * libsoup read the end of the stream and stop that timeout properly. */
+#define CLOSE_GUARD_MS 4000
+
+/* Weak: a WebSocket freed before (its dispose stops the timeout), or a
+ * loop stopped before, needs nothing more. */
+typedef struct
+{
+  GWeakRef ws;
+  GSocket *socket;
+} CloseGuard;
+
+static gboolean
+close_guard_cb (gpointer data)
+{
+  CloseGuard *g = data;
+  SoupWebsocketConnection *ws = g_weak_ref_get (&g->ws);
+
+  if (!ws)
+    return G_SOURCE_REMOVE;
+  if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_CLOSED) {
+    GST_DEBUG ("the peer did not answer our close: shutting the socket down");
+    g_socket_shutdown (g->socket, TRUE, TRUE, NULL);
+  }
+  g_object_unref (ws);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_guard_free (gpointer data)
+{
+  CloseGuard *g = data;
+
+  g_weak_ref_clear (&g->ws);
+  g_object_unref (g->socket);
+  g_free (g);
+}
+
+/* Sends a close frame. The loop thread. */
+static void
+ws_close (GstGenesysConn * self, gushort code, const gchar * reason)
+{
+  SoupWebsocketConnection *ws = self->ws;
+  CloseGuard *g;
+  GSource *source;
+
+  if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  soup_websocket_connection_close (ws, code, reason);
+  if (!self->socket)
+    return;
+  g = g_new0 (CloseGuard, 1);
+  g_weak_ref_init (&g->ws, ws);
+  g->socket = g_object_ref (self->socket);
+  source = gst_genesys_loop_add_timeout (self->loop, CLOSE_GUARD_MS,
+      close_guard_cb, g, close_guard_free);
+  g_source_unref (source);
+}
+
 /* Carries out the session's actions; hands the rest to the owner. */
 static void
 conn_process (GstGenesysConn * self)
@@ -115,9 +179,7 @@ conn_process (GstGenesysConn * self)
         break;
       case AH_ACTION_HANGUP:
         GST_DEBUG ("session %s: hanging up", ah_session_get_id (self->session));
-        if (ws_is_open (self))
-          soup_websocket_connection_close (self->ws,
-              SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+        ws_close (self, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
         ah_action_free (action);
         break;
       default:
@@ -143,8 +205,7 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
     GST_INFO ("session %s: %" G_GSIZE_FORMAT " byte message over the %"
         G_GSIZE_FORMAT " byte limit", ah_session_get_id (self->session),
         g_bytes_get_size (message), self->max_message_size);
-    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
-        "message too big");
+    ws_close (self, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
     return;
   }
   if (type == SOUP_WEBSOCKET_DATA_TEXT) {
@@ -225,6 +286,13 @@ gst_genesys_conn_new (GstGenesysLoop * loop, SoupWebsocketConnection * ws,
   return self;
 }
 
+void
+gst_genesys_conn_set_socket (GstGenesysConn * conn, GSocket * socket)
+{
+  g_return_if_fail (conn->socket == NULL);
+  conn->socket = socket ? g_object_ref (socket) : NULL;
+}
+
 GstGenesysConn *
 gst_genesys_conn_ref (GstGenesysConn * conn)
 {
@@ -246,11 +314,9 @@ conn_finalize_cb (gpointer data)
     g_signal_handler_disconnect (self->ws, self->closed_id);
     g_signal_handler_disconnect (self->ws, self->error_id);
   }
-  if (soup_websocket_connection_get_state (self->ws) ==
-      SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
-        NULL);
+  ws_close (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
   g_object_unref (self->ws);
+  g_clear_object (&self->socket);
   ah_session_free (self->session);
   if (self->notify)
     self->notify (self->user_data);
@@ -401,8 +467,7 @@ close_cb (gpointer data)
 {
   CloseData *cd = data;
 
-  if (ws_is_open (cd->conn))
-    soup_websocket_connection_close (cd->conn->ws, cd->code, cd->reason);
+  ws_close (cd->conn, cd->code, cd->reason);
   return G_SOURCE_REMOVE;
 }
 

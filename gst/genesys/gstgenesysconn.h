@@ -34,6 +34,9 @@ typedef struct
 /* Takes a reference on @ws and ownership of @session. On the loop thread. */
 GstGenesysConn *gst_genesys_conn_new (GstGenesysLoop * loop,
     SoupWebsocketConnection * ws, AhSession * session, gsize max_message_size);
+/* The connection's socket (server side, before it starts): a close the
+ * peer does not answer within 4 s shuts it down (see gstgenesysconn.c). */
+void gst_genesys_conn_set_socket (GstGenesysConn * conn, GSocket * socket);
 
 GstGenesysConn *gst_genesys_conn_ref (GstGenesysConn * conn);
 void gst_genesys_conn_unref (GstGenesysConn * conn);

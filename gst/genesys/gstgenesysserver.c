@@ -256,6 +256,35 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   g_clear_error (&auth_error);
 }
 
+/* The GSocket under @io: libsoup wraps the accepted connection (or its TLS
+ * connection) in a SoupIOStream; each wrapper names the stream it wraps. */
+static GSocket *
+stream_socket (GIOStream * io)
+{
+  guint depth;
+
+  for (depth = 0; io && depth < 4; depth++) {
+    GObjectClass *klass = G_OBJECT_GET_CLASS (io);
+    const gchar *prop;
+    GIOStream *base = NULL;
+
+    if (G_IS_SOCKET_CONNECTION (io))
+      return g_socket_connection_get_socket (G_SOCKET_CONNECTION (io));
+    if (g_object_class_find_property (klass, "base-iostream"))
+      prop = "base-iostream";   /* SoupIOStream */
+    else if (g_object_class_find_property (klass, "base-io-stream"))
+      prop = "base-io-stream";  /* GTlsConnection */
+    else
+      return NULL;
+    g_object_get (io, prop, &base, NULL);
+    /* the wrapper holds it */
+    if (base)
+      g_object_unref (base);
+    io = base;
+  }
+  return NULL;
+}
+
 static void
 websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     SoupWebsocketConnection * ws, gpointer data)
@@ -265,6 +294,7 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   Claim *claim = g_object_get_data (G_OBJECT (msg), "gst-genesys-claim");
   AhSession *session;
   GstGenesysConn *conn;
+  GSocket *socket;
 
   if (!claim || !listener_registered (self, claim->listener)) {
     soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
@@ -276,6 +306,11 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     ah_session_set_organization_id (session, claim->org_id);
   conn = gst_genesys_conn_new (shard->loop, ws, session,
       claim->listener->max_message_size);
+  socket = stream_socket (soup_websocket_connection_get_io_stream (ws));
+  if (!socket)
+    GST_DEBUG ("session %s: no socket under the WebSocket's stream",
+        claim->session_id);
+  gst_genesys_conn_set_socket (conn, socket);
   claim->taken = TRUE;
   GST_DEBUG ("session %s accepted on %s", claim->session_id, path);
   claim->listener->accepted (claim->listener->user_data, conn);
