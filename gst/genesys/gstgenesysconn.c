@@ -134,17 +134,16 @@ close_guard_free (gpointer data)
 static void
 ws_close (GstGenesysConn * self, gushort code, const gchar * reason)
 {
-  SoupWebsocketConnection *ws = self->ws;
   CloseGuard *g;
   GSource *source;
 
-  if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (!ws_is_open (self))
     return;
-  soup_websocket_connection_close (ws, code, reason);
+  soup_websocket_connection_close (self->ws, code, reason);
   if (!self->socket)
     return;
   g = g_new0 (CloseGuard, 1);
-  g_weak_ref_init (&g->ws, ws);
+  g_weak_ref_init (&g->ws, self->ws);
   g->socket = g_object_ref (self->socket);
   source = gst_genesys_loop_add_timeout (self->loop, CLOSE_GUARD_MS,
       close_guard_cb, g, close_guard_free);

@@ -22,9 +22,9 @@
  * (#GstGenesysServeConfig.threads); a session stays on the thread that
  * accepted it, which also builds and starts its call's pipeline when its
  * open arrives (so template elements should not block in their state
- * changes); each pipeline has its streaming thread(s). Bus messages, stopping pipelines
- * and the callbacks run in the main context that was the thread default
- * when gst_genesys_serve_new() was called: run it.
+ * changes); each pipeline has its streaming thread(s). Bus messages,
+ * stopping pipelines and the callbacks run in the main context that was
+ * the thread default when gst_genesys_serve_new() was called: run it.
  *
  * - Connection probes (null conversation and participant ids) are answered
  *   with no media and start no pipeline.
@@ -481,7 +481,6 @@ announce_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Stops and frees @call's pipeline. Control context. */
 /* Stops handling @call's bus messages (its sync handler goes). */
 static void
 call_unwatch (Call * call)
@@ -496,6 +495,7 @@ call_unwatch (Call * call)
   gst_object_unref (bus);
 }
 
+/* Stops and frees @call's pipeline. Control context. */
 static void
 call_teardown (Call * call)
 {

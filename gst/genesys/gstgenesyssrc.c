@@ -881,7 +881,6 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
   ah_action_free (action);
 }
 
-
 static void
 on_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
     gboolean clean, gpointer user_data)

@@ -74,12 +74,9 @@ place_session (GstGenesysTimeline * tl, guint64 position, guint64 end_pos,
      * before its own length had run (or before the pipeline ran at all)
      * stays that early. That is where the stream starts, not drift:
      * re-alignment must not drop audio for it. */
-    tl->baseline = 0;
-    tl->baseline_pending = FALSE;
-    if (!GST_CLOCK_TIME_IS_VALID (arrival))
-      tl->baseline_pending = TRUE;
-    else if (arrival < span)
-      tl->baseline = -(GstClockTimeDiff) (span - arrival);
+    tl->baseline_pending = !GST_CLOCK_TIME_IS_VALID (arrival);
+    tl->baseline = (!tl->baseline_pending && arrival < span) ?
+        -(GstClockTimeDiff) (span - arrival) : 0;
     tl->anchored = TRUE;
     tl->session_offset = 0;
     tl->end = 0;
