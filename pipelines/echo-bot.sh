@@ -32,8 +32,10 @@ EOF
 
 port=$(free_port)
 
-# The bot: caller audio in, the same audio out 1 s later.
-gst-launch-1.0 -m genesyssrc port="$port" address=127.0.0.1 session-name=bot \
+# The bot: caller audio in, the same audio out 1 s later. Audio that comes
+# later than its latency (a burst after a reconnect) is dropped, not echoed
+# late: drop-on-latency.
+gst-launch-1.0 -m genesyssrc port="$port" address=127.0.0.1 session-name=bot drop-on-latency=true \
   ! queue ! genesyssink session-name=bot ts-offset=1000000000 \
   >"$out/echo-bot.log" 2>&1 &
 bot=$!

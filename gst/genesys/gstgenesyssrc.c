@@ -27,6 +27,18 @@
  * are GAP events of exactly their length (or silence with
  * #GstGenesysSrc:gap-mode), and the next buffer is flagged DISCONT.
  *
+ * Timestamps follow the sender's clock: its rate against the pipeline
+ * clock is recovered from the earliest arrivals (network delays only ever
+ * make audio late), and PTS are steered smoothly onto them, so a sender
+ * that drifts (within a few percent), jitters or paces its frames with
+ * timers that run late causes no gap and loses nothing. A pause whose
+ * position the client froze (`resumed` with `discarded` PT0S) is a gap of
+ * the time it lasted on the pipeline clock. Audio that arrives later than
+ * its PTS + #GstGenesysSrc:latency (a stall, a burst after a reconnect) is
+ * output all the same, in order, and counted (`genesys-late`, `late-duration`
+ * in #GstGenesysSrc:stats); #GstGenesysSrc:drop-on-latency trades it for a
+ * gap instead.
+ *
  * Several genesyssrc elements in one process may listen on the same address,
  * port and path; each session goes to an idle element, and a session that
  * finds none is refused with HTTP 503.
@@ -61,7 +73,9 @@
  *
  * ## Bus messages
  * Element messages named `genesys-session-opened`, `genesys-paused`,
- * `genesys-resumed`, `genesys-discarded`, `genesys-gap`,
+ * `genesys-resumed`, `genesys-discarded`, `genesys-gap`, `genesys-late`
+ * (`timestamp`, `duration`, `lateness`, `dropped`: audio starts leaving
+ * later than PTS + latency; once per run of late audio),
  * `genesys-client-error`, `genesys-message`, `genesys-auth-failed`,
  * `genesys-session-lost` and `genesys-session-closed` describe each
  * session event. In client mode: `genesys-text` (`text`),
@@ -106,14 +120,12 @@ GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
 #define DEFAULT_PATH "/api/v1/audiohook/ws"
 #define DEFAULT_MEDIA_PREFERENCE GST_GENESYS_MEDIA_PREFERENCE_STEREO
 #define DEFAULT_GAP_MODE GST_GENESYS_GAP_MODE_GAP_EVENT
-#define DEFAULT_LATENCY (200 * GST_MSECOND)
+#define DEFAULT_LATENCY (300 * GST_MSECOND)
 #define DEFAULT_KEEP_LISTENING FALSE
 #define DEFAULT_SESSION_TIMEOUT (30 * GST_SECOND)
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
 #define DEFAULT_START_PAUSED FALSE
-#define DEFAULT_ALIGNMENT_THRESHOLD (40 * GST_MSECOND)
-#define DEFAULT_DISCONT_WAIT (1 * GST_SECOND)
-#define DEFAULT_DRIFT_CORRECTION TRUE
+#define DEFAULT_DROP_ON_LATENCY FALSE
 #define DEFAULT_MODE GST_GENESYS_MODE_SERVER
 #define DEFAULT_CAPS "audio/x-mulaw, rate = (int) 8000, channels = (int) 1"
 #define DEFAULT_TLS_VALIDATION TRUE
@@ -151,9 +163,7 @@ enum
   PROP_SESSION_TIMEOUT,
   PROP_MAX_MESSAGE_SIZE,
   PROP_START_PAUSED,
-  PROP_ALIGNMENT_THRESHOLD,
-  PROP_DISCONT_WAIT,
-  PROP_DRIFT_CORRECTION,
+  PROP_DROP_ON_LATENCY,
   PROP_STATS,
   PROP_MODE,
   PROP_URI,
@@ -187,6 +197,7 @@ typedef enum
   ITEM_GAP,
   ITEM_END,
   ITEM_DTMF,
+  ITEM_RESUME,                  /* resumed: at @position, positions may have frozen */
   ITEM_PREROLL,                 /* paired: the session's media are known, no audio yet */
 } ItemType;
 
@@ -213,8 +224,9 @@ typedef struct
   guint64 last_rtt;
   guint64 auth_failures[AH_SIGNATURE_ERROR_N_CODES];
   guint64 bad_requests;
-  guint64 late_samples, inserted_samples, removed_samples;
-  guint realignments;
+  guint64 late_samples, late_dropped_samples;
+  guint reanchors;
+  gint64 skew_ppb;
   GstClockTimeDiff lateness;
 } Stats;
 
@@ -240,9 +252,7 @@ struct _GstGenesysSrc
   GstClockTime session_timeout;
   guint max_message_size;
   gboolean start_paused;
-  GstClockTime alignment_threshold;
-  GstClockTime discont_wait;
-  gboolean drift_correction;
+  gboolean drop_on_latency;
   GstGenesysMode mode;
   gchar *uri;
   GstCaps *caps;
@@ -298,6 +308,7 @@ struct _GstGenesysSrc
   gboolean swap;
   gboolean need_discont;
   gboolean output_started;
+  gboolean late_run;            /* the last audio was late */
   GQueue out;
 };
 
@@ -770,6 +781,12 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
               NULL));
       break;
     case AH_ACTION_RESUMED:
+      item = item_new (ITEM_RESUME);
+      item->position = action->position;
+      item->arrival = current_running_time (self);
+      g_mutex_lock (&self->lock);
+      push_item_locked (self, item);
+      g_mutex_unlock (&self->lock);
       post_element_message (self, gst_structure_new ("genesys-resumed",
               "position", G_TYPE_UINT64, samples_to_time (action->position),
               NULL));
@@ -1241,9 +1258,10 @@ reset_output (GstGenesysSrc * self)
 {
   gst_genesys_timeline_init (&self->timeline, RATE);
   GST_OBJECT_LOCK (self);
-  gst_genesys_timeline_set_budget (&self->timeline, self->latency,
-      self->alignment_threshold, self->discont_wait, self->drift_correction);
+  gst_genesys_timeline_set_latency (&self->timeline, self->latency,
+      self->drop_on_latency);
   GST_OBJECT_UNLOCK (self);
+  self->late_run = FALSE;
   self->have_media = FALSE;
   self->need_discont = TRUE;
   self->output_started = FALSE;
@@ -1386,8 +1404,6 @@ static gboolean
 paired_start (GstGenesysSrc * self)
 {
   reset_output (self);
-  /* bot audio comes in bursts ahead of its playout: no drift to follow */
-  self->timeline.resync = FALSE;
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->client_stats, gst_structure_free);
   memset (&self->client_media, 0, sizeof (self->client_media));
@@ -1909,11 +1925,11 @@ output_gap (GstGenesysSrc * self, const GstGenesysSpan * span)
       guint64 n = MIN (span->samples - done, RATE);
       part.offset = span->offset + done;
       part.samples = n;
-      part.pts = self->timeline.anchor +
-          gst_genesys_timeline_samples_to_time (&self->timeline, part.offset);
-      part.duration = self->timeline.anchor +
-          gst_genesys_timeline_samples_to_time (&self->timeline,
-          part.offset + n) - part.pts;
+      /* the span's own PTS, cut at whole samples */
+      part.pts = span->pts + gst_util_uint64_scale (span->duration, done,
+          span->samples);
+      part.duration = span->pts + gst_util_uint64_scale (span->duration,
+          done + n, span->samples) - part.pts;
       buf = make_silence (self, &part);
       if (done == 0)
         GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
@@ -1960,41 +1976,44 @@ output_audio (GstGenesysSrc * self, Item * item)
   const guint8 *data = g_bytes_get_data (item->data, &size);
 
   GstGenesysSpan late;
-  guint realignments = self->timeline.realignments;
+  GstClockTime now;
+  guint64 n_late;
 
   if (!gst_genesys_timeline_audio (&self->timeline, item->position,
           item->samples, item->arrival, &span, &gap, &skip))
     return;
-  if (self->timeline.realignments != realignments) {
-    GST_INFO_OBJECT (self, "re-aligned to the sender's clock: %"
-        G_GUINT64_FORMAT " samples inserted, %" G_GUINT64_FORMAT
-        " removed in all", self->timeline.inserted_samples,
-        self->timeline.removed_samples);
-    post_element_message (self, gst_structure_new ("genesys-resync",
-            "inserted", G_TYPE_UINT64,
-            samples_to_time (self->timeline.inserted_samples),
-            "removed", G_TYPE_UINT64,
-            samples_to_time (self->timeline.removed_samples),
-            "realignments", G_TYPE_UINT, self->timeline.realignments, NULL));
-    self->need_discont = TRUE;
-  }
   output_gap (self, &gap);
 
-  /* Never later than PTS + latency: late samples become a gap. */
-  if (gst_genesys_timeline_clip (&self->timeline, current_running_time (self),
-          &span, &late)) {
-    GST_TRACE_OBJECT (self, "%" G_GUINT64_FORMAT " samples late, dropped",
-        late.samples);
+  /* Audio that leaves later than PTS + latency is late: kept (and
+   * counted), or with drop-on-latency a gap of its length. */
+  now = current_running_time (self);
+  n_late = gst_genesys_timeline_late (&self->timeline, now, &span, &late);
+  if (n_late && !self->late_run) {
+    GST_INFO_OBJECT (self, "audio at %" GST_TIME_FORMAT " leaves %"
+        GST_TIME_FORMAT " after its PTS, beyond the latency of %"
+        GST_TIME_FORMAT "%s", GST_TIME_ARGS (span.pts + late.duration),
+        GST_TIME_ARGS (now - (late.samples ? late.pts : span.pts)),
+        GST_TIME_ARGS (self->timeline.latency),
+        late.samples ? ": dropped (drop-on-latency)" : "");
+    post_element_message (self, gst_structure_new ("genesys-late",
+            "timestamp", G_TYPE_UINT64, late.samples ? late.pts : span.pts,
+            "duration", G_TYPE_UINT64, samples_to_time (n_late),
+            "lateness", G_TYPE_UINT64,
+            now - (late.samples ? late.pts : span.pts),
+            "dropped", G_TYPE_BOOLEAN, late.samples > 0, NULL));
+  }
+  self->late_run = n_late > 0;
+  if (late.samples) {
     output_gap (self, &late);
     skip += late.samples;
   }
 
   g_mutex_lock (&self->lock);
   self->stats.late_samples = self->timeline.late_samples;
-  self->stats.inserted_samples = self->timeline.inserted_samples;
-  self->stats.removed_samples = self->timeline.removed_samples;
-  self->stats.realignments = self->timeline.realignments;
-  self->stats.lateness = gst_genesys_timeline_get_lateness (&self->timeline);
+  self->stats.late_dropped_samples = self->timeline.late_dropped_samples;
+  self->stats.reanchors = self->timeline.reanchors;
+  self->stats.skew_ppb = self->timeline.est_ppb;
+  self->stats.lateness = self->timeline.lateness;
   g_mutex_unlock (&self->lock);
 
   if (span.samples == 0)
@@ -2075,25 +2094,11 @@ wait_due (GstGenesysSrc * self, GstClockTime pts)
   return ok;
 }
 
-/* The running time of session position @position (samples). */
-static GstClockTime
-position_to_running_time (GstGenesysSrc * self, guint64 position)
-{
-  GstGenesysTimeline *tl = &self->timeline;
-  gint64 out;
-
-  if (!tl->anchored || !tl->session_placed)
-    return GST_CLOCK_TIME_NONE;
-  out = tl->session_offset + (gint64) position;
-  if (out < 0)
-    out = 0;
-  return tl->anchor + gst_genesys_timeline_samples_to_time (tl, out);
-}
-
 static void
 push_dtmf (GstGenesysSrc * self, Item * item)
 {
-  GstClockTime rt = position_to_running_time (self, item->position);
+  GstClockTime rt = gst_genesys_timeline_position_time (&self->timeline,
+      item->position);
   GstStructure *s;
 
   if (!GST_CLOCK_TIME_IS_VALID (rt))
@@ -2217,6 +2222,10 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         break;
       case ITEM_DTMF:
         push_dtmf (self, item);
+        break;
+      case ITEM_RESUME:
+        gst_genesys_timeline_resumed (&self->timeline, item->position,
+            item->arrival);
         break;
       case ITEM_PREROLL:
         /* The bot may stay silent for a while: a GAP now lets the sinks
@@ -2423,11 +2432,10 @@ build_stats (GstGenesysSrc * self)
       "bad-requests", G_TYPE_UINT64, self->stats.bad_requests,
       "late-duration", G_TYPE_UINT64,
       samples_to_time (self->stats.late_samples),
-      "realignments", G_TYPE_UINT, self->stats.realignments,
-      "inserted-duration", G_TYPE_UINT64,
-      samples_to_time (self->stats.inserted_samples),
-      "removed-duration", G_TYPE_UINT64,
-      samples_to_time (self->stats.removed_samples),
+      "late-dropped-duration", G_TYPE_UINT64,
+      samples_to_time (self->stats.late_dropped_samples),
+      "reanchors", G_TYPE_UINT, self->stats.reanchors,
+      "skew-ppm", G_TYPE_DOUBLE, self->stats.skew_ppb / 1000.0,
       "lateness", G_TYPE_INT64, self->stats.lateness,
       "dtmf", G_TYPE_UINT64, self->stats.dtmf,
       "barge-ins", G_TYPE_UINT64, self->stats.barge_ins,
@@ -2517,14 +2525,8 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_START_PAUSED:
       self->start_paused = g_value_get_boolean (value);
       break;
-    case PROP_ALIGNMENT_THRESHOLD:
-      self->alignment_threshold = g_value_get_uint64 (value);
-      break;
-    case PROP_DISCONT_WAIT:
-      self->discont_wait = g_value_get_uint64 (value);
-      break;
-    case PROP_DRIFT_CORRECTION:
-      self->drift_correction = g_value_get_boolean (value);
+    case PROP_DROP_ON_LATENCY:
+      self->drop_on_latency = g_value_get_boolean (value);
       break;
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
@@ -2639,14 +2641,8 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_START_PAUSED:
       g_value_set_boolean (value, self->start_paused);
       break;
-    case PROP_ALIGNMENT_THRESHOLD:
-      g_value_set_uint64 (value, self->alignment_threshold);
-      break;
-    case PROP_DISCONT_WAIT:
-      g_value_set_uint64 (value, self->discont_wait);
-      break;
-    case PROP_DRIFT_CORRECTION:
-      g_value_set_boolean (value, self->drift_correction);
+    case PROP_DROP_ON_LATENCY:
+      g_value_set_boolean (value, self->drop_on_latency);
       break;
     case PROP_MODE:
       g_value_set_enum (value, self->mode);
@@ -2728,9 +2724,7 @@ gst_genesys_src_init (GstGenesysSrc * self)
   self->session_timeout = DEFAULT_SESSION_TIMEOUT;
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->start_paused = DEFAULT_START_PAUSED;
-  self->alignment_threshold = DEFAULT_ALIGNMENT_THRESHOLD;
-  self->discont_wait = DEFAULT_DISCONT_WAIT;
-  self->drift_correction = DEFAULT_DRIFT_CORRECTION;
+  self->drop_on_latency = DEFAULT_DROP_ON_LATENCY;
   self->mode = DEFAULT_MODE;
   self->caps = gst_caps_from_string (DEFAULT_CAPS);
   self->tls_validation = DEFAULT_TLS_VALIDATION;
@@ -2902,14 +2896,17 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   /**
    * GstGenesysSrc:latency:
    *
-   * Latency reported to the pipeline, and the output budget: audio that
-   * would leave later than its PTS + latency is dropped and output as a gap
-   * (counted in `late-duration`). It must cover the client's frame period
-   * plus the network jitter to expect.
+   * Latency reported to the pipeline: how long after its PTS a buffer may
+   * leave. PTS follow the sender's clock, placed on its earliest arrivals,
+   * so the latency must cover the client's frame period (200 ms for
+   * Genesys: a frame's first sample is that old when the frame arrives)
+   * plus the network jitter to expect. Audio that leaves later is counted
+   * (`late-duration`, a `genesys-late` message), and dropped only with
+   * #GstGenesysSrc:drop-on-latency.
    */
   g_object_class_install_property (gobject_class, PROP_LATENCY,
       g_param_spec_uint64 ("latency", "Latency",
-          "Latency in nanoseconds (at least the client's frame period)", 0,
+          "Latency in nanoseconds: the client's frame period plus jitter", 0,
           G_MAXUINT64, DEFAULT_LATENCY, rw));
   /**
    * GstGenesysSrc:keep-listening:
@@ -2951,42 +2948,33 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
           "Ask the client to start paused (resume with the resume action)",
           DEFAULT_START_PAUSED, rw));
   /**
-   * GstGenesysSrc:alignment-threshold:
+   * GstGenesysSrc:drop-on-latency:
    *
-   * How far the sender's clock may drift from the pipeline clock (lowest
-   * lateness over a one-second window) before the output is re-aligned.
+   * Drop audio that would leave later than its PTS +
+   * #GstGenesysSrc:latency (a stall, a burst after a reconnect) and output
+   * a gap of exactly its length instead, so that the latency stays bounded
+   * (a bot or relay hand-off, where a burst would become a latency spike).
+   * Off (the default), late audio is output all the same, in order, with
+   * its true timestamps, and counted (`late-duration`, `genesys-late`):
+   * nothing the client sent is lost.
    */
-  g_object_class_install_property (gobject_class, PROP_ALIGNMENT_THRESHOLD,
-      g_param_spec_uint64 ("alignment-threshold", "Alignment threshold",
-          "Drift in nanoseconds tolerated before re-aligning", 0,
-          G_MAXUINT64, DEFAULT_ALIGNMENT_THRESHOLD, rw));
-  /**
-   * GstGenesysSrc:discont-wait:
-   *
-   * How long the drift must stay beyond #GstGenesysSrc:alignment-threshold
-   * before the output is re-aligned (a gap inserted or audio dropped, the
-   * next buffer DISCONT, a `genesys-resync` bus message).
-   */
-  g_object_class_install_property (gobject_class, PROP_DISCONT_WAIT,
-      g_param_spec_uint64 ("discont-wait", "Discont wait",
-          "Nanoseconds the drift must persist before re-aligning", 0,
-          G_MAXUINT64, DEFAULT_DISCONT_WAIT, rw));
-  /**
-   * GstGenesysSrc:drift-correction:
-   *
-   * Re-align the output to the sender's clock when it drifts. Off, the drift
-   * is only measured (`lateness` in #GstGenesysSrc:stats) and audio later
-   * than PTS + #GstGenesysSrc:latency is still clipped.
-   */
-  g_object_class_install_property (gobject_class, PROP_DRIFT_CORRECTION,
-      g_param_spec_boolean ("drift-correction", "Drift correction",
-          "Re-align the output when the sender's clock drifts",
-          DEFAULT_DRIFT_CORRECTION, rw));
+  g_object_class_install_property (gobject_class, PROP_DROP_ON_LATENCY,
+      g_param_spec_boolean ("drop-on-latency", "Drop on latency",
+          "Drop audio later than PTS + latency (a gap instead) rather than "
+          "output it late", DEFAULT_DROP_ON_LATENCY, rw));
   /**
    * GstGenesysSrc:stats:
    *
    * Counters of sessions, audio, gaps, pings and failures
-   * (application/x-genesys-stats), kept after the element stops.
+   * (application/x-genesys-stats), kept after the element stops. For the
+   * timeline: `gap-duration` (every gap output), `late-duration` (audio
+   * that left later than PTS + latency), `late-dropped-duration` (of that,
+   * dropped with #GstGenesysSrc:drop-on-latency), `dropped-duration` (audio
+   * dropped because the streaming thread was blocked for 5 s), `reanchors`
+   * (sessions and frozen pauses placed where their audio arrived),
+   * `skew-ppm` (the sender's clock against the pipeline clock, recovered:
+   * positive for a slow sender) and `lateness` (how late the last audio's
+   * end arrived against its PTS, nanoseconds).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",

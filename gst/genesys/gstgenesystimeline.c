@@ -10,34 +10,23 @@
 #include <string.h>
 #include "gstgenesystimeline.h"
 
+#define PPB G_GINT64_CONSTANT (1000000000)
+
 void
 gst_genesys_timeline_init (GstGenesysTimeline * tl, guint rate)
 {
   memset (tl, 0, sizeof (*tl));
   tl->rate = rate;
-  tl->latency = 200 * GST_MSECOND;
-  tl->alignment_threshold = 40 * GST_MSECOND;
-  tl->discont_wait = GST_SECOND;
-  tl->resync = TRUE;
-  tl->window_start = GST_CLOCK_TIME_NONE;
-  tl->drift_since = GST_CLOCK_TIME_NONE;
+  tl->latency = 300 * GST_MSECOND;
+  gst_genesys_skew_init (&tl->skew);
 }
 
 void
-gst_genesys_timeline_set_budget (GstGenesysTimeline * tl,
-    GstClockTime latency, GstClockTime alignment_threshold,
-    GstClockTime discont_wait, gboolean resync)
+gst_genesys_timeline_set_latency (GstGenesysTimeline * tl,
+    GstClockTime latency, gboolean drop_late)
 {
   tl->latency = latency;
-  tl->alignment_threshold = alignment_threshold;
-  tl->discont_wait = discont_wait;
-  tl->resync = resync;
-}
-
-GstClockTimeDiff
-gst_genesys_timeline_get_lateness (GstGenesysTimeline * tl)
-{
-  return tl->have_estimate ? tl->lateness : 0;
+  tl->drop_late = drop_late;
 }
 
 void
@@ -47,125 +36,175 @@ gst_genesys_timeline_new_session (GstGenesysTimeline * tl)
 }
 
 GstClockTime
-gst_genesys_timeline_samples_to_time (GstGenesysTimeline * tl, guint64 samples)
+gst_genesys_timeline_samples_to_time (const GstGenesysTimeline * tl,
+    guint64 samples)
 {
   return gst_util_uint64_scale_int (samples, GST_SECOND, tl->rate);
 }
 
+/* Nominal time -> time at the mapping's slope, and back. */
+static GstClockTime
+stretch (const GstGenesysTimeline * tl, GstClockTime t)
+{
+  return gst_util_uint64_scale (t, PPB + tl->ppb, PPB);
+}
+
+GstClockTime
+gst_genesys_timeline_pts (const GstGenesysTimeline * tl, guint64 out)
+{
+  GstClockTime back;
+
+  if (out >= tl->seg_out)
+    return tl->seg_pts + stretch (tl,
+        gst_genesys_timeline_samples_to_time (tl, out - tl->seg_out));
+  back = stretch (tl, gst_genesys_timeline_samples_to_time (tl,
+          tl->seg_out - out));
+  return tl->seg_pts > back ? tl->seg_pts - back : 0;
+}
+
+/* The output sample whose PTS is @t (the nearest; never before seg_out). */
 static guint64
-time_to_samples (GstGenesysTimeline * tl, GstClockTime t)
+out_at (const GstGenesysTimeline * tl, GstClockTime t)
 {
-  return gst_util_uint64_scale_int_round (t, tl->rate, GST_SECOND);
+  GstClockTime nominal;
+
+  if (t <= tl->seg_pts)
+    return tl->seg_out;
+  nominal = gst_util_uint64_scale (t - tl->seg_pts, PPB, PPB + tl->ppb);
+  return tl->seg_out + gst_util_uint64_scale_int_round (nominal, tl->rate,
+      GST_SECOND);
 }
 
-/* Fixes where session position @position (whose span ends at @end_pos)
- * lands on the output, from the running time its end arrived. */
-static void
-place_session (GstGenesysTimeline * tl, guint64 position, guint64 end_pos,
-    GstClockTime arrival)
+void
+gst_genesys_timeline_span (const GstGenesysTimeline * tl, guint64 from,
+    guint64 to, GstGenesysSpan * span)
 {
-  guint64 out_end;
-
-  if (!tl->anchored) {
-    GstClockTime span = gst_genesys_timeline_samples_to_time (tl, end_pos);
-    tl->anchor = (GST_CLOCK_TIME_IS_VALID (arrival) && arrival > span) ?
-        arrival - span : 0;
-    /* Output starts at running time 0 at the earliest: audio that ended
-     * before its own length had run (or before the pipeline ran at all)
-     * stays that early. That is where the stream starts, not drift:
-     * re-alignment must not drop audio for it. */
-    tl->baseline_pending = !GST_CLOCK_TIME_IS_VALID (arrival);
-    tl->baseline = (!tl->baseline_pending && arrival < span) ?
-        -(GstClockTimeDiff) (span - arrival) : 0;
-    tl->anchored = TRUE;
-    tl->session_offset = 0;
-    tl->end = 0;
-  } else {
-    /* Where the span's end arrived, on the output timeline. */
-    if (GST_CLOCK_TIME_IS_VALID (arrival) && arrival > tl->anchor)
-      out_end = time_to_samples (tl, arrival - tl->anchor);
-    else
-      out_end = tl->end;
-    if (out_end < tl->end + (end_pos - position))
-      out_end = tl->end + (end_pos - position);
-    tl->session_offset = (gint64) (out_end - end_pos);
-  }
-  tl->session_placed = TRUE;
-}
-
-static void
-fill_span (GstGenesysTimeline * tl, guint64 from, guint64 to,
-    GstGenesysSpan * span)
-{
-  GstClockTime start = gst_genesys_timeline_samples_to_time (tl, from);
-
-  span->pts = tl->anchor + start;
-  span->duration = gst_genesys_timeline_samples_to_time (tl, to) - start;
+  span->pts = gst_genesys_timeline_pts (tl, from);
+  span->duration = gst_genesys_timeline_pts (tl, to) - span->pts;
   span->offset = from;
   span->samples = to - from;
 }
 
-/* Tracks how late audio ends arrive against their PTS; when the lowest
- * lateness of a window stays beyond the threshold for discont-wait, the
- * next audio moves by it: later (a gap is inserted) for a slow sender,
- * earlier (audio is dropped) for a fast one. Earliness is counted from the
- * baseline the anchoring left, so only a sender that gets faster loses
+GstClockTime
+gst_genesys_timeline_position_time (const GstGenesysTimeline * tl,
+    guint64 position)
+{
+  gint64 out;
+
+  if (!tl->anchored || !tl->session_placed)
+    return GST_CLOCK_TIME_NONE;
+  out = tl->session_offset + (gint64) position;
+  return gst_genesys_timeline_pts (tl, out > 0 ? (guint64) out : 0);
+}
+
+/* @v less @tolerance towards zero, zero within it: a dead band without a
+ * step at its edges. */
+static gint64
+soften (gint64 v, gint64 tolerance)
+{
+  if (v > tolerance)
+    return v - tolerance;
+  if (v < -tolerance)
+    return v + tolerance;
+  return 0;
+}
+
+/* Steers the slope from the end of the output on, for audio of @samples:
+ * the sender's rate, plus the phase error between the arrivals' envelope
+ * and the PTS (less its tolerance) spread over
+ * GST_GENESYS_TIMELINE_CORRECTION; a rate within its tolerance counts as none
+ * (a sender as good as our clock keeps exact 8 kHz timestamps: the phase
+ * term takes up a small drift on its own); the slope moves
+ * towards that by at most GST_GENESYS_TIMELINE_MAX_SLEW per second of the
  * audio. */
 static void
-track_lateness (GstGenesysTimeline * tl, guint64 out_end, GstClockTime arrival)
+steer (GstGenesysTimeline * tl, guint64 samples)
 {
-  GstClockTime end_pts;
-  GstClockTimeDiff lateness, drift;
+  gint64 ppb = tl->est_ppb, target, step;
+  GstClockTimeDiff at, phase;
+  GstClockTime since;
 
-  if (!GST_CLOCK_TIME_IS_VALID (arrival))
+  if (!gst_genesys_skew_envelope (&tl->skew,
+          gst_genesys_timeline_samples_to_time (tl, tl->end), &ppb, &at))
     return;
-  end_pts = tl->anchor + gst_genesys_timeline_samples_to_time (tl, out_end);
-  lateness = GST_CLOCK_DIFF (end_pts, arrival);
+  tl->est_ppb = ppb;
+  phase = at - (GstClockTimeDiff) gst_genesys_timeline_pts (tl, tl->end);
+  /* a rate within the tolerance is none; beyond it, all of it (the slew
+   * limit smooths the edge) */
+  if (ABS (ppb) <= GST_GENESYS_TIMELINE_RATE_TOLERANCE)
+    ppb = 0;
+  target = ppb +
+      CLAMP ((gint64) gst_util_uint64_scale (ABS (soften (phase,
+                  GST_GENESYS_TIMELINE_PHASE_TOLERANCE)), GST_SECOND,
+          GST_GENESYS_TIMELINE_CORRECTION) * (phase < 0 ? -1 : 1),
+      -GST_GENESYS_TIMELINE_MAX_STEER, GST_GENESYS_TIMELINE_MAX_STEER);
+  since = gst_genesys_timeline_samples_to_time (tl, samples);
+  step = MIN (GST_GENESYS_TIMELINE_MAX_STEP,
+      (gint64) gst_util_uint64_scale (since, GST_GENESYS_TIMELINE_MAX_SLEW,
+          GST_SECOND));
+  target = CLAMP (target, tl->ppb - step, tl->ppb + step);
+  if (target == tl->ppb)
+    return;
+  tl->seg_pts = gst_genesys_timeline_pts (tl, tl->end);
+  tl->seg_out = tl->end;
+  tl->ppb = target;
+}
 
-  if (!GST_CLOCK_TIME_IS_VALID (tl->window_start)) {
-    tl->window_start = arrival;
-    tl->window_min = lateness;
-    return;
+/* Places the current session so that the audio ending at session position
+ * @end_pos ends where it arrived (never before the output's end plus its
+ * own @samples). */
+static void
+place_by_arrival (GstGenesysTimeline * tl, guint64 end_pos, guint64 samples,
+    GstClockTime arrival)
+{
+  guint64 out_end = tl->end + samples;
+
+  if (!tl->anchored) {
+    GstClockTime span = gst_genesys_timeline_samples_to_time (tl, end_pos);
+    /* Output starts at running time 0 at the earliest: audio that ended
+     * before its own length had run is early; the steering takes it to the
+     * envelope of the arrivals. */
+    tl->seg_pts = (GST_CLOCK_TIME_IS_VALID (arrival) && arrival > span) ?
+        arrival - span : 0;
+    tl->seg_out = 0;
+    tl->end = 0;
+    tl->anchored = TRUE;
+    out_end = end_pos;
+  } else {
+    if (GST_CLOCK_TIME_IS_VALID (arrival))
+      out_end = MAX (out_end, out_at (tl, arrival));
+    tl->reanchors++;
   }
-  tl->window_min = MIN (tl->window_min, lateness);
-  if (arrival < tl->window_start + GST_GENESYS_TIMELINE_WINDOW)
-    return;
+  tl->session_offset = (gint64) out_end - (gint64) end_pos;
+  tl->session_placed = TRUE;
+  /* points of the earlier placement are on another footing */
+  gst_genesys_skew_reset (&tl->skew);
+}
 
-  /* a window closed */
-  tl->lateness = tl->window_min;
-  tl->have_estimate = TRUE;
-  tl->window_start = arrival;
-  tl->window_min = lateness;
-  if (tl->baseline_pending) {
-    tl->baseline = MIN (tl->lateness, 0);
-    tl->baseline_pending = FALSE;
-  }
+void
+gst_genesys_timeline_resumed (GstGenesysTimeline * tl, guint64 position,
+    GstClockTime arrival)
+{
+  gint64 end;
+  guint64 out;
 
-  /* late: absolute (sinks would drop it); early: beyond the baseline */
-  drift = tl->lateness > 0 ? tl->lateness :
-      MIN (tl->lateness - tl->baseline, 0);
-  if ((GstClockTime) ABS (drift) <= tl->alignment_threshold) {
-    tl->drift_since = GST_CLOCK_TIME_NONE;
+  if (!tl->anchored || !tl->session_placed
+      || !GST_CLOCK_TIME_IS_VALID (arrival))
     return;
-  }
-  if (!GST_CLOCK_TIME_IS_VALID (tl->drift_since)) {
-    tl->drift_since = arrival;
+  end = tl->session_offset + (gint64) position;
+  if (end < 0 || arrival <= gst_genesys_timeline_pts (tl, end) + tl->latency)
     return;
-  }
-  if (!tl->resync || arrival < tl->drift_since + tl->discont_wait)
+  /* the gap up to there goes out before the next audio */
+  out = out_at (tl, arrival);
+  if (out <= (guint64) end)
     return;
-
-  tl->pending_shift = drift > 0 ?
-      (gint64) time_to_samples (tl, drift) :
-      -(gint64) time_to_samples (tl, -drift);
-  tl->drift_since = GST_CLOCK_TIME_NONE;
-  /* the next window measures against the new alignment */
-  tl->window_start = GST_CLOCK_TIME_NONE;
-  tl->have_estimate = FALSE;
+  tl->session_offset += (gint64) out - end;
+  tl->reanchors++;
+  gst_genesys_skew_reset (&tl->skew);
 }
 
 guint64
-gst_genesys_timeline_clip (GstGenesysTimeline * tl, GstClockTime now,
+gst_genesys_timeline_late (GstGenesysTimeline * tl, GstClockTime now,
     GstGenesysSpan * span, GstGenesysSpan * late)
 {
   GstClockTime deadline;
@@ -174,17 +213,20 @@ gst_genesys_timeline_clip (GstGenesysTimeline * tl, GstClockTime now,
   memset (late, 0, sizeof (*late));
   if (!GST_CLOCK_TIME_IS_VALID (now) || span->samples == 0)
     return 0;
-  /* Lateness within the alignment threshold is jitter that sinks absorb
-   * (and drift correction removes); dropping it would only cut holes. */
-  deadline = span->pts + tl->latency + tl->alignment_threshold;
+  deadline = span->pts + tl->latency;
   if (now <= deadline)
     return 0;
-  /* samples whose own deadline has passed: ceil ((now - deadline) * rate) */
-  n = gst_util_uint64_scale_int_ceil (now - deadline, tl->rate, GST_SECOND);
+  /* the samples whose own deadline has passed */
+  n = gst_util_uint64_scale_int_ceil (gst_util_uint64_scale_ceil (now -
+          deadline, PPB, PPB + tl->ppb), tl->rate, GST_SECOND);
   n = MIN (n, span->samples);
-  fill_span (tl, span->offset, span->offset + n, late);
-  fill_span (tl, span->offset + n, span->offset + span->samples, span);
   tl->late_samples += n;
+  if (!tl->drop_late)
+    return n;
+  tl->late_dropped_samples += n;
+  gst_genesys_timeline_span (tl, span->offset, span->offset + n, late);
+  gst_genesys_timeline_span (tl, span->offset + n, span->offset + span->samples,
+      span);
   return n;
 }
 
@@ -196,21 +238,13 @@ gst_genesys_timeline_audio (GstGenesysTimeline * tl, guint64 position,
   gint64 out;
   guint64 start;
 
-  if (!tl->session_placed)
-    place_session (tl, position, position + samples, arrival);
-
-  if (tl->pending_shift) {
-    tl->session_offset += tl->pending_shift;
-    tl->realignments++;
-    if (tl->pending_shift > 0)
-      tl->inserted_samples += tl->pending_shift;
-    else
-      tl->removed_samples += -tl->pending_shift;
-    tl->pending_shift = 0;
+  if (tl->anchored)
+    steer (tl, samples);
+  if (!tl->session_placed) {
+    place_by_arrival (tl, position + samples, samples, arrival);
   }
 
   out = tl->session_offset + (gint64) position;
-  track_lateness (tl, out + samples, arrival);
   memset (gap, 0, sizeof (*gap));
   *skip = 0;
   if (out + (gint64) samples <= (gint64) tl->end)
@@ -221,10 +255,16 @@ gst_genesys_timeline_audio (GstGenesysTimeline * tl, guint64 position,
   } else {
     start = out;
     if (start > tl->end)
-      fill_span (tl, tl->end, start, gap);
+      gst_genesys_timeline_span (tl, tl->end, start, gap);
   }
-  fill_span (tl, start, out + samples, span);
+  gst_genesys_timeline_span (tl, start, out + samples, span);
   tl->end = out + samples;
+
+  if (GST_CLOCK_TIME_IS_VALID (arrival)) {
+    tl->lateness = GST_CLOCK_DIFF (span->pts + span->duration, arrival);
+    gst_genesys_skew_add (&tl->skew,
+        gst_genesys_timeline_samples_to_time (tl, tl->end), arrival);
+  }
   return TRUE;
 }
 
@@ -233,17 +273,15 @@ gst_genesys_timeline_gap (GstGenesysTimeline * tl, guint64 position,
     guint64 samples, GstClockTime arrival, GstGenesysSpan * span)
 {
   gint64 out;
-  guint64 start;
 
   if (!tl->session_placed)
-    place_session (tl, position, position + samples, arrival);
+    place_by_arrival (tl, position + samples, samples, arrival);
 
   out = tl->session_offset + (gint64) position;
   if (out + (gint64) samples <= (gint64) tl->end)
     return FALSE;
   /* a hole in positions before it is no audio either: one gap */
-  start = tl->end;
-  fill_span (tl, start, out + samples, span);
+  gst_genesys_timeline_span (tl, tl->end, out + samples, span);
   tl->end = out + samples;
   return TRUE;
 }

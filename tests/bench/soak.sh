@@ -25,9 +25,7 @@
 #              never encodes to mu-law silence), then deleted. Another
 #              template skips the timeline check.
 #   SRC_PROPS= more genesyssrc properties for the default template, e.g.
-#              drift-correction=false (re-alignments under injected stalls
-#              and slow reads insert or remove audio: the timeline check
-#              then counts exactly what was sent and discarded)
+#              latency=500000000
 #   KEEP=DIR   keep logs and reports there
 #
 # What it prints:

@@ -25,7 +25,7 @@
 #define NULL_UUID "00000000-0000-0000-0000-000000000000"
 
 /* A generous latency: the output is never clipped, even under valgrind. */
-#define TEMPLATE_SRC "genesyssrc latency=5000000000 drift-correction=false"
+#define TEMPLATE_SRC "genesyssrc"
 
 typedef struct
 {

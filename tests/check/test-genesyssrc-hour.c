@@ -174,12 +174,12 @@ test_hour_of_drops (void)
   g_assert_cmpuint (stat_u64 (src, "late-duration"), ==, 0);
   g_assert_cmpuint (stat_u64 (src, "dropped-duration"), ==, 0);
   {
+    /* continuations keep their positions: nothing re-placed */
     GstStructure *stats;
-    guint realignments = G_MAXUINT;
+    guint reanchors = G_MAXUINT;
     g_object_get (src, "stats", &stats, NULL);
-    g_assert_true (gst_structure_get_uint (stats, "realignments",
-            &realignments));
-    g_assert_cmpuint (realignments, ==, 0);
+    g_assert_true (gst_structure_get_uint (stats, "reanchors", &reanchors));
+    g_assert_cmpuint (reanchors, ==, 0);
     gst_structure_free (stats);
   }
 
@@ -189,26 +189,27 @@ test_hour_of_drops (void)
   gst_object_unref (src);
 }
 
-/* After an outage the client flushes 2 s of backlog at once: what would
- * leave later than PTS + latency (+ the alignment threshold) is clipped
- * into a gap and counted, and the next live frame is on time again. */
+/* After an outage the client reconnects, continues its count and flushes
+ * the 2 s it buffered meanwhile in one go. By default every sample is
+ * output, in order, with its own timestamps, and what left later than PTS +
+ * latency is counted as late; with drop-on-latency that part is a gap of
+ * exactly its length instead. Either way the next live frame is on time. */
 static void
-test_backlog_burst (void)
+run_backlog_burst (gboolean drop)
 {
   GstElement *src = gst_element_factory_make ("genesyssrc", NULL);
   GstHarness *h;
   GstTestClock *clock;
   AhPeer *peer;
   guint port, discont = 0, i;
-  guint64 pos = 0, gap_samples = 0, late_ns;
-  GstClockTime end = 0, now;
+  guint64 pos = 0, gap_samples = 0, audio_samples = 0, late_ns;
+  GstClockTime end = 0, now, latency = 300 * GST_MSECOND;
   guint8 frame[FRAME];
   gchar *old_id;
-  /* the clipping tolerance: latency + alignment-threshold */
-  GstClockTime budget = 240 * GST_MSECOND;
 
   memset (frame, 0x55, sizeof (frame));
-  g_object_set (src, "port", 0, "address", "127.0.0.1", NULL);
+  g_object_set (src, "port", 0, "address", "127.0.0.1", "drop-on-latency",
+      drop, NULL);
   h = gst_harness_new_with_element (src, NULL, "src");
   gst_harness_play (h);
   clock = gst_harness_get_testclock (h);
@@ -220,7 +221,7 @@ test_backlog_burst (void)
     now = gst_util_uint64_scale_int (pos + FRAME, GST_SECOND, 8000);
     gst_test_clock_set_time (clock, now);
     ah_peer_send_binary (peer, frame, FRAME);
-    pull_output (h, &end, &gap_samples, &discont, now, budget);
+    pull_output (h, &end, &gap_samples, &discont, now, latency);
     pos += FRAME;
   }
   old_id = g_strdup (ah_peer_session_id (peer));
@@ -229,15 +230,13 @@ test_backlog_burst (void)
     g_usleep (500);
   ah_peer_free (peer);
 
-  /* 2 s later the client is back, continuing its count, and flushes the
-   * 2 s it buffered meanwhile in one go */
   now = gst_util_uint64_scale_int (pos + 2 * 8000, GST_SECOND, 8000);
   gst_test_clock_set_time (clock, now);
   peer = ah_peer_new ();
   open_session (peer, port, old_id, pos);
   for (i = 0; i < 10; i++)
     ah_peer_send_binary (peer, frame, FRAME);
-  /* what comes out of the backlog is within the budget, the rest is gaps */
+  /* the backlog: audio (and with drop-on-latency, gaps) tile the output */
   while (end < gst_util_uint64_scale_int (pos + 10 * FRAME, GST_SECOND, 8000)) {
     GstBuffer *buf = gst_harness_pull (h);
     GstEvent *ev;
@@ -253,7 +252,9 @@ test_backlog_burst (void)
       gst_event_unref (ev);
     }
     g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, end);
-    g_assert_cmpuint (now, <=, GST_BUFFER_PTS (buf) + budget);
+    if (drop)
+      g_assert_cmpuint (now, <=, GST_BUFFER_PTS (buf) + latency);
+    audio_samples += gst_buffer_get_size (buf);
     end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
     gst_buffer_unref (buf);
   }
@@ -262,15 +263,26 @@ test_backlog_burst (void)
   now = gst_util_uint64_scale_int (pos + FRAME, GST_SECOND, 8000);
   gst_test_clock_set_time (clock, now);
   ah_peer_send_binary (peer, frame, FRAME);
-  pull_output (h, &end, &gap_samples, &discont, now, 200 * GST_MSECOND);
+  pull_output (h, &end, &gap_samples, &discont, now, latency);
   pos += FRAME;
 
   late_ns = stat_u64 (src, "late-duration");
-  g_test_message ("backlog of 2 s: %" G_GUINT64_FORMAT " ms clipped",
-      late_ns / GST_MSECOND);
-  /* all but the last 240 ms of the backlog were too late */
-  g_assert_cmpuint (late_ns, ==, 1760 * GST_MSECOND);
-  g_assert_cmpuint (gap_samples * 125000, ==, late_ns);
+  g_test_message ("backlog of 2 s, drop-on-latency=%d: %" G_GUINT64_FORMAT
+      " ms late, %" G_GUINT64_FORMAT " samples of the backlog output, %"
+      G_GUINT64_FORMAT " samples of gaps", drop, late_ns / GST_MSECOND,
+      audio_samples, gap_samples);
+  /* all but the last 300 ms of the backlog left after PTS + latency */
+  g_assert_cmpuint (late_ns, ==, 1700 * GST_MSECOND);
+  if (drop) {
+    g_assert_cmpuint (stat_u64 (src, "late-dropped-duration"), ==, late_ns);
+    g_assert_cmpuint (gap_samples * 125000, ==, late_ns);
+    g_assert_cmpuint (audio_samples, ==, 10 * FRAME - gap_samples);
+  } else {
+    /* nothing the client sent is lost */
+    g_assert_cmpuint (stat_u64 (src, "late-dropped-duration"), ==, 0);
+    g_assert_cmpuint (gap_samples, ==, 0);
+    g_assert_cmpuint (audio_samples, ==, 10 * FRAME);
+  }
   g_assert_cmpuint (end, ==, gst_util_uint64_scale_int (pos, GST_SECOND, 8000));
 
   g_free (old_id);
@@ -278,6 +290,18 @@ test_backlog_burst (void)
   gst_object_unref (clock);
   gst_harness_teardown (h);
   gst_object_unref (src);
+}
+
+static void
+test_backlog_burst (void)
+{
+  run_backlog_burst (FALSE);
+}
+
+static void
+test_backlog_burst_dropped (void)
+{
+  run_backlog_burst (TRUE);
 }
 
 typedef struct
@@ -299,9 +323,11 @@ leave_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* A sender whose clock runs @ppm off the pipeline clock for an hour: the
- * output is re-aligned in steps and never leaves later than PTS + latency,
- * and audio plus gaps still tile the output. */
+/* A sender whose clock runs @ppm off the pipeline clock for an hour, each
+ * frame arriving when its last sample is due on the sender's clock: every
+ * sample is output without a gap, the PTS follow the sender's clock (the
+ * output ends where the sender's clock says) in steps of at most 1 ms per
+ * second of audio, and no buffer leaves later than PTS + latency. */
 static void
 run_drift (gint ppm)
 {
@@ -311,16 +337,15 @@ run_drift (gint ppm)
   AhPeer *peer;
   GstPad *pad;
   LeaveProbe lp = { NULL, G_MININT64 };
-  guint port, discont = 0, realignments = 0, tries;
-  guint64 pos = 0, gap_samples = 0, inserted = 0, removed = 0;
-  guint64 removed_seen = 0;
-  GstClockTime end = 0, latency = 300 * GST_MSECOND;
+  guint port;
+  guint64 pos = 0, out = 0;
+  GstClockTime end = 0, sender_end = 0, latency = 300 * GST_MSECOND;
+  gdouble last_slope = 0, max_step = 0, skew = 0;
   GstStructure *stats;
   guint8 frame[FRAME];
 
   memset (frame, 0x55, sizeof (frame));
-  g_object_set (src, "port", 0, "address", "127.0.0.1", "latency", latency,
-      NULL);
+  g_object_set (src, "port", 0, "address", "127.0.0.1", NULL);
   h = gst_harness_new_with_element (src, NULL, "src");
   gst_harness_play (h);
   clock = gst_harness_get_testclock (h);
@@ -336,67 +361,53 @@ run_drift (gint ppm)
     /* the sender's 200 ms last (1 + ppm / 1e6) x 200 ms of ours */
     GstClockTime now = gst_util_uint64_scale (pos + FRAME,
         (guint64) 125000 * (1000000 + ppm), 1000000);
+    GstBuffer *buf;
+    GstEvent *ev;
+    gdouble slope;
 
     gst_test_clock_set_time (clock, now);
     ah_peer_send_binary (peer, frame, FRAME);
     pos += FRAME;
-    /* a buffer, or nothing when a re-alignment removed this whole frame
-     * (waiting for either, however loaded the machine: falling behind
-     * would pair buffers with the wrong gap events) */
-    for (tries = 0; tries < 100000; tries++) {
-      GstBuffer *buf = gst_harness_try_pull (h);
-      GstEvent *ev;
-      if (!buf) {
-        guint64 r = stat_u64 (src, "removed-duration");
-        if (stat_u64 (src, "samples") >= pos
-            && r >= removed_seen + FRAME * GST_SECOND / 8000) {
-          removed_seen = r;
-          break;
-        }
-        g_usleep (50);
-        continue;
-      }
-      removed_seen = stat_u64 (src, "removed-duration");
-      while ((ev = gst_harness_try_pull_event (h))) {
-        if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP) {
-          GstClockTime ts, d;
-          gst_event_parse_gap (ev, &ts, &d);
-          g_assert_cmpuint (ts, ==, end);
-          end = ts + d;
-          gap_samples += gst_util_uint64_scale_int (d, 8000, GST_SECOND);
-        }
-        gst_event_unref (ev);
-      }
-      if (end > 0)
-        g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, end);
-      if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT))
-        discont++;
-      end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
-      gst_buffer_unref (buf);
-      break;
+    buf = gst_harness_pull (h);
+    g_assert_nonnull (buf);
+    while ((ev = gst_harness_try_pull_event (h))) {
+      /* no gap: nothing is cut for drift */
+      g_assert_cmpint (GST_EVENT_TYPE (ev), !=, GST_EVENT_GAP);
+      gst_event_unref (ev);
     }
+    if (end > 0)
+      g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, end);
+    g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, out);
+    slope = GST_BUFFER_DURATION (buf) / (FRAME * 125000.0);
+    if (last_slope > 0)
+      max_step = MAX (max_step, ABS (slope - last_slope));
+    last_slope = slope;
+    end = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
+    out += gst_buffer_get_size (buf);
+    sender_end = now;
+    gst_buffer_unref (buf);
   }
 
   g_object_get (src, "stats", &stats, NULL);
-  gst_structure_get_uint (stats, "realignments", &realignments);
-  gst_structure_get_uint64 (stats, "inserted-duration", &inserted);
-  gst_structure_get_uint64 (stats, "removed-duration", &removed);
+  gst_structure_get_double (stats, "skew-ppm", &skew);
   gst_structure_free (stats);
-  g_test_message ("%+d ppm for an hour: %u realignments, %" G_GUINT64_FORMAT
-      " ms inserted, %" G_GUINT64_FORMAT " ms removed, %u DISCONT, buffers "
-      "left at most %" G_GINT64_FORMAT " ms after their PTS", ppm,
-      realignments, inserted / GST_MSECOND, removed / GST_MSECOND, discont,
+  g_test_message ("%+d ppm for an hour: recovered %+.1f ppm, output ends %+.1f"
+      " ms from the sender's clock, largest slope step %.0f ppm, buffers "
+      "left at most %" G_GINT64_FORMAT " ms after their PTS", ppm, skew,
+      GST_CLOCK_DIFF (sender_end, end) / 1e6, max_step * 1e6,
       lp.worst / GST_MSECOND);
-  /* 1.08 s of drift in all, made up in steps of about the threshold */
-  g_assert_cmpuint (realignments, >=, 15);
-  g_assert_cmpuint (inserted + removed, >=, 900 * GST_MSECOND);
-  g_assert_cmpuint (inserted + removed, <=, 1150 * GST_MSECOND);
-  g_assert_true (ppm > 0 ? removed == 0 : inserted == 0);
-  /* the first buffer, then one per re-alignment */
-  g_assert_cmpuint (discont, ==, realignments + 1);
-  /* never later than the budget */
-  g_assert_cmpint (lp.worst, <=, (GstClockTimeDiff) latency);
+  /* every sample */
+  g_assert_cmpuint (out, ==, CALL);
+  g_assert_cmpuint (stat_u64 (src, "gap-duration"), ==, 0);
   g_assert_cmpuint (stat_u64 (src, "late-duration"), ==, 0);
+  /* the sender's clock, recovered */
+  g_assert_cmpfloat (ABS (skew - ppm), <=, 1.0);
+  g_assert_cmpint (ABS (GST_CLOCK_DIFF (sender_end, end)), <=, 5 * GST_MSECOND);
+  /* smooth: at most 1 ms per second of audio (200 ppm per 200 ms buffer,
+   * 5 ppb each for whole-nanosecond durations) */
+  g_assert_cmpfloat (max_step, <=, 0.0002 + 1e-8);
+  /* never later than the latency */
+  g_assert_cmpint (lp.worst, <=, (GstClockTimeDiff) latency);
 
   ah_peer_free (peer);
   gst_object_unref (clock);
@@ -407,13 +418,13 @@ run_drift (gint ppm)
 static void
 test_drift_slow_sender (void)
 {
-  run_drift (300);
+  run_drift (5000);
 }
 
 static void
 test_drift_fast_sender (void)
 {
-  run_drift (-300);
+  run_drift (-5000);
 }
 
 int
@@ -423,6 +434,8 @@ main (int argc, char **argv)
   gst_init (NULL, NULL);
   g_test_add_func ("/genesyssrc/hour-of-drops", test_hour_of_drops);
   g_test_add_func ("/genesyssrc/backlog-burst", test_backlog_burst);
+  g_test_add_func ("/genesyssrc/backlog-burst-dropped",
+      test_backlog_burst_dropped);
   g_test_add_func ("/genesyssrc/drift-slow-sender", test_drift_slow_sender);
   g_test_add_func ("/genesyssrc/drift-fast-sender", test_drift_fast_sender);
   return g_test_run ();
