@@ -36,6 +36,24 @@ Audio source (PCMU 8000 Hz is always what goes on the wire)
   --frame-ms MS           audio frame length, paced in real time (default 200)
   --empty-frame           send one zero-length binary frame right after opened
 
+Sender models (when frames leave; positions always count the samples exactly)
+  --pace clock|setinterval  clock (default): frame N is due at N x frame-ms after the first one,
+                          timer lateness does not add up; setinterval: a plain setInterval(frame-ms),
+                          one frame per tick, no correction (Node timers run late: lateness adds up)
+  --drift-ppm N           the sender's clock runs N ppm off: a frame every frame-ms x (1 + N/1e6) ms
+                          of real time (positive: slow sender, frames come later and later)
+  --late-timer-ms MAX     each interval is frame-ms + U(0, MAX) ms, never shorter: lateness adds up
+                          (a model of a late timer, deterministic with --seed; not with setinterval)
+  --jitter-ms MAX         each frame leaves 0..MAX ms late (uniform), never before the previous one
+  --stall-at SEC          the frame that starts at stream time SEC (frame periods since the first
+                          frame) and every frame due in the next --stall-ms ...
+  --stall-ms MS           ... (default 1000) are held, then sent at once (a burst); positions unchanged
+  --seed N                seed of --jitter-ms and --late-timer-ms (default 1)
+  --frozen-pause          pauses (--pause-at and server pause) freeze the position and the media
+                          source, as a WAV-fed client does: resumed {start: P, discarded: "PT0S"},
+                          the audio goes on from P (default: the position advances during the pause
+                          and resumed reports the paused span as discarded)
+
 Offers (open.parameters.media)
   --offers LIST           comma list of stereo,external,internal (default stereo,external,internal)
   --reverse-channels      stereo offer is ["internal","external"] instead of ["external","internal"]
@@ -53,6 +71,7 @@ Session behaviour
 
 Output
   --report FILE           write a JSON report of the session
+  --dump FILE             write every audio byte sent, in order (raw PCMU as on the wire)
   --verbose               log every message
   --quiet                 log only problems
   --help                  this text
@@ -130,6 +149,35 @@ function runSelfTest() {
   check('format 1600 samples', ah.formatSamples(1600) === 'PT0.2S');
   check('format 1 sample', ah.formatSamples(1) === 'PT0.000125S');
   check('format 0', ah.formatSamples(0) === 'PT0S');
+
+  // Sender models (the departure plans, without a socket)
+  const plan = (opts, n, nominals) => {
+    const p = new SenderPacer({ frameMs: 200, ...opts });
+    return Array.from({ length: n }, (_, i) => p.depart(nominals ? nominals[i] : p.nominal()));
+  };
+  const clock = plan({}, 101);
+  check('clock: frame 100 due at 20 s', clock[100] === 20000 && clock[1] === 200, `${clock[100]}`);
+  check('drift +5000 ppm: frame 100 at 20.1 s', Math.abs(plan({ driftPpm: 5000 }, 101)[100] - 20100) < 1e-6);
+  check('drift -5000 ppm: frame 100 at 19.9 s', Math.abs(plan({ driftPpm: -5000 }, 101)[100] - 19900) < 1e-6);
+  const jit = plan({ jitterMs: 120, seed: 7 }, 500);
+  const inOrder = (a) => a.every((t, i) => i === 0 || t >= a[i - 1]);
+  check(
+    'jitter: 0..MAX late or right after the previous frame, in order',
+    inOrder(jit) && jit.every((t, i) => (t >= i * 200 && t <= i * 200 + 120) || t === jit[i - 1]) && jit.some((t, i) => t > i * 200 + 60),
+  );
+  check('jitter: the same seed gives the same plan', plan({ jitterMs: 120, seed: 7 }, 500).every((t, i) => t === jit[i]));
+  check('jitter: another seed gives another plan', plan({ jitterMs: 120, seed: 8 }, 500).some((t, i) => t !== jit[i]));
+  check('jitter: a frame that would overtake leaves right after the previous one', plan({ jitterMs: 500, seed: 3 }, 50, Array.from({ length: 50 }, (_, i) => i * 10)).every((t, i, a) => i === 0 || t >= a[i - 1]));
+  const lt = plan({ lateTimerMs: 50, seed: 5 }, 200);
+  const gaps = lt.slice(1).map((t, i) => t - lt[i]);
+  check('late timer: every interval in [F, F + MAX]', gaps.every((g) => g >= 200 && g <= 250) && lt[199] > 199 * 200 + 1000, `last ${lt[199]}`);
+  check('late timer: deterministic with the seed', plan({ lateTimerMs: 50, seed: 5 }, 200).every((t, i) => t === lt[i]));
+  const st = plan({ stallTick: 10, stallMs: 2000 }, 30);
+  check(
+    'stall: frames 10..20 leave together 2 s after frame 10 was due, then on time',
+    st[9] === 1800 && st.slice(10, 21).every((t) => t === 4000) && st[21] === 4200,
+    st.join(','),
+  );
 
   let failed = 0;
   for (const r of results) {
@@ -241,15 +289,74 @@ function encodeFrame(source, start, count, channels) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Sender models: when each frame leaves (what it carries is decided when it leaves).
+
+/** mulberry32: a small seeded PRNG returning numbers in [0, 1). */
+function mulberry32(seed) {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Plans frame departures in ms after the first frame. `nominal()` gives the next tick of the
+ * self-correcting pacers (clock: i x period; late timer: the previous tick + period + U(0, MAX));
+ * a setInterval pacer passes its own tick times instead. `depart(nominal)` then adds the jitter,
+ * holds the frames of a stall and keeps the order.
+ */
+class SenderPacer {
+  constructor({ frameMs, driftPpm = 0, lateTimerMs = 0, jitterMs = 0, stallTick = null, stallMs = 0, seed = 1 }) {
+    this.period = frameMs * (1 + driftPpm / 1e6);
+    this.lateTimerMs = lateTimerMs;
+    this.jitterMs = jitterMs;
+    this.rand = mulberry32(seed * 2654435761);
+    this.stall = stallTick === null ? null : { tick: stallTick, ms: stallMs, end: null };
+    this.index = 0; // frames planned so far
+    this.lastNominal = null;
+    this.lastDeparture = -Infinity;
+  }
+
+  nominal() {
+    if (this.lastNominal === null) return 0;
+    if (this.lateTimerMs > 0) return this.lastNominal + this.period + this.rand() * this.lateTimerMs;
+    return this.index * this.period;
+  }
+
+  depart(nominal) {
+    this.lastNominal = nominal;
+    let t = nominal;
+    if (this.jitterMs > 0) t += this.rand() * this.jitterMs;
+    if (this.stall && this.index >= this.stall.tick) {
+      if (this.stall.end === null) this.stall.end = nominal + this.stall.ms;
+      if (nominal < this.stall.end) t = Math.max(t, this.stall.end);
+    }
+    t = Math.max(t, this.lastDeparture);
+    this.lastDeparture = t;
+    this.index += 1;
+    return t;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Options
 
 class UsageError extends Error {}
 
 function parseOptions(argv) {
+  // `--drift-ppm -5000`: a negative number is the option's value, not an option.
+  const args = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (/^--[a-z0-9-]+$/.test(argv[i]) && i + 1 < argv.length && /^-[0-9.]/.test(argv[i + 1])) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args,
       strict: true,
       allowPositionals: false,
       options: {
@@ -276,6 +383,15 @@ function parseOptions(argv) {
         'discard-at': { type: 'string' },
         'discard-ms': { type: 'string' },
         'accept-audio': { type: 'boolean', default: false },
+        pace: { type: 'string', default: 'clock' },
+        'drift-ppm': { type: 'string' },
+        'late-timer-ms': { type: 'string' },
+        'jitter-ms': { type: 'string' },
+        'stall-at': { type: 'string' },
+        'stall-ms': { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        'frozen-pause': { type: 'boolean', default: false },
+        dump: { type: 'string' },
         report: { type: 'string' },
         verbose: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
@@ -328,6 +444,15 @@ function parseOptions(argv) {
     discardAt: num('discard-at', { min: 0 }),
     discardMs: num('discard-ms', { min: 0 }),
     acceptAudio: v['accept-audio'],
+    pace: v.pace,
+    driftPpm: num('drift-ppm', { min: -100000, max: 100000 }) ?? 0,
+    lateTimerMs: num('late-timer-ms', { min: 0, max: 10000 }) ?? 0,
+    jitterMs: num('jitter-ms', { min: 0, max: 60000 }) ?? 0,
+    stallAt: num('stall-at', { min: 0 }),
+    stallMs: num('stall-ms', { min: 0, max: 600000 }),
+    seed: num('seed', { min: 0, max: 2 ** 32 - 1, integer: true }),
+    frozenPause: v['frozen-pause'],
+    dump: v.dump,
     report: v.report,
     verbose: v.verbose,
     quiet: v.quiet,
@@ -343,6 +468,9 @@ function parseOptions(argv) {
   o.frameSamples = (ah.SAMPLE_RATE * o.frameMs) / 1000;
   if (o.resumeAfter !== undefined && o.pauseAt === undefined) throw new UsageError('--resume-after needs --pause-at');
   if (o.discardMs !== undefined && o.discardAt === undefined) throw new UsageError('--discard-ms needs --discard-at');
+  if (o.pace !== 'clock' && o.pace !== 'setinterval') throw new UsageError(`--pace ${JSON.stringify(o.pace)}: use clock or setinterval`);
+  if (o.pace === 'setinterval' && o.lateTimerMs > 0) throw new UsageError('--late-timer-ms is a pacing of its own: not with --pace setinterval');
+  if (o.stallMs !== undefined && o.stallAt === undefined) throw new UsageError('--stall-ms needs --stall-at');
   if (o.language !== '' && !/^[a-z]{2,3}-[A-Za-z]{2,3}$/.test(o.language))
     throw new UsageError(`--language ${JSON.stringify(o.language)} does not match ^[a-z]{2,3}-[A-Za-z]{2,3}$`);
 
@@ -415,6 +543,20 @@ class ClientSession {
       opts.discardAt !== undefined
         ? { at: Math.round(opts.discardAt * ah.SAMPLE_RATE), len: Math.round(((opts.discardMs ?? 400) * ah.SAMPLE_RATE) / 1000), state: 'pending', remaining: 0, start: 0 }
         : null;
+
+    // Sender model (see SenderPacer); lateness = departure - (first frame + N x frame-ms).
+    this.pacer = null;
+    this.departures = []; // planned departures (ms after the first frame), in order
+    this.draining = false;
+    this.intervalTimer = null;
+    this.tickIndex = 0;
+    this.maxLatenessMs = 0;
+    this.lastLatenessMs = 0;
+    this.largestBurst = 0; // most frames sent within 1 ms
+    this.burstFrames = 0;
+    this.lastTickAt = -Infinity;
+    this.dumpFd = null;
+    this.dumpBytes = 0;
 
     this.framesSent = 0;
     this.bytesSent = 0;
@@ -579,7 +721,18 @@ class ClientSession {
     ws.on('close', (code, reason) => this.onSocketClose(code, reason.toString()));
 
     // Watchdog: the whole session must finish within media time + generous slack.
-    const limitMs = (this.totalSamples / ah.SAMPLE_RATE) * 1000 + OPEN_TIMEOUT_MS + CLOSE_TIMEOUT_MS + 30000;
+    // Sender models stretch it: a slow clock, late timers, a stall, a frozen pause.
+    const o = this.o;
+    const mediaMs = (this.totalSamples / ah.SAMPLE_RATE) * 1000;
+    const frames = Math.ceil(mediaMs / o.frameMs);
+    const senderMs =
+      mediaMs * Math.max(0, o.driftPpm / 1e6) +
+      frames * o.lateTimerMs +
+      o.jitterMs +
+      (o.stallAt !== undefined ? (o.stallMs ?? 1000) : 0) +
+      (o.pace === 'setinterval' ? mediaMs * 0.1 : 0) +
+      (o.frozenPause && o.pauseAt !== undefined ? (o.resumeAfter ?? 1) * 1000 * 1.1 : 0);
+    const limitMs = mediaMs + senderMs + OPEN_TIMEOUT_MS + CLOSE_TIMEOUT_MS + 30000;
     this.timer(() => {
       this.violation(408, `session did not finish within ${Math.round(limitMs / 1000)} s`, { fatal: false });
       this.dropSocket();
@@ -660,6 +813,10 @@ class ClientSession {
     this.pendingAudioSamples = 0;
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(frame, { binary: true });
+    if (this.dumpFd !== null) {
+      fs.writeSync(this.dumpFd, frame);
+      this.dumpBytes += frame.length;
+    }
     this.framesSent += 1;
     this.bytesSent += frame.length;
     this.samplesSent += samples;
@@ -667,21 +824,72 @@ class ClientSession {
   }
 
   startStreaming() {
+    const o = this.o;
     this.tickIndex = 0;
     this.tickT0 = performance.now();
-    this.scheduleTick();
+    this.pacer = new SenderPacer({
+      frameMs: o.frameMs,
+      driftPpm: o.driftPpm,
+      lateTimerMs: o.lateTimerMs,
+      jitterMs: o.jitterMs,
+      stallTick: o.stallAt === undefined ? null : Math.ceil((o.stallAt * ah.SAMPLE_RATE) / o.frameSamples),
+      stallMs: o.stallMs ?? 1000,
+      seed: o.seed ?? 1,
+    });
+    this.planTick(0); // the first frame right after opened
+    if (o.pace === 'setinterval') {
+      // What many simulators do: one frame per tick of a plain interval timer, which Node
+      // re-arms from when the late callback ran.
+      this.intervalTimer = setInterval(() => {
+        if (this.state === 'OPEN') this.planTick(performance.now() - this.tickT0);
+      }, this.pacer.period);
+      this.intervalTimer.unref();
+    }
   }
 
-  scheduleTick() {
-    if (this.state !== 'OPEN') return;
-    const due = this.tickT0 + this.tickIndex * this.o.frameMs;
-    this.tickTimer = this.timer(() => this.tick(), Math.max(0, due - performance.now()));
+  /** Plan the next frame's departure from its nominal time (ms after the first frame). */
+  planTick(nominal) {
+    this.departures.push(this.pacer.depart(nominal));
+    this.armTick();
   }
 
-  /** One frame period of wall time: consume `frameSamples` of budget. */
+  armTick() {
+    if (this.state !== 'OPEN' || this.tickTimer || this.draining || this.departures.length === 0) return;
+    const wait = this.tickT0 + this.departures[0] - performance.now();
+    this.tickTimer = this.timer(() => {
+      this.tickTimer = null;
+      // Every frame that is due goes now, in order (a burst after a stall).
+      this.draining = true;
+      while (this.state === 'OPEN' && this.departures.length && this.tickT0 + this.departures[0] <= performance.now() + 0.5) {
+        this.departures.shift();
+        this.tick();
+      }
+      this.draining = false;
+      this.armTick();
+    }, Math.max(0, wait));
+  }
+
+  afterTick() {
+    if (this.o.pace !== 'setinterval') this.planTick(this.pacer.nominal());
+  }
+
+  stopPacing() {
+    this.tickTimer = this.clearTimer(this.tickTimer);
+    if (this.intervalTimer) clearInterval(this.intervalTimer);
+    this.intervalTimer = null;
+    this.departures = [];
+  }
+
+  /** One frame period of the sender's clock: consume `frameSamples` of budget. */
   tick() {
-    this.tickTimer = null;
     if (this.state !== 'OPEN') return;
+    const now = performance.now();
+    const lateness = now - (this.tickT0 + this.tickIndex * this.o.frameMs);
+    this.lastLatenessMs = lateness;
+    this.maxLatenessMs = Math.max(this.maxLatenessMs, lateness);
+    this.burstFrames = now - this.lastTickAt < 1 ? this.burstFrames + 1 : 1;
+    this.largestBurst = Math.max(this.largestBurst, this.burstFrames);
+    this.lastTickAt = now;
     this.tickIndex += 1;
     let budget = this.o.frameSamples;
 
@@ -689,7 +897,7 @@ class ClientSession {
       // No audio negotiated (opened.media = []): let wall time run, send nothing.
       this.idleSamples += budget;
       if (this.idleSamples >= this.totalSamples) return this.startClose('end');
-      return this.scheduleTick();
+      return this.afterTick();
     }
 
     while (budget > 0 && this.state === 'OPEN') {
@@ -713,9 +921,12 @@ class ClientSession {
       }
 
       if (this.isPaused()) {
-        let n = Math.min(budget, remainingMedia);
+        // Advancing pause: the position runs on (reported as discarded by resumed).
+        // Frozen pause: only the sender's clock runs; position and media source stand still.
+        const frozen = this.o.frozenPause;
+        let n = frozen ? budget : Math.min(budget, remainingMedia);
         if (this.clientPaused) n = Math.min(n, this.clientPause.remaining);
-        this.pendingPause += n;
+        if (!frozen) this.pendingPause += n;
         budget -= n;
         if (this.clientPaused) {
           this.clientPause.remaining -= n;
@@ -745,7 +956,7 @@ class ClientSession {
     this.flushAudio();
     if (this.state !== 'OPEN') return;
     if (this.totalSamples - this.mediaTime() <= 0) return this.startClose('end');
-    this.scheduleTick();
+    this.afterTick();
   }
 
   enterPaused() {
@@ -1045,7 +1256,7 @@ class ClientSession {
 
   startClose(reason) {
     if (this.state !== 'OPEN' && this.state !== 'OPENING') return;
-    this.tickTimer = this.clearTimer(this.tickTimer);
+    this.stopPacing();
     this.openTimer = this.clearTimer(this.openTimer);
     if (reason === 'end') {
       this.flushAudio();
@@ -1094,6 +1305,8 @@ class ClientSession {
     this.wsClose = { code, reason };
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.tickTimer = null;
+    this.stopPacing();
     this.stopPings();
     if (this.state === 'CONNECTING' && this.httpStatus === null) {
       this.closeResult = 'connect-failed';
@@ -1144,7 +1357,23 @@ class ClientSession {
       framesSent: this.framesSent,
       emptyFramesSent: this.emptyFramesSent,
       bytesSent: this.bytesSent,
-      samplesSent: this.samplesSent,
+      samplesSent: this.samplesSent, // sample frames (per channel) of audio sent
+      channels: this.media ? this.media.channels.length : 0,
+      dump: this.o.dump ? { file: this.o.dump, bytes: this.dumpBytes } : null,
+      sender: {
+        pace: this.o.pace,
+        driftPpm: this.o.driftPpm,
+        lateTimerMs: this.o.lateTimerMs,
+        jitterMs: this.o.jitterMs,
+        stallAt: this.o.stallAt ?? null,
+        stallMs: this.o.stallAt !== undefined ? (this.o.stallMs ?? 1000) : null,
+        seed: this.o.seed ?? 1,
+        frozenPause: this.o.frozenPause,
+        ticks: this.tickIndex,
+        maxLatenessMs: Math.round(this.maxLatenessMs * 1000) / 1000,
+        lastLatenessMs: Math.round(this.lastLatenessMs * 1000) / 1000,
+        largestBurst: this.largestBurst,
+      },
       discardedSamples: this.discardedSamples,
       pausedSamples: this.pausedSamples,
       unreportedPausedSamples: this.pendingPause,
@@ -1176,6 +1405,10 @@ class ClientSession {
   finish() {
     if (this.finished) return;
     this.finished = true;
+    if (this.dumpFd !== null) {
+      fs.closeSync(this.dumpFd);
+      this.dumpFd = null;
+    }
     const rep = this.report();
     if (this.o.report) writeJsonAtomic(this.o.report, rep);
     const summary = `${rep.clean ? 'CLEAN' : 'NOT CLEAN'}: ${this.framesSent} frames, ${this.bytesSent} bytes, position ${rep.finalPosition}, ${this.pongsReceived}/${this.pingsSent} pongs, ${this.violations.length} violation(s), close ${this.closeReasonSent ?? '-'} -> ${this.closeResult ?? '-'}`;
@@ -1228,6 +1461,15 @@ function main() {
     return;
   }
   const session = new ClientSession(opts, source);
+  if (opts.dump) {
+    try {
+      session.dumpFd = fs.openSync(opts.dump, 'w');
+    } catch (e) {
+      process.stderr.write(`audiohook-client: --dump: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+  }
   const onSignal = () => {
     session.warn('interrupted');
     session.interrupted = true;
