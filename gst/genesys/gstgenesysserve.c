@@ -1089,6 +1089,8 @@ serve_refused (gpointer data, guint status, const GError * error)
   g_mutex_lock (&self->lock);
   if (status == 401)
     self->stats.auth_failures++;
+  else if (status == 503)
+    self->stats.refused++;      /* the replay cache is full */
   else
     self->stats.bad_requests++;
   g_mutex_unlock (&self->lock);

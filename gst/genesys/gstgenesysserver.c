@@ -137,7 +137,7 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   GUri *uri = soup_server_message_get_uri (msg);
   GstGenesysListener *chosen = NULL;
   GError *auth_error = NULL;
-  gboolean any_path = FALSE, authed = FALSE;
+  gboolean any_path = FALSE, authed = FALSE, busy = FALSE;
   const gchar *session_id;
   GList *listeners, *l;
 
@@ -216,6 +216,17 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
       g_array_free (arr, TRUE);
       g_ptr_array_free (hc.names, TRUE);
       g_ptr_array_free (hc.values, TRUE);
+      if (!ok && g_error_matches (error, AH_SIGNATURE_ERROR,
+              AH_SIGNATURE_ERROR_CACHE_FULL)) {
+        /* a valid request that cannot be remembered: busy, not forged */
+        GST_WARNING ("session %s: %s", session_id, error->message);
+        if (listener->refused)
+          listener->refused (listener->user_data,
+              SOUP_STATUS_SERVICE_UNAVAILABLE, error);
+        g_error_free (error);
+        busy = TRUE;
+        continue;
+      }
       if (!ok) {
         GST_INFO ("session %s: authentication failed: %s", session_id,
             error->message);
@@ -236,7 +247,7 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   g_list_free (listeners);
 
   if (!chosen) {
-    if (authed) {
+    if (authed || busy) {
       GST_INFO ("session %s: no idle element on %s", session_id, path);
       soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
           NULL);

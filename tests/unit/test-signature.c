@@ -1319,71 +1319,109 @@ nonce_n (guint n)
   return g_strdup_printf ("nonce-%018u", n);
 }
 
-/* With room for N nonces, the oldest is forgotten at N + 1. */
+static void
+req_sign_at (Req * r, const gchar * nonce, gint64 created)
+{
+  gchar *input = NULL, *sig = NULL;
+  GError *error = NULL;
+
+  g_assert_true (ah_signature_sign (req_get (r), VEC_KEY, VEC_SECRET, nonce,
+          created, created + 30, &input, &sig, &error));
+  g_assert_no_error (error);
+  req_set (r, "Signature-Input", input);
+  req_set (r, "Signature", sig);
+  g_free (input);
+  g_free (sig);
+}
+
+/* With room for N nonces, each is held for its request's whole validity
+ * window (forgotten once older than max age 10 s + skew 3 s): request
+ * N + 1 while they are held is
+ * refused, no nonce is forgotten early, and room comes back as requests
+ * age out. */
 static void
 test_replay_bounded (void)
 {
   const guint cap = 8;
   AhVerifier *v = verifier_new ();
   Req *r = req_new ();
-  guint i;
+  gchar *nonce;
+  guint i, k;
 
   ah_verifier_set_limits (v, 3, 10, 22, cap);
-  for (i = 0; i <= cap; i++) {
-    gchar *nonce = nonce_n (i);
-
-    req_sign_now (r, nonce);
+  for (i = 0; i < cap; i++) {
+    nonce = nonce_n (i);
+    req_sign_at (r, nonce, NOW);
     assert_verifies (v, r, NOW);
     g_free (nonce);
   }
-  /* Nonce 0 was evicted: its request verifies again (and evicts 1). */
-  {
-    gchar *nonce = nonce_n (0);
-
-    req_sign_now (r, nonce);
-    assert_verifies (v, r, NOW);
+  /* full: the next valid request is refused, not an old nonce forgotten */
+  nonce = nonce_n (cap);
+  req_sign_at (r, nonce, NOW);
+  assert_fails (v, r, NOW, AH_SIGNATURE_ERROR_CACHE_FULL, NULL);
+  g_free (nonce);
+  /* every nonce is still known: their replays fail as replays */
+  for (i = 0; i < cap; i++) {
+    nonce = nonce_n (i);
+    req_sign_at (r, nonce, NOW);
+    assert_fails (v, r, NOW + 5, AH_SIGNATURE_ERROR_REPLAYED, NULL);
+    assert_fails (v, r, NOW + 7, AH_SIGNATURE_ERROR_REPLAYED, NULL);
     g_free (nonce);
   }
-  /* 2 .. cap and 0 are remembered. */
-  for (i = 2; i <= cap; i++) {
-    gchar *nonce = nonce_n (i);
+  nonce = nonce_n (cap);
+  req_sign_at (r, nonce, NOW + 7);
+  assert_fails (v, r, NOW + 7, AH_SIGNATURE_ERROR_CACHE_FULL, NULL);
+  g_free (nonce);
 
-    req_sign_now (r, nonce);
-    assert_fails (v, r, NOW, AH_SIGNATURE_ERROR_REPLAYED, NULL);
+  /* past the window the old requests are too old, and there is room */
+  nonce = nonce_n (0);
+  req_sign_at (r, nonce, NOW);
+  assert_fails (v, r, NOW + 14, AH_SIGNATURE_ERROR_TOO_OLD, NULL);
+  g_free (nonce);
+  nonce = nonce_n (cap);
+  req_sign_at (r, nonce, NOW + 14);
+  assert_verifies (v, r, NOW + 14);
+  g_free (nonce);
+
+  /* Shrinking the cache forgets nothing: it refuses until requests age
+   * out. */
+  for (i = 0; i < 3; i++) {
+    nonce = nonce_n (cap + 1 + i);
+    req_sign_at (r, nonce, NOW + 14);
+    assert_verifies (v, r, NOW + 14);
     g_free (nonce);
   }
-  {
-    gchar *nonce = nonce_n (1);
-
-    req_sign_now (r, nonce);
-    assert_verifies (v, r, NOW);
-    g_free (nonce);
-  }
-
-  /* Shrinking the cache evicts at once. */
   ah_verifier_set_limits (v, 3, 10, 22, 2);
-  {
-    gchar *nonce = nonce_n (cap);
+  nonce = nonce_n (cap + 4);
+  req_sign_at (r, nonce, NOW + 14);
+  assert_fails (v, r, NOW + 14, AH_SIGNATURE_ERROR_CACHE_FULL, NULL);
+  g_free (nonce);
+  nonce = nonce_n (cap + 1);
+  req_sign_at (r, nonce, NOW + 14);
+  assert_fails (v, r, NOW + 20, AH_SIGNATURE_ERROR_REPLAYED, NULL);
+  g_free (nonce);
+  nonce = nonce_n (cap + 4);
+  req_sign_at (r, nonce, NOW + 28);
+  assert_verifies (v, r, NOW + 28);
+  g_free (nonce);
 
-    req_sign_now (r, nonce);
-    assert_verifies (v, r, NOW);
-    g_free (nonce);
-  }
-
-  /* Many more distinct nonces: still bounded, still working. */
+  /* Many more distinct nonces, a window's worth at a time: still bounded,
+   * still working. */
   ah_verifier_set_limits (v, 3, 10, 22, cap);
-  for (i = 100; i < 10100; i++) {
-    gchar *nonce = nonce_n (i);
-
-    req_sign_now (r, nonce);
-    assert_verifies (v, r, NOW);
-    g_free (nonce);
+  for (k = 0; k < 1000; k++) {
+    gint64 at = NOW + 100 + 14 * (gint64) k;
+    for (i = 0; i < cap; i++) {
+      nonce = nonce_n (100 + k * cap + i);
+      req_sign_at (r, nonce, at);
+      assert_verifies (v, r, at);
+      g_free (nonce);
+    }
   }
 
   /* Size 0: no replay protection. */
   ah_verifier_set_limits (v, 3, 10, 22, 0);
-  assert_verifies (v, r, NOW);
-  assert_verifies (v, r, NOW);
+  assert_verifies (v, r, NOW + 100 + 14 * 999);
+  assert_verifies (v, r, NOW + 100 + 14 * 999);
 
   req_free (r);
   ah_verifier_free (v);

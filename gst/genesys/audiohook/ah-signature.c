@@ -26,8 +26,9 @@
  * - an unknown API key is always reported as such, after the same checks
  *   and the same HMAC computation (with a random key) as a known one;
  * - the replay cache remembers nonces of successfully verified requests only,
- *   first in first out, and forgets a nonce once its request is older than
- *   max age plus skew; a cache size of 0 turns replay protection off. */
+ *   and forgets a nonce once its request is older than max age plus skew,
+ *   never earlier: while it is full, valid requests are refused
+ *   ("cache-full") instead; a cache size of 0 turns replay protection off. */
 
 #include "ah-signature.h"
 
@@ -82,6 +83,7 @@ static const gchar *const error_nicks[AH_SIGNATURE_ERROR_N_CODES] = {
   "too-old",
   "mismatch",
   "bad-secret",
+  "cache-full",
 };
 
 const gchar *
@@ -1431,9 +1433,12 @@ ah_verifier_set_limits (AhVerifier * verifier, guint skew_s,
   verifier->skew_s = skew_s;
   verifier->max_age_s = max_age_s;
   verifier->min_nonce_len = min_nonce_len;
+  /* a smaller cache forgets nothing early: it refuses until it has room;
+   * size 0 turns replay protection off, and with it the memory */
   verifier->replay_cache_size = replay_cache_size;
-  while (g_queue_get_length (&verifier->replay) > replay_cache_size)
-    replay_pop_oldest (verifier);
+  if (replay_cache_size == 0)
+    while (!g_queue_is_empty (&verifier->replay))
+      replay_pop_oldest (verifier);
 }
 
 static gint64
@@ -1467,8 +1472,6 @@ replay_record (AhVerifier * v, const gchar * nonce, gint64 created)
 
   if (v->replay_cache_size == 0)
     return;
-  while (g_queue_get_length (&v->replay) >= v->replay_cache_size)
-    replay_pop_oldest (v);
   e = g_new0 (ReplayEntry, 1);
   e->nonce = g_strdup (nonce);
   e->created = created;
@@ -1693,6 +1696,15 @@ ah_verifier_verify (AhVerifier * verifier, const AhRequest * req,
       set_error (error, AH_SIGNATURE_ERROR_REPLAYED,
           "signature nonce %s was seen before", quoted);
       g_free (quoted);
+      ok = FALSE;
+    } else if (verifier->replay_cache_size > 0
+        && g_queue_get_length (&verifier->replay) >=
+        verifier->replay_cache_size) {
+      /* forgetting a nonce inside its window would let its replay in */
+      set_error (error, AH_SIGNATURE_ERROR_CACHE_FULL,
+          "the replay cache holds %u nonces still within their validity "
+          "window; refusing this request rather than forgetting one",
+          verifier->replay_cache_size);
       ok = FALSE;
     } else {
       replay_record (verifier, input->nonce, input->created);

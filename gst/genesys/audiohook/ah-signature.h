@@ -37,12 +37,13 @@ typedef enum
   AH_SIGNATURE_ERROR_TOO_OLD,           /* created older than the max age */
   AH_SIGNATURE_ERROR_MISMATCH,          /* HMAC differs */
   AH_SIGNATURE_ERROR_BAD_SECRET,        /* configured secret is not base64 */
+  AH_SIGNATURE_ERROR_CACHE_FULL,        /* the replay cache is full: refused */
 } AhSignatureError;
 
 /* Short stable name of an error code ("mismatch", "replayed", ...), for
  * stats field names and bus messages. */
 const gchar *ah_signature_error_nick (AhSignatureError code);
-#define AH_SIGNATURE_ERROR_N_CODES (AH_SIGNATURE_ERROR_BAD_SECRET + 1)
+#define AH_SIGNATURE_ERROR_N_CODES (AH_SIGNATURE_ERROR_CACHE_FULL + 1)
 
 typedef struct
 {
@@ -116,7 +117,9 @@ gboolean ah_verifier_has_keys (const AhVerifier * verifier);
 void ah_verifier_set_authority (AhVerifier * verifier, const gchar * authority);
 
 /* Defaults: skew 3 s, max age 10 s, minimum nonce 22 characters, replay
- * cache of 4096 nonces. */
+ * cache of 4096 nonces. Each nonce is held for its request's whole validity
+ * window; while the cache is full, new requests are refused
+ * (AH_SIGNATURE_ERROR_CACHE_FULL) rather than a nonce forgotten early. */
 void ah_verifier_set_limits (AhVerifier * verifier, guint skew_s,
     guint max_age_s, guint min_nonce_len, guint replay_cache_size);
 
