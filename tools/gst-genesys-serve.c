@@ -21,6 +21,8 @@
 #include <gst/gst.h>
 #include <gst/genesys/gstgenesysserve.h>
 
+#define FORCE_EXIT_AFTER G_USEC_PER_SEC
+
 typedef struct
 {
   GMainLoop *loop;
@@ -29,6 +31,7 @@ typedef struct
   guint drain_timeout;
   guint drain_source;
   gboolean draining;
+  gboolean forcing;             /* a second signal came */
 
   /* --stats-interval */
   gint64 last_time;
@@ -81,6 +84,19 @@ drain_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* After a second signal the process ends within a second, whatever the
+ * pipelines do: stopping them may wait on a streaming thread that is stuck
+ * downstream. */
+static gpointer
+force_exit_thread (gpointer data)
+{
+  g_usleep (FORCE_EXIT_AFTER);
+  g_printerr ("gst-genesys-serve: the calls did not stop within 1 s of the "
+      "second signal; exiting without waiting for them\n");
+  _exit (1);
+  return NULL;
+}
+
 static gboolean
 signal_cb (gpointer data)
 {
@@ -88,6 +104,10 @@ signal_cb (gpointer data)
 
   if (app->draining) {
     g_print ("second signal: stopping now\n");
+    if (!app->forcing) {
+      app->forcing = TRUE;
+      g_thread_unref (g_thread_new ("force-exit", force_exit_thread, NULL));
+    }
     g_main_loop_quit (app->loop);
     return G_SOURCE_CONTINUE;
   }

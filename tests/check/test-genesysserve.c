@@ -997,7 +997,19 @@ program_line (Program * p)
 }
 
 static void
+program_start_launch (Program * p, const gchar * drain_timeout,
+    const gchar * launch_tail);
+
+static void
 program_start (Program * p, const gchar * drain_timeout)
+{
+  program_start_launch (p, drain_timeout, "");
+}
+
+/* Starts the program with TEMPLATE_SRC, @launch_tail and a filesink. */
+static void
+program_start_launch (Program * p, const gchar * drain_timeout,
+    const gchar * launch_tail)
 {
   const gchar *args[] = { SERVE_BINARY, "--address", "127.0.0.1", "--port",
     "0", "--path", PATH, "--stats-interval", "1", "--health-port", "0",
@@ -1011,8 +1023,8 @@ program_start (Program * p, const gchar * drain_timeout)
   memset (p, 0, sizeof (*p));
   p->dir = make_dir ();
   p->log = g_string_new (NULL);
-  launch = g_strdup_printf (TEMPLATE_SRC " ! filesink location=%s/"
-      "{conversation-id}-{session-id}.raw", p->dir);
+  launch = g_strdup_printf (TEMPLATE_SRC "%s ! filesink location=%s/"
+      "{conversation-id}-{session-id}.raw", launch_tail, p->dir);
   /* e.g. GST_GENESYS_SERVE_WRAPPER=valgrind-wrapper.sh */
   if (g_getenv ("GST_GENESYS_SERVE_WRAPPER"))
     g_ptr_array_add (argv, (gpointer) g_getenv ("GST_GENESYS_SERVE_WRAPPER"));
@@ -1194,6 +1206,44 @@ test_program_drain_timeout (void)
   program_free (&p);
 }
 
+/* A pipeline stuck downstream (identity sleeps 10 s in the streaming
+ * thread): a second signal still ends the program within about a second,
+ * saying why on stderr. */
+static void
+test_program_second_signal (void)
+{
+  Program p;
+  AhPeer *peer = ah_peer_new ();
+  WaitExit w = { FALSE, FALSE, NULL };
+  gchar *params;
+  const gchar *conv = "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60";
+  gint64 start;
+
+  program_start_launch (&p, "60", " ! identity sleep-time=10000000");
+  params = open_params (conv, conv, "", "-1", NULL);
+  g_assert_cmpuint (peer_open (peer, p.port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
+  peer_frames (peer, 2, 7);
+  /* the streaming thread is in identity's sleep once a frame got there */
+  g_usleep (300 * 1000);
+
+  g_subprocess_send_signal (p.proc, SIGTERM);
+  g_usleep (100 * 1000);
+  start = g_get_monotonic_time ();
+  g_subprocess_send_signal (p.proc, SIGTERM);
+  g_subprocess_wait_check_async (p.proc, NULL, exited, &w);
+  g_assert_true (wait_for (wait_exit_done, &w, 30000));
+  g_test_message ("exited %.2f s after the second signal",
+      (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpint (g_get_monotonic_time () - start, <,
+      1500 * G_TIME_SPAN_MILLISECOND);
+  /* forced: exit status 1 */
+  g_assert_false (w.ok);
+  g_clear_error (&w.error);
+  ah_peer_free (peer);
+  program_free (&p);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1212,5 +1262,6 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/continued-half-open", test_continued_half_open);
   g_test_add_func ("/serve/program-sigterm", test_program_sigterm);
   g_test_add_func ("/serve/program-drain-timeout", test_program_drain_timeout);
+  g_test_add_func ("/serve/program-second-signal", test_program_second_signal);
   return g_test_run ();
 }
