@@ -309,6 +309,8 @@ struct _GstGenesysSrc
   gboolean need_discont;
   gboolean output_started;
   gboolean late_run;            /* the last audio was late */
+  GstGenesysSpan silence;       /* a gap still to go out as silence */
+  gboolean silence_discont;     /* ... whose next chunk starts it */
   GQueue out;
 };
 
@@ -1262,6 +1264,7 @@ reset_output (GstGenesysSrc * self)
       self->drop_on_latency);
   GST_OBJECT_UNLOCK (self);
   self->late_run = FALSE;
+  memset (&self->silence, 0, sizeof (self->silence));
   self->have_media = FALSE;
   self->need_discont = TRUE;
   self->output_started = FALSE;
@@ -1787,6 +1790,7 @@ gst_genesys_src_stop (GstBaseSrc * bsrc)
   self->queued_samples = 0;
   g_mutex_unlock (&self->lock);
   g_queue_clear_full (&self->out, (GDestroyNotify) gst_mini_object_unref);
+  memset (&self->silence, 0, sizeof (self->silence));
   return TRUE;
 }
 
@@ -1896,7 +1900,6 @@ static void
 output_gap (GstGenesysSrc * self, const GstGenesysSpan * span)
 {
   GstGenesysGapMode mode;
-  GstBuffer *buf;
 
   if (span->samples == 0)
     return;
@@ -1907,7 +1910,7 @@ output_gap (GstGenesysSrc * self, const GstGenesysSpan * span)
   GST_DEBUG_OBJECT (self, "gap at %" GST_TIME_FORMAT " for %" GST_TIME_FORMAT,
       GST_TIME_ARGS (span->pts), GST_TIME_ARGS (span->duration));
   /* every gap that is output counts: reported ones, holes in positions,
-   * outages, clipped audio, re-alignments */
+   * outages, frozen pauses, late audio dropped */
   g_mutex_lock (&self->lock);
   self->stats.gaps++;
   self->stats.gap_samples += span->samples;
@@ -1918,29 +1921,46 @@ output_gap (GstGenesysSrc * self, const GstGenesysSpan * span)
 
   /* Before the first buffer the segment is not out yet: use silence. */
   if (mode == GST_GENESYS_GAP_MODE_SILENCE || (!self->output_started
-          && g_queue_is_empty (&self->out))) {
-    guint64 done = 0;
-    while (done < span->samples) {
-      GstGenesysSpan part;
-      guint64 n = MIN (span->samples - done, RATE);
-      part.offset = span->offset + done;
-      part.samples = n;
-      /* the span's own PTS, cut at whole samples */
-      part.pts = span->pts + gst_util_uint64_scale (span->duration, done,
-          span->samples);
-      part.duration = span->pts + gst_util_uint64_scale (span->duration,
-          done + n, span->samples) - part.pts;
-      buf = make_silence (self, &part);
-      if (done == 0)
-        GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-      g_queue_push_tail (&self->out, buf);
-      done += n;
+          && g_queue_is_empty (&self->out)) || self->silence.samples) {
+    /* out a second at a time as the streaming thread gets to it: never
+     * materialised ahead */
+    if (self->silence.samples
+        && self->silence.offset + self->silence.samples == span->offset) {
+      self->silence.samples += span->samples;
+      self->silence.duration += span->duration;
+    } else {
+      g_warn_if_fail (self->silence.samples == 0);
+      self->silence = *span;
+      self->silence_discont = TRUE;
     }
   } else {
     gst_pad_push_event (GST_BASE_SRC_PAD (self),
         gst_event_new_gap (span->pts, span->duration));
   }
   self->need_discont = TRUE;
+}
+
+/* The next second (at most) of the pending silence. */
+static GstBuffer *
+next_silence (GstGenesysSrc * self)
+{
+  GstGenesysSpan part, *rest = &self->silence;
+  GstBuffer *buf;
+
+  part.samples = MIN (rest->samples, RATE);
+  part.offset = rest->offset;
+  part.pts = rest->pts;
+  part.duration = gst_util_uint64_scale (rest->duration, part.samples,
+      rest->samples);
+  buf = make_silence (self, &part);
+  if (self->silence_discont)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  self->silence_discont = FALSE;
+  rest->pts += part.duration;
+  rest->duration -= part.duration;
+  rest->offset += part.samples;
+  rest->samples -= part.samples;
+  return buf;
 }
 
 static void
@@ -2125,6 +2145,13 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   GST_OBJECT_UNLOCK (self);
 
   while (TRUE) {
+    if (self->silence.samples) {
+      if (self->paired && !wait_due (self, self->silence.pts))
+        return GST_FLOW_FLUSHING;
+      self->output_started = TRUE;
+      *outbuf = next_silence (self);
+      return GST_FLOW_OK;
+    }
     if (self->paired) {
       handle_barge_in (self);
       if ((buf = g_queue_peek_head (&self->out))

@@ -386,6 +386,112 @@ test_gap_silence (void)
   fixture_stop (&f);
 }
 
+static gsize
+rss_bytes (void)
+{
+  gchar *statm = NULL;
+  gsize rss = 0;
+
+  if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL)) {
+    gchar **f = g_strsplit (statm, " ", 3);
+    if (f[0] && f[1])
+      rss = g_ascii_strtoull (f[1], NULL, 10) * sysconf (_SC_PAGESIZE);
+    g_strfreev (f);
+  }
+  g_free (statm);
+  return rss;
+}
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean hold;                /* block buffers flagged GAP */
+  gboolean held;                /* one is blocked */
+} GapGate;
+
+static GstPadProbeReturn
+gap_gate (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GapGate *g = data;
+
+  if (!GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info),
+          GST_BUFFER_FLAG_GAP))
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&g->lock);
+  g->held = TRUE;
+  g_cond_broadcast (&g->cond);
+  while (g->hold)
+    g_cond_wait (&g->cond, &g->lock);
+  g_mutex_unlock (&g->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A long discarded span with gap-mode=silence goes out as silence a second
+ * at a time, as the streaming thread gets to it: while downstream holds the
+ * first second, the element makes none of the rest ahead (4 min of L16
+ * stereo is 7.7 MB). Then every sample of it comes out. */
+static void
+test_gap_silence_lazy (void)
+{
+  Fixture f;
+  GapGate g = { 0 };
+  GstPad *pad;
+  GstBuffer *buf;
+  guint64 silence = 0;
+  gsize before, after;
+  guint8 frame[6400];
+
+  g_mutex_init (&g.lock);
+  g_cond_init (&g.cond);
+  fixture_start (&f, "gap-mode=silence");
+  pad = gst_element_get_static_pad (f.src, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, gap_gate, &g, NULL);
+  gst_object_unref (pad);
+  g_free (open_session (&f, NULL, "{\"type\":\"audio\",\"format\":"
+          "\"L16\",\"channels\":[\"external\",\"internal\"],"
+          "\"rate\":8000}"));
+  memset (frame, 0x11, sizeof (frame));
+  ah_peer_send_binary (f.peer, frame, sizeof (frame));
+  gst_buffer_unref (gst_harness_pull (f.h));
+
+  g.hold = TRUE;
+  before = rss_bytes ();
+  ah_peer_send (f.peer, "discarded", "PT0.2S",
+      "{\"start\":\"PT0.2S\",\"discarded\":\"PT240S\"}");
+  ah_peer_send_binary (f.peer, frame, sizeof (frame));
+  g_mutex_lock (&g.lock);
+  while (!g.held)
+    g_cond_wait (&g.cond, &g.lock);
+  g_mutex_unlock (&g.lock);
+  g_usleep (200 * 1000);
+  after = rss_bytes ();
+  g_test_message ("RSS %+.2f MB while 7.7 MB of silence is due",
+      ((gdouble) after - (gdouble) before) / 1e6);
+  g_assert_cmpint ((gssize) after - (gssize) before, <, 2000000);
+  g_mutex_lock (&g.lock);
+  g.hold = FALSE;
+  g_cond_broadcast (&g.cond);
+  g_mutex_unlock (&g.lock);
+
+  /* all of it, a second at most at a time, then the audio */
+  while ((buf = gst_harness_pull (f.h))) {
+    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+      g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, 1600 + 240 * 8000);
+      gst_buffer_unref (buf);
+      break;
+    }
+    g_assert_cmpuint (gst_buffer_get_size (buf), <=, 8000 * 4);
+    silence += gst_buffer_get_size (buf) / 4;
+    gst_buffer_unref (buf);
+  }
+  g_assert_cmpuint (silence, ==, 240 * 8000);
+  close_session (&f, "PT240.4S");
+  fixture_stop (&f);
+  g_mutex_clear (&g.lock);
+  g_cond_clear (&g.cond);
+}
+
 static guint64
 stat_u64 (GstElement * src, const gchar * field)
 {
@@ -1260,6 +1366,7 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc/pause-resume-gap", test_pause_resume_gap);
   g_test_add_func ("/genesyssrc/discarded-gap", test_discarded_gap);
   g_test_add_func ("/genesyssrc/gap-silence", test_gap_silence);
+  g_test_add_func ("/genesyssrc/gap-silence-lazy", test_gap_silence_lazy);
   g_test_add_func ("/genesyssrc/auth", test_auth);
   g_test_add_func ("/genesyssrc/org-mismatch", test_org_mismatch);
   g_test_add_func ("/genesyssrc/pong-while-blocked", test_pong_while_blocked);
