@@ -135,7 +135,7 @@ struct _GstGenesysServe
   GstGenesysServeCallbacks callbacks;
   gpointer user_data;
   GSocketService *health;
-  GCancellable *health_cancel;
+  GQueue health_open;           /* requests being read or answered */
 
   GMutex lock;
   /* under lock */
@@ -341,6 +341,7 @@ link_ref (Link * link)
 }
 
 static void call_unref (Call * call);
+static void health_let_go (GstGenesysServe * serve);
 
 static void
 link_unref (gpointer data)
@@ -1218,6 +1219,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->closed_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
   g_queue_init (&self->closed_order);
+  g_queue_init (&self->health_open);
   self->launch = g_strdup (config->launch);
   self->max_sessions = config->max_sessions;
   self->context = g_main_context_ref_thread_default ();
@@ -1375,11 +1377,10 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   gst_genesys_server_sync (serve->server);
   gst_genesys_server_remove_listener (serve->server, &serve->listener);
   if (serve->health) {
-    g_cancellable_cancel (serve->health_cancel);
+    health_let_go (serve);
     g_socket_service_stop (serve->health);
     g_socket_listener_close (G_SOCKET_LISTENER (serve->health));
     g_clear_object (&serve->health);
-    g_clear_object (&serve->health_cancel);
   }
 
   g_mutex_lock (&serve->lock);
@@ -1450,22 +1451,66 @@ gst_genesys_serve_free (GstGenesysServe * serve)
 
 /* ---- /health ---- */
 
+/* A request must be complete this soon after the connection, and no more
+ * than this many are open at once (a new one ends the oldest): the port
+ * faces load balancers, not idle or trickling clients. */
+#define HEALTH_READ_TIMEOUT_MS 5000
+#define HEALTH_MAX_OPEN 64
+
 typedef struct
 {
   GstGenesysServe *serve;
   GIOStream *stream;
+  GCancellable *cancel;         /* the deadline passed, the serve is gone */
+  GSource *deadline;
   gchar request[1024];
   gsize len;
   gchar *response;
 } HealthRequest;
 
+/* The answer to the request text read so far: 0 while the request is
+ * incomplete (no blank line yet, and room to read more). */
+static guint
+health_status (const gchar * request, gsize len,
+    gsize capacity, gboolean draining)
+{
+  if (!g_strstr_len (request, len, "\r\n\r\n")
+      && !g_strstr_len (request, len, "\n\n") && len < capacity)
+    return 0;
+  if (!(len >= 12 && memcmp (request, "GET /health ", 12) == 0)
+      && !(len >= 13 && memcmp (request, "HEAD /health ", 13) == 0))
+    return 404;
+  return draining ? 503 : 200;
+}
+
 static void
 health_request_free (HealthRequest * req)
 {
+  if (req->deadline) {
+    g_source_destroy (req->deadline);
+    g_source_unref (req->deadline);
+  }
+  /* NULL: the serve is gone (it let go of its open requests) */
+  if (req->serve)
+    g_queue_remove (&req->serve->health_open, req);
   g_io_stream_close (req->stream, NULL, NULL);
   g_object_unref (req->stream);
+  g_object_unref (req->cancel);
   g_free (req->response);
+  g_queue_remove (&req->serve->health_open, req);
   g_free (req);
+}
+
+/* The serve is going: its open requests end on their own, after it. */
+static void
+health_let_go (GstGenesysServe * serve)
+{
+  HealthRequest *req;
+
+  while ((req = g_queue_pop_head (&serve->health_open))) {
+    req->serve = NULL;
+    g_cancellable_cancel (req->cancel);
+  }
 }
 
 static void
@@ -1482,7 +1527,18 @@ health_read_more (HealthRequest * req)
 {
   g_input_stream_read_async (g_io_stream_get_input_stream (req->stream),
       req->request + req->len, sizeof (req->request) - 1 - req->len,
-      G_PRIORITY_DEFAULT, req->serve->health_cancel, health_read, req);
+      G_PRIORITY_DEFAULT, req->cancel, health_read, req);
+}
+
+static gboolean
+health_deadline (gpointer data)
+{
+  HealthRequest *req = data;
+
+  GST_DEBUG ("health: no complete request within %u ms: closing",
+      HEALTH_READ_TIMEOUT_MS);
+  g_cancellable_cancel (req->cancel);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1490,33 +1546,34 @@ health_read (GObject * source, GAsyncResult * res, gpointer data)
 {
   HealthRequest *req = data;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, NULL);
-  guint status = 200;
+  guint status;
   const gchar *reason = "OK", *body = "ok\n";
   gboolean draining;
 
-  /* cancelled (the serve is gone), closed or failed */
+  /* cancelled (the deadline passed, the serve is gone), closed or failed */
   if (n <= 0) {
     health_request_free (req);
     return;
   }
   req->len += n;
   req->request[req->len] = '\0';
-  if (!strstr (req->request, "\r\n\r\n") && !strstr (req->request, "\n\n")
-      && req->len < sizeof (req->request) - 1) {
-    health_read_more (req);
-    return;
-  }
-
   g_mutex_lock (&req->serve->lock);
   draining = req->serve->draining || req->serve->stopping;
   g_mutex_unlock (&req->serve->lock);
-  if (!g_str_has_prefix (req->request, "GET /health ")
-      && !g_str_has_prefix (req->request, "HEAD /health ")) {
-    status = 404;
+  status = health_status (req->request, req->len,
+      sizeof (req->request) - 1, draining);
+  if (status == 0) {
+    health_read_more (req);
+    return;
+  }
+  /* answered: the deadline no longer applies to the write */
+  g_source_destroy (req->deadline);
+  g_clear_pointer (&req->deadline, g_source_unref);
+
+  if (status == 404) {
     reason = "Not Found";
     body = "not found\n";
-  } else if (draining) {
-    status = 503;
+  } else if (status == 503) {
     reason = "Service Unavailable";
     body = "draining\n";
   }
@@ -1526,17 +1583,30 @@ health_read (GObject * source, GAsyncResult * res, gpointer data)
       g_str_has_prefix (req->request, "HEAD ") ? "" : body);
   g_output_stream_write_all_async (g_io_stream_get_output_stream
       (req->stream), req->response, strlen (req->response),
-      G_PRIORITY_DEFAULT, NULL, health_written, req);
+      G_PRIORITY_DEFAULT, req->cancel, health_written, req);
 }
 
 static gboolean
 health_incoming (GSocketService * service, GSocketConnection * connection,
     GObject * source, gpointer data)
 {
-  HealthRequest *req = g_new0 (HealthRequest, 1);
+  GstGenesysServe *serve = data;
+  HealthRequest *req;
 
-  req->serve = data;
+  /* the serve's context: the only one touching health_open */
+  if (g_queue_get_length (&serve->health_open) >= HEALTH_MAX_OPEN) {
+    HealthRequest *oldest = g_queue_peek_head (&serve->health_open);
+    GST_DEBUG ("health: %u requests open: ending the oldest", HEALTH_MAX_OPEN);
+    g_cancellable_cancel (oldest->cancel);
+  }
+  req = g_new0 (HealthRequest, 1);
+  req->serve = serve;
   req->stream = g_object_ref (G_IO_STREAM (connection));
+  req->cancel = g_cancellable_new ();
+  req->deadline = g_timeout_source_new (HEALTH_READ_TIMEOUT_MS);
+  g_source_set_callback (req->deadline, health_deadline, req, NULL);
+  g_source_attach (req->deadline, serve->context);
+  g_queue_push_tail (&serve->health_open, req);
   health_read_more (req);
   return TRUE;
 }
@@ -1573,7 +1643,6 @@ gst_genesys_serve_listen_health (GstGenesysServe * serve,
   addr = g_inet_socket_address_new (inet, port);
   g_object_unref (inet);
   serve->health = g_socket_service_new ();
-  serve->health_cancel = g_cancellable_new ();
   if (g_socket_listener_add_address (G_SOCKET_LISTENER (serve->health), addr,
           G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, error)) {
     result = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
@@ -1583,7 +1652,6 @@ gst_genesys_serve_listen_health (GstGenesysServe * serve,
     g_socket_service_start (serve->health);
   } else {
     g_clear_object (&serve->health);
-    g_clear_object (&serve->health_cancel);
   }
   g_object_unref (addr);
   return result;

@@ -387,6 +387,65 @@ get_health (guint port)
   return hg.status;
 }
 
+/* Slow clients of the health port: @n connections that send half a request
+ * line and then nothing. */
+typedef struct
+{
+  guint port, n;
+  GPtrArray *conns;
+  guint closed;                 /* seen closed by the server */
+  gint64 closed_by;             /* monotonic: the last of them */
+  gint done;
+} Trickle;
+
+static gpointer
+trickle_connect (gpointer data)
+{
+  Trickle *t = data;
+  GSocketClient *client = g_socket_client_new ();
+  guint i;
+
+  for (i = 0; i < t->n; i++) {
+    GSocketConnection *conn = g_socket_client_connect_to_host (client,
+        "127.0.0.1", t->port, NULL, NULL);
+    g_assert_nonnull (conn);
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM
+            (conn)), "GET /he", 7, NULL, NULL, NULL);
+    g_ptr_array_add (t->conns, conn);
+  }
+  g_object_unref (client);
+  g_atomic_int_set (&t->done, TRUE);
+  return NULL;
+}
+
+/* Waits up to 10 s for the server to close each connection. */
+static gpointer
+trickle_wait_closed (gpointer data)
+{
+  Trickle *t = data;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint i;
+
+  for (i = 0; i < t->conns->len; i++) {
+    GSocket *sock = g_socket_connection_get_socket (t->conns->pdata[i]);
+    gchar c;
+    gint64 left = end - g_get_monotonic_time ();
+    if (left > 0 && g_socket_condition_timed_wait (sock, G_IO_IN, left, NULL,
+            NULL) && g_socket_receive (sock, &c, 1, NULL, NULL) <= 0) {
+      t->closed++;
+      t->closed_by = g_get_monotonic_time ();
+    }
+  }
+  g_atomic_int_set (&t->done, TRUE);
+  return NULL;
+}
+
+static gboolean
+trickle_done (gpointer data)
+{
+  return g_atomic_int_get (&((Trickle *) data)->done);
+}
+
 /* ---- tests ---- */
 
 static void
@@ -1244,6 +1303,41 @@ test_program_second_signal (void)
   program_free (&p);
 }
 
+/* 200 connections to the health port that never finish their request:
+ * the load balancer's check still gets its answer while they hang on, and
+ * each of them is closed within the 5 s read deadline. */
+static void
+test_health_slow_clients (void)
+{
+  Fixture f;
+  Trickle t = { 0 };
+  GError *error = NULL;
+  GThread *th;
+  gint64 start;
+
+  fixture_start (&f, "! fakesink", 0, FALSE);
+  t.port = gst_genesys_serve_listen_health (f.serve, "127.0.0.1", 0, &error);
+  g_assert_no_error (error);
+  t.n = 200;
+  t.conns = g_ptr_array_new_with_free_func (g_object_unref);
+  start = g_get_monotonic_time ();
+  th = g_thread_new ("trickle", trickle_connect, &t);
+  g_assert_true (wait_for (trickle_done, &t, 30000));
+  g_thread_join (th);
+  g_assert_cmpuint (get_health (t.port), ==, 200);
+
+  t.done = FALSE;
+  th = g_thread_new ("trickle-closed", trickle_wait_closed, &t);
+  g_assert_true (wait_for (trickle_done, &t, 30000));
+  g_thread_join (th);
+  g_test_message ("%u of %u slow connections closed%s%.1f s after the first "
+      "connected", t.closed, t.n, t.closed ? ", the last " : " ",
+      t.closed ? (t.closed_by - start) / 1e6 : 0.0);
+  g_assert_cmpuint (t.closed, ==, t.n);
+  g_ptr_array_unref (t.conns);
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1263,5 +1357,6 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/program-sigterm", test_program_sigterm);
   g_test_add_func ("/serve/program-drain-timeout", test_program_drain_timeout);
   g_test_add_func ("/serve/program-second-signal", test_program_second_signal);
+  g_test_add_func ("/serve/health-slow-clients", test_health_slow_clients);
   return g_test_run ();
 }
