@@ -3,633 +3,670 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* How genesyssrc's output timeline holds up against a sender whose clock
- * runs fast and a connection that drops every 2 s. A genesyssink streams
- * live PCMU through a TCP proxy in this process, which closes every
- * connection 2 s after accepting it (no WebSocket close frame: the
- * elements see 1006), into a genesyssrc. Real sockets on loopback, real
- * time. The sender pipeline runs on its own GstSystemClock calibrated to
- * run 200 ppm fast against the receiver's clock.
+/* genesyssrc against senders that are not clocks, over real sockets on
+ * loopback, in real time. A raw AudioHook client (AhPeer) writes 200 ms
+ * frames of mono PCMU paced by a sender model (on time; a clock off by
+ * -1 %, -5000 ppm, +5000 ppm, +1 %; jitter; a stall then a burst;
+ * setInterval-like timers; a frozen-position pause; all of these at once)
+ * into
  *
- *   bench-timeline [SECONDS] [OUTDIR]   (default 120 s, current directory)
+ *   genesyssrc address=127.0.0.1 port=0 [drop-on-latency=true] !
+ *       fakesink sync=false
  *
- * Two runs, drift-correction=true and drift-correction=false. A pad probe
- * on genesyssrc's src pad measures, for each buffer, its lateness: the
- * receiver's running time when the buffer leaves the element minus its
- * PTS; and it sums the GAP events. Prints one block per run, writes
- * bench-timeline-drift-{on,off}.csv (time_s, lateness_ms, drop) and, when
- * gnuplot is installed, bench-timeline-drift-{on,off}.png.
- */
+ * once in default settings and once with drop-on-latency=true; the two
+ * runs of a model go at the same time (two pipelines, two clients), with
+ * the same seeded random delays.
+ *
+ *   GST_PLUGIN_PATH=build/gst/genesys \
+ *       build/tests/bench/bench-timeline [SECONDS]
+ *
+ * SECONDS (default 20) is the audio per model; the whole bench takes
+ * about 12 x SECONDS.
+ *
+ * A pad probe on genesyssrc's src pad counts the audio samples out
+ * (non-GAP buffers) and the gaps (GAP events, and runs of GAP-flagged
+ * silence buffers before the first audio), and measures, per audio buffer,
+ * its lateness: the pipeline clock's running time when it leaves the pad
+ * minus its PTS. Every frame carries its index in its first 4 bytes
+ * (little-endian, the rest 0x55); the client notes on the monotonic clock
+ * when it hands each frame to its socket, so the probe times each frame
+ * from the wire to the pad. A frame that drop-on-latency clipped cannot be
+ * identified and is not timed. The element's `stats` give the late audio,
+ * the late audio dropped, the re-anchors and the recovered rate. */
 
-#include <errno.h>
-#include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <gio/gio.h>
 #include <gst/gst.h>
+#include "ahpeer.h"
+#include "ah-duration.h"
 
 #define RATE 8000
-#define SKEW_PPM 200
-#define DROP_EVERY (2 * G_TIME_SPAN_SECOND)
-#define LATENCY (300 * GST_MSECOND)
+#define FRAME 1600              /* samples (and bytes): 200 ms of mono PCMU */
+#define FILL 0x55
+#define PATH "/api/v1/audiohook/ws"
+#define SEED 20260101
+#define REPLY_TIMEOUT_MS 5000
+#define DRAIN_TIMEOUT (5 * GST_SECOND)
+#define OPEN_PARAMS \
+  "{\"organizationId\":\"" AH_PEER_ORG "\"," \
+  "\"conversationId\":\"6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60\"," \
+  "\"participant\":{\"id\":\"0f1e2d3c-4b5a-4697-8877-665544332211\"," \
+  "\"ani\":\"\",\"aniName\":\"\",\"dnis\":\"\"}," \
+  "\"media\":[{\"type\":\"audio\",\"format\":\"PCMU\"," \
+  "\"channels\":[\"external\"],\"rate\":8000}],\"language\":\"en-US\"}"
 
-/* ---- one run's measurements ---- */
+/* ---- sender models ---- */
 
 typedef struct
 {
-  GstClockTime t;               /* receiver running time */
-  GstClockTimeDiff lateness;
-} Point;
+  const gchar *name;
+  gint ppm;                     /* the sender's clock against ours: > 0 slow */
+  guint jitter_ms;              /* each frame 0..this late, order kept */
+  guint timer_us;               /* setInterval: each interval 0..this longer */
+  guint stall_at;               /* per mille of the run: nothing is written */
+  guint stall_ms;               /* ... for this long, then a burst */
+  guint pause_at;               /* per mille of the positions: paused, and */
+  guint pause_ms;               /* ... resumed this much later, position
+                                 * frozen (discarded PT0S) */
+} Model;
+
+static const Model models[] = {
+  {"on time"},
+  {"clock -1 % (fast)",.ppm = -10000},
+  {"clock -5000 ppm (fast)",.ppm = -5000},
+  {"clock +5000 ppm (slow)",.ppm = 5000},
+  {"clock +1 % (slow)",.ppm = 10000},
+  {"jitter 0-300 ms",.jitter_ms = 300},
+  {"2 s stall, then a burst",.stall_at = 400,.stall_ms = 2000},
+  {"setInterval (+0-2 ms)",.timer_us = 2000},
+  {"3 s frozen pause",.pause_at = 400,.pause_ms = 3000},
+  {"all combined",.ppm = 5000,.jitter_ms = 150,.timer_us = 2000,
+      .stall_at = 300,.stall_ms = 2000,.pause_at = 600,.pause_ms = 3000},
+};
+
+/* ---- one run: a pipeline, a client, what came out ---- */
 
 typedef struct
 {
+  const Model *model;
+  gboolean drop;                /* drop-on-latency=true */
+  guint n_frames;
+  guint32 seed;
+
+  GstElement *pipeline, *src;
+  guint port;
+  gboolean failed;              /* the client could not open its session */
+
   GMutex lock;
-  GstClock *clock;              /* the receiver's */
-  GstClockTime base_time;       /* the receiver pipeline's */
-  gboolean playing;
+  /* the client */
+  gint64 *written_us;           /* per frame index, monotonic; 0: not yet */
+  guint64 sent;                 /* samples */
+  /* the src pad */
+  guint64 out;                  /* audio samples (non-GAP buffers) */
+  guint gaps;
+  GstClockTime gap_time;
+  gboolean in_silence;          /* the last buffer was GAP-flagged */
+  gboolean have_audio;
+  GstClockTimeDiff max_late;    /* running time at the pad - PTS */
+  GArray *wire_us;              /* gint64: written to the pad, per frame */
 
-  GArray *points;               /* Point, per buffer */
-  GArray *drops;                /* GstClockTime, receiver running time */
-  GArray *outages;              /* GstClockTime, drop to first new audio */
-  GstClockTime first_pts, last_end;
-  guint64 audio_samples;
-  GstClockTime gap_total;
-  guint gap_events;
-  GstClockTime pending_drop;    /* NONE: no outage open */
-  gboolean reopened;            /* a session opened since pending_drop */
+  /* the element's stats, at the end */
+  GstClockTime late, late_dropped;
+  guint reanchors;
+  gdouble skew_ppm;
+  guint64 stats_gaps;
 } Run;
 
+/* ---- the src pad ---- */
+
+/* The running time on the element's clock, as the element reads it. */
 static GstClockTime
-run_now (Run * run)
+running_time (GstElement * element)
 {
-  GstClockTime now = gst_clock_get_time (run->clock);
-  return now > run->base_time ? now - run->base_time : 0;
+  GstClock *clock;
+  GstClockTime now, base;
+
+  GST_OBJECT_LOCK (element);
+  clock = GST_ELEMENT_CLOCK (element) ?
+      gst_object_ref (GST_ELEMENT_CLOCK (element)) : NULL;
+  base = GST_ELEMENT_CAST (element)->base_time;
+  GST_OBJECT_UNLOCK (element);
+  if (!clock)
+    return GST_CLOCK_TIME_NONE;
+  now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  return now > base ? now - base : 0;
 }
 
-/* ---- the dropping proxy: POSIX sockets, a thread per connection ---- */
-
-typedef struct
+/* Under the lock. */
+static void
+record_gap (Run * run, GstClockTime duration)
 {
-  Run *run;
-  int listen_fd;
-  guint16 port;
-  guint16 target;
-  gint stop;
-  guint drops;
-  GThread *accept_thread;
-  GMutex lock;
-  GList *threads;
-} Proxy;
+  run->gaps++;
+  if (GST_CLOCK_TIME_IS_VALID (duration))
+    run->gap_time += duration;
+}
 
-typedef struct
+/* Silence flagged GAP (before the first audio, or gap-mode=silence) goes
+ * out a second at a time: a run of GAP buffers is one gap. Under the
+ * lock. */
+static void
+record_silence (Run * run, GstBuffer * buf)
 {
-  Proxy *proxy;
-  int down, up;
-  gint64 deadline;              /* monotonic us: drop here */
-} Link;
+  if (!run->in_silence || GST_BUFFER_IS_DISCONT (buf))
+    run->gaps++;
+  run->in_silence = TRUE;
+  run->gap_time += GST_BUFFER_DURATION (buf);
+}
 
+/* The frame index a buffer carries; FALSE for anything but a whole frame
+ * (drop-on-latency cut its front). */
 static gboolean
-forward (int from, int to)
+frame_index (GstBuffer * buf, guint32 * index)
 {
-  guint8 buf[16384];
-  ssize_t n = recv (from, buf, sizeof (buf), 0);
-  ssize_t off = 0;
+  guint8 head[5];
 
-  if (n <= 0)
+  if (gst_buffer_get_size (buf) != FRAME
+      || gst_buffer_extract (buf, 0, head, sizeof (head)) != sizeof (head)
+      || head[4] != FILL)
     return FALSE;
-  while (off < n) {
-    ssize_t w = send (to, buf + off, n - off, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return FALSE;
-    off += w;
-  }
+  *index = GST_READ_UINT32_LE (head);
   return TRUE;
 }
 
-static gpointer
-link_thread (gpointer data)
-{
-  Link *link = data;
-  Proxy *proxy = link->proxy;
-  struct pollfd fds[2];
-  gboolean dropped = FALSE;
-
-  fds[0].fd = link->down;
-  fds[1].fd = link->up;
-  fds[0].events = fds[1].events = POLLIN;
-  while (!g_atomic_int_get (&proxy->stop)) {
-    gint64 now = g_get_monotonic_time ();
-    int timeout, r;
-
-    if (now >= link->deadline) {
-      dropped = TRUE;
-      break;
-    }
-    timeout = MIN ((link->deadline - now + 999) / 1000, 100);
-    r = poll (fds, 2, timeout);
-    if (r < 0 && errno != EINTR)
-      break;
-    if (r <= 0)
-      continue;
-    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR))
-        && !forward (link->down, link->up))
-      break;
-    if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR))
-        && !forward (link->up, link->down))
-      break;
-  }
-  if (dropped) {
-    Run *run = proxy->run;
-    g_mutex_lock (&run->lock);
-    if (run->playing) {
-      GstClockTime t = run_now (run);
-      g_array_append_val (run->drops, t);
-      if (!GST_CLOCK_TIME_IS_VALID (run->pending_drop))
-        run->pending_drop = t;
-    }
-    g_mutex_unlock (&run->lock);
-    g_atomic_int_inc ((gint *) & proxy->drops);
-  }
-  /* both sides at once, no close frame */
-  shutdown (link->down, SHUT_RDWR);
-  shutdown (link->up, SHUT_RDWR);
-  close (link->down);
-  close (link->up);
-  g_free (link);
-  return NULL;
-}
-
-static int
-connect_target (guint16 port)
-{
-  struct sockaddr_in sa = { 0 };
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons (port);
-  sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0) {
-    close (fd);
-    return -1;
-  }
-  return fd;
-}
-
-static gpointer
-accept_thread (gpointer data)
-{
-  Proxy *proxy = data;
-  struct pollfd pfd = { proxy->listen_fd, POLLIN, 0 };
-
-  while (!g_atomic_int_get (&proxy->stop)) {
-    Link *link;
-    int fd;
-
-    if (poll (&pfd, 1, 100) <= 0)
-      continue;
-    fd = accept (proxy->listen_fd, NULL, NULL);
-    if (fd < 0)
-      continue;
-    link = g_new0 (Link, 1);
-    link->proxy = proxy;
-    link->down = fd;
-    link->up = connect_target (proxy->target);
-    if (link->up < 0) {
-      close (fd);
-      g_free (link);
-      continue;
-    }
-    link->deadline = g_get_monotonic_time () + DROP_EVERY;
-    g_mutex_lock (&proxy->lock);
-    proxy->threads = g_list_prepend (proxy->threads,
-        g_thread_new ("link", link_thread, link));
-    g_mutex_unlock (&proxy->lock);
-  }
-  return NULL;
-}
-
-static Proxy *
-proxy_new (Run * run, guint16 target)
-{
-  Proxy *proxy = g_new0 (Proxy, 1);
-  struct sockaddr_in sa = { 0 };
-  socklen_t len = sizeof (sa);
-
-  proxy->run = run;
-  proxy->target = target;
-  g_mutex_init (&proxy->lock);
-  proxy->listen_fd = socket (AF_INET, SOCK_STREAM, 0);
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  if (bind (proxy->listen_fd, (struct sockaddr *) &sa, sizeof (sa)) < 0
-      || listen (proxy->listen_fd, 16) < 0
-      || getsockname (proxy->listen_fd, (struct sockaddr *) &sa, &len) < 0)
-    g_error ("proxy: %s", g_strerror (errno));
-  proxy->port = ntohs (sa.sin_port);
-  proxy->accept_thread = g_thread_new ("accept", accept_thread, proxy);
-  return proxy;
-}
-
+/* Under the lock. */
 static void
-proxy_free (Proxy * proxy)
+record_audio (Run * run, GstBuffer * buf, GstClockTime now, gint64 mono_us)
 {
-  GList *l;
+  guint32 index;
 
-  g_atomic_int_set (&proxy->stop, 1);
-  g_thread_join (proxy->accept_thread);
-  for (l = proxy->threads; l; l = l->next)
-    g_thread_join (l->data);
-  g_list_free (proxy->threads);
-  close (proxy->listen_fd);
-  g_mutex_clear (&proxy->lock);
-  g_free (proxy);
+  run->in_silence = FALSE;
+  run->out += gst_buffer_get_size (buf);        /* mono PCMU: a byte a sample */
+  if (GST_CLOCK_TIME_IS_VALID (now) && GST_BUFFER_PTS_IS_VALID (buf)) {
+    GstClockTimeDiff late = GST_CLOCK_DIFF (GST_BUFFER_PTS (buf), now);
+    run->max_late = run->have_audio ? MAX (run->max_late, late) : late;
+    run->have_audio = TRUE;
+  }
+  if (frame_index (buf, &index) && index < run->n_frames
+      && run->written_us[index]) {
+    gint64 wire = mono_us - run->written_us[index];
+    g_array_append_val (run->wire_us, wire);
+  }
 }
-
-/* ---- the probe on genesyssrc's src pad ---- */
 
 static GstPadProbeReturn
-probe_cb (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+src_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
-  Run *run = user_data;
+  Run *run = data;
+  gint64 mono_us = g_get_monotonic_time ();
+  GstClockTime now = running_time (run->src);
 
   g_mutex_lock (&run->lock);
-  if (!run->playing) {
-    g_mutex_unlock (&run->lock);
-    return GST_PAD_PROBE_OK;
-  }
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-    GstClockTime now = run_now (run);
-    GstClockTime pts = GST_BUFFER_PTS (buf);
-    Point p;
-
-    p.t = now;
-    p.lateness = GST_CLOCK_DIFF (pts, now);
-    g_array_append_val (run->points, p);
-    if (!GST_CLOCK_TIME_IS_VALID (run->first_pts))
-      run->first_pts = pts;
-    run->last_end = pts + GST_BUFFER_DURATION (buf);
-    run->audio_samples += GST_BUFFER_OFFSET_END (buf) - GST_BUFFER_OFFSET (buf);
-    /* the first audio after the continued session opened */
-    if (GST_CLOCK_TIME_IS_VALID (run->pending_drop) && run->reopened) {
-      GstClockTime outage = now - run->pending_drop;
-      g_array_append_val (run->outages, outage);
-      run->pending_drop = GST_CLOCK_TIME_NONE;
-      run->reopened = FALSE;
-    }
-  } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
+      record_silence (run, buf);
+    else
+      record_audio (run, buf, now, mono_us);
+  } else {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    GstClockTime pts, duration;
     if (GST_EVENT_TYPE (event) == GST_EVENT_GAP) {
-      GstClockTime ts, dur;
-      gst_event_parse_gap (event, &ts, &dur);
-      if (GST_CLOCK_TIME_IS_VALID (dur)) {
-        run->gap_total += dur;
-        run->gap_events++;
-        if (!GST_CLOCK_TIME_IS_VALID (run->first_pts))
-          run->first_pts = ts;
-        run->last_end = ts + dur;
-      }
+      gst_event_parse_gap (event, &pts, &duration);
+      record_gap (run, duration);
     }
   }
   g_mutex_unlock (&run->lock);
   return GST_PAD_PROBE_OK;
 }
 
-/* ---- results ---- */
-
-static int
-cmp_diff (const void *a, const void *b)
-{
-  GstClockTimeDiff x = *(const GstClockTimeDiff *) a;
-  GstClockTimeDiff y = *(const GstClockTimeDiff *) b;
-  return x < y ? -1 : x > y;
-}
-
-static guint64
-to_samples (GstClockTime t)
-{
-  return gst_util_uint64_scale_int_round (t, RATE, GST_SECOND);
-}
-
-static guint64
-get_u64 (const GstStructure * s, const gchar * name)
-{
-  guint64 v = 0;
-  gst_structure_get_uint64 (s, name, &v);
-  return v;
-}
+/* ---- the run ---- */
 
 static void
-write_csv (Run * run, const gchar * path)
+run_init (Run * run, const Model * model, gboolean drop, guint seconds,
+    guint32 seed)
 {
-  FILE *f = fopen (path, "w");
-  guint i, d = 0;
-
-  if (!f) {
-    g_printerr ("cannot write %s\n", path);
-    return;
-  }
-  fprintf (f, "time_s,lateness_ms,drop\n");
-  for (i = 0; i < run->points->len; i++) {
-    Point *p = &g_array_index (run->points, Point, i);
-    while (d < run->drops->len
-        && g_array_index (run->drops, GstClockTime, d) <= p->t) {
-      fprintf (f, "%.6f,,1\n",
-          g_array_index (run->drops, GstClockTime, d) / 1e9);
-      d++;
-    }
-    fprintf (f, "%.6f,%.3f,0\n", p->t / 1e9, p->lateness / 1e6);
-  }
-  for (; d < run->drops->len; d++)
-    fprintf (f, "%.6f,,1\n", g_array_index (run->drops, GstClockTime, d) / 1e9);
-  fclose (f);
+  memset (run, 0, sizeof (*run));
+  run->model = model;
+  run->drop = drop;
+  run->n_frames = seconds * RATE / FRAME;
+  run->seed = seed;
+  g_mutex_init (&run->lock);
+  run->written_us = g_new0 (gint64, run->n_frames);
+  run->wire_us = g_array_new (FALSE, FALSE, sizeof (gint64));
 }
 
+/* The pipeline, playing and listening. */
 static void
-plot (Run * run, const gchar * csv, const gchar * png, const gchar * title)
+run_start (Run * run)
 {
-  gchar *gp = g_find_program_in_path ("gnuplot");
-  GString *script;
+  gchar *desc = g_strdup_printf ("genesyssrc name=src address=127.0.0.1 "
+      "port=0 %s ! fakesink sync=false",
+      run->drop ? "drop-on-latency=true" : "");
   GError *error = NULL;
-  gchar *argv[] = { gp, (gchar *) "-", NULL };
-  GSubprocess *proc;
-  guint i;
+  GstPad *pad;
 
-  if (!gp) {
-    g_print ("  gnuplot not found: no plot\n");
-    return;
-  }
-  script = g_string_new (NULL);
-  g_string_append_printf (script,
-      "set terminal pngcairo size 1200,500\n"
-      "set output '%s'\n"
-      "set datafile separator ','\n"
-      "set title '%s'\n"
-      "set xlabel 'receiver running time (s)'\n"
-      "set ylabel 'lateness at genesyssrc src pad (ms)'\n"
-      "set grid\n"
-      "set offsets 0, 0, 5, 5\n" "set key top right\n", png, title);
-  for (i = 0; i < run->drops->len; i++)
-    g_string_append_printf (script,
-        "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead "
-        "lc rgb '#d62728' dt 3 lw 1\n",
-        g_array_index (run->drops, GstClockTime, i) / 1e9,
-        g_array_index (run->drops, GstClockTime, i) / 1e9);
-  g_string_append_printf (script,
-      "plot '%s' every ::1 using 1:($3 == 0 ? $2 : 1/0) with points pt 7 "
-      "ps 0.4 lc rgb '#1f77b4' title 'lateness per buffer', "
-      "NaN with lines lc rgb '#d62728' dt 3 title 'connection dropped'\n", csv);
-
-  proc = g_subprocess_newv ((const gchar * const *) argv,
-      G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
-  if (proc) {
-    GBytes *in = g_string_free_to_bytes (script);
-    script = NULL;
-    if (!g_subprocess_communicate (proc, in, NULL, NULL, NULL, &error)
-        || !g_subprocess_get_successful (proc))
-      g_printerr ("gnuplot failed%s%s\n", error ? ": " : "",
-          error ? error->message : "");
-    else
-      g_print ("  plot: %s\n", png);
-    g_bytes_unref (in);
-    g_object_unref (proc);
-  }
-  if (script)
-    g_string_free (script, TRUE);
-  g_clear_error (&error);
-  g_free (gp);
+  run->pipeline = gst_parse_launch (desc, &error);
+  if (!run->pipeline)
+    g_error ("%s: %s", desc, error->message);
+  g_free (desc);
+  run->src = gst_bin_get_by_name (GST_BIN (run->pipeline), "src");
+  pad = gst_element_get_static_pad (run->src, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, src_probe, run, NULL);
+  gst_object_unref (pad);
+  if (gst_element_set_state (run->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE)
+    g_error ("genesyssrc did not start (is it on GST_PLUGIN_PATH?)");
+  /* listening since READY -> PAUSED (no waiting for PLAYING: the sink
+   * completes it with the first buffer) */
+  g_object_get (run->src, "current-port", &run->port, NULL);
 }
 
-/* Errors are printed, genesys-session-opened marks the end of an outage,
- * the rest is dropped. */
-static GstBusSyncReply
-bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
-{
-  Run *run = user_data;
-
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *err = NULL;
-    gst_message_parse_error (msg, &err, NULL);
-    g_printerr ("error from %s: %s\n", GST_OBJECT_NAME (msg->src),
-        err->message);
-    g_error_free (err);
-  } else if (run && gst_message_has_name (msg, "genesys-session-opened")) {
-    g_mutex_lock (&run->lock);
-    if (GST_CLOCK_TIME_IS_VALID (run->pending_drop))
-      run->reopened = TRUE;
-    g_mutex_unlock (&run->lock);
-  }
-  return GST_BUS_DROP;
-}
-
+/* Waits for the EOS that follows the session's close, reporting errors on
+ * the way (not warnings: the element warns that it runs without an API
+ * key). */
 static void
-set_sync_handler (GstElement * pipeline, Run * run)
+run_drain (Run * run)
 {
-  GstBus *bus = gst_element_get_bus (pipeline);
-  gst_bus_set_sync_handler (bus, bus_sync, run, NULL);
+  GstBus *bus = gst_element_get_bus (run->pipeline);
+  GstMessage *msg;
+
+  while ((msg = gst_bus_timed_pop_filtered (bus, DRAIN_TIMEOUT,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
+    gboolean eos = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+    if (!eos) {
+      GError *error = NULL;
+      gchar *debug = NULL;
+      gst_message_parse_error (msg, &error, &debug);
+      g_printerr ("%s, %s: error: %s (%s)\n", run->model->name,
+          run->drop ? "drop" : "default", error->message, debug ? debug : "");
+      g_clear_error (&error);
+      g_free (debug);
+    }
+    gst_message_unref (msg);
+    if (eos)
+      break;
+  }
+  if (!msg)
+    g_printerr ("%s, %s: no EOS within %" GST_TIME_FORMAT " of the close\n",
+        run->model->name, run->drop ? "drop" : "default",
+        GST_TIME_ARGS (DRAIN_TIMEOUT));
   gst_object_unref (bus);
 }
 
 static void
-run_once (guint seconds, gboolean drift_correction, const gchar * outdir)
+run_read_stats (Run * run)
 {
-  Run run = { 0 };
-  GstElement *recv, *send, *src, *sink;
-  GstClock *rclock, *sclock;
-  GstPad *pad;
-  Proxy *proxy;
-  guint port, i, n;
-  gchar *desc, *csv, *png, *name, *title;
-  gint64 end;
-  GstStructure *rstats, *sstats;
-  GstClockTimeDiff *lat;
-  GstClockTime outage_total = 0;
-  guint64 timeline, positions, sent, discarded, dropped;
+  GstStructure *stats = NULL;
+  guint64 late = 0, late_dropped = 0;
 
-  g_mutex_init (&run.lock);
-  run.points = g_array_new (FALSE, FALSE, sizeof (Point));
-  run.drops = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
-  run.outages = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
-  run.first_pts = run.last_end = GST_CLOCK_TIME_NONE;
-  run.pending_drop = GST_CLOCK_TIME_NONE;
+  g_object_get (run->src, "stats", &stats, NULL);
+  if (!stats)
+    return;
+  gst_structure_get_uint64 (stats, "late-duration", &late);
+  gst_structure_get_uint64 (stats, "late-dropped-duration", &late_dropped);
+  gst_structure_get_uint (stats, "reanchors", &run->reanchors);
+  gst_structure_get_double (stats, "skew-ppm", &run->skew_ppm);
+  run->late = late;
+  run->late_dropped = late_dropped;
+  gst_structure_get_uint64 (stats, "gaps", &run->stats_gaps);
+  gst_structure_free (stats);
+}
 
-  desc = g_strdup_printf ("genesyssrc name=src address=127.0.0.1 port=0 "
-      "latency=%" G_GUINT64_FORMAT " session-timeout=30000000000 "
-      "gap-mode=gap-event drift-correction=%s ! fakesink sync=true",
-      LATENCY, drift_correction ? "true" : "false");
-  recv = gst_parse_launch (desc, NULL);
-  g_free (desc);
-  rclock = gst_system_clock_obtain ();
-  gst_pipeline_use_clock (GST_PIPELINE (recv), rclock);
-  src = gst_bin_get_by_name (GST_BIN (recv), "src");
-  pad = gst_element_get_static_pad (src, "src");
-  set_sync_handler (recv, &run);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, probe_cb, &run, NULL);
-  gst_object_unref (pad);
-  /* live: PLAYING at once (the sink prerolls on the first buffer) */
-  gst_element_set_state (recv, GST_STATE_PLAYING);
-  g_object_get (src, "current-port", &port, NULL);
-  g_mutex_lock (&run.lock);
-  run.clock = rclock;
-  run.base_time = gst_element_get_base_time (recv);
-  run.playing = TRUE;
-  g_mutex_unlock (&run.lock);
+/* What the pad saw against what was sent and what the element counted: a
+ * note under the row when they differ. */
+static void
+run_check (Run * run)
+{
+  const gchar *setting = run->drop ? "drop" : "default";
+  guint64 dropped = gst_util_uint64_scale_round (run->late_dropped, RATE,
+      GST_SECOND);
 
-  proxy = proxy_new (&run, port);
+  if (run->out + dropped != run->sent)
+    g_print ("#   %s, %s: %" G_GUINT64_FORMAT " samples sent, %"
+        G_GUINT64_FORMAT " out, %" G_GUINT64_FORMAT " dropped late\n",
+        run->model->name, setting, run->sent, run->out, dropped);
+  if (run->gaps != run->stats_gaps)
+    g_print ("#   %s, %s: %u gaps at the pad, %" G_GUINT64_FORMAT
+        " in stats\n", run->model->name, setting, run->gaps, run->stats_gaps);
+}
 
-  /* The sender's clock runs SKEW_PPM fast against the receiver's. */
-  sclock = g_object_new (GST_TYPE_SYSTEM_CLOCK, "name", "sender-clock", NULL);
-  gst_object_ref_sink (sclock);
-  gst_clock_set_calibration (sclock, gst_clock_get_internal_time (sclock),
-      gst_clock_get_time (rclock), 1000000 + SKEW_PPM, 1000000);
-  desc = g_strdup_printf ("audiotestsrc is-live=true samplesperbuffer=160 ! "
-      "audio/x-raw,rate=8000,channels=1 ! mulawenc ! genesyssink name=sink "
-      "uri=ws://127.0.0.1:%u/api/v1/audiohook/ws", proxy->port);
-  send = gst_parse_launch (desc, NULL);
-  g_free (desc);
-  gst_pipeline_use_clock (GST_PIPELINE (send), sclock);
-  set_sync_handler (send, NULL);
-  sink = gst_bin_get_by_name (GST_BIN (send), "sink");
-  gst_element_set_state (send, GST_STATE_PLAYING);
-
-  end = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
-  while (g_get_monotonic_time () < end)
-    g_usleep (100 * 1000);
-
-  /* Stop the sender, let the receiver output what is on its way. The
-   * flush first: genesyssink can miss the wake-up when it goes from
-   * PLAYING to READY while it waits for a frame's end (it then waits for
-   * preroll with the sink already flushing and never returns). */
-  pad = gst_element_get_static_pad (sink, "sink");
-  gst_pad_send_event (pad, gst_event_new_flush_start ());
-  gst_object_unref (pad);
-  gst_element_set_state (send, GST_STATE_NULL);
-  g_object_get (sink, "stats", &sstats, NULL);
-  g_usleep (G_USEC_PER_SEC);
-  g_mutex_lock (&run.lock);
-  run.playing = FALSE;
-  g_mutex_unlock (&run.lock);
-  g_object_get (src, "stats", &rstats, NULL);
-  proxy_free (proxy);
-  gst_element_set_state (recv, GST_STATE_NULL);
-
-  /* Drift: genesyssrc's output timeline (first PTS to the end of the last
-   * buffer or GAP event, audio and gaps) in samples against the session
-   * positions the sender went through: the samples genesyssink sent plus
-   * the lost samples it reported as discarded. Continued sessions keep
-   * the positions counting, so without re-alignment both should be equal
-   * whatever the clocks do: the receiver follows the sender's sample
-   * count, not its own clock. With drift correction they differ by the
-   * inserted minus the removed samples. Audio the sender lost after its
-   * last report (it was stopped during an outage) is in dropped-duration
-   * but not in the positions, and not on the receiver's timeline either. */
-  timeline = to_samples (run.last_end - run.first_pts);
-  sent = get_u64 (sstats, "samples");
-  discarded = to_samples (get_u64 (sstats, "discarded-duration"));
-  dropped = to_samples (get_u64 (sstats, "dropped-duration"));
-  positions = sent + discarded;
-
-  n = run.points->len;
-  lat = g_new (GstClockTimeDiff, MAX (n, 1));
-  for (i = 0; i < n; i++)
-    lat[i] = g_array_index (run.points, Point, i).lateness;
-  qsort (lat, n, sizeof (GstClockTimeDiff), cmp_diff);
-  for (i = 0; i < run.outages->len; i++)
-    outage_total += g_array_index (run.outages, GstClockTime, i);
-
-  g_print ("drift-correction=%s, %u s, sender clock +%d ppm, drop every "
-      "%d s\n", drift_correction ? "true" : "false", seconds, SKEW_PPM,
-      (int) (DROP_EVERY / G_TIME_SPAN_SECOND));
-  g_print ("  drift: output timeline %" G_GUINT64_FORMAT " samples (audio %"
-      G_GUINT64_FORMAT ", GAP events %" G_GUINT64_FORMAT "), sender "
-      "positions %" G_GUINT64_FORMAT " (sent %" G_GUINT64_FORMAT
-      ", discarded %" G_GUINT64_FORMAT "): %+" G_GINT64_FORMAT " samples"
-      " (sender dropped %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
-      " never reported)\n", timeline, run.audio_samples,
-      to_samples (run.gap_total), positions, sent, discarded,
-      (gint64) timeline - (gint64) positions, dropped,
-      dropped > discarded ? dropped - discarded : 0);
-  if (n > 0)
-    g_print ("  lateness over %u buffers: min %.2f ms, median %.2f ms, "
-        "p99 %.2f ms, max %.2f ms\n", n, lat[0] / 1e6, lat[n / 2] / 1e6,
-        lat[(n * 99) / 100] / 1e6, lat[n - 1] / 1e6);
-  g_print ("  drops %u (sink reconnects %" G_GUINT64_FORMAT ", receiver "
-      "sessions %" G_GUINT64_FORMAT ", continued %" G_GUINT64_FORMAT ")\n",
-      run.drops->len, get_u64 (sstats, "reconnects"),
-      get_u64 (rstats, "sessions"), get_u64 (rstats, "sessions-continued"));
-  g_print ("  gaps: GAP events %u, %.1f ms in all; measured outages %u, "
-      "%.1f ms in all (drop to first audio of the new session); "
-      "genesyssrc gap-duration %.1f ms\n", run.gap_events,
-      run.gap_total / 1e6, run.outages->len, outage_total / 1e6,
-      get_u64 (rstats, "gap-duration") / 1e6);
-  {
-    guint realignments = 0;
-    gint64 lateness = 0;
-    gst_structure_get_uint (rstats, "realignments", &realignments);
-    gst_structure_get_int64 (rstats, "lateness", &lateness);
-    g_print ("  genesyssrc: realignments %u, inserted %.1f ms, removed "
-        "%.1f ms, late %.1f ms, lateness estimate %.2f ms\n", realignments,
-        get_u64 (rstats, "inserted-duration") / 1e6,
-        get_u64 (rstats, "removed-duration") / 1e6,
-        get_u64 (rstats, "late-duration") / 1e6, lateness / 1e6);
+static void
+run_clear (Run * run)
+{
+  if (run->pipeline) {
+    gst_element_set_state (run->pipeline, GST_STATE_NULL);
+    gst_object_unref (run->src);
+    gst_object_unref (run->pipeline);
   }
+  g_free (run->written_us);
+  g_array_free (run->wire_us, TRUE);
+  g_mutex_clear (&run->lock);
+}
 
-  name = g_strdup_printf ("bench-timeline-drift-%s",
-      drift_correction ? "on" : "off");
-  csv = g_strdup_printf ("%s/%s.csv", outdir, name);
-  png = g_strdup_printf ("%s/%s.png", outdir, name);
-  title = g_strdup_printf ("genesyssrc lateness, sender clock +%d ppm, "
-      "drop every 2 s, latency 300 ms, drift-correction=%s", SKEW_PPM,
-      drift_correction ? "true" : "false");
-  write_csv (&run, csv);
-  g_print ("  csv: %s\n", csv);
-  plot (&run, csv, png, title);
-  g_free (name);
-  g_free (csv);
-  g_free (png);
-  g_free (title);
+/* ---- when the client writes what ---- */
 
-  g_free (lat);
-  gst_structure_free (rstats);
-  gst_structure_free (sstats);
-  gst_object_unref (src);
-  gst_object_unref (sink);
-  gst_object_unref (recv);
-  gst_object_unref (send);
-  gst_object_unref (sclock);
-  gst_object_unref (rclock);
-  g_array_free (run.points, TRUE);
-  g_array_free (run.drops, TRUE);
-  g_array_free (run.outages, TRUE);
-  g_mutex_clear (&run.lock);
+typedef struct
+{
+  const Model *model;
+  GRand *rand;
+  gint64 start;                 /* monotonic us of sender time 0 */
+  gint64 stall_from, stall_to;  /* monotonic us; equal: no stall */
+  guint64 pause_pos;            /* G_MAXUINT64: no pause */
+  gint64 extra_us;              /* sender time not in positions (paused) */
+  gint64 timer_us;              /* what the setInterval timer lost so far */
+  gint64 last;                  /* the latest write so far: order is kept */
+} Schedule;
+
+/* Monotonic us at @sender_us on the sender's clock. */
+static gint64
+schedule_clock (const Schedule * s, gint64 sender_us)
+{
+  return s->start + sender_us + sender_us * s->model->ppm / 1000000;
+}
+
+/* Sender time at position @pos (us). */
+static gint64
+schedule_sender_time (const Schedule * s, guint64 pos)
+{
+  return (gint64) (pos * G_USEC_PER_SEC / RATE) + s->extra_us + s->timer_us;
+}
+
+static gint64
+schedule_in_order (Schedule * s, gint64 at)
+{
+  s->last = MAX (s->last, at);
+  return s->last;
+}
+
+static void
+schedule_init (Schedule * s, const Model * model, guint n_frames,
+    guint32 seed, gint64 start)
+{
+  gint64 length = (gint64) n_frames * FRAME * G_USEC_PER_SEC / RATE;
+
+  memset (s, 0, sizeof (*s));
+  s->model = model;
+  s->rand = g_rand_new_with_seed (seed);
+  s->start = s->last = start;
+  s->stall_from = s->stall_to = G_MAXINT64;
+  if (model->stall_ms) {
+    s->stall_from = schedule_clock (s, length * model->stall_at / 1000);
+    s->stall_to = s->stall_from + model->stall_ms * 1000;
+  }
+  s->pause_pos = G_MAXUINT64;
+  if (model->pause_ms)
+    s->pause_pos = (guint64) model->pause_at * n_frames / 1000 * FRAME;
+}
+
+static void
+schedule_clear (Schedule * s)
+{
+  g_rand_free (s->rand);
+}
+
+/* When the frame that starts at @pos is written: when its last sample is
+ * due on the sender's clock, plus its jitter, or when a stall ends. */
+static gint64
+schedule_frame (Schedule * s, guint64 pos)
+{
+  const Model *m = s->model;
+  gint64 due, at;
+
+  if (m->timer_us)
+    s->timer_us += g_rand_int_range (s->rand, 0, m->timer_us + 1);
+  due = schedule_clock (s, schedule_sender_time (s, pos + FRAME));
+  at = due;
+  if (m->jitter_ms)
+    at += g_rand_int_range (s->rand, 0, m->jitter_ms * 1000 + 1);
+  if (due >= s->stall_from && due < s->stall_to)
+    at = MAX (at, s->stall_to);
+  return schedule_in_order (s, at);
+}
+
+/* When `paused` is written: at @pos on the sender's clock. */
+static gint64
+schedule_paused (Schedule * s, guint64 pos)
+{
+  return schedule_in_order (s, schedule_clock (s, schedule_sender_time (s,
+              pos)));
+}
+
+/* When `resumed` is written: pause_ms later, the position frozen. */
+static gint64
+schedule_resumed (Schedule * s, guint64 pos)
+{
+  s->extra_us += s->model->pause_ms * 1000;
+  s->pause_pos = G_MAXUINT64;
+  return schedule_in_order (s, schedule_clock (s, schedule_sender_time (s,
+              pos)));
+}
+
+/* ---- the client ---- */
+
+static void
+sleep_until (gint64 t_us)
+{
+  gint64 now;
+
+  while ((now = g_get_monotonic_time ()) < t_us)
+    g_usleep (t_us - now);
+}
+
+static void
+send_message (AhPeer * peer, const gchar * type, guint64 pos,
+    const gchar * params)
+{
+  gchar *position = ah_duration_format_samples (pos, RATE);
+
+  ah_peer_send (peer, type, position, params);
+  g_free (position);
+}
+
+/* Connects and opens the session; NULL when it failed. */
+static AhPeer *
+client_open (Run * run)
+{
+  AhPeer *peer = ah_peer_new ();
+  AhPeerFrame *frame;
+  guint status = 0;
+
+  if (!ah_peer_connect (peer, run->port, PATH, NULL, &status)) {
+    g_printerr ("%s: upgrade refused (HTTP %u)\n", run->model->name, status);
+    ah_peer_free (peer);
+    return NULL;
+  }
+  send_message (peer, "open", 0, OPEN_PARAMS);
+  frame = ah_peer_expect (peer, "opened", REPLY_TIMEOUT_MS);
+  if (!frame) {
+    g_printerr ("%s: no opened\n", run->model->name);
+    ah_peer_free (peer);
+    return NULL;
+  }
+  ah_peer_frame_free (frame);
+  return peer;
+}
+
+/* A pause whose position stands still: `paused`, then `resumed` with
+ * discarded PT0S and the audio going on at the same position. */
+static void
+client_pause (AhPeer * peer, Schedule * s, guint64 pos)
+{
+  gchar *start = ah_duration_format_samples (pos, RATE);
+  gchar *params = g_strdup_printf ("{\"start\":\"%s\","
+      "\"discarded\":\"PT0S\"}", start);
+
+  sleep_until (schedule_paused (s, pos));
+  send_message (peer, "paused", pos, "{}");
+  sleep_until (schedule_resumed (s, pos));
+  send_message (peer, "resumed", pos, params);
+  g_free (params);
+  g_free (start);
+}
+
+/* Frame @index, its index in its first 4 bytes, noting when it goes. */
+static void
+client_write_frame (Run * run, AhPeer * peer, guint32 index)
+{
+  guint8 data[FRAME];
+
+  memset (data, FILL, sizeof (data));
+  GST_WRITE_UINT32_LE (data, index);
+  g_mutex_lock (&run->lock);
+  run->written_us[index] = g_get_monotonic_time ();
+  run->sent += FRAME;
+  g_mutex_unlock (&run->lock);
+  ah_peer_send_binary (peer, data, sizeof (data));
+}
+
+static void
+client_close (AhPeer * peer, guint64 pos)
+{
+  AhPeerFrame *frame;
+
+  send_message (peer, "close", pos, "{\"reason\":\"end\"}");
+  frame = ah_peer_expect (peer, "closed", REPLY_TIMEOUT_MS);
+  if (frame)
+    ah_peer_frame_free (frame);
+  else
+    g_printerr ("no closed\n");
+  ah_peer_close (peer);
+  ah_peer_wait_closed (peer, REPLY_TIMEOUT_MS);
+}
+
+/* The sender thread: the whole session. */
+static gpointer
+client_thread (gpointer data)
+{
+  Run *run = data;
+  AhPeer *peer = client_open (run);
+  Schedule s;
+  guint64 pos = 0;
+  guint32 i;
+
+  if (!peer) {
+    run->failed = TRUE;
+    return NULL;
+  }
+  schedule_init (&s, run->model, run->n_frames, run->seed,
+      g_get_monotonic_time ());
+  for (i = 0; i < run->n_frames; i++, pos += FRAME) {
+    if (pos >= s.pause_pos)
+      client_pause (peer, &s, pos);
+    sleep_until (schedule_frame (&s, pos));
+    client_write_frame (run, peer, i);
+  }
+  client_close (peer, pos);
+  schedule_clear (&s);
+  ah_peer_free (peer);
+  return NULL;
+}
+
+/* ---- the table ---- */
+
+static gint
+cmp_i64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest rank, in ms; sorts @us. */
+static gdouble
+percentile_ms (GArray * us, guint p)
+{
+  guint rank;
+
+  if (us->len == 0)
+    return 0;
+  g_array_sort (us, cmp_i64);
+  rank = (us->len * p + 99) / 100;
+  return g_array_index (us, gint64, MAX (rank, 1) - 1) / 1000.0;
+}
+
+static void
+print_header (int argc, char **argv, guint seconds)
+{
+  GDateTime *now = g_date_time_new_now_utc ();
+  gchar *date = g_date_time_format (now, "%Y-%m-%d %H:%M:%S UTC");
+  gchar *command = g_strjoinv (" ", argv);
+
+  g_print ("# %s  (%s)\n", command, date);
+  g_print ("# %u s of 200 ms mono PCMU frames per model, loopback, real "
+      "time, latency 300 ms; samples at 8 kHz, times in ms; late: audio that "
+      "left after PTS + latency (dropped: of it, cut into a gap); max late: "
+      "running time at the src pad - PTS; w2p: written to the socket -> src "
+      "pad; skew: recovered rate (> 0: slow)\n", seconds);
+  g_print ("%-24s %-7s %7s %7s %4s %8s %5s %8s %8s %8s %7s %7s %8s\n",
+      "sender", "setting", "sent", "out", "gaps", "gap ms", "reanc",
+      "late", "dropped", "max late", "w2p p50", "w2p p99", "skew ppm");
+  g_free (command);
+  g_free (date);
+  g_date_time_unref (now);
+}
+
+static void
+print_row (Run * run)
+{
+  gchar max_late[16];
+
+  if (run->have_audio)
+    g_snprintf (max_late, sizeof (max_late), "%.1f", run->max_late / 1e6);
+  else
+    g_strlcpy (max_late, "-", sizeof (max_late));
+  g_print ("%-24s %-7s %7" G_GUINT64_FORMAT " %7" G_GUINT64_FORMAT
+      " %4u %8.1f %5u %8.1f %8.1f %8s %7.1f %7.1f %+8.1f%s\n",
+      run->model->name, run->drop ? "drop" : "default", run->sent, run->out,
+      run->gaps, run->gap_time / 1e6, run->reanchors, run->late / 1e6,
+      run->late_dropped / 1e6, max_late, percentile_ms (run->wire_us, 50),
+      percentile_ms (run->wire_us, 99), run->skew_ppm,
+      run->failed ? "  (no session)" : "");
+}
+
+/* ---- main ---- */
+
+/* Both settings of @model at once. */
+static void
+bench_model (const Model * model, guint seconds, guint32 seed)
+{
+  Run runs[2];
+  GThread *threads[2];
+  guint k;
+
+  for (k = 0; k < 2; k++) {
+    run_init (&runs[k], model, k == 1, seconds, seed);
+    run_start (&runs[k]);
+  }
+  for (k = 0; k < 2; k++)
+    threads[k] = g_thread_new ("client", client_thread, &runs[k]);
+  for (k = 0; k < 2; k++)
+    g_thread_join (threads[k]);
+  for (k = 0; k < 2; k++) {
+    if (!runs[k].failed)
+      run_drain (&runs[k]);
+    run_read_stats (&runs[k]);
+    print_row (&runs[k]);
+    run_check (&runs[k]);
+    run_clear (&runs[k]);
+  }
 }
 
 int
 main (int argc, char **argv)
 {
-  guint seconds = argc > 1 ? atoi (argv[1]) : 120;
-  const gchar *outdir = argc > 2 ? argv[2] : ".";
-  GstElementFactory *f;
+  guint seconds = 20, i;
 
   gst_init (&argc, &argv);
-  if (!(f = gst_element_factory_find ("genesyssrc"))) {
-    g_printerr ("genesyssrc not found: set GST_PLUGIN_PATH\n");
+  if (argc > 1)
+    seconds = (guint) g_ascii_strtoull (argv[1], NULL, 10);
+  if (seconds < 2) {
+    g_printerr ("usage: %s [SECONDS]   (audio per model, >= 2; default 20)\n",
+        argv[0]);
     return 1;
   }
-  gst_object_unref (f);
-  if (seconds == 0)
-    seconds = 120;
-
-  run_once (seconds, TRUE, outdir);
-  g_print ("\n");
-  run_once (seconds, FALSE, outdir);
+  print_header (argc, argv, seconds);
+  for (i = 0; i < G_N_ELEMENTS (models); i++)
+    bench_model (&models[i], seconds, SEED + i);
   return 0;
 }
