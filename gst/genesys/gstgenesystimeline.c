@@ -138,7 +138,10 @@ steer (GstGenesysTimeline * tl, guint64 samples)
                   GST_GENESYS_TIMELINE_PHASE_TOLERANCE)), GST_SECOND,
           GST_GENESYS_TIMELINE_CORRECTION) * (phase < 0 ? -1 : 1),
       -GST_GENESYS_TIMELINE_MAX_STEER, GST_GENESYS_TIMELINE_MAX_STEER);
-  since = gst_genesys_timeline_samples_to_time (tl, samples);
+  /* the buffer's audio as it will last on the output, at the least (the
+   * slope may yet go down by a step) */
+  since = gst_util_uint64_scale (gst_genesys_timeline_samples_to_time (tl,
+          samples), PPB + tl->ppb - GST_GENESYS_TIMELINE_MAX_STEP, PPB);
   step = MIN (GST_GENESYS_TIMELINE_MAX_STEP,
       (gint64) gst_util_uint64_scale (since, GST_GENESYS_TIMELINE_MAX_SLEW,
           GST_SECOND));
