@@ -10,6 +10,7 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -174,6 +175,21 @@ stats_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Every connection, and every call's pipeline, takes descriptors: the soft
+ * limit (often 1024) goes up to the hard one. */
+static void
+raise_open_files_limit (void)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+    return;
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
+    g_printerr ("warning: could not raise the limit on open files to %lu: "
+        "%s\n", (unsigned long) rl.rlim_max, g_strerror (errno));
+}
+
 /* Calls start and end on hundreds of threads: glibc spreads them over up
  * to 8 arenas per core and keeps what they freed there, and RSS creeps up
  * as those fragment. A few arenas (--malloc-arenas) and handing free pages
@@ -257,7 +273,9 @@ main (int argc, char **argv)
       "call. Placeholders such as\n{conversation-id} are filled from the "
       "call's open message, e.g.\n\n  gst-genesys-serve --port 9000 "
       "--credentials keys.json -- \\\n    'genesyssrc ! mulawdec ! wavenc ! "
-      "filesink location=calls/{conversation-id}-{session-id}.wav'");
+      "filesink location=calls/{conversation-id}-{session-id}.wav'\n\n"
+      "At start the soft limit on open files is raised to the hard limit "
+      "(ulimit -Hn).");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
@@ -290,6 +308,14 @@ main (int argc, char **argv)
   if (malloc_arenas > 0 && !g_getenv ("MALLOC_ARENA_MAX"))
     mallopt (M_ARENA_MAX, malloc_arenas);
 #endif
+  raise_open_files_limit ();
+  /* the server's warnings (e.g. out of descriptors, at most one per 10 s)
+   * reach stderr unless GST_DEBUG says otherwise */
+  if (!g_getenv ("GST_DEBUG")) {
+    gst_debug_set_threshold_for_name ("genesysserver", GST_LEVEL_WARNING);
+    if (!isatty (STDERR_FILENO))
+      gst_debug_set_color_mode (GST_DEBUG_COLOR_MODE_OFF);
+  }
 
   if (!api_key && !credentials)
     g_printerr ("warning: no API key is configured: every AudioHook "

@@ -7,6 +7,7 @@
 #include "config.h"
 #endif
 
+#include <string.h>
 #include <gst/gst.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,7 +27,32 @@ typedef struct
   GstGenesysServer *server;
   GstGenesysLoop *loop;
   SoupServer *soup;
+  GQueue pending;               /* Pending not done yet; this thread only */
 } Shard;
+
+/* A connection accepted and not yet upgraded (see
+ * GST_GENESYS_HANDSHAKE_TIMEOUT_MS). Listed in the server's queues until it
+ * is upgraded, closed, cut off or pushed out by a newer one; everything
+ * else happens on its shard's thread. */
+typedef struct
+{
+  gint ref_count;               /* atomic */
+  Shard *shard;
+  GSocket *socket;
+  /* libsoup 3.2 has no socket for a stream it was given: its messages are
+   * told apart by the remote address object handed to it */
+  GSocketAddress *remote;
+  gchar *peer;                  /* the address, an IPv6 /64 */
+  gint64 accepted;              /* monotonic */
+  /* under the server's pending_lock */
+  gboolean listed;
+  GList all_link, peer_link;
+  /* the shard's thread */
+  gboolean on_shard;
+  GList shard_link;
+  gboolean done;
+  GSource *deadline;
+} Pending;
 
 struct _GstGenesysServer
 {
@@ -36,9 +62,19 @@ struct _GstGenesysServer
   Shard *shards;
   guint n_shards;
   guint next_shard;             /* accepting thread only */
-  GSocketService *service;
   GTlsCertificate *certificate;
   guint port;
+
+  /* shard 0's thread */
+  GSocket *listen_socket;
+  GSource *listen_source;       /* NULL while accepting is paused */
+  GSource *resume_source;
+  guint accept_failures;        /* since the last warning */
+  gint64 accept_warned;         /* monotonic */
+
+  GMutex pending_lock;
+  GQueue pending;               /* Pending, oldest first */
+  GHashTable *pending_peers;    /* peer -> GQueue of Pending, oldest first */
 
   GMutex lock;                  /* listeners, sessions */
   GMutex auth_lock;             /* the listeners' verifiers (replay caches) */
@@ -48,6 +84,16 @@ struct _GstGenesysServer
 
 static GMutex servers_lock;
 static GHashTable *servers;     /* key -> GstGenesysServer */
+static guint handshake_timeout_ms = GST_GENESYS_HANDSHAKE_TIMEOUT_MS;
+
+#define PENDING_KEY "gst-genesys-pending"
+/* At the descriptor limit accepting pauses this long (the connections wait
+ * in the listen backlog) and one warning per interval says so. */
+#define ACCEPT_PAUSE_MS 100
+#define ACCEPT_WARN_INTERVAL (10 * G_USEC_PER_SEC)
+/* Connections accepted per wakeup, at most. */
+#define ACCEPT_BATCH 64
+#define DEFAULT_BACKLOG 4096
 
 typedef struct
 {
@@ -296,6 +342,296 @@ stream_socket (GIOStream * io)
   return NULL;
 }
 
+static Pending *
+pending_ref (Pending * p)
+{
+  g_atomic_int_inc (&p->ref_count);
+  return p;
+}
+
+static void
+pending_unref (gpointer data)
+{
+  Pending *p = data;
+
+  if (g_atomic_int_dec_and_test (&p->ref_count)) {
+    g_object_unref (p->socket);
+    g_clear_object (&p->remote);
+    g_free (p->peer);
+    g_free (p);
+  }
+}
+
+static void
+pending_unref_closure (gpointer data, GClosure * closure)
+{
+  pending_unref (data);
+}
+
+/* Under pending_lock. */
+static void
+pending_unlist (GstGenesysServer * self, Pending * p)
+{
+  GQueue *peer;
+
+  if (!p->listed)
+    return;
+  p->listed = FALSE;
+  g_queue_unlink (&self->pending, &p->all_link);
+  peer = g_hash_table_lookup (self->pending_peers, p->peer);
+  g_queue_unlink (peer, &p->peer_link);
+  if (g_queue_is_empty (peer))
+    g_hash_table_remove (self->pending_peers, p->peer);
+}
+
+/* The shard's thread: @p is no longer pending (upgraded, closed, cut
+ * off). */
+static void
+pending_done (Pending * p)
+{
+  GstGenesysServer *self = p->shard->server;
+
+  if (p->done)
+    return;
+  p->done = TRUE;
+  if (p->deadline) {
+    g_source_destroy (p->deadline);
+    g_clear_pointer (&p->deadline, g_source_unref);
+  }
+  g_mutex_lock (&self->pending_lock);
+  pending_unlist (self, p);
+  g_mutex_unlock (&self->pending_lock);
+  if (p->on_shard) {
+    p->on_shard = FALSE;
+    g_queue_unlink (&p->shard->pending, &p->shard_link);
+    if (p->remote)
+      g_object_set_data (G_OBJECT (p->remote), PENDING_KEY, NULL);
+  }
+  /* the shard's reference */
+  pending_unref (p);
+}
+
+/* The shard's thread: shuts the connection down; libsoup then sees its end
+ * and closes it. */
+static void
+pending_cut (Pending * p)
+{
+  if (p->done)
+    return;
+  g_socket_shutdown (p->socket, TRUE, TRUE, NULL);
+  pending_done (p);
+}
+
+static gboolean
+pending_deadline_cb (gpointer data)
+{
+  Pending *p = data;
+
+  GST_DEBUG ("connection from %s: no WebSocket upgrade within %u ms: "
+      "closing it", p->peer, handshake_timeout_ms);
+  pending_cut (p);
+  return G_SOURCE_REMOVE;
+}
+
+/* The shard's thread: the connection has @ms from now. */
+static void
+pending_arm (Pending * p, guint ms)
+{
+  if (p->done)
+    return;
+  if (p->deadline) {
+    g_source_destroy (p->deadline);
+    g_source_unref (p->deadline);
+  }
+  p->deadline = gst_genesys_loop_add_timeout (p->shard->loop, ms,
+      pending_deadline_cb, p, NULL);
+}
+
+static gboolean
+pending_evict_cb (gpointer data)
+{
+  Pending *p = data;
+
+  GST_DEBUG ("connection from %s: too many connections waiting for their "
+      "handshake: closing this one, the oldest", p->peer);
+  pending_cut (p);
+  return G_SOURCE_REMOVE;
+}
+
+/* Under pending_lock: makes room by closing @oldest, unless it is young
+ * enough to be a real handshake in progress. */
+static gboolean
+pending_evict (GstGenesysServer * self, Pending * oldest, gint64 now)
+{
+  if (now - oldest->accepted < GST_GENESYS_PENDING_IDLE_MS * (gint64) 1000)
+    return FALSE;
+  pending_unlist (self, oldest);
+  gst_genesys_loop_invoke (oldest->shard->loop, pending_evict_cb,
+      pending_ref (oldest), pending_unref);
+  return TRUE;
+}
+
+/* What the per-peer cap counts: an address, an IPv6 /64. */
+static gchar *
+peer_key (GSocketAddress * remote)
+{
+  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0xff, 0xff
+  };
+  GInetAddress *inet;
+  const guint8 *b;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    return g_strdup ("?");
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  if (g_inet_address_get_family (inet) != G_SOCKET_FAMILY_IPV6)
+    return g_inet_address_to_string (inet);
+  b = g_inet_address_to_bytes (inet);
+  if (memcmp (b, v4_mapped, sizeof (v4_mapped)) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+  return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", b[0],
+      b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+}
+
+/* The accepting thread: lists a new connection, or returns NULL when it
+ * is beyond a cap and nothing older can make room. */
+static Pending *
+pending_admit (Shard * shard, GSocketConnection * connection,
+    GSocketAddress * remote)
+{
+  GstGenesysServer *self = shard->server;
+  Pending *p = g_new0 (Pending, 1);
+  GQueue *peer;
+  gboolean ok = TRUE;
+
+  p->ref_count = 1;
+  p->shard = shard;
+  p->socket = g_object_ref (g_socket_connection_get_socket (connection));
+  p->remote = remote ? g_object_ref (remote) : NULL;
+  p->peer = peer_key (remote);
+  p->accepted = g_get_monotonic_time ();
+  p->all_link.data = p->peer_link.data = p->shard_link.data = p;
+
+  g_mutex_lock (&self->pending_lock);
+  peer = g_hash_table_lookup (self->pending_peers, p->peer);
+  if (peer && peer->length >= GST_GENESYS_MAX_PENDING_PER_PEER)
+    ok = pending_evict (self, g_queue_peek_head (peer), p->accepted);
+  if (ok && self->pending.length >= GST_GENESYS_MAX_PENDING)
+    ok = pending_evict (self, g_queue_peek_head (&self->pending), p->accepted);
+  if (ok) {
+    peer = g_hash_table_lookup (self->pending_peers, p->peer);
+    if (!peer) {
+      peer = g_queue_new ();
+      g_hash_table_insert (self->pending_peers, g_strdup (p->peer), peer);
+    }
+    g_queue_push_tail_link (peer, &p->peer_link);
+    g_queue_push_tail_link (&self->pending, &p->all_link);
+    p->listed = TRUE;
+  }
+  g_mutex_unlock (&self->pending_lock);
+  if (!ok) {
+    GST_DEBUG ("connection from %s: too many connections waiting for their "
+        "handshake: closing this one, the newest", p->peer);
+    pending_unref (p);
+    return NULL;
+  }
+  /* and one for the shard, dropped once done */
+  return pending_ref (p);
+}
+
+/* The shard's thread, before libsoup sees the connection. */
+static void
+pending_start (Pending * p)
+{
+  gint64 waited = (g_get_monotonic_time () - p->accepted) / 1000;
+
+  if (p->done)
+    return;
+  p->on_shard = TRUE;
+  g_queue_push_tail_link (&p->shard->pending, &p->shard_link);
+  if (p->remote)
+    g_object_set_data (G_OBJECT (p->remote), PENDING_KEY, p);
+  pending_arm (p, handshake_timeout_ms > waited ?
+      handshake_timeout_ms - waited : 0);
+}
+
+static Pending *
+pending_of (SoupServerMessage * msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  return remote ? g_object_get_data (G_OBJECT (remote), PENDING_KEY) : NULL;
+}
+
+static void
+pending_disconnected_cb (SoupServerMessage * msg, gpointer data)
+{
+  pending_done (data);
+}
+
+/* A shard's thread: each request of a connection, from its first. */
+static void
+request_started_cb (SoupServer * soup, SoupServerMessage * msg, gpointer data)
+{
+  Pending *p = pending_of (msg);
+
+  if (p)
+    g_signal_connect_data (msg, "disconnected",
+        G_CALLBACK (pending_disconnected_cb), pending_ref (p),
+        pending_unref_closure, 0);
+}
+
+/* A shard's thread: answered; a kept-alive connection has the same time
+ * again for its next request. */
+static void
+request_finished_cb (SoupServer * soup, SoupServerMessage * msg, gpointer data)
+{
+  Pending *p = pending_of (msg);
+
+  if (p)
+    pending_arm (p, handshake_timeout_ms);
+}
+
+/* got-headers, before libsoup reads a body. Nothing served here takes a
+ * request body (an upgrade has none), so one is refused unread: 413 and
+ * the connection closed. */
+static void
+early_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  static const gchar answer[] = "HTTP/1.1 413 Content Too Large\r\n"
+      "Connection: close\r\nContent-Length: 0\r\n\r\n";
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  GOutputStream *out;
+  GIOStream *stream;
+  GSocket *socket;
+  Pending *p;
+
+  if (encoding == SOUP_ENCODING_NONE
+      || (encoding == SOUP_ENCODING_CONTENT_LENGTH
+          && soup_message_headers_get_content_length (headers) == 0))
+    return;
+  GST_DEBUG ("refusing %s %s: it has a body", soup_server_message_get_method
+      (msg), path);
+  stream = soup_server_message_steal_connection (msg);
+  if (!stream)
+    return;
+  out = g_io_stream_get_output_stream (stream);
+  if (G_IS_POLLABLE_OUTPUT_STREAM (out)
+      && g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (out)))
+    g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM
+        (out), answer, sizeof (answer) - 1, NULL, NULL);
+  if ((p = pending_of (msg)))
+    pending_done (p);
+  socket = stream_socket (stream);
+  /* the answer, then the end (also of a TLS close that cannot be sent) */
+  if (socket)
+    g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  g_io_stream_close (stream, NULL, NULL);
+  g_object_unref (stream);
+}
+
 static void
 websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     SoupWebsocketConnection * ws, gpointer data)
@@ -305,8 +641,13 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   Claim *claim = g_object_get_data (G_OBJECT (msg), "gst-genesys-claim");
   AhSession *session;
   GstGenesysConn *conn;
-  GSocket *socket;
+  GSocket *socket = stream_socket (soup_websocket_connection_get_io_stream
+      (ws));
+  Pending *p;
 
+  /* upgraded: no longer waiting for its handshake */
+  if ((p = pending_of (msg)))
+    pending_done (p);
   if (!claim || !listener_registered (self, claim->listener)) {
     soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
     return;
@@ -317,7 +658,6 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     ah_session_set_organization_id (session, claim->org_id);
   conn = gst_genesys_conn_new (shard->loop, ws, session,
       claim->listener->max_message_size);
-  socket = stream_socket (soup_websocket_connection_get_io_stream (ws));
   if (!socket)
     GST_DEBUG ("session %s: no socket under the WebSocket's stream",
         claim->session_id);
@@ -343,6 +683,7 @@ typedef struct
   GIOStream *stream;
   GSocketAddress *local;
   GSocketAddress *remote;
+  Pending *pending;
 } Accept;
 
 static void
@@ -350,6 +691,8 @@ accept_free (gpointer data)
 {
   Accept *a = data;
 
+  if (a->pending)
+    pending_unref (a->pending);
   g_object_unref (a->stream);
   g_clear_object (&a->local);
   g_clear_object (&a->remote);
@@ -363,10 +706,16 @@ accept_cb (gpointer data)
   Accept *a = data;
   GError *error = NULL;
 
-  if (a->shard->soup && !soup_server_accept_iostream (a->shard->soup,
-          a->stream, a->local, a->remote, &error)) {
+  pending_start (a->pending);
+  if (a->pending->done || !a->shard->soup) {
+    /* pushed out already, or the server is going */
+    pending_done (a->pending);
+    g_io_stream_close (a->stream, NULL, NULL);
+  } else if (!soup_server_accept_iostream (a->shard->soup, a->stream,
+          a->local, a->remote, &error)) {
     GST_WARNING ("could not accept a connection: %s", error->message);
     g_clear_error (&error);
+    pending_done (a->pending);
   }
   return G_SOURCE_REMOVE;
 }
@@ -374,11 +723,9 @@ accept_cb (gpointer data)
 /* Connections are accepted here and handed to libsoup as streams: libsoup
  * 3.2's own listener leaks every accepted GSocket. Each goes to the next
  * shard in turn. */
-static gboolean
-incoming_cb (GSocketService * service, GSocketConnection * connection,
-    GObject * source, gpointer data)
+static void
+incoming_cb (GstGenesysServer * self, GSocketConnection * connection)
 {
-  GstGenesysServer *self = data;
   GIOStream *stream = G_IO_STREAM (connection);
   GSocketAddress *local, *remote;
   GError *error = NULL;
@@ -406,7 +753,11 @@ incoming_cb (GSocketService * service, GSocketConnection * connection,
   a->stream = stream;
   a->local = g_steal_pointer (&local);
   a->remote = g_steal_pointer (&remote);
-  if (a->shard->loop == self->loop) {
+  a->pending = pending_admit (a->shard, connection, a->remote);
+  if (!a->pending) {
+    g_socket_close (g_socket_connection_get_socket (connection), NULL);
+    accept_free (a);
+  } else if (a->shard->loop == self->loop) {
     accept_cb (a);
     accept_free (a);
   } else {
@@ -415,7 +766,102 @@ incoming_cb (GSocketService * service, GSocketConnection * connection,
 done:
   g_clear_object (&local);
   g_clear_object (&remote);
-  return TRUE;
+}
+
+static void accept_pause (GstGenesysServer * self, const GError * error);
+
+/* Shard 0's thread: a burst at a time, then the other sources' turn. */
+static gboolean
+listen_ready_cb (GSocket * listen_socket, GIOCondition condition, gpointer data)
+{
+  GstGenesysServer *self = data;
+  guint i;
+
+  for (i = 0; i < ACCEPT_BATCH; i++) {
+    GError *error = NULL;
+    GSocket *socket = g_socket_accept (listen_socket, NULL, &error);
+    GSocketConnection *connection;
+
+    if (!socket) {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        g_error_free (error);
+        break;
+      }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES)
+          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
+        accept_pause (self, error);
+        g_error_free (error);
+        return G_SOURCE_REMOVE;
+      }
+      /* that connection's own failure (reset before its accept) */
+      GST_DEBUG ("accept: %s", error->message);
+      g_error_free (error);
+      continue;
+    }
+    connection = g_socket_connection_factory_create_connection (socket);
+    g_object_unref (socket);
+    incoming_cb (self, connection);
+    g_object_unref (connection);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+accept_resume (GstGenesysServer * self)
+{
+  self->listen_source = g_socket_create_source (self->listen_socket, G_IO_IN,
+      NULL);
+  g_source_set_callback (self->listen_source, G_SOURCE_FUNC (listen_ready_cb),
+      self, NULL);
+  g_source_attach (self->listen_source,
+      gst_genesys_loop_get_context (self->loop));
+}
+
+static gboolean
+accept_resume_cb (gpointer data)
+{
+  GstGenesysServer *self = data;
+
+  g_clear_pointer (&self->resume_source, g_source_unref);
+  accept_resume (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Out of descriptors (or memory): what waits in the backlog waits a
+ * little, and the operator hears of it once per interval, not per try. */
+static void
+accept_pause (GstGenesysServer * self, const GError * error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_source_destroy (self->listen_source);
+  g_clear_pointer (&self->listen_source, g_source_unref);
+  self->resume_source = gst_genesys_loop_add_timeout (self->loop,
+      ACCEPT_PAUSE_MS, accept_resume_cb, self, NULL);
+  self->accept_failures++;
+  if (self->accept_warned && now - self->accept_warned < ACCEPT_WARN_INTERVAL)
+    return;
+  GST_WARNING ("cannot accept connections on port %u: %s (%u time(s) since "
+      "the last such warning); they wait in the listen backlog. Raise the "
+      "limit on open files (ulimit -n) or lower the load", self->port,
+      error->message, self->accept_failures);
+  self->accept_failures = 0;
+  self->accept_warned = now;
+}
+
+/* The kernel caps a listen backlog at net.core.somaxconn: ask for all of
+ * it, so that a burst of connections waits there instead of being
+ * dropped. */
+static gint
+listen_backlog (void)
+{
+  gchar *text = NULL;
+  gint64 value = 0;
+
+  if (g_file_get_contents ("/proc/sys/net/core/somaxconn", &text, NULL, NULL))
+    value = g_ascii_strtoll (text, NULL, 10);
+  g_free (text);
+  return value > 0 ? (gint) MIN (value, G_MAXINT) : DEFAULT_BACKLOG;
 }
 
 static gboolean
@@ -425,9 +871,20 @@ shard_create_cb (gpointer data)
 
   shard->soup = g_object_new (SOUP_TYPE_SERVER, "server-header",
       "gst-genesys/" VERSION " ", NULL);
+  soup_server_add_early_handler (shard->soup, NULL, early_cb, shard, NULL);
   soup_server_add_handler (shard->soup, NULL, server_cb, shard, NULL);
   soup_server_add_websocket_handler (shard->soup, NULL, NULL, NULL,
       websocket_cb, shard, NULL);
+  /* A compressed message is inflated whole before the size limit applies
+   * (a small message on the wire could take gigabytes): not offered. */
+  soup_server_remove_websocket_extension (shard->soup,
+      SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  g_signal_connect (shard->soup, "request-started",
+      G_CALLBACK (request_started_cb), shard);
+  g_signal_connect (shard->soup, "request-finished",
+      G_CALLBACK (request_finished_cb), shard);
+  g_signal_connect (shard->soup, "request-aborted",
+      G_CALLBACK (request_finished_cb), shard);
   return G_SOURCE_REMOVE;
 }
 
@@ -436,10 +893,14 @@ shard_destroy_cb (gpointer data)
 {
   Shard *shard = data;
 
+  Pending *p;
+
   if (shard->soup) {
     soup_server_disconnect (shard->soup);
     g_clear_object (&shard->soup);
   }
+  while ((p = g_queue_peek_head (&shard->pending)))
+    pending_done (p);
   return G_SOURCE_REMOVE;
 }
 
@@ -472,16 +933,24 @@ create_cb (gpointer data)
   addr = g_inet_socket_address_new (inet, cd->port);
   g_object_unref (inet);
 
-  /* The service attaches to the thread-default context: this loop's. */
-  self->service = g_socket_service_new ();
-  if (g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), addr,
-          G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
-          &cd->error)) {
-    self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-    g_object_unref (bound);
-    g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb),
-        self);
-    g_socket_service_start (self->service);
+  /* An accept loop of our own: GSocketService retries at once, and warns,
+   * on every failure at the descriptor limit. */
+  self->listen_socket = g_socket_new (g_socket_address_get_family (addr),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &cd->error);
+  if (self->listen_socket) {
+    g_socket_set_blocking (self->listen_socket, FALSE);
+    g_socket_set_listen_backlog (self->listen_socket, listen_backlog ());
+    if (g_socket_bind (self->listen_socket, addr, TRUE, &cd->error)
+        && g_socket_listen (self->listen_socket, &cd->error)
+        && (bound = g_socket_get_local_address (self->listen_socket,
+                &cd->error))) {
+      self->port =
+          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+      g_object_unref (bound);
+      accept_resume (self);
+    } else {
+      g_clear_object (&self->listen_socket);
+    }
   }
   g_object_unref (addr);
   return G_SOURCE_REMOVE;
@@ -492,10 +961,17 @@ destroy_cb (gpointer data)
 {
   GstGenesysServer *self = data;
 
-  if (self->service) {
-    g_socket_service_stop (self->service);
-    g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-    g_clear_object (&self->service);
+  if (self->listen_source) {
+    g_source_destroy (self->listen_source);
+    g_clear_pointer (&self->listen_source, g_source_unref);
+  }
+  if (self->resume_source) {
+    g_source_destroy (self->resume_source);
+    g_clear_pointer (&self->resume_source, g_source_unref);
+  }
+  if (self->listen_socket) {
+    g_socket_close (self->listen_socket, NULL);
+    g_clear_object (&self->listen_socket);
   }
   g_clear_object (&self->certificate);
   return G_SOURCE_REMOVE;
@@ -517,6 +993,8 @@ server_free (GstGenesysServer * self)
   g_free (self->shards);
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->auth_lock);
+  g_mutex_clear (&self->pending_lock);
+  g_hash_table_unref (self->pending_peers);
   g_hash_table_unref (self->sessions);
   g_free (self->key);
   g_free (self);
@@ -540,8 +1018,13 @@ gst_genesys_server_acquire (const gchar * address, guint port,
   guint i;
 
   if (g_once_init_enter (&debug_init)) {
+    const gchar *timeout = g_getenv ("GST_GENESYS_HANDSHAKE_TIMEOUT_MS");
+
     GST_DEBUG_CATEGORY_INIT (genesysserver_debug, "genesysserver", 0,
         "Genesys AudioHook shared server");
+    if (timeout && g_ascii_strtoull (timeout, NULL, 10) > 0)
+      handshake_timeout_ms = MIN (g_ascii_strtoull (timeout, NULL, 10),
+          G_MAXUINT);
     g_once_init_leave (&debug_init, 1);
   }
 
@@ -564,6 +1047,10 @@ gst_genesys_server_acquire (const gchar * address, guint port,
   self->ref_count = 1;
   g_mutex_init (&self->lock);
   g_mutex_init (&self->auth_lock);
+  g_mutex_init (&self->pending_lock);
+  g_queue_init (&self->pending);
+  self->pending_peers = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, (GDestroyNotify) g_queue_free);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
   self->n_shards = threads ? threads : gst_genesys_server_default_threads ();

@@ -93,5 +93,20 @@ gboolean gst_genesys_load_credentials (AhVerifier * verifier,
  * answer, against timing side channels. */
 #define GST_GENESYS_AUTH_FAILURE_DELAY_MS 500
 
+/* Limits before authentication. A connection must complete its WebSocket
+ * upgrade (TLS handshake, request and 101 answer) within
+ * GST_GENESYS_HANDSHAKE_TIMEOUT_MS of its accept, and a kept-alive plain
+ * HTTP connection its next request within as long of the previous answer,
+ * or it is shut down. The environment variable of the same name replaces
+ * the value (for tests). */
+#define GST_GENESYS_HANDSHAKE_TIMEOUT_MS 10000
+/* Connections accepted and not yet upgraded, overall and from one peer
+ * address (an IPv6 /64): beyond either, the oldest of them is closed if it
+ * has been waiting longer than GST_GENESYS_PENDING_IDLE_MS (it is idle or
+ * slow: a real handshake takes a few round trips), otherwise the new one. */
+#define GST_GENESYS_MAX_PENDING 1024
+#define GST_GENESYS_MAX_PENDING_PER_PEER 64
+#define GST_GENESYS_PENDING_IDLE_MS 1000
+
 G_END_DECLS
 #endif /* __GST_GENESYS_SERVER_H__ */
