@@ -2939,7 +2939,10 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
    * GstGenesysSrc:keep-listening:
    *
    * After a session closes, wait for the next one and continue the same
-   * output timeline instead of ending the stream.
+   * output timeline instead of ending the stream. The output follows the
+   * clock from its first audio on: the time between two sessions is a gap
+   * (see #GstGenesysSrc:gap-mode); before the first audio nothing is
+   * output, and a session with no audio covers no time.
    */
   g_object_class_install_property (gobject_class, PROP_KEEP_LISTENING,
       g_param_spec_boolean ("keep-listening", "Keep listening",

@@ -277,6 +277,10 @@ gst_genesys_timeline_gap (GstGenesysTimeline * tl, guint64 position,
 {
   gint64 out;
 
+  /* a session's end with nothing of it placed (no audio, no gap): there is
+   * nothing of it to cover, and no arrival to place it by */
+  if (!tl->session_placed && samples == 0)
+    return FALSE;
   if (!tl->session_placed)
     place_by_arrival (tl, position + samples, samples, arrival);
 

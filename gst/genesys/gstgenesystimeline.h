@@ -100,7 +100,8 @@ gboolean gst_genesys_timeline_audio (GstGenesysTimeline * tl,
 /* A span without audio at session position @position (@samples may be 0:
  * the timeline runs to @position), with any hole in positions before it.
  * Returns FALSE when nothing of it lies beyond the output (nothing to
- * emit). */
+ * emit), and for @samples 0 in a session nothing placed yet (a session
+ * without audio or gaps covers no time). */
 gboolean gst_genesys_timeline_gap (GstGenesysTimeline * tl,
     guint64 position, guint64 samples, GstClockTime arrival,
     GstGenesysSpan * span);

@@ -744,6 +744,78 @@ test_keep_listening (void)
   fixture_stop (&f);
 }
 
+/* keep-listening: the output follows the clock from its first audio on.
+ * Time between sessions after that is a gap (here an event); time before
+ * the first audio is not output, whether or not a session without audio
+ * came first. */
+static void
+check_keep_listening_idle (gboolean first_has_audio, const gchar * props)
+{
+  Fixture f;
+  GstBuffer *buf;
+  GstEvent *ev;
+  GstTestClock *clock;
+  gboolean silence = props && strstr (props, "silence");
+
+  fixture_start (&f, props);
+  clock = gst_harness_get_testclock (f.h);
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  if (first_has_audio) {
+    send_frames (&f, 1, 1600, 1);
+    buf = gst_harness_pull (f.h);
+    g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 0);
+    gst_buffer_unref (buf);
+  }
+  close_session (&f, first_has_audio ? "PT0.2S" : "PT0S");
+  ah_peer_free (f.peer);
+
+  /* the next session's first frame arrives at 3.5 s */
+  gst_test_clock_set_time (clock, 3500 * GST_MSECOND);
+  f.peer = ah_peer_new ();
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 1, 1600, 2);
+  if (first_has_audio && !silence) {
+    check_gap_event (f.h, 200 * GST_MSECOND, 3100 * GST_MSECOND);
+  } else if (first_has_audio) {
+    GstClockTime t = 200 * GST_MSECOND;
+    while (t < 3300 * GST_MSECOND) {
+      buf = gst_harness_pull (f.h);
+      g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP));
+      g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, t);
+      t += GST_BUFFER_DURATION (buf);
+      gst_buffer_unref (buf);
+    }
+  }
+  buf = gst_harness_pull (f.h);
+  g_test_message ("%s, first %s audio: first buffer at %" GST_TIME_FORMAT
+      " for %" GST_TIME_FORMAT "%s", props, first_has_audio ? "with" :
+      "without", GST_TIME_ARGS (GST_BUFFER_PTS (buf)),
+      GST_TIME_ARGS (GST_BUFFER_DURATION (buf)),
+      GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP) ? " (gap)" : "");
+  g_assert_false (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP));
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 3300 * GST_MSECOND);
+  gst_buffer_unref (buf);
+  if (!first_has_audio) {
+    /* nothing before the first audio */
+    while ((ev = gst_harness_try_pull_event (f.h))) {
+      g_assert_cmpint (GST_EVENT_TYPE (ev), !=, GST_EVENT_GAP);
+      gst_event_unref (ev);
+    }
+  }
+  close_session (&f, "PT0.2S");
+  gst_object_unref (clock);
+  fixture_stop (&f);
+}
+
+static void
+test_keep_listening_idle (void)
+{
+  check_keep_listening_idle (TRUE, "keep-listening=true");
+  check_keep_listening_idle (TRUE, "keep-listening=true gap-mode=silence");
+  check_keep_listening_idle (FALSE, "keep-listening=true");
+  check_keep_listening_idle (FALSE, "keep-listening=true gap-mode=silence");
+}
+
 static void
 expect_error_disconnect (Fixture * f, const gchar * what)
 {
@@ -1373,6 +1445,7 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc/two-elements-and-503",
       test_two_elements_and_503);
   g_test_add_func ("/genesyssrc/keep-listening", test_keep_listening);
+  g_test_add_func ("/genesyssrc/keep-listening-idle", test_keep_listening_idle);
   g_test_add_func ("/genesyssrc/bad-input", test_bad_input);
   g_test_add_func ("/genesyssrc/tls", test_tls);
   g_test_add_func ("/genesyssrc/credentials-file", test_credentials_file);

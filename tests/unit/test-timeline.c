@@ -107,6 +107,17 @@ static const Case cases[] = {
                     NONE,
                   0},
           END}},
+  {"a session that ends with nothing placed covers no time", {
+              {GAP, 0, 0, NONE, FALSE},
+              {NEW_SESSION},
+              {AUDIO, 0, 1600, 3500 * MS, TRUE, 3300 * MS, 200 * MS, 0, 0,
+                  NONE, 0},
+              {NEW_SESSION},
+              {GAP, 4000, 0, NONE, FALSE},
+              {NEW_SESSION},
+              {AUDIO, 0, 1600, 4000 * MS, TRUE, 3800 * MS, 200 * MS, 4000, 0,
+                  3500 * MS, 300 * MS},
+          END}},
   {"a continued session whose positions go on", {
               {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
               {NEW_SESSION},
