@@ -78,7 +78,12 @@
  * later than PTS + latency; once per run of late audio),
  * `genesys-client-error`, `genesys-message`, `genesys-auth-failed`,
  * `genesys-session-lost` and `genesys-session-closed` describe each
- * session event. In client mode: `genesys-text` (`text`),
+ * session event; `genesys-session-opened` carries the open's
+ * `customConfig` and `inputVariables` (Architect's input variables) as
+ * GstStructures in `custom-config` and `input-variables` (a string stays a
+ * string, an integer is a gint64, an object a nested structure), and the
+ * customConfig's JSON text in `custom-config-json`. In client mode:
+ * `genesys-text` (`text`),
  * `genesys-disconnected` (`code`, `reason`, `clean`, `cause`),
  * `genesys-reconnecting` (`attempt`, `delay`, `cause`) and, when audio
  * flows again, `genesys-reconnected` (`attempts`, `gap`: the outage in
@@ -110,6 +115,7 @@
 #include "gstgenesysclient.h"
 #include "gstgenesyschannel.h"
 #include "gstgenesystimeline.h"
+#include "gstgenesysjson.h"
 #include "audiohook/ah-duration.h"
 
 GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
@@ -493,6 +499,16 @@ push_item_locked (GstGenesysSrc * self, Item * item)
 /* ---- session callbacks (loop thread) ---- */
 
 static void
+set_structure (GstStructure * s, const gchar * field, GstStructure * value)
+{
+  GValue v = G_VALUE_INIT;
+
+  g_value_init (&v, GST_TYPE_STRUCTURE);
+  g_value_take_boxed (&v, value);
+  gst_structure_take_value (s, field, &v);
+}
+
+static void
 post_opened (GstGenesysSrc * self, AhAction * action)
 {
   AhMessage *open = action->message;
@@ -515,10 +531,16 @@ post_opened (GstGenesysSrc * self, AhAction * action)
     gchar *json;
     json_node_set_object (node, open->custom_config);
     json = json_to_string (node, FALSE);
-    gst_structure_set (s, "custom-config", G_TYPE_STRING, json, NULL);
+    gst_structure_set (s, "custom-config-json", G_TYPE_STRING, json, NULL);
+    set_structure (s, "custom-config",
+        gst_genesys_json_to_structure ("custom-config", open->custom_config));
     g_free (json);
     json_node_unref (node);
   }
+  if (open->input_variables)
+    set_structure (s, "input-variables",
+        gst_genesys_json_to_structure ("input-variables",
+            open->input_variables));
   if (open->continued_sessions && open->continued_sessions->len > 0) {
     AhContinuedSession *cs = &g_array_index (open->continued_sessions,
         AhContinuedSession, 0);

@@ -712,6 +712,59 @@ test_two_elements_and_503 (void)
   fixture_stop (&a);
 }
 
+/* What an application reads from `genesys-session-opened`: the open's
+ * customConfig and inputVariables as structures (and the JSON text). */
+static void
+test_session_opened_message (void)
+{
+  Fixture f;
+  guint status = 0;
+  AhPeerFrame *frame;
+  GstMessage *msg;
+  const GstStructure *s, *config, *vars;
+  gint64 turns;
+
+  fixture_start (&f, NULL);
+  g_assert_true (ah_peer_connect (f.peer, f.port, PATH, NULL, &status));
+  ah_peer_send (f.peer, "open", "PT0S", "{\"organizationId\":\"" AH_PEER_ORG
+      "\",\"conversationId\":\"6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60\","
+      "\"participant\":{\"id\":\"0f1e2d3c-4b5a-4697-8877-665544332211\","
+      "\"ani\":\"+15551234567\",\"aniName\":\"Caller\",\"dnis\":\"+1555\"},"
+      "\"media\":[" OFFER_MONO "],\"language\":\"en-US\","
+      "\"customConfig\":{\"greeting\":\"hi\",\"limits\":{\"turns\":3}},"
+      "\"inputVariables\":{\"queue\":\"sales\",\"tier\":\"gold\"}}");
+  frame = ah_peer_expect (f.peer, "opened", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+
+  do {
+    msg = gst_bus_timed_pop_filtered (f.bus, 5 * GST_SECOND,
+        GST_MESSAGE_ELEMENT);
+    g_assert_nonnull (msg);
+    s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "genesys-session-opened"))
+      break;
+    gst_message_unref (msg);
+  } while (TRUE);
+  g_assert_cmpstr (gst_structure_get_string (s, "custom-config-json"), ==,
+      "{\"greeting\":\"hi\",\"limits\":{\"turns\":3}}");
+  config = gst_value_get_structure (gst_structure_get_value (s,
+          "custom-config"));
+  g_assert_cmpstr (gst_structure_get_string (config, "greeting"), ==, "hi");
+  g_assert_true (gst_structure_get_int64 (gst_value_get_structure
+          (gst_structure_get_value (config, "limits")), "turns", &turns));
+  g_assert_cmpint (turns, ==, 3);
+  vars = gst_value_get_structure (gst_structure_get_value (s,
+          "input-variables"));
+  g_assert_cmpstr (gst_structure_get_name (vars), ==, "input-variables");
+  g_assert_cmpstr (gst_structure_get_string (vars, "queue"), ==, "sales");
+  g_assert_cmpstr (gst_structure_get_string (vars, "tier"), ==, "gold");
+  gst_message_unref (msg);
+
+  close_session (&f, "PT0S");
+  fixture_stop (&f);
+}
+
 static void
 test_keep_listening (void)
 {
@@ -1446,6 +1499,8 @@ main (int argc, char **argv)
       test_two_elements_and_503);
   g_test_add_func ("/genesyssrc/keep-listening", test_keep_listening);
   g_test_add_func ("/genesyssrc/keep-listening-idle", test_keep_listening_idle);
+  g_test_add_func ("/genesyssrc/session-opened-message",
+      test_session_opened_message);
   g_test_add_func ("/genesyssrc/bad-input", test_bad_input);
   g_test_add_func ("/genesyssrc/tls", test_tls);
   g_test_add_func ("/genesyssrc/credentials-file", test_credentials_file);
