@@ -1682,7 +1682,10 @@ gst_genesys_client_new (const GstGenesysClientConfig * config,
   }
   if (config->tls_ca_file) {
     GError *tls_error = NULL;
-    db = g_tls_file_database_new (config->tls_ca_file, &tls_error);
+    /* GTlsFileDatabase takes absolute paths only */
+    gchar *path = g_canonicalize_filename (config->tls_ca_file, NULL);
+    db = g_tls_file_database_new (path, &tls_error);
+    g_free (path);
     if (db == NULL) {
       g_set_error (error, GST_GENESYS_CLIENT_ERROR,
           GST_GENESYS_CLIENT_ERROR_CONFIG, "tls-ca-file %s: %s",

@@ -188,6 +188,7 @@ struct _GstGenesysSink
   GstStructure *input_variables;
   GstStructure *extra_headers;
   gchar *tls_ca_file;
+  gchar *uri_error;             /* why the last uri set was refused */
   gboolean tls_validation;
   GstClockTime frame_duration;
   GstClockTime timeout;
@@ -209,6 +210,7 @@ struct _GstGenesysSink
   gboolean bot;
   gboolean bot_media_checked;
   gboolean client_started;      /* under lock */
+  gboolean client_connected;    /* the client's thread: it got through once */
   guint rate_limited;           /* under lock */
   guint64 bot_dropped;          /* bytes, under lock */
 
@@ -495,6 +497,7 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
           "attempt", G_TYPE_UINT, ev->attempt, NULL);
       break;
     case GST_GENESYS_CLIENT_EVENT_CONNECTED:
+      self->client_connected = TRUE;
       s = gst_structure_new ("genesys-connected",
           "session-id", G_TYPE_STRING, ev->session_id, NULL);
       break;
@@ -555,10 +558,16 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
           "cause", G_TYPE_STRING, ev->cause, NULL);
       break;
     case GST_GENESYS_CLIENT_EVENT_RECONNECTING:
-      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-          ("Lost the AudioHook connection; reconnecting."),
-          ("attempt %u in %" GST_TIME_FORMAT ": %s", ev->attempt,
-              GST_TIME_ARGS (ev->delay), ev->cause));
+      if (self->client_connected)
+        GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+            ("Lost the AudioHook connection; reconnecting."),
+            ("attempt %u in %" GST_TIME_FORMAT ": %s", ev->attempt,
+                GST_TIME_ARGS (ev->delay), ev->cause));
+      else
+        GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
+            ("Could not connect to the AudioHook server; retrying."),
+            ("attempt %u in %" GST_TIME_FORMAT ": %s", ev->attempt,
+                GST_TIME_ARGS (ev->delay), ev->cause));
       s = gst_structure_new ("genesys-reconnecting",
           "attempt", G_TYPE_UINT, ev->attempt,
           "delay", G_TYPE_UINT64, ev->delay,
@@ -671,9 +680,19 @@ static gboolean
 gst_genesys_sink_start (GstBaseSink * bsink)
 {
   GstGenesysSink *self = GST_GENESYS_SINK (bsink);
-  gchar *uri, *custom_config, *session_name;
+  gchar *uri, *custom_config, *session_name, *uri_error;
   GstGenesysPacing pacing;
   GError *error = NULL;
+
+  GST_OBJECT_LOCK (self);
+  uri_error = g_strdup (self->uri_error);
+  GST_OBJECT_UNLOCK (self);
+  if (uri_error) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error),
+        ("the uri is the ws:// or wss:// address of the AudioHook server"));
+    g_free (uri_error);
+    return FALSE;
+  }
 
   GST_OBJECT_LOCK (self);
   uri = g_strdup (self->uri);
@@ -709,6 +728,7 @@ gst_genesys_sink_start (GstBaseSink * bsink)
   self->bot_media_checked = FALSE;
   self->client_started = FALSE;
   self->rate_limited = 0;
+  self->client_connected = FALSE;
   self->bot_dropped = 0;
   if (session_name) {
     if (pacing.frame_duration * pacing.rate < GST_SECOND)
@@ -1231,6 +1251,7 @@ gst_genesys_sink_uri_set_uri (GstURIHandler * handler, const gchar * uri,
   GST_OBJECT_LOCK (self);
   g_free (self->uri);
   self->uri = g_strdup (uri);
+  g_clear_pointer (&self->uri_error, g_free);
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -1280,7 +1301,13 @@ gst_genesys_sink_set_property (GObject * object, guint prop_id,
       GST_OBJECT_UNLOCK (self);
     } else if (!gst_uri_handler_set_uri (GST_URI_HANDLER (self), uri, &error)) {
       GST_WARNING_OBJECT (self, "uri %s refused: %s", uri, error->message);
+      GST_OBJECT_LOCK (self);
+      g_free (self->uri_error);
+      self->uri_error = g_strdup_printf ("uri '%s' refused: %s", uri,
+          error->message);
+      GST_OBJECT_UNLOCK (self);
       g_error_free (error);
+      return;
     }
     return;
   }
@@ -1521,6 +1548,7 @@ gst_genesys_sink_finalize (GObject * object)
   if (self->extra_headers)
     gst_structure_free (self->extra_headers);
   g_free (self->tls_ca_file);
+  g_free (self->uri_error);
   g_free (self->session_name);
   g_free (self->run_organization_id);
   g_free (self->run_conversation_id);

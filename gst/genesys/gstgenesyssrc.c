@@ -289,6 +289,7 @@ struct _GstGenesysSrc
   guint64 client_position;      /* samples of the current connection */
   gboolean client_dropped;      /* a reconnect gap is pending */
   guint client_attempts;
+  gboolean client_connected;    /* under lock: it got through once */
   GstClockTime last_arrival;    /* of the last audio, NONE: none yet */
 
   /* shared with the loop thread, under lock */
@@ -1081,7 +1082,7 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
     gpointer user_data)
 {
   GstGenesysSrc *self = user_data;
-  gboolean started;
+  gboolean started, connected;
 
   g_mutex_lock (&self->lock);
   started = self->started;
@@ -1094,6 +1095,7 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
     case GST_GENESYS_CLIENT_EVENT_CONNECTED:
       GST_INFO_OBJECT (self, "connected");
       g_mutex_lock (&self->lock);
+      self->client_connected = TRUE;
       self->client_position = 0;
       g_mutex_unlock (&self->lock);
       break;
@@ -1111,11 +1113,18 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
     case GST_GENESYS_CLIENT_EVENT_RECONNECTING:
       g_mutex_lock (&self->lock);
       self->client_attempts = ev->attempt;
+      connected = self->client_connected;
       g_mutex_unlock (&self->lock);
-      GST_ELEMENT_WARNING (self, RESOURCE, READ,
-          ("The WebSocket connection was lost; reconnecting."),
-          ("%s; attempt %u in %" GST_TIME_FORMAT, ev->cause, ev->attempt,
-              GST_TIME_ARGS (ev->delay)));
+      if (connected)
+        GST_ELEMENT_WARNING (self, RESOURCE, READ,
+            ("The WebSocket connection was lost; reconnecting."),
+            ("%s; attempt %u in %" GST_TIME_FORMAT, ev->cause, ev->attempt,
+                GST_TIME_ARGS (ev->delay)));
+      else
+        GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
+            ("Could not connect to the AudioHook server; retrying."),
+            ("%s; attempt %u in %" GST_TIME_FORMAT, ev->cause, ev->attempt,
+                GST_TIME_ARGS (ev->delay)));
       post_element_message (self, gst_structure_new ("genesys-reconnecting",
               "attempt", G_TYPE_UINT, ev->attempt,
               "delay", G_TYPE_UINT64, ev->delay,
@@ -1503,6 +1512,7 @@ client_start (GstGenesysSrc * self)
   self->client_position = 0;
   self->client_dropped = FALSE;
   self->client_attempts = 0;
+  self->client_connected = FALSE;
   self->last_arrival = GST_CLOCK_TIME_NONE;
   self->started = TRUE;
   self->ended = FALSE;

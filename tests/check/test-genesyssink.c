@@ -1351,6 +1351,23 @@ test_tls_ca_file (void)
   check_tls ("retries=5", TRUE, TRUE);
 }
 
+/* A path relative to the working directory, as gst-launch users write it. */
+static void
+test_tls_ca_file_relative (void)
+{
+  gchar *cwd = g_get_current_dir ();
+
+  if (!make_certificate ()) {
+    g_test_skip ("openssl could not make a certificate");
+    g_free (cwd);
+    return;
+  }
+  g_assert_cmpint (g_chdir (tls_dir), ==, 0);
+  check_tls ("retries=5 tls-ca-file=cert.pem", FALSE, TRUE);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  g_free (cwd);
+}
+
 static void
 test_tls_no_validation (void)
 {
@@ -1381,6 +1398,72 @@ test_uri_handler (void)
   g_clear_error (&error);
   g_assert_true (gst_uri_handler_set_uri (GST_URI_HANDLER (e),
           "ws://127.0.0.1:9000/x", &error));
+  gst_object_unref (e);
+}
+
+/* The first thing an operator reads for a wrong uri or a server that is
+ * not there says so. */
+static gchar *
+first_text (GstBus * bus, GstMessageType type)
+{
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, type);
+  GError *error = NULL;
+  gchar *text;
+
+  g_assert_nonnull (msg);
+  if (type == GST_MESSAGE_ERROR)
+    gst_message_parse_error (msg, &error, NULL);
+  else
+    gst_message_parse_warning (msg, &error, NULL);
+  text = g_strdup (error->message);
+  g_error_free (error);
+  gst_message_unref (msg);
+  return text;
+}
+
+static void
+test_plain_words (void)
+{
+  Fixture f;
+  GstElement *e = gst_element_factory_make ("genesyssink", NULL);
+  GstBus *bus = gst_bus_new ();
+  GSocket *socket;
+  GSocketAddress *addr;
+  guint port;
+  gchar *text, *uri;
+
+  gst_element_set_bus (e, bus);
+  gst_util_set_object_arg (G_OBJECT (e), "uri", "http://127.0.0.1:9/x");
+  g_assert_cmpint (gst_element_set_state (e, GST_STATE_PAUSED), ==,
+      GST_STATE_CHANGE_FAILURE);
+  text = first_text (bus, GST_MESSAGE_ERROR);
+  g_assert_nonnull (strstr (text, "http://127.0.0.1:9/x"));
+  g_assert_nonnull (strstr (text, "refused"));
+  g_free (text);
+  gst_element_set_state (e, GST_STATE_NULL);
+
+  /* a port where nothing listens */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  addr = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_assert_true (g_socket_bind (socket, addr, FALSE, NULL));
+  g_object_unref (addr);
+  addr = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr));
+  g_object_unref (addr);
+  uri = g_strdup_printf ("ws://127.0.0.1:%u/x", port);
+  f.server = NULL;
+  fixture_start_uri (&f, uri, CAPS_MONO, "retries=1");
+  text = first_text (f.bus, GST_MESSAGE_WARNING);
+  g_assert_cmpstr (text, ==,
+      "Could not connect to the AudioHook server; retrying.");
+  g_free (text);
+  fixture_stop (&f);
+  g_object_unref (socket);
+  g_free (uri);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
   gst_object_unref (e);
 }
 
@@ -1446,6 +1529,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/genesyssink/stats-defaults", test_stats_defaults);
   g_test_add_func ("/genesyssink/uri-handler", test_uri_handler);
+  g_test_add_func ("/genesyssink/plain-words", test_plain_words);
   g_test_add_func ("/genesyssink/to-genesyssrc-mono", test_to_genesyssrc_mono);
   g_test_add_func ("/genesyssink/to-genesyssrc-stereo",
       test_to_genesyssrc_stereo);
@@ -1476,6 +1560,8 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssink/tls-refused", test_tls_refused);
   g_test_add_func ("/genesyssink/tls-ca-file", test_tls_ca_file);
   g_test_add_func ("/genesyssink/tls-no-validation", test_tls_no_validation);
+  g_test_add_func ("/genesyssink/tls-ca-file-relative",
+      test_tls_ca_file_relative);
   g_test_add_func ("/genesyssink/stop-while-pacing", test_stop_while_pacing);
   ret = g_test_run ();
   if (tls_dir) {
