@@ -207,6 +207,34 @@ gst_genesys_media_to_string (const AhMedia * media)
       ah_channel_name (media->channels[1]));
 }
 
+const gchar *const *
+gst_genesys_uri_protocols (GType type)
+{
+  static const gchar *protocols[] = { "ws", "wss", NULL };
+
+  return protocols;
+}
+
+gboolean
+gst_genesys_uri_acceptable (GstElement * element, const gchar * uri,
+    GError ** error)
+{
+  GError *err = NULL;
+
+  if (GST_STATE (element) > GST_STATE_READY) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
+        "The uri cannot change while the element is running");
+    return FALSE;
+  }
+  if (!gst_genesys_uri_parts (uri, NULL, NULL, NULL, &err)) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s",
+        err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 gst_genesys_uri_parts (const gchar * uri, gchar ** authority,
     gchar ** request_target, gboolean * tls, GError ** error)

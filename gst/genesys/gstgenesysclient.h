@@ -182,6 +182,11 @@ gchar *gst_genesys_media_to_string (const AhMedia * media);
  * (Host header without a default port; path and query). */
 gboolean gst_genesys_uri_parts (const gchar * uri, gchar ** authority,
     gchar ** request_target, gboolean * tls, GError ** error);
+/* For the elements' GstURIHandler: the protocols (ws, wss), and whether
+ * @element may take @uri now (a GST_URI_ERROR when not). */
+const gchar *const *gst_genesys_uri_protocols (GType type);
+gboolean gst_genesys_uri_acceptable (GstElement * element, const gchar * uri,
+    GError ** error);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_CLIENT_H__ */

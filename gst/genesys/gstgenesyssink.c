@@ -1210,14 +1210,6 @@ gst_genesys_sink_uri_get_type (GType type)
   return GST_URI_SINK;
 }
 
-static const gchar *const *
-gst_genesys_sink_uri_get_protocols (GType type)
-{
-  static const gchar *protocols[] = { "ws", "wss", NULL };
-
-  return protocols;
-}
-
 static gchar *
 gst_genesys_sink_uri_get_uri (GstURIHandler * handler)
 {
@@ -1235,19 +1227,9 @@ gst_genesys_sink_uri_set_uri (GstURIHandler * handler, const gchar * uri,
     GError ** error)
 {
   GstGenesysSink *self = GST_GENESYS_SINK (handler);
-  GError *err = NULL;
 
-  if (GST_STATE (self) > GST_STATE_READY) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
-        "The uri cannot change while the element is running");
+  if (!gst_genesys_uri_acceptable (GST_ELEMENT (self), uri, error))
     return FALSE;
-  }
-  if (!gst_genesys_uri_parts (uri, NULL, NULL, NULL, &err)) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s",
-        err->message);
-    g_error_free (err);
-    return FALSE;
-  }
   GST_OBJECT_LOCK (self);
   g_free (self->uri);
   self->uri = g_strdup (uri);
@@ -1262,7 +1244,7 @@ gst_genesys_sink_uri_handler_init (gpointer g_iface, gpointer iface_data)
   GstURIHandlerInterface *iface = g_iface;
 
   iface->get_type = gst_genesys_sink_uri_get_type;
-  iface->get_protocols = gst_genesys_sink_uri_get_protocols;
+  iface->get_protocols = gst_genesys_uri_protocols;
   iface->get_uri = gst_genesys_sink_uri_get_uri;
   iface->set_uri = gst_genesys_sink_uri_set_uri;
 }

@@ -127,6 +127,8 @@ GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
 #define DEFAULT_MEDIA_PREFERENCE GST_GENESYS_MEDIA_PREFERENCE_STEREO
 #define DEFAULT_GAP_MODE GST_GENESYS_GAP_MODE_GAP_EVENT
 #define DEFAULT_LATENCY (300 * GST_MSECOND)
+/* Genesys's frame period: a frame's first sample is this old on arrival */
+#define CLIENT_FRAME_PERIOD (200 * GST_MSECOND)
 #define DEFAULT_KEEP_LISTENING FALSE
 #define DEFAULT_SESSION_TIMEOUT (30 * GST_SECOND)
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
@@ -322,7 +324,12 @@ struct _GstGenesysSrc
 };
 
 #define gst_genesys_src_parent_class parent_class
-G_DEFINE_TYPE (GstGenesysSrc, gst_genesys_src, GST_TYPE_PUSH_SRC);
+static void gst_genesys_src_uri_handler_init (gpointer g_iface,
+    gpointer iface_data);
+
+G_DEFINE_TYPE_WITH_CODE (GstGenesysSrc, gst_genesys_src, GST_TYPE_PUSH_SRC,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
+        gst_genesys_src_uri_handler_init));
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (genesyssrc, "genesyssrc",
     GST_RANK_NONE, GST_TYPE_GENESYS_SRC,
     GST_DEBUG_CATEGORY_INIT (genesyssrc_debug, "genesyssrc", 0,
@@ -1659,12 +1666,22 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   guint port;
   gsize max_size;
   GstGenesysMode mode;
-  gboolean paired;
+  gboolean paired, drop;
+  GstClockTime latency;
 
   GST_OBJECT_LOCK (self);
   mode = self->mode;
   paired = self->uri == NULL && self->session_name && *self->session_name;
+  latency = self->latency;
+  drop = self->drop_on_latency;
   GST_OBJECT_UNLOCK (self);
+  if (mode != GST_GENESYS_MODE_CLIENT && latency < CLIENT_FRAME_PERIOD)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("latency %" GST_TIME_FORMAT " is shorter than the client's frame "
+            "period (%" GST_TIME_FORMAT "): %s", GST_TIME_ARGS (latency),
+            GST_TIME_ARGS (CLIENT_FRAME_PERIOD), drop ?
+            "with drop-on-latency, most audio will be dropped" :
+            "most audio will leave late"), (NULL));
   if (mode == GST_GENESYS_MODE_CLIENT)
     return paired ? paired_start (self) : client_start (self);
   if (mode == GST_GENESYS_MODE_EXTERNAL)
@@ -1809,6 +1826,10 @@ gst_genesys_src_stop (GstBaseSrc * bsrc)
   if (self->server) {
     gst_genesys_server_release (self->server);
     self->server = NULL;
+    GST_OBJECT_LOCK (self);
+    self->current_port = 0;
+    GST_OBJECT_UNLOCK (self);
+    g_object_notify (G_OBJECT (self), "current-port");
   }
   if (self->listener.verifier) {
     ah_verifier_free (self->listener.verifier);
@@ -2331,6 +2352,57 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     }
     item_free (item);
   }
+}
+
+/* ---- GstURIHandler: ws:// and wss:// are client mode ---- */
+
+static GstURIType
+gst_genesys_src_uri_get_type (GType type)
+{
+  return GST_URI_SRC;
+}
+
+static gchar *
+gst_genesys_src_uri_get_uri (GstURIHandler * handler)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (handler);
+  gchar *uri;
+
+  GST_OBJECT_LOCK (self);
+  uri = g_strdup (self->uri);
+  GST_OBJECT_UNLOCK (self);
+  return uri;
+}
+
+/* A URI given through the interface (gst_element_make_from_uri, playbin)
+ * means connecting out: it also sets #GstGenesysSrc:mode to client. */
+static gboolean
+gst_genesys_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
+    GError ** error)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (handler);
+
+  if (!gst_genesys_uri_acceptable (GST_ELEMENT (self), uri, error))
+    return FALSE;
+  GST_OBJECT_LOCK (self);
+  g_free (self->uri);
+  self->uri = g_strdup (uri);
+  self->mode = GST_GENESYS_MODE_CLIENT;
+  GST_OBJECT_UNLOCK (self);
+  g_object_notify (G_OBJECT (self), "uri");
+  g_object_notify (G_OBJECT (self), "mode");
+  return TRUE;
+}
+
+static void
+gst_genesys_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
+{
+  GstURIHandlerInterface *iface = g_iface;
+
+  iface->get_type = gst_genesys_src_uri_get_type;
+  iface->get_protocols = gst_genesys_uri_protocols;
+  iface->get_uri = gst_genesys_src_uri_get_uri;
+  iface->set_uri = gst_genesys_src_uri_set_uri;
 }
 
 /* ---- action signals ---- */
@@ -2865,7 +2937,8 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   /**
    * GstGenesysSrc:current-port:
    *
-   * The port actually bound, once the element is READY->PAUSED.
+   * The port actually bound while the element runs (PAUSED or PLAYING in
+   * server mode); 0 otherwise.
    */
   g_object_class_install_property (gobject_class, PROP_CURRENT_PORT,
       g_param_spec_uint ("current-port", "Current port",
@@ -3058,7 +3131,9 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   /**
    * GstGenesysSrc:uri:
    *
-   * Client mode: the ws:// or wss:// URI to connect to.
+   * Client mode: the ws:// or wss:// URI to connect to. The element is
+   * also a #GstURIHandler for ws:// and wss://; a URI set through that
+   * interface selects client mode too.
    */
   g_object_class_install_property (gobject_class, PROP_URI,
       g_param_spec_string ("uri", "URI",

@@ -1478,6 +1478,86 @@ test_eos_drains (void)
   fixture_stop (&f);
 }
 
+/* ws:// and wss:// URIs make a client-mode genesyssrc. */
+static void
+test_uri_handler (void)
+{
+  GstElement *e;
+  GError *error = NULL;
+  GParamSpec *pspec;
+  gint mode;
+  gchar *uri;
+
+  e = gst_element_make_from_uri (GST_URI_SRC, "wss://bot.example.com/audio?x=1",
+      NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (e);
+  g_object_get (e, "uri", &uri, "mode", &mode, NULL);
+  g_assert_cmpstr (uri, ==, "wss://bot.example.com/audio?x=1");
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (e), "mode");
+  g_assert_cmpstr (g_enum_get_value (G_PARAM_SPEC_ENUM (pspec)->enum_class,
+          mode)->value_nick, ==, "client");
+  g_free (uri);
+  g_assert_false (gst_uri_handler_set_uri (GST_URI_HANDLER (e),
+          "http://example.com/", &error));
+  g_assert_error (error, GST_URI_ERROR, GST_URI_ERROR_UNSUPPORTED_PROTOCOL);
+  g_clear_error (&error);
+  g_assert_false (gst_uri_handler_set_uri (GST_URI_HANDLER (e),
+          "ws:///no/host", &error));
+  g_assert_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI);
+  g_clear_error (&error);
+  gst_object_unref (e);
+}
+
+/* current-port is the bound port while running, 0 after; a latency shorter
+ * than the client's frame period is said at start. */
+static gboolean
+said_latency (GstBus * bus)
+{
+  GstMessage *msg;
+  gboolean said = FALSE;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *error = NULL;
+    gst_message_parse_warning (msg, &error, NULL);
+    said |= strstr (error->message,
+        "shorter than the client's frame period") != NULL;
+    g_error_free (error);
+    gst_message_unref (msg);
+  }
+  return said;
+}
+
+static void
+test_port_and_latency_said (void)
+{
+  GstElement *e = gst_element_factory_make ("genesyssrc", NULL);
+  GstBus *bus = gst_bus_new ();
+  guint port;
+
+  gst_element_set_bus (e, bus);
+  g_object_set (e, "port", 0, "address", "127.0.0.1", "latency",
+      (guint64) 50 * GST_MSECOND, NULL);
+  g_assert_cmpint (gst_element_set_state (e, GST_STATE_PAUSED), !=,
+      GST_STATE_CHANGE_FAILURE);
+  g_object_get (e, "current-port", &port, NULL);
+  g_assert_cmpuint (port, >, 0);
+  g_assert_true (said_latency (bus));
+  gst_element_set_state (e, GST_STATE_NULL);
+  g_object_get (e, "current-port", &port, NULL);
+  g_assert_cmpuint (port, ==, 0);
+
+  /* the default says nothing */
+  g_object_set (e, "latency", (guint64) 300 * GST_MSECOND, NULL);
+  g_assert_cmpint (gst_element_set_state (e, GST_STATE_PAUSED), !=,
+      GST_STATE_CHANGE_FAILURE);
+  g_assert_false (said_latency (bus));
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1498,6 +1578,9 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc/two-elements-and-503",
       test_two_elements_and_503);
   g_test_add_func ("/genesyssrc/keep-listening", test_keep_listening);
+  g_test_add_func ("/genesyssrc/uri-handler", test_uri_handler);
+  g_test_add_func ("/genesyssrc/port-and-latency-said",
+      test_port_and_latency_said);
   g_test_add_func ("/genesyssrc/keep-listening-idle", test_keep_listening_idle);
   g_test_add_func ("/genesyssrc/session-opened-message",
       test_session_opened_message);
