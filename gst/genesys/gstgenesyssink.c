@@ -55,6 +55,7 @@
  * ]|
  *
  * ## Bus messages
+ * docs/bus-messages.md lists every message with its fields.
  * Element messages named `genesys-connecting`, `genesys-connected`,
  * `genesys-opened`, `genesys-paused`, `genesys-resumed`,
  * `genesys-discarded`, `genesys-disconnected`, `genesys-reconnecting`,
@@ -96,6 +97,7 @@
 
 #include "gstgenesyssink.h"
 #include "gstgenesysclient.h"
+#include "gstgenesysjson.h"
 #include "gstgenesyschannel.h"
 #include "audiohook/ah-message.h"
 
@@ -420,26 +422,6 @@ post_error (GstGenesysSink * self, const GError * error)
   }
 }
 
-static GstStructure *
-string_map_to_structure (const gchar * name, JsonObject * obj)
-{
-  GstStructure *s = gst_structure_new_empty (name);
-  GList *members, *l;
-
-  if (obj == NULL)
-    return s;
-  members = json_object_get_members (obj);
-  for (l = members; l; l = l->next) {
-    JsonNode *node = json_object_get_member (obj, l->data);
-    if (JSON_NODE_HOLDS_VALUE (node)
-        && json_node_get_value_type (node) == G_TYPE_STRING)
-      gst_structure_set (s, l->data, G_TYPE_STRING,
-          json_node_get_string (node), NULL);
-  }
-  g_list_free (members);
-  return s;
-}
-
 static void
 post_server_message (GstGenesysSink * self, const gchar * session_id,
     AhMessage * msg)
@@ -457,8 +439,9 @@ post_server_message (GstGenesysSink * self, const gchar * session_id,
       break;
     }
     case AH_MSG_DISCONNECT:{
-      GstStructure *vars = string_map_to_structure ("output-variables",
-          msg->output_variables);
+      GstStructure *vars = msg->output_variables ?
+          gst_genesys_json_to_structure ("output-variables",
+          msg->output_variables) : gst_structure_new_empty ("output-variables");
       s = gst_structure_new ("genesys-disconnect",
           "session-id", G_TYPE_STRING, session_id,
           "reason", G_TYPE_STRING, msg->reason,

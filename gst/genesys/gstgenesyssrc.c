@@ -72,7 +72,8 @@
  * ]|
  *
  * ## Bus messages
- * Element messages named `genesys-session-opened`, `genesys-paused`,
+ * docs/bus-messages.md lists every message with its fields. Element
+ * messages named `genesys-session-opened`, `genesys-paused`,
  * `genesys-resumed`, `genesys-discarded`, `genesys-gap`, `genesys-late`
  * (`timestamp`, `duration`, `lateness`, `dropped`: audio starts leaving
  * later than PTS + latency; once per run of late audio),
