@@ -203,6 +203,39 @@ trim_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Says which option is out of range, and its range. */
+static gboolean
+in_range (const gchar * option, gint value, gint min, gint max)
+{
+  if (value >= min && value <= max)
+    return TRUE;
+  if (max == G_MAXINT)
+    g_printerr ("gst-genesys-serve: %s %d: must be %d or more\n", option,
+        value, min);
+  else
+    g_printerr ("gst-genesys-serve: %s %d: out of range (%d to %d)\n", option,
+        value, min, max);
+  return FALSE;
+}
+
+/* "a, b,,c" -> {"a", "b", "c"} */
+static gchar **
+split_list (const gchar * text)
+{
+  gchar **parts = g_strsplit (text, ",", -1);
+  GPtrArray *list = g_ptr_array_new ();
+  gchar **p;
+
+  for (p = parts; *p; p++) {
+    g_strstrip (*p);
+    if (**p)
+      g_ptr_array_add (list, g_strdup (*p));
+  }
+  g_strfreev (parts);
+  g_ptr_array_add (list, NULL);
+  return (gchar **) g_ptr_array_free (list, FALSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -211,7 +244,8 @@ main (int argc, char **argv)
   App app = { 0 };
   gchar *address = NULL, *path = NULL, *cert = NULL, *key = NULL;
   gchar *api_key = NULL, *secret = NULL, *credentials = NULL;
-  gchar *authority = NULL, *launch = NULL;
+  gchar *authority = NULL, *launch = NULL, *languages = NULL;
+  gchar **language_list = NULL;
   gint port = 9000, max_sessions = 0, health_port = -1;
   gint drain_timeout = 60, stats_interval = 0, threads = 0, trim_interval = 30;
   gint malloc_arenas = 4;
@@ -236,6 +270,9 @@ main (int argc, char **argv)
         "JSON object mapping API keys to client secrets", "FILE"},
     {"authority", 0, 0, G_OPTION_ARG_STRING, &authority,
         "Public host[:port] for signatures behind proxies", "HOST"},
+    {"supported-languages", 0, 0, G_OPTION_ARG_STRING, &languages,
+        "Language codes listed in opened when an open asks, comma "
+          "separated (e.g. en-US,de-DE; default: an empty list)", "LIST"},
     {"max-sessions", 0, 0, G_OPTION_ARG_INT, &max_sessions,
           "Most sessions open at once, HTTP 503 beyond (default 0: no limit)",
         "N"},
@@ -292,13 +329,22 @@ main (int argc, char **argv)
   i = 1;
   if (i < argc && strcmp (argv[i], "--") == 0)
     i++;
-  if (i >= argc || port < 0 || port > 65535 || max_sessions < 0
-      || threads < 0 || threads > 64
-      || drain_timeout < 0 || stats_interval < 0 || trim_interval < 0
-      || malloc_arenas < 0 || health_port > 65535) {
+  if (i >= argc) {
     gchar *help = g_option_context_get_help (ctx, TRUE, NULL);
-    g_printerr ("%s", help);
+    g_printerr ("%s\ngst-genesys-serve: no launch template: give it after "
+        "the options (after --)\n", help);
     g_free (help);
+    g_option_context_free (ctx);
+    return 2;
+  }
+  if (!in_range ("--port", port, 0, 65535)
+      || !in_range ("--health-port", health_port, -1, 65535)
+      || !in_range ("--max-sessions", max_sessions, 0, G_MAXINT)
+      || !in_range ("--threads", threads, 0, 64)
+      || !in_range ("--drain-timeout", drain_timeout, 0, G_MAXINT)
+      || !in_range ("--stats-interval", stats_interval, 0, G_MAXINT)
+      || !in_range ("--trim-interval", trim_interval, 0, G_MAXINT)
+      || !in_range ("--malloc-arenas", malloc_arenas, 0, G_MAXINT)) {
     g_option_context_free (ctx);
     return 2;
   }
@@ -334,6 +380,10 @@ main (int argc, char **argv)
   config.authority = authority;
   config.max_sessions = max_sessions;
   config.threads = threads;
+  if (languages) {
+    language_list = split_list (languages);
+    config.supported_languages = (const gchar * const *) language_list;
+  }
   callbacks.call_started = on_call_started;
   callbacks.call_ended = on_call_ended;
   callbacks.drained = on_drained;
@@ -393,6 +443,8 @@ done:
   g_free (secret);
   g_free (credentials);
   g_free (authority);
+  g_free (languages);
+  g_strfreev (language_list);
   gst_deinit ();
   return ret;
 }

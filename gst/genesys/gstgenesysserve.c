@@ -128,6 +128,7 @@ struct _Call
 struct _GstGenesysServe
 {
   gchar *launch;
+  gchar **languages;            /* supportedLanguages answered; NULL: none */
   guint max_sessions;
   GstGenesysServer *server;
   GstGenesysListener listener;
@@ -1115,6 +1116,8 @@ serve_accepted (gpointer data, GstGenesysConn * conn)
   g_mutex_unlock (&self->lock);
 
   ah_session_set_media_selector (session, serve_select, link);
+  ah_session_set_supported_languages (session,
+      (const gchar * const *) self->languages);
   gst_genesys_conn_set_observer (conn, &observer_callbacks, link_ref (link),
       link_unref);
   gst_genesys_conn_start (conn, &owner_callbacks, link_ref (link), link_unref);
@@ -1221,6 +1224,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   g_queue_init (&self->closed_order);
   g_queue_init (&self->health_open);
   self->launch = g_strdup (config->launch);
+  self->languages = g_strdupv ((gchar **) config->supported_languages);
   self->max_sessions = config->max_sessions;
   self->context = g_main_context_ref_thread_default ();
   if (callbacks)
@@ -1235,6 +1239,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
       ah_verifier_free (verifier);
     g_main_context_unref (self->context);
     g_free (self->launch);
+    g_strfreev (self->languages);
     g_mutex_clear (&self->lock);
     g_hash_table_unref (self->closed_ids);
     g_free (self);
@@ -1443,6 +1448,7 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   g_free (serve->listener.path);
   g_main_context_unref (serve->context);
   g_free (serve->launch);
+  g_strfreev (serve->languages);
   g_mutex_clear (&serve->lock);
   g_queue_clear (&serve->closed_order);
   g_hash_table_unref (serve->closed_ids);

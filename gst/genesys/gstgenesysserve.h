@@ -40,6 +40,10 @@ typedef struct _GstGenesysServe GstGenesysServe;
  *   beyond it the upgrade is refused with HTTP 503. 0: no limit
  * @threads: loop threads the connections are spread over (each
  *   connection stays on one); 0: one per processor, at least 4, at most 8
+ * @supported_languages: (nullable) (array zero-terminated=1): language
+ *   codes (such as `en-US`) listed in `opened` when an open asks for them
+ *   (`supportedLanguages: true`); %NULL: an empty list. A call's
+ *   genesyssrc with its own supported-languages set answers with those.
  *
  * What gst_genesys_serve_new() listens with. Zero-initialise it and set
  * what you need. Without any API key every connection is accepted.
@@ -58,9 +62,10 @@ typedef struct
   const gchar *authority;
   guint max_sessions;
   guint threads;
+  const gchar *const *supported_languages;
 
   /*< private > */
-  gpointer _gst_reserved[GST_PADDING];
+  gpointer _gst_reserved[GST_PADDING - 1];
 } GstGenesysServeConfig;
 
 /**

@@ -172,6 +172,7 @@ enum
   PROP_SESSION_TIMEOUT,
   PROP_MAX_MESSAGE_SIZE,
   PROP_START_PAUSED,
+  PROP_SUPPORTED_LANGUAGES,
   PROP_DROP_ON_LATENCY,
   PROP_STATS,
   PROP_MODE,
@@ -261,6 +262,7 @@ struct _GstGenesysSrc
   GstClockTime session_timeout;
   guint max_message_size;
   gboolean start_paused;
+  gchar **languages;            /* supported-languages, NULL: none set */
   gboolean drop_on_latency;
   GstGenesysMode mode;
   gchar *uri;
@@ -1049,6 +1051,8 @@ listener_accepted (gpointer user_data, GstGenesysConn * conn)
 
   GST_OBJECT_LOCK (self);
   start_paused = self->start_paused;
+  ah_session_set_supported_languages (session,
+      (const gchar * const *) self->languages);
   GST_OBJECT_UNLOCK (self);
 
   ah_session_set_media_selector (session, select_media, self);
@@ -1621,6 +1625,10 @@ gst_genesys_src_take_session (GstGenesysSrc * src, GstGenesysServer * server,
   GST_OBJECT_LOCK (src);
   mode = src->mode;
   start_paused = src->start_paused;
+  /* the application's own list (serve's) stays unless this one is set */
+  if (mode == GST_GENESYS_MODE_EXTERNAL && src->languages)
+    ah_session_set_supported_languages (session,
+        (const gchar * const *) src->languages);
   GST_OBJECT_UNLOCK (src);
   if (mode != GST_GENESYS_MODE_EXTERNAL)
     return FALSE;
@@ -2387,6 +2395,7 @@ gst_genesys_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
     return FALSE;
   GST_OBJECT_LOCK (self);
   g_free (self->uri);
+  g_strfreev (self->languages);
   self->uri = g_strdup (uri);
   self->mode = GST_GENESYS_MODE_CLIENT;
   GST_OBJECT_UNLOCK (self);
@@ -2654,6 +2663,15 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_MAX_MESSAGE_SIZE:
       self->max_message_size = g_value_get_uint (value);
       break;
+    case PROP_SUPPORTED_LANGUAGES:{
+      guint i, n = gst_value_array_get_size (value);
+      g_strfreev (self->languages);
+      self->languages = n ? g_new0 (gchar *, n + 1) : NULL;
+      for (i = 0; i < n; i++)
+        self->languages[i] =
+            g_value_dup_string (gst_value_array_get_value (value, i));
+      break;
+    }
     case PROP_START_PAUSED:
       self->start_paused = g_value_get_boolean (value);
       break;
@@ -2770,6 +2788,16 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_MAX_MESSAGE_SIZE:
       g_value_set_uint (value, self->max_message_size);
       break;
+    case PROP_SUPPORTED_LANGUAGES:{
+      gchar **l;
+      for (l = self->languages; l && *l; l++) {
+        GValue v = G_VALUE_INIT;
+        g_value_init (&v, G_TYPE_STRING);
+        g_value_set_string (&v, *l);
+        gst_value_array_append_and_take_value (value, &v);
+      }
+      break;
+    }
     case PROP_START_PAUSED:
       g_value_set_boolean (value, self->start_paused);
       break;
@@ -3083,6 +3111,20 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       g_param_spec_boolean ("start-paused", "Start paused",
           "Ask the client to start paused (resume with the resume action)",
           DEFAULT_START_PAUSED, rw));
+  /**
+   * GstGenesysSrc:supported-languages:
+   *
+   * Language codes (such as `en-US`) the application handles: an `open`
+   * that asks (`supportedLanguages: true`) gets them in `opened`, and an
+   * empty list when none is set. From gst-launch-1.0:
+   * `supported-languages="<en-US,de-DE>"`.
+   */
+  g_object_class_install_property (gobject_class, PROP_SUPPORTED_LANGUAGES,
+      gst_param_spec_array ("supported-languages", "Supported languages",
+          "Language codes listed in opened when the open asks for them",
+          g_param_spec_string ("language", "Language",
+              "A language code such as en-US", NULL,
+              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS), rw));
   /**
    * GstGenesysSrc:drop-on-latency:
    *

@@ -118,8 +118,8 @@ remove_dir (const gchar * dir)
 /* The serve with @tail after the source, e.g. "! filesink location=...";
  * "DIR" in it is the fixture's directory. */
 static void
-fixture_start (Fixture * f, const gchar * tail, guint max_sessions,
-    gboolean auth)
+fixture_start_full (Fixture * f, const gchar * tail, guint max_sessions,
+    gboolean auth, const gchar * const *languages)
 {
   GstGenesysServeConfig config = { 0 };
   GError *error = NULL;
@@ -141,6 +141,7 @@ fixture_start (Fixture * f, const gchar * tail, guint max_sessions,
   /* more than one: a continuation lands on another thread than the session
    * it continues (connections go to the threads in turn) */
   config.threads = 4;
+  config.supported_languages = languages;
   if (auth) {
     config.api_key = KEY;
     config.client_secret = SECRET;
@@ -151,6 +152,13 @@ fixture_start (Fixture * f, const gchar * tail, guint max_sessions,
   f->port = gst_genesys_serve_get_port (f->serve);
   g_assert_cmpuint (f->port, >, 0);
   g_free (launch);
+}
+
+static void
+fixture_start (Fixture * f, const gchar * tail, guint max_sessions,
+    gboolean auth)
+{
+  fixture_start_full (f, tail, max_sessions, auth, NULL);
 }
 
 static void
@@ -1338,6 +1346,87 @@ test_health_slow_clients (void)
   fixture_stop (&f);
 }
 
+/* opened lists the serve's supported languages when the open asks; a
+ * call's genesyssrc with its own list answers with that one. */
+static gchar *
+serve_languages (const gchar * const *languages, const gchar * tail)
+{
+  Fixture f;
+  AhPeer *peer = ah_peer_new ();
+  AhPeerFrame *frame;
+  guint status = 0;
+  gchar *params, *list;
+
+  fixture_start_full (&f, tail, 0, FALSE, languages);
+  g_assert_true (ah_peer_connect (peer, f.port, PATH, NULL, &status));
+  params = open_params ("0a1b2c3d-0000-4000-8000-000000000001",
+      "0a1b2c3d-0000-4000-8000-000000000002", "+1555", "",
+      ",\"supportedLanguages\":true");
+  ah_peer_send (peer, "open", "PT0S", params);
+  g_free (params);
+  frame = expect_running (peer, "opened");
+  g_assert_nonnull (frame);
+  list = json_to_string (json_object_get_member (json_object_get_object_member
+          (frame->json, "parameters"), "supportedLanguages"), FALSE);
+  ah_peer_frame_free (frame);
+  peer_close (peer, "PT0S", "end");
+  ah_peer_free (peer);
+  wait_ended (&f, 1);
+  fixture_stop (&f);
+  return list;
+}
+
+static void
+test_supported_languages (void)
+{
+  static const gchar *const two[] = { "en-US", "es-ES", NULL };
+  gchar *list;
+
+  list = serve_languages (two, "! fakesink");
+  g_assert_cmpstr (list, ==, "[\"en-US\",\"es-ES\"]");
+  g_free (list);
+  list = serve_languages (NULL, "! fakesink");
+  g_assert_cmpstr (list, ==, "[]");
+  g_free (list);
+}
+
+/* A wrong option is refused with its reason, not just the usage. */
+static void
+test_program_bad_options (void)
+{
+  static const struct
+  {
+    const gchar *option, *value, *says;
+  } cases[] = {
+    {"--port", "70000", "--port 70000: out of range (0 to 65535)"},
+    {"--threads", "99", "--threads 99: out of range (0 to 64)"},
+    {"--max-sessions", "-1", "--max-sessions -1: must be 0 or more"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const gchar *argv[] = { SERVE_BINARY, cases[i].option, cases[i].value,
+      "--", "genesyssrc ! fakesink", NULL
+    };
+    GError *error = NULL;
+    GSubprocess *proc = g_subprocess_newv (argv,
+        G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+        &error);
+    gchar *err = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err,
+            &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 2);
+    if (!strstr (err, cases[i].says))
+      g_error ("%s %s: stderr does not say \"%s\":\n%s", cases[i].option,
+          cases[i].value, cases[i].says, err);
+    g_free (err);
+    g_object_unref (proc);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1358,5 +1447,7 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/program-drain-timeout", test_program_drain_timeout);
   g_test_add_func ("/serve/program-second-signal", test_program_second_signal);
   g_test_add_func ("/serve/health-slow-clients", test_health_slow_clients);
+  g_test_add_func ("/serve/supported-languages", test_supported_languages);
+  g_test_add_func ("/serve/program-bad-options", test_program_bad_options);
   return g_test_run ();
 }

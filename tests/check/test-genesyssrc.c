@@ -1558,6 +1558,54 @@ test_port_and_latency_said (void)
   gst_object_unref (e);
 }
 
+/* opened lists supported-languages when the open asks, [] when none is set,
+ * and nothing when the open does not ask. */
+static gchar *
+opened_languages (const gchar * props, gboolean ask)
+{
+  Fixture f;
+  guint status = 0;
+  AhPeerFrame *frame;
+  JsonObject *params;
+  gchar *params_json, *languages = NULL;
+
+  fixture_start (&f, props);
+  g_assert_true (ah_peer_connect (f.peer, f.port, PATH, NULL, &status));
+  params_json = g_strdup_printf ("{\"organizationId\":\"" AH_PEER_ORG "\","
+      "\"conversationId\":\"6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60\","
+      "\"participant\":{\"id\":\"0f1e2d3c-4b5a-4697-8877-665544332211\","
+      "\"ani\":\"+15551234567\",\"aniName\":\"Caller\",\"dnis\":\"+1555\"},"
+      "\"media\":[" OFFER_MONO "],\"language\":\"en-US\"%s}",
+      ask ? ",\"supportedLanguages\":true" : "");
+  ah_peer_send (f.peer, "open", "PT0S", params_json);
+  g_free (params_json);
+  frame = ah_peer_expect (f.peer, "opened", WAIT);
+  g_assert_nonnull (frame);
+  params = json_object_get_object_member (frame->json, "parameters");
+  if (json_object_has_member (params, "supportedLanguages"))
+    languages = json_to_string (json_object_get_member (params,
+            "supportedLanguages"), FALSE);
+  ah_peer_frame_free (frame);
+  close_session (&f, "PT0S");
+  fixture_stop (&f);
+  return languages;
+}
+
+static void
+test_supported_languages (void)
+{
+  gchar *l;
+
+  l = opened_languages ("supported-languages=<en-US,de-DE>", TRUE);
+  g_assert_cmpstr (l, ==, "[\"en-US\",\"de-DE\"]");
+  g_free (l);
+  l = opened_languages (NULL, TRUE);
+  g_assert_cmpstr (l, ==, "[]");
+  g_free (l);
+  l = opened_languages ("supported-languages=<en-US>", FALSE);
+  g_assert_null (l);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1579,6 +1627,7 @@ main (int argc, char **argv)
       test_two_elements_and_503);
   g_test_add_func ("/genesyssrc/keep-listening", test_keep_listening);
   g_test_add_func ("/genesyssrc/uri-handler", test_uri_handler);
+  g_test_add_func ("/genesyssrc/supported-languages", test_supported_languages);
   g_test_add_func ("/genesyssrc/port-and-latency-said",
       test_port_and_latency_said);
   g_test_add_func ("/genesyssrc/keep-listening-idle", test_keep_listening_idle);

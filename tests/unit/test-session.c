@@ -800,6 +800,13 @@ static const Step server_languages[] = {
   END
 };
 
+static const Step server_languages_none[] = {
+  FEED (0, OPEN_LANG,
+      X_TEXT (OPENED (1, 1, M_STEREO, ",'supportedLanguages':[]")),
+      X_OPENED (2, FALSE)),
+  END
+};
+
 static const Step server_languages_not_asked[] = {
   FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE)),
   END
@@ -1646,6 +1653,8 @@ static const Case cases[] = {
       server_discard_to},
   {"/session/server/supported-languages", AH_ROLE_SERVER,
       {.languages = languages}, server_languages},
+  {"/session/server/supported-languages-none", AH_ROLE_SERVER, {0},
+      server_languages_none},
   {"/session/server/languages-not-asked", AH_ROLE_SERVER,
       {.languages = languages}, server_languages_not_asked},
   {"/session/server/client-error-not-fatal", AH_ROLE_SERVER, {.org = ORG},

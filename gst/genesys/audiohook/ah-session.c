@@ -617,12 +617,14 @@ server_on_open (AhSession * session, AhMessage * msg)
     reply->has_discard_to = TRUE;
     reply->discard_to = session->discard_to;
   }
-  if (msg->supported_languages && session->languages != NULL) {
+  /* asked: an array, empty when no language is known (Genesys's own
+   * compliance checks want the member) */
+  if (msg->supported_languages) {
     gchar **l;
 
     if (reply->languages == NULL)
       reply->languages = g_ptr_array_new_with_free_func (g_free);
-    for (l = session->languages; *l; l++)
+    for (l = session->languages; l && *l; l++)
       g_ptr_array_add (reply->languages, g_strdup (*l));
   }
   send_message (session, reply);
