@@ -1169,6 +1169,9 @@ class ClientSession {
     }
     if ('supportedLanguages' in p && !(Array.isArray(p.supportedLanguages) && p.supportedLanguages.every((x) => typeof x === 'string')))
       problems.push('parameters.supportedLanguages is not an array of strings');
+    // Genesys's compliance checks want the member whenever the open asked
+    if (this.o.supportedLanguages && !('supportedLanguages' in p))
+      problems.push('the open asked for supportedLanguages; opened has none');
     if (problems.length) return this.violation(400, `invalid opened: ${problems.join('; ')}`, { fatal: true });
 
     this.opened = { atMs: this.ms(), parameters: p };

@@ -161,5 +161,19 @@ rc=0
 [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ "$bytes" -ge 16000 ] || rc=1
 result "keep-listening: two sessions in one stream" $rc "$bytes bytes"
 
+# supportedLanguages: asked, the opened lists what the element was given
+# (an empty list when none)
+for langs in "" "<en-US,de-DE>"; do
+  if [ -n "$langs" ]; then start_src "supported-languages=$langs"; else start_src; fi
+  client --supported-languages --tone 440 --offers external --seconds 1
+  crc=$?
+  got=$(report '.openedParameters.supportedLanguages.join(",")')
+  stop_src
+  want=$(echo "$langs" | tr -d '<>')
+  rc=0
+  [ $crc -eq 0 ] && [ "$got" = "$want" ] || rc=1
+  result "supportedLanguages asked, set to \"$want\": opened lists \"$got\"" $rc
+done
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
