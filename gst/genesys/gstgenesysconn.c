@@ -34,6 +34,12 @@ struct _GstGenesysConn
   GstGenesysConnCallbacks observer;
   gpointer observer_data;
   GDestroyNotify observer_notify;
+
+  /* gst_genesys_conn_end_begin() / _wait() */
+  GMutex end_lock;
+  GCond end_cond;
+  gboolean ws_closed;           /* reported closed */
+  gint64 end_deadline;          /* monotonic µs; 0: no end begun */
 };
 
 guint64
@@ -227,6 +233,10 @@ report_closed (GstGenesysConn * self)
   if (self->closed_reported)
     return;
   self->closed_reported = TRUE;
+  g_mutex_lock (&self->end_lock);
+  self->ws_closed = TRUE;
+  g_cond_broadcast (&self->end_cond);
+  g_mutex_unlock (&self->end_lock);
   conn_arm_timer (self, G_MAXUINT64);
   code = soup_websocket_connection_get_close_code (self->ws);
   reason = soup_websocket_connection_get_close_data (self->ws);
@@ -271,6 +281,8 @@ gst_genesys_conn_new (GstGenesysLoop * loop, SoupWebsocketConnection * ws,
 
   self = g_new0 (GstGenesysConn, 1);
   self->ref_count = 1;
+  g_mutex_init (&self->end_lock);
+  g_cond_init (&self->end_cond);
   self->loop = gst_genesys_loop_ref (loop);
   self->ws = g_object_ref (ws);
   self->session = session;
@@ -335,6 +347,8 @@ gst_genesys_conn_unref (GstGenesysConn * conn)
   /* libsoup objects die on the thread that made them. */
   loop = conn->loop;
   gst_genesys_loop_invoke_sync (loop, conn_finalize_cb, conn);
+  g_mutex_clear (&conn->end_lock);
+  g_cond_clear (&conn->end_cond);
   g_free (conn);
   gst_genesys_loop_unref (loop);
 }
@@ -490,6 +504,37 @@ gst_genesys_conn_close (GstGenesysConn * conn, gushort code,
   cd->code = code;
   cd->reason = g_strdup (reason);
   gst_genesys_loop_invoke (conn->loop, close_cb, cd, close_free);
+}
+
+void
+gst_genesys_conn_end_begin (GstGenesysConn * conn,
+    GstGenesysConnCommand command, gpointer data, GstClockTime timeout)
+{
+  gboolean begun;
+
+  g_mutex_lock (&conn->end_lock);
+  begun = conn->end_deadline != 0;
+  if (!begun)
+    conn->end_deadline = g_get_monotonic_time () + timeout / GST_USECOND;
+  g_mutex_unlock (&conn->end_lock);
+  if (!begun)
+    gst_genesys_conn_command (conn, command, data, NULL);
+}
+
+gboolean
+gst_genesys_conn_end_wait (GstGenesysConn * conn)
+{
+  gboolean closed;
+
+  g_return_val_if_fail (!gst_genesys_loop_is_current (conn->loop), FALSE);
+
+  g_mutex_lock (&conn->end_lock);
+  while (!conn->ws_closed && conn->end_deadline != 0
+      && g_cond_wait_until (&conn->end_cond, &conn->end_lock,
+          conn->end_deadline));
+  closed = conn->ws_closed;
+  g_mutex_unlock (&conn->end_lock);
+  return closed;
 }
 
 GstGenesysLoop *

@@ -86,6 +86,16 @@ void gst_genesys_conn_command (GstGenesysConn * conn,
 gboolean gst_genesys_conn_run (GstGenesysConn * conn,
     GstGenesysConnCommand command, gpointer data);
 
+/* Ending a session from outside (an element stops, serve ends its calls):
+ * begin runs @command (a disconnect) unless an end already began, and sets
+ * the deadline of the close transaction @timeout from now; wait returns
+ * when the WebSocket closed (the client answered with its close, and its
+ * close got `closed`) or at that deadline, whichever comes first: TRUE
+ * when it closed. Any thread; wait not from the connection's loop. */
+void gst_genesys_conn_end_begin (GstGenesysConn * conn,
+    GstGenesysConnCommand command, gpointer data, GstClockTime timeout);
+gboolean gst_genesys_conn_end_wait (GstGenesysConn * conn);
+
 /* Closes the WebSocket with @code; from any thread. */
 void gst_genesys_conn_close (GstGenesysConn * conn, gushort code,
     const gchar * reason);

@@ -75,8 +75,10 @@ GST_DEBUG_CATEGORY_STATIC (genesysserve_debug);
 #define MAX_MESSAGE_SIZE 65536
 /* A failed call's sessions get this long to close after the disconnect. */
 #define ERROR_GRACE_MS 5000
-/* gst_genesys_serve_free(): how long the calls get to finish their output. */
+/* gst_genesys_serve_free(): how long the calls get to finish their output,
+ * then the clients to answer the disconnect with their close. */
 #define STOP_EOS_TIMEOUT (3 * GST_SECOND)
+#define STOP_CLOSE_TIMEOUT (1 * GST_SECOND)
 #define LATE_PONG (5 * GST_SECOND)
 #define MAX_VALUE_LENGTH 100
 
@@ -522,13 +524,15 @@ call_teardown (Call * call)
   }
   GST_INFO ("call %s: stopping its pipeline", call->session_id);
   gst_element_set_state (call->pipeline, GST_STATE_NULL);
-  if (!stopping) {
+  if (!stopping)
     announce (call);
-    if (self->callbacks.call_ended)
-      self->callbacks.call_ended (self, call->session_id, call->error,
-          self->user_data);
+  /* gst_genesys_serve_free() reports the calls it ends, that were
+   * announced */
+  if (self->callbacks.call_ended && call->announced)
+    self->callbacks.call_ended (self, call->session_id, call->error,
+        self->user_data);
+  if (!stopping)
     check_drained (self);
-  }
   call_unref (call);            /* the list's */
 }
 
@@ -553,6 +557,13 @@ static gboolean
 cmd_disconnect_error (AhSession * session, gpointer data, guint64 now)
 {
   return ah_session_disconnect (session, "error", data, NULL, now);
+}
+
+static gboolean
+cmd_disconnect_stopped (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_disconnect (session, "completed", "server stopped", NULL,
+      now);
 }
 
 static gboolean
@@ -1364,10 +1375,12 @@ copy_call (gconstpointer call, gpointer data)
  * @serve: (transfer full): a #GstGenesysServe
  *
  * Stops listening and ends what is left: each call's output ends (EOS,
- * up to 3 s to finish, so that files are complete), its sessions are sent
- * `disconnect` (completed) and closed, and its pipeline is freed. From the
- * thread of the main context of the callbacks; no callback runs from here
- * on.
+ * up to 3 s to finish, so that files are complete), every session is sent
+ * `disconnect` (completed) and gets up to 1 s to close (a client's close is
+ * answered with `closed`), and each call's pipeline is freed; the
+ * `call_ended` callback runs for each call that was announced, from
+ * within this function. From the thread of the main context of the
+ * callbacks; no other callback runs from here on.
  */
 void
 gst_genesys_serve_free (GstGenesysServe * serve)
@@ -1408,8 +1421,27 @@ gst_genesys_serve_free (GstGenesysServe * serve)
     if (msg)
       gst_message_unref (msg);
     gst_object_unref (bus);
-    call_teardown (call);
-    call_unref (call);
+  }
+  /* every session ends with its close transaction, all at once: the
+   * disconnect, then up to STOP_CLOSE_TIMEOUT for the clients' close to be
+   * answered with closed */
+  g_mutex_lock (&serve->lock);
+  for (l = serve->links; l; l = l->next) {
+    Link *link = l->data;
+    if (link->conn)
+      conns = g_list_prepend (conns, gst_genesys_conn_ref (link->conn));
+  }
+  g_mutex_unlock (&serve->lock);
+  for (l = conns; l; l = l->next)
+    gst_genesys_conn_end_begin (l->data, cmd_disconnect_stopped, NULL,
+        STOP_CLOSE_TIMEOUT);
+  for (l = conns; l; l = l->next)
+    gst_genesys_conn_end_wait (l->data);
+  g_list_free_full (conns, (GDestroyNotify) gst_genesys_conn_unref);
+  conns = NULL;
+  for (l = calls; l; l = l->next) {
+    call_teardown (l->data);
+    call_unref (l->data);
   }
   g_list_free (calls);
 

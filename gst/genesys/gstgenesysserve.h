@@ -79,8 +79,9 @@ typedef struct
  *
  * What the application hears about; every member may be %NULL. They run in
  * the main context that was the thread default when
- * gst_genesys_serve_new() was called, and never during or after
- * gst_genesys_serve_free().
+ * gst_genesys_serve_new() was called, and never after
+ * gst_genesys_serve_free(); during it only @call_ended runs, for the calls
+ * it ends.
  */
 typedef struct
 {

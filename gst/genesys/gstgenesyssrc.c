@@ -130,6 +130,8 @@ GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
 #define DEFAULT_LATENCY (300 * GST_MSECOND)
 /* Genesys's frame period: a frame's first sample is this old on arrival */
 #define CLIENT_FRAME_PERIOD (200 * GST_MSECOND)
+/* On stop, how long the client gets to answer the disconnect with close */
+#define STOP_CLOSE_TIMEOUT (1 * GST_SECOND)
 #define DEFAULT_KEEP_LISTENING FALSE
 #define DEFAULT_SESSION_TIMEOUT (30 * GST_SECOND)
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
@@ -1821,10 +1823,18 @@ gst_genesys_src_stop (GstBaseSrc * bsrc)
   self->conns = NULL;
   g_mutex_unlock (&self->lock);
 
+  /* the session ends with its close transaction: disconnect, the client's
+   * close answered with closed (bounded) */
+  if (current && g_list_find (conns, current)) {
+    gst_genesys_conn_end_begin (current, stop_disconnect, NULL,
+        STOP_CLOSE_TIMEOUT);
+    if (!gst_genesys_conn_end_wait (current))
+      GST_INFO_OBJECT (self, "the client did not close within %"
+          GST_TIME_FORMAT " of the disconnect",
+          GST_TIME_ARGS (STOP_CLOSE_TIMEOUT));
+  }
   for (l = conns; l; l = l->next) {
     GstGenesysConn *conn = l->data;
-    if (conn == current)
-      gst_genesys_conn_command (conn, stop_disconnect, NULL, NULL);
     gst_genesys_conn_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
     gst_genesys_conn_detach (conn);
     gst_genesys_conn_unref (conn);

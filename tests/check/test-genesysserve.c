@@ -1243,7 +1243,7 @@ test_program_drain_timeout (void)
   Program p;
   AhPeer *peer = ah_peer_new ();
   AhPeerFrame *frame;
-  gchar *params, *path;
+  gchar *params, *path, *ended;
   const gchar *conv = "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60";
   gint64 start;
 
@@ -1263,9 +1263,19 @@ test_program_drain_timeout (void)
   frame = ah_peer_expect (peer, "disconnect", WAIT);
   g_assert_nonnull (frame);
   ah_peer_frame_free (frame);
+  /* the close transaction completes: the client's close gets closed */
+  ah_peer_send (peer, "close", "PT0.8S", "{\"reason\":\"disconnect\"}");
+  frame = ah_peer_expect (peer, "closed", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  ah_peer_close (peer);
   program_wait (&p);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC);
   g_assert_nonnull (strstr (p.log->str, "drain timeout: ending 1 call(s)"));
+  ended = g_strdup_printf ("call %s: ended", ah_peer_session_id (peer));
+  if (!strstr (p.log->str, ended))
+    g_error ("no \"%s\" line in:\n%s", ended, p.log->str);
+  g_free (ended);
   path = program_file (&p, conv, peer);
   check_file (path, 4, 42);
   g_free (path);

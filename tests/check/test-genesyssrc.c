@@ -1606,6 +1606,44 @@ test_supported_languages (void)
   g_assert_null (l);
 }
 
+/* Stopping the element ends the session with its close transaction: the
+ * client's close after the disconnect still gets `closed`. */
+static gpointer
+set_null_thread (gpointer data)
+{
+  gst_element_set_state (GST_ELEMENT (data), GST_STATE_NULL);
+  return NULL;
+}
+
+static void
+test_stop_close_transaction (void)
+{
+  Fixture f;
+  AhPeerFrame *frame;
+  JsonObject *p;
+  GThread *stopper;
+
+  fixture_start (&f, NULL);
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  send_frames (&f, 1, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (f.h));
+
+  stopper = g_thread_new ("stop", set_null_thread, f.src);
+  frame = ah_peer_expect (f.peer, "disconnect", WAIT);
+  g_assert_nonnull (frame);
+  p = json_object_get_object_member (frame->json, "parameters");
+  g_assert_cmpstr (json_object_get_string_member (p, "reason"), ==,
+      "completed");
+  ah_peer_frame_free (frame);
+  ah_peer_send (f.peer, "close", "PT0.2S", "{\"reason\":\"disconnect\"}");
+  frame = ah_peer_expect (f.peer, "closed", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  ah_peer_close (f.peer);
+  g_thread_join (stopper);
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1627,6 +1665,8 @@ main (int argc, char **argv)
       test_two_elements_and_503);
   g_test_add_func ("/genesyssrc/keep-listening", test_keep_listening);
   g_test_add_func ("/genesyssrc/uri-handler", test_uri_handler);
+  g_test_add_func ("/genesyssrc/stop-close-transaction",
+      test_stop_close_transaction);
   g_test_add_func ("/genesyssrc/supported-languages", test_supported_languages);
   g_test_add_func ("/genesyssrc/port-and-latency-said",
       test_port_and_latency_said);
