@@ -862,6 +862,40 @@ static const GstGenesysConnCallbacks observer_callbacks = {
   observe_closed,
 };
 
+/* A call whose pipeline could not start: no call_started came before. */
+typedef struct
+{
+  GstGenesysServe *serve;
+  gchar *session_id;
+  GError *error;
+} Failed;
+
+static void
+failed_free (gpointer data)
+{
+  Failed *failed = data;
+
+  g_free (failed->session_id);
+  g_error_free (failed->error);
+  g_free (failed);
+}
+
+static gboolean
+report_failed_cb (gpointer data)
+{
+  Failed *failed = data;
+  GstGenesysServe *self = failed->serve;
+  gboolean stopping;
+
+  g_mutex_lock (&self->lock);
+  stopping = self->stopping;
+  g_mutex_unlock (&self->lock);
+  if (!stopping && self->callbacks.call_ended)
+    self->callbacks.call_ended (self, failed->session_id, failed->error,
+        self->user_data);
+  return G_SOURCE_REMOVE;
+}
+
 /* The owner until a call takes the session (probes, failures: always). */
 static void
 owner_action (GstGenesysConn * conn, AhAction * action, gpointer data)
@@ -1043,13 +1077,17 @@ serve_select (const AhMedia * offers, guint n_offers, gpointer data)
     call = NULL;
   }
   if (!call) {
+    Failed *failed = g_new0 (Failed, 1);
     GST_WARNING ("session %s: no pipeline: %s", link->session_id,
         error->message);
     g_mutex_lock (&self->lock);
     self->stats.calls_failed++;
     g_mutex_unlock (&self->lock);
     link->failure = g_strdup ("the server could not start a pipeline");
-    g_clear_error (&error);
+    failed->serve = self;
+    failed->session_id = g_strdup (link->session_id);
+    failed->error = error;
+    post (self, report_failed_cb, failed, failed_free);
     return -1;
   }
 

@@ -73,7 +73,8 @@ typedef struct
  * @call_started: a call's pipeline is playing; @session_id is the call's
  *   first session, @pipeline is borrowed (ref it to keep it)
  * @call_ended: a call's pipeline was stopped and freed; @error says why it
- *   failed, %NULL when it ended normally
+ *   failed, %NULL when it ended normally. Also for a call whose pipeline
+ *   could not start (without @call_started before), with the reason
  * @drained: after gst_genesys_serve_drain(), no session and no call is
  *   left
  *

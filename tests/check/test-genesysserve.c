@@ -642,6 +642,7 @@ test_start_failure (void)
   AhPeerFrame *frame;
   GstGenesysServeStats stats;
   gchar *params, *path;
+  Ended *failed;
 
   fixture_start (&f, "! filesink location=DIR/{custom-config.errorAfter}/x",
       0, FALSE);
@@ -658,6 +659,12 @@ test_start_failure (void)
   gst_genesys_serve_get_stats (f.serve, &stats);
   g_assert_cmpuint (stats.calls_failed, ==, 1);
   g_assert_cmpuint (stats.calls_total, ==, 0);
+  /* the application hears why */
+  wait_ended (&f, 1);
+  failed = g_ptr_array_index (f.ended, 0);
+  g_assert_nonnull (failed->error);
+  g_test_message ("failed call: %s", failed->error->message);
+  g_assert_nonnull (strstr (failed->error->message, "Could not open"));
 
   path = g_build_filename (f.dir, "ok", NULL);
   g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
@@ -668,8 +675,8 @@ test_start_failure (void)
   g_free (params);
   peer_frames (peer, 2, 9);
   peer_close (peer, "PT0.4S", "end");
-  wait_ended (&f, 1);
-  g_assert_null (((Ended *) g_ptr_array_index (f.ended, 0))->error);
+  wait_ended (&f, 2);
+  g_assert_null (((Ended *) g_ptr_array_index (f.ended, 1))->error);
   path = g_build_filename (f.dir, "ok", "x", NULL);
   check_file (path, 2, 9);
   g_free (path);
