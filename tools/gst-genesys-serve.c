@@ -42,24 +42,26 @@ typedef struct
 
 static void
 on_call_started (GstGenesysServe * serve, const gchar * session_id,
-    GstElement * pipeline, gpointer user_data)
+    const gchar * conversation_id, GstElement * pipeline, gpointer user_data)
 {
   App *app = user_data;
 
   if (!app->quiet)
-    g_print ("call %s: started\n", session_id);
+    g_print ("call %s: started (conversation %s)\n", session_id,
+        conversation_id);
 }
 
 static void
 on_call_ended (GstGenesysServe * serve, const gchar * session_id,
-    const GError * error, gpointer user_data)
+    const gchar * conversation_id, const GError * error, gpointer user_data)
 {
   App *app = user_data;
 
   if (error)
-    g_printerr ("call %s: failed: %s\n", session_id, error->message);
+    g_printerr ("call %s: failed: %s (conversation %s)\n", session_id,
+        error->message, conversation_id);
   else if (!app->quiet)
-    g_print ("call %s: ended\n", session_id);
+    g_print ("call %s: ended (conversation %s)\n", session_id, conversation_id);
 }
 
 static void

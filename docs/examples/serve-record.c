@@ -23,9 +23,10 @@ typedef struct
 
 static void
 ended (GstGenesysServe * serve, const gchar * session_id,
-    const GError * error, gpointer user_data)
+    const gchar * conversation_id, const GError * error, gpointer user_data)
 {
-  g_print ("%s: %s\n", session_id, error ? error->message : "recorded");
+  g_print ("%s (conversation %s): %s\n", session_id, conversation_id,
+      error ? error->message : "recorded");
 }
 
 static void

@@ -113,6 +113,7 @@ struct _Call
   gint ref_count;
   GstGenesysServe *serve;
   gchar *session_id;
+  gchar *conversation_id;       /* of the open that started it */
   GstElement *pipeline;
   GstElement *src;              /* owned by the pipeline */
 
@@ -380,6 +381,7 @@ call_unref (Call * call)
     gst_object_unref (call->pipeline);
   g_clear_error (&call->error);
   g_free (call->session_id);
+  g_free (call->conversation_id);
   g_free (call);
 }
 
@@ -474,8 +476,8 @@ announce (Call * call)
   stopping = self->stopping;
   g_mutex_unlock (&self->lock);
   if (self->callbacks.call_started && !stopping)
-    self->callbacks.call_started (self, call->session_id, call->pipeline,
-        self->user_data);
+    self->callbacks.call_started (self, call->session_id,
+        call->conversation_id, call->pipeline, self->user_data);
 }
 
 static gboolean
@@ -529,8 +531,8 @@ call_teardown (Call * call)
   /* gst_genesys_serve_free() reports the calls it ends, that were
    * announced */
   if (self->callbacks.call_ended && call->announced)
-    self->callbacks.call_ended (self, call->session_id, call->error,
-        self->user_data);
+    self->callbacks.call_ended (self, call->session_id,
+        call->conversation_id, call->error, self->user_data);
   if (!stopping)
     check_drained (self);
   call_unref (call);            /* the list's */
@@ -867,6 +869,7 @@ typedef struct
 {
   GstGenesysServe *serve;
   gchar *session_id;
+  gchar *conversation_id;
   GError *error;
 } Failed;
 
@@ -876,6 +879,7 @@ failed_free (gpointer data)
   Failed *failed = data;
 
   g_free (failed->session_id);
+  g_free (failed->conversation_id);
   g_error_free (failed->error);
   g_free (failed);
 }
@@ -891,8 +895,8 @@ report_failed_cb (gpointer data)
   stopping = self->stopping;
   g_mutex_unlock (&self->lock);
   if (!stopping && self->callbacks.call_ended)
-    self->callbacks.call_ended (self, failed->session_id, failed->error,
-        self->user_data);
+    self->callbacks.call_ended (self, failed->session_id,
+        failed->conversation_id, failed->error, self->user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -984,6 +988,7 @@ call_new (GstGenesysServe * self, Link * link, const AhMessage * open,
   call->ref_count = 1;
   call->serve = self;
   call->session_id = g_strdup (link->session_id);
+  call->conversation_id = g_strdup (open ? open->conversation_id : NULL);
   call->pipeline = pipeline;
   call->src = src;
   call->state = CALL_RUNNING;
@@ -1086,6 +1091,7 @@ serve_select (const AhMedia * offers, guint n_offers, gpointer data)
     link->failure = g_strdup ("the server could not start a pipeline");
     failed->serve = self;
     failed->session_id = g_strdup (link->session_id);
+    failed->conversation_id = g_strdup (open ? open->conversation_id : NULL);
     failed->error = error;
     post (self, report_failed_cb, failed, failed_free);
     return -1;

@@ -71,7 +71,8 @@ typedef struct
 /**
  * GstGenesysServeCallbacks:
  * @call_started: a call's pipeline is playing; @session_id is the call's
- *   first session, @pipeline is borrowed (ref it to keep it)
+ *   first session, @conversation_id the Genesys conversation of its open,
+ *   @pipeline is borrowed (ref it to keep it)
  * @call_ended: a call's pipeline was stopped and freed; @error says why it
  *   failed, %NULL when it ended normally. Also for a call whose pipeline
  *   could not start (without @call_started before), with the reason
@@ -87,9 +88,9 @@ typedef struct
 typedef struct
 {
   void (*call_started) (GstGenesysServe * serve, const gchar * session_id,
-      GstElement * pipeline, gpointer user_data);
+      const gchar * conversation_id, GstElement * pipeline, gpointer user_data);
   void (*call_ended) (GstGenesysServe * serve, const gchar * session_id,
-      const GError * error, gpointer user_data);
+      const gchar * conversation_id, const GError * error, gpointer user_data);
   void (*drained) (GstGenesysServe * serve, gpointer user_data);
 
   /*< private > */

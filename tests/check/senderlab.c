@@ -577,7 +577,7 @@ G_GNUC_PRINTF (2, 3);
 
 static void
 on_started (GstGenesysServe * serve, const gchar * session_id,
-    GstElement * pipeline, gpointer user_data)
+    const gchar * conversation_id, GstElement * pipeline, gpointer user_data)
 {
   Lab *lab = user_data;
 
@@ -598,7 +598,7 @@ on_started (GstGenesysServe * serve, const gchar * session_id,
 
 static void
 on_ended (GstGenesysServe * serve, const gchar * session_id,
-    const GError * error, gpointer user_data)
+    const gchar * conversation_id, const GError * error, gpointer user_data)
 {
   Lab *lab = user_data;
 

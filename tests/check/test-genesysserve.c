@@ -30,6 +30,7 @@
 typedef struct
 {
   gchar *session_id;
+  gchar *conversation_id;
   GError *error;
 } Ended;
 
@@ -49,13 +50,14 @@ ended_free (gpointer data)
   Ended *e = data;
 
   g_free (e->session_id);
+  g_free (e->conversation_id);
   g_clear_error (&e->error);
   g_free (e);
 }
 
 static void
 on_started (GstGenesysServe * serve, const gchar * session_id,
-    GstElement * pipeline, gpointer user_data)
+    const gchar * conversation_id, GstElement * pipeline, gpointer user_data)
 {
   Fixture *f = user_data;
 
@@ -65,12 +67,13 @@ on_started (GstGenesysServe * serve, const gchar * session_id,
 
 static void
 on_ended (GstGenesysServe * serve, const gchar * session_id,
-    const GError * error, gpointer user_data)
+    const gchar * conversation_id, const GError * error, gpointer user_data)
 {
   Fixture *f = user_data;
   Ended *e = g_new0 (Ended, 1);
 
   e->session_id = g_strdup (session_id);
+  e->conversation_id = g_strdup (conversation_id);
   e->error = error ? g_error_copy (error) : NULL;
   g_ptr_array_add (f->ended, e);
 }
@@ -665,6 +668,8 @@ test_start_failure (void)
   g_assert_nonnull (failed->error);
   g_test_message ("failed call: %s", failed->error->message);
   g_assert_nonnull (strstr (failed->error->message, "Could not open"));
+  g_assert_cmpstr (failed->conversation_id, ==,
+      "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60");
 
   path = g_build_filename (f.dir, "ok", NULL);
   g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
@@ -1279,7 +1284,8 @@ test_program_drain_timeout (void)
   program_wait (&p);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC);
   g_assert_nonnull (strstr (p.log->str, "drain timeout: ending 1 call(s)"));
-  ended = g_strdup_printf ("call %s: ended", ah_peer_session_id (peer));
+  ended = g_strdup_printf ("call %s: ended (conversation %s)",
+      ah_peer_session_id (peer), conv);
   if (!strstr (p.log->str, ended))
     g_error ("no \"%s\" line in:\n%s", ended, p.log->str);
   g_free (ended);
