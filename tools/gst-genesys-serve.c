@@ -365,7 +365,7 @@ main (int argc, char **argv)
       gst_debug_set_color_mode (GST_DEBUG_COLOR_MODE_OFF);
   }
 
-  if (!api_key && !credentials)
+  if (!api_key && !credentials && !secret)
     g_printerr ("warning: no API key is configured: every AudioHook "
         "connection is accepted without authentication (set --api-key and "
         "--client-secret, or --credentials)\n");

@@ -15,6 +15,7 @@
 #ifndef __GST_GENESYS_CONN_H__
 #define __GST_GENESYS_CONN_H__
 
+#include <gst/gst.h>
 #include <libsoup/soup.h>
 #include "audiohook/ah-session.h"
 #include "gstgenesysloop.h"

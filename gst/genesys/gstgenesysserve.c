@@ -62,6 +62,7 @@
 #include <json-glib/json-glib.h>
 
 #include "gstgenesysserve.h"
+#include "gstgenesyscredentials.h"
 #include "gstgenesysserver.h"
 #include "gstgenesyssrc.h"
 #include "gstgenesyssink.h"
@@ -1205,22 +1206,10 @@ ensure_elements (void)
   }
 }
 
-static AhVerifier *
-make_verifier (const GstGenesysServeConfig * config, GError ** error)
-{
-  AhVerifier *verifier = ah_verifier_new ();
-
-  if (config->authority)
-    ah_verifier_set_authority (verifier, config->authority);
-  if ((config->api_key && !ah_verifier_add_key (verifier, config->api_key,
-              config->client_secret, error)) || (config->credentials_file
-          && !gst_genesys_load_credentials (verifier,
-              config->credentials_file, error))) {
-    ah_verifier_free (verifier);
-    return NULL;
-  }
-  return verifier;
-}
+/* what the errors call the settings: gst-genesys-serve's options */
+static const gchar *const option_names[3] = { "--api-key", "--client-secret",
+  "--credentials"
+};
 
 /**
  * gst_genesys_serve_new:
@@ -1244,6 +1233,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   GstGenesysServe *self;
   GstElement *pipeline, *src;
   AhVerifier *verifier;
+  gboolean open_door;
   gchar *check;
 
   g_return_val_if_fail (config != NULL, NULL);
@@ -1266,11 +1256,11 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   if (!pipeline)
     return NULL;
   gst_object_unref (pipeline);
-  verifier = make_verifier (config, error);
-  if (!verifier)
+  verifier = gst_genesys_verifier_new (config->api_key,
+      config->client_secret, config->credentials_file, config->authority,
+      option_names, &open_door, error);
+  if (!verifier && !open_door)
     return NULL;
-  if (!ah_verifier_has_keys (verifier))
-    g_clear_pointer (&verifier, ah_verifier_free);
 
   self = g_new0 (GstGenesysServe, 1);
   g_mutex_init (&self->lock);

@@ -46,7 +46,10 @@ typedef struct _GstGenesysServe GstGenesysServe;
  *   genesyssrc with its own supported-languages set answers with those.
  *
  * What gst_genesys_serve_new() listens with. Zero-initialise it and set
- * what you need. Without any API key every connection is accepted.
+ * what you need. Without any API key every connection is accepted; a
+ * client secret without an API key, an empty API key and a credentials
+ * file without a key are errors (their messages name gst-genesys-serve's
+ * options).
  */
 typedef struct
 {

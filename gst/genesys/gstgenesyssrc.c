@@ -117,6 +117,7 @@
 #include "gstgenesyschannel.h"
 #include "gstgenesystimeline.h"
 #include "gstgenesysjson.h"
+#include "gstgenesyscredentials.h"
 #include "audiohook/ah-duration.h"
 
 GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
@@ -1666,6 +1667,10 @@ gst_genesys_src_take_session (GstGenesysSrc * src, GstGenesysServer * server,
   return TRUE;
 }
 
+static const gchar *const setting_names[3] = { "api-key", "client-secret",
+  "credentials-file"
+};
+
 static gboolean
 gst_genesys_src_start (GstBaseSrc * bsrc)
 {
@@ -1677,7 +1682,7 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   guint port;
   gsize max_size;
   GstGenesysMode mode;
-  gboolean paired, drop;
+  gboolean paired, drop, open_door;
   GstClockTime latency;
 
   GST_OBJECT_LOCK (self);
@@ -1711,16 +1716,11 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   max_size = self->max_message_size;
   GST_OBJECT_UNLOCK (self);
 
-  verifier = ah_verifier_new ();
-  if (authority)
-    ah_verifier_set_authority (verifier, authority);
-  if (api_key && !ah_verifier_add_key (verifier, api_key, secret, &error))
+  verifier = gst_genesys_verifier_new (api_key, secret, creds, authority,
+      setting_names, &open_door, &error);
+  if (!verifier && !open_door)
     goto config_error;
-  if (creds && !gst_genesys_load_credentials (verifier, creds, &error))
-    goto config_error;
-  if (!ah_verifier_has_keys (verifier)) {
-    ah_verifier_free (verifier);
-    verifier = NULL;
+  if (open_door) {
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("No API key is configured: every AudioHook connection is accepted "
             "without authentication."),

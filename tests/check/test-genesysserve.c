@@ -505,6 +505,48 @@ expect_config_error (const gchar * launch, const gchar * cert)
   g_clear_error (&error);
 }
 
+/* A configuration that would accept every connection by mistake is
+ * refused, saying why. */
+static void
+expect_auth_config_error (const gchar * api_key, const gchar * secret,
+    const gchar * credentials_json, const gchar * says)
+{
+  GstGenesysServeConfig config = { 0 };
+  GError *error = NULL;
+  gchar *file = NULL;
+
+  if (credentials_json) {
+    gint fd = g_file_open_tmp ("creds-XXXXXX.json", &file, NULL);
+    g_assert_cmpint (fd, >=, 0);
+    close (fd);
+    g_assert_true (g_file_set_contents (file, credentials_json, -1, NULL));
+  }
+  config.launch = "genesyssrc ! fakesink";
+  config.address = "127.0.0.1";
+  config.api_key = api_key;
+  config.client_secret = secret;
+  config.credentials_file = file;
+  g_assert_null (gst_genesys_serve_new (&config, NULL, NULL, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, says));
+  g_clear_error (&error);
+  if (file)
+    g_unlink (file);
+  g_free (file);
+}
+
+static void
+test_bad_auth_config (void)
+{
+  expect_auth_config_error (NULL, SECRET, NULL,
+      "--client-secret is set without --api-key");
+  expect_auth_config_error (NULL, NULL, "{}", "holds no API key");
+  expect_auth_config_error (KEY, SECRET, "{}", "holds no API key");
+  expect_auth_config_error ("", NULL, NULL, "--api-key is empty");
+  expect_auth_config_error (KEY, "not base64!", NULL, "");
+}
+
 static void
 test_bad_config (void)
 {
@@ -1458,6 +1500,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/serve/sanitize", test_sanitize);
   g_test_add_func ("/serve/bad-config", test_bad_config);
+  g_test_add_func ("/serve/bad-auth-config", test_bad_auth_config);
   g_test_add_func ("/serve/twenty-calls", test_twenty_calls);
   g_test_add_func ("/serve/start-failure", test_start_failure);
   g_test_add_func ("/serve/continued", test_continued);

@@ -1051,25 +1051,34 @@ test_credentials_file (void)
   g_free (path);
 }
 
+/* A configuration that would open the door by mistake fails at start,
+ * saying why. */
 static void
-test_bad_credentials_file (void)
+expect_start_error (const gchar * props, const gchar * says)
 {
   GstElement *src = gst_element_factory_make ("genesyssrc", NULL);
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
   GError *error = NULL;
-  gchar *debug = NULL;
+  gchar *debug = NULL, **kv, **p;
 
-  g_object_set (src, "port", 0, "address", "127.0.0.1", "credentials-file",
-      "/nonexistent/keys.json", NULL);
+  g_object_set (src, "port", 0, "address", "127.0.0.1", NULL);
+  kv = g_strsplit (props, " ", -1);
+  for (p = kv; *p; p++) {
+    gchar **pair = g_strsplit (*p, "=", 2);
+    gst_util_set_object_arg (G_OBJECT (src), pair[0], pair[1]);
+    g_strfreev (pair);
+  }
+  g_strfreev (kv);
   gst_element_set_bus (src, bus);
   g_assert_cmpint (gst_element_set_state (src, GST_STATE_PAUSED), ==,
       GST_STATE_CHANGE_FAILURE);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   g_assert_nonnull (msg);
   gst_message_parse_error (msg, &error, &debug);
-  g_test_message ("error: %s", error->message);
-  g_assert_nonnull (strstr (error->message, "keys.json"));
+  g_test_message ("%s: %s", props, error->message);
+  if (!strstr (error->message, says))
+    g_error ("%s: \"%s\" does not say \"%s\"", props, error->message, says);
   g_error_free (error);
   g_free (debug);
   gst_message_unref (msg);
@@ -1077,6 +1086,26 @@ test_bad_credentials_file (void)
   gst_element_set_bus (src, NULL);
   gst_object_unref (bus);
   gst_object_unref (src);
+}
+
+static void
+test_bad_credentials_file (void)
+{
+  gchar *file = NULL, *props;
+  gint fd;
+
+  expect_start_error ("credentials-file=/nonexistent/keys.json", "keys.json");
+  expect_start_error ("client-secret=" SECRET,
+      "client-secret is set without api-key");
+  fd = g_file_open_tmp ("creds-XXXXXX.json", &file, NULL);
+  g_assert_cmpint (fd, >=, 0);
+  close (fd);
+  g_assert_true (g_file_set_contents (file, "{}", -1, NULL));
+  props = g_strdup_printf ("credentials-file=%s", file);
+  expect_start_error (props, "holds no API key");
+  g_free (props);
+  g_unlink (file);
+  g_free (file);
 }
 
 /* Downstream accepts mono only: the mono offer is chosen over stereo. */
