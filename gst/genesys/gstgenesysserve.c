@@ -48,8 +48,10 @@
  * `{organization-id}`, `{participant-id}`, `{ani}`, `{ani-name}`, `{dnis}`,
  * `{language}`, `{custom-config.KEY}` and `{input-variables.KEY}` (a member
  * of the open's customConfig or inputVariables; strings as they are, other
- * JSON values as JSON text). Brace text that is none of these is left as
- * it is (caps lists keep working). A missing value is empty. Every value is
+ * JSON values as JSON text). Brace text that looks like a placeholder but
+ * is none (a typo such as `{conversation_id}`) is refused at start; other
+ * brace text, and any in caps (lists such as `{S16LE, F32LE}`), is left as
+ * it is. A missing value is empty. Every value is
  * sanitised (gst_genesys_serve_sanitize()) so that it is a safe file name
  * component and needs no quoting in the launch syntax.
  */
@@ -263,6 +265,71 @@ placeholder_value (const gchar * name, const AhMessage * open,
     *value = g_strdup (open->participant.dnis);
   } else {
     *value = g_strdup (open->language);
+  }
+  return TRUE;
+}
+
+/* Whether the brace at @pos of @tmpl is in caps: a caps filter segment
+ * (between '!', starting with a media type such as audio/x-raw) or a quoted
+ * caps="..." value. */
+static gboolean
+in_caps (const gchar * tmpl, const gchar * pos)
+{
+  const gchar *seg = pos, *caps, *q;
+  guint quotes = 0;
+
+  while (seg > tmpl && seg[-1] != '!')
+    seg--;
+  while (g_ascii_isspace (*seg))
+    seg++;
+  q = seg;
+  while (g_ascii_isalnum (*q) || *q == '-')
+    q++;
+  if (q > seg && *q == '/')
+    return TRUE;
+  caps = g_strstr_len (seg, pos - seg, "caps=");
+  if (!caps)
+    return FALSE;
+  for (q = caps; q < pos; q++)
+    quotes += *q == '"';
+  return quotes % 2 == 1;
+}
+
+/* Brace text that looks like a placeholder (lowercase, digits, '-', '_',
+ * '.') but is none is a typo that would give every call the same file:
+ * refused, except in caps (lists such as {S16LE} or {interleaved}). */
+static gboolean
+check_placeholders (const gchar * tmpl, GError ** error)
+{
+  const gchar *p;
+
+  for (p = strchr (tmpl, '{'); p; p = strchr (p + 1, '{')) {
+    const gchar *end = strchr (p + 1, '}'), *c;
+    gchar *name, *value = NULL, *hint;
+    gboolean like = end && end > p + 1;
+
+    for (c = p + 1; like && c < end; c++)
+      like = g_ascii_islower (*c) || g_ascii_isdigit (*c) || *c == '-'
+          || *c == '_' || *c == '.';
+    if (!like || in_caps (tmpl, p))
+      continue;
+    name = g_strndup (p + 1, end - p - 1);
+    if (placeholder_value (name, NULL, NULL, &value)) {
+      g_free (value);
+      g_free (name);
+      continue;
+    }
+    g_strdelimit (name, "_", '-');
+    hint = placeholder_value (name, NULL, NULL, &value) ?
+        g_strdup_printf (" (did you mean {%s}?)", name) : g_strdup ("");
+    g_free (value);
+    g_free (name);
+    name = g_strndup (p, end - p + 1);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "unknown placeholder %s in the launch template%s", name, hint);
+    g_free (name);
+    g_free (hint);
+    return FALSE;
   }
   return TRUE;
 }
@@ -1250,6 +1317,8 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
         "TLS needs both a certificate and a key file");
     return NULL;
   }
+  if (!check_placeholders (config->launch, error))
+    return NULL;
   check = fill_template (config->launch, NULL, NULL);
   pipeline = parse_pipeline (check, &src, error);
   g_free (check);

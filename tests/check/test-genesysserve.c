@@ -502,6 +502,7 @@ expect_config_error (const gchar * launch, const gchar * cert)
   config.tls_certificate_file = cert;
   g_assert_null (gst_genesys_serve_new (&config, NULL, NULL, &error));
   g_assert_nonnull (error);
+  g_test_message ("%s: %s", launch, error->message);
   g_clear_error (&error);
 }
 
@@ -556,6 +557,46 @@ test_bad_config (void)
   expect_config_error ("genesyssrc ! identity error-after=x ! fakesink", NULL);
   expect_config_error (NULL, NULL);
   expect_config_error ("genesyssrc ! fakesink", TEST_DATA_DIR "/test-cert.pem");
+  expect_config_error
+      ("genesyssrc ! filesink location=DIR/{conversation_id}.raw", NULL);
+  {
+    GstGenesysServeConfig config = { 0 };
+    GError *error = NULL;
+
+    config.launch = "genesyssrc ! filesink location=/tmp/{conversation_id}";
+    g_assert_null (gst_genesys_serve_new (&config, NULL, NULL, &error));
+    g_assert_cmpstr (error->message, ==, "unknown placeholder "
+        "{conversation_id} in the launch template (did you mean "
+        "{conversation-id}?)");
+    g_clear_error (&error);
+  }
+  expect_config_error ("genesyssrc ! filesink location=DIR/{sesion-id}.raw",
+      NULL);
+}
+
+/* Brace text in caps is no placeholder. */
+static void
+test_caps_braces (void)
+{
+  static const gchar *const ok[] = {
+    "genesyssrc ! mulawdec ! audio/x-raw,layout={interleaved} ! fakesink",
+    "genesyssrc ! mulawdec ! audio/x-raw,format={S16LE,F32LE} ! fakesink",
+    "genesyssrc ! mulawdec ! capsfilter caps=\"audio/x-raw,layout={interleaved}\" "
+        "! fakesink name={session-id}",
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (ok); i++) {
+    GstGenesysServeConfig config = { 0 };
+    GError *error = NULL;
+    GstGenesysServe *serve;
+
+    config.launch = ok[i];
+    config.address = "127.0.0.1";
+    serve = gst_genesys_serve_new (&config, NULL, NULL, &error);
+    g_assert_no_error (error);
+    gst_genesys_serve_free (serve);
+  }
 }
 
 /* A probe, then 20 calls at once, each into a file of its own named from
@@ -1501,6 +1542,7 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/sanitize", test_sanitize);
   g_test_add_func ("/serve/bad-config", test_bad_config);
   g_test_add_func ("/serve/bad-auth-config", test_bad_auth_config);
+  g_test_add_func ("/serve/caps-braces", test_caps_braces);
   g_test_add_func ("/serve/twenty-calls", test_twenty_calls);
   g_test_add_func ("/serve/start-failure", test_start_failure);
   g_test_add_func ("/serve/continued", test_continued);
