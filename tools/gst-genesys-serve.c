@@ -163,13 +163,14 @@ stats_cb (gpointer data)
   if (seconds <= 0)
     seconds = 1;
   g_print ("stats: sessions=%u calls=%u frames/s=%.1f gaps=%" G_GUINT64_FORMAT
-      " auth-failures=%" G_GUINT64_FORMAT " late-pongs=%" G_GUINT64_FORMAT
+      " auth-failures=%" G_GUINT64_FORMAT " not-found=%" G_GUINT64_FORMAT
+      " late-pongs=%" G_GUINT64_FORMAT
       " refused=%" G_GUINT64_FORMAT " calls-total=%" G_GUINT64_FORMAT
       " calls-failed=%" G_GUINT64_FORMAT " probes=%" G_GUINT64_FORMAT
       " cpu=%.1f%% rss=%.1fMiB\n", s.sessions, s.calls,
       (s.frames - app->last_frames) / seconds, s.gaps, s.auth_failures,
-      s.late_pongs, s.refused, s.calls_total, s.calls_failed, s.probes,
-      100.0 * (cpu - app->last_cpu) / (seconds * G_USEC_PER_SEC),
+      s.not_found, s.late_pongs, s.refused, s.calls_total, s.calls_failed,
+      s.probes, 100.0 * (cpu - app->last_cpu) / (seconds * G_USEC_PER_SEC),
       rss_bytes () / (1024.0 * 1024.0));
   app->last_time = now;
   app->last_frames = s.frames;
@@ -247,7 +248,7 @@ main (int argc, char **argv)
   gchar *address = NULL, *path = NULL, *cert = NULL, *key = NULL;
   gchar *api_key = NULL, *secret = NULL, *credentials = NULL;
   gchar *authority = NULL, *launch = NULL, *languages = NULL;
-  gchar **language_list = NULL;
+  gchar **language_list = NULL, **connectors = NULL;
   gint port = 9000, max_sessions = 0, health_port = -1;
   gint drain_timeout = 60, stats_interval = 0, threads = 0, trim_interval = 30;
   gint malloc_arenas = 4;
@@ -272,6 +273,9 @@ main (int argc, char **argv)
         "JSON object mapping API keys to client secrets", "FILE"},
     {"authority", 0, 0, G_OPTION_ARG_STRING, &authority,
         "Public host[:port] for signatures behind proxies", "HOST"},
+    {"connector", 0, 0, G_OPTION_ARG_STRING_ARRAY, &connectors,
+        "Audio Connector: calls whose Connector ID (the request path after "
+          "--path) is ID run TEMPLATE instead (repeatable)", "ID=TEMPLATE"},
     {"supported-languages", 0, 0, G_OPTION_ARG_STRING, &languages,
         "Language codes listed in opened when an open asks, comma "
           "separated (e.g. en-US,de-DE; default: an empty list)", "LIST"},
@@ -382,6 +386,7 @@ main (int argc, char **argv)
   config.authority = authority;
   config.max_sessions = max_sessions;
   config.threads = threads;
+  config.connectors = (const gchar * const *) connectors;
   if (languages) {
     language_list = split_list (languages);
     config.supported_languages = (const gchar * const *) language_list;
@@ -447,6 +452,7 @@ done:
   g_free (authority);
   g_free (languages);
   g_strfreev (language_list);
+  g_strfreev (connectors);
   gst_deinit ();
   return ret;
 }

@@ -19,6 +19,7 @@ struct _GstGenesysConn
   GstGenesysLoop *loop;
   SoupWebsocketConnection *ws;
   GSocket *socket;              /* server side: for the close guard */
+  gchar *connector_id;          /* server side: the rest of the path */
   AhSession *session;
   GSource *timer;
   guint64 timer_deadline;
@@ -304,6 +305,20 @@ gst_genesys_conn_set_socket (GstGenesysConn * conn, GSocket * socket)
   conn->socket = socket ? g_object_ref (socket) : NULL;
 }
 
+void
+gst_genesys_conn_set_connector_id (GstGenesysConn * conn,
+    const gchar * connector_id)
+{
+  g_free (conn->connector_id);
+  conn->connector_id = g_strdup (connector_id);
+}
+
+const gchar *
+gst_genesys_conn_get_connector_id (GstGenesysConn * conn)
+{
+  return conn->connector_id;
+}
+
 GstGenesysConn *
 gst_genesys_conn_ref (GstGenesysConn * conn)
 {
@@ -328,6 +343,7 @@ conn_finalize_cb (gpointer data)
   ws_close (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
   g_object_unref (self->ws);
   g_clear_object (&self->socket);
+  g_free (self->connector_id);
   ah_session_free (self->session);
   if (self->notify)
     self->notify (self->user_data);

@@ -38,6 +38,12 @@ GstGenesysConn *gst_genesys_conn_new (GstGenesysLoop * loop,
 /* The connection's socket (server side, before it starts): a close the
  * peer does not answer within 4 s shuts it down (see gstgenesysconn.c). */
 void gst_genesys_conn_set_socket (GstGenesysConn * conn, GSocket * socket);
+/* Server side: what followed the endpoint's path in the request target
+ * (the Audio Connector's Connector ID), NULL when nothing did. Set before
+ * the connection is handed out; read from any thread after. */
+void gst_genesys_conn_set_connector_id (GstGenesysConn * conn,
+    const gchar * connector_id);
+const gchar *gst_genesys_conn_get_connector_id (GstGenesysConn * conn);
 
 GstGenesysConn *gst_genesys_conn_ref (GstGenesysConn * conn);
 void gst_genesys_conn_unref (GstGenesysConn * conn);

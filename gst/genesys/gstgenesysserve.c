@@ -134,6 +134,7 @@ struct _Call
 struct _GstGenesysServe
 {
   gchar *launch;
+  GHashTable *connectors;       /* connector id -> launch template */
   gchar **languages;            /* supportedLanguages answered; NULL: none */
   guint max_sessions;
   GstGenesysServer *server;
@@ -225,11 +226,11 @@ json_member_string (JsonObject * obj, const gchar * key)
  * @open (checking the template), every value is "0". */
 static gboolean
 placeholder_value (const gchar * name, const AhMessage * open,
-    const gchar * session_id, gchar ** value)
+    const gchar * session_id, const gchar * connector_id, gchar ** value)
 {
   static const gchar *const names[] = { "session-id", "conversation-id",
     "organization-id", "participant-id", "ani", "ani-name", "dnis",
-    "language", NULL
+    "language", "connector-id", NULL
   };
   JsonObject *obj = NULL;
   const gchar *key = NULL;
@@ -251,6 +252,8 @@ placeholder_value (const gchar * name, const AhMessage * open,
     *value = json_member_string (obj, key);
   } else if (strcmp (name, "session-id") == 0) {
     *value = g_strdup (session_id);
+  } else if (strcmp (name, "connector-id") == 0) {
+    *value = g_strdup (connector_id);
   } else if (strcmp (name, "conversation-id") == 0) {
     *value = g_strdup (open->conversation_id);
   } else if (strcmp (name, "organization-id") == 0) {
@@ -314,13 +317,13 @@ check_placeholders (const gchar * tmpl, GError ** error)
     if (!like || in_caps (tmpl, p))
       continue;
     name = g_strndup (p + 1, end - p - 1);
-    if (placeholder_value (name, NULL, NULL, &value)) {
+    if (placeholder_value (name, NULL, NULL, NULL, &value)) {
       g_free (value);
       g_free (name);
       continue;
     }
     g_strdelimit (name, "_", '-');
-    hint = placeholder_value (name, NULL, NULL, &value) ?
+    hint = placeholder_value (name, NULL, NULL, NULL, &value) ?
         g_strdup_printf (" (did you mean {%s}?)", name) : g_strdup ("");
     g_free (value);
     g_free (name);
@@ -336,7 +339,7 @@ check_placeholders (const gchar * tmpl, GError ** error)
 
 static gchar *
 fill_template (const gchar * tmpl, const AhMessage * open,
-    const gchar * session_id)
+    const gchar * session_id, const gchar * connector_id)
 {
   GString *out = g_string_new (NULL);
   const gchar *p = tmpl;
@@ -346,7 +349,8 @@ fill_template (const gchar * tmpl, const AhMessage * open,
     if (end) {
       gchar *name = g_strndup (p + 1, end - p - 1);
       gchar *value = NULL;
-      gboolean known = placeholder_value (name, open, session_id, &value);
+      gboolean known = placeholder_value (name, open, session_id,
+          connector_id, &value);
       g_free (name);
       if (known) {
         gchar *safe = gst_genesys_serve_sanitize (value);
@@ -1014,12 +1018,30 @@ find_continued_call (GstGenesysServe * self, const AhMessage * open)
   return found;
 }
 
+/* The template of @connector_id (its part before any '?'), or the
+ * default one. */
+static const gchar *
+launch_for (GstGenesysServe * self, const gchar * connector_id)
+{
+  const gchar *launch = NULL;
+  gchar *id;
+
+  if (!connector_id || !self->connectors)
+    return self->launch;
+  id = g_strndup (connector_id, strcspn (connector_id, "?"));
+  launch = g_hash_table_lookup (self->connectors, id);
+  g_free (id);
+  return launch ? launch : self->launch;
+}
+
 /* A pipeline for the call @link opens, playing. */
 static Call *
 call_new (GstGenesysServe * self, Link * link, const AhMessage * open,
     GError ** error)
 {
-  gchar *description = fill_template (self->launch, open, link->session_id);
+  const gchar *connector_id = gst_genesys_conn_get_connector_id (link->conn);
+  gchar *description = fill_template (launch_for (self, connector_id), open,
+      link->session_id, connector_id);
   GstElement *pipeline, *src;
   GstStateChangeReturn ret;
   GstBus *bus;
@@ -1222,6 +1244,16 @@ serve_refused (gpointer data, guint status, const GError * error)
 }
 
 static void
+serve_not_found (gpointer data, const gchar * request_target)
+{
+  GstGenesysServe *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->stats.not_found++;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
 serve_accepted (gpointer data, GstGenesysConn * conn)
 {
   GstGenesysServe *self = data;
@@ -1273,6 +1305,57 @@ ensure_elements (void)
   }
 }
 
+/* A launch template that builds: placeholders known, exactly one
+ * genesyssrc (filled with "0" everywhere). */
+static gboolean
+check_launch (const gchar * launch, GError ** error)
+{
+  GstElement *pipeline, *src;
+  gchar *check;
+
+  if (!check_placeholders (launch, error))
+    return FALSE;
+  check = fill_template (launch, NULL, NULL, NULL);
+  pipeline = parse_pipeline (check, &src, error);
+  g_free (check);
+  if (!pipeline)
+    return FALSE;
+  gst_object_unref (pipeline);
+  return TRUE;
+}
+
+/* "ID=TEMPLATE" entries -> id -> template; NULL with none (or an error) */
+static GHashTable *
+parse_connectors (const gchar * const *entries, GError ** error)
+{
+  GHashTable *table;
+  const gchar *const *e;
+
+  if (!entries || !*entries)
+    return NULL;
+  table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (e = entries; *e; e++) {
+    const gchar *eq = strchr (*e, '=');
+    gchar *id;
+
+    if (!eq || eq == *e) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "connector template '%s' is not ID=TEMPLATE", *e);
+      g_hash_table_unref (table);
+      return NULL;
+    }
+    id = g_strndup (*e, eq - *e);
+    if (!check_launch (eq + 1, error)) {
+      g_prefix_error (error, "connector %s: ", id);
+      g_free (id);
+      g_hash_table_unref (table);
+      return NULL;
+    }
+    g_hash_table_replace (table, id, g_strdup (eq + 1));
+  }
+  return table;
+}
+
 /* what the errors call the settings: gst-genesys-serve's options */
 static const gchar *const option_names[3] = { "--api-key", "--client-secret",
   "--credentials"
@@ -1298,10 +1381,10 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
     GError ** error)
 {
   GstGenesysServe *self;
-  GstElement *pipeline, *src;
   AhVerifier *verifier;
   gboolean open_door;
-  gchar *check;
+  GHashTable *connectors;
+  GError *local = NULL;
 
   g_return_val_if_fail (config != NULL, NULL);
   ensure_debug ();
@@ -1317,19 +1400,21 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
         "TLS needs both a certificate and a key file");
     return NULL;
   }
-  if (!check_placeholders (config->launch, error))
+  if (!check_launch (config->launch, error))
     return NULL;
-  check = fill_template (config->launch, NULL, NULL);
-  pipeline = parse_pipeline (check, &src, error);
-  g_free (check);
-  if (!pipeline)
+  connectors = parse_connectors (config->connectors, &local);
+  if (local) {
+    g_propagate_error (error, local);
     return NULL;
-  gst_object_unref (pipeline);
+  }
   verifier = gst_genesys_verifier_new (config->api_key,
       config->client_secret, config->credentials_file, config->authority,
       option_names, &open_door, error);
-  if (!verifier && !open_door)
+  if (!verifier && !open_door) {
+    if (connectors)
+      g_hash_table_unref (connectors);
     return NULL;
+  }
 
   self = g_new0 (GstGenesysServe, 1);
   g_mutex_init (&self->lock);
@@ -1338,6 +1423,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   g_queue_init (&self->closed_order);
   g_queue_init (&self->health_open);
   self->launch = g_strdup (config->launch);
+  self->connectors = connectors;
   self->languages = g_strdupv ((gchar **) config->supported_languages);
   self->max_sessions = config->max_sessions;
   self->context = g_main_context_ref_thread_default ();
@@ -1348,11 +1434,16 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
       config->address : DEFAULT_ADDRESS, config->port,
       config->tls_certificate_file, config->tls_key_file, config->threads,
       error);
+  if (self->server && !gst_genesys_server_check_listener (self->server,
+          config->path ? config->path : DEFAULT_PATH, verifier, error))
+    g_clear_pointer (&self->server, gst_genesys_server_release);
   if (!self->server) {
     if (verifier)
       ah_verifier_free (verifier);
     g_main_context_unref (self->context);
     g_free (self->launch);
+    if (self->connectors)
+      g_hash_table_unref (self->connectors);
     g_strfreev (self->languages);
     g_mutex_clear (&self->lock);
     g_hash_table_unref (self->closed_ids);
@@ -1365,6 +1456,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->listener.claim = serve_claim;
   self->listener.unclaim = serve_unclaim;
   self->listener.refused = serve_refused;
+  self->listener.not_found = serve_not_found;
   self->listener.accepted = serve_accepted;
   self->listener.user_data = self;
   gst_genesys_server_add_listener (self->server, &self->listener);
@@ -1583,6 +1675,8 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   g_free (serve->listener.path);
   g_main_context_unref (serve->context);
   g_free (serve->launch);
+  if (serve->connectors)
+    g_hash_table_unref (serve->connectors);
   g_strfreev (serve->languages);
   g_mutex_clear (&serve->lock);
   g_queue_clear (&serve->closed_order);

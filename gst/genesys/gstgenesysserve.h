@@ -40,6 +40,10 @@ typedef struct _GstGenesysServe GstGenesysServe;
  *   beyond it the upgrade is refused with HTTP 503. 0: no limit
  * @threads: loop threads the connections are spread over (each
  *   connection stays on one); 0: one per processor, at least 4, at most 8
+ * @connectors: (nullable) (array zero-terminated=1): `ID=TEMPLATE`
+ *   entries: a session whose connector id (what follows @path in the
+ *   request, the Audio Connector's Connector ID; its part before any `?`)
+ *   is ID runs TEMPLATE instead of @launch. Each is checked like @launch
  * @supported_languages: (nullable) (array zero-terminated=1): language
  *   codes (such as `en-US`) listed in `opened` when an open asks for them
  *   (`supportedLanguages: true`); %NULL: an empty list. A call's
@@ -66,9 +70,10 @@ typedef struct
   guint max_sessions;
   guint threads;
   const gchar *const *supported_languages;
+  const gchar *const *connectors;
 
   /*< private > */
-  gpointer _gst_reserved[GST_PADDING - 1];
+  gpointer _gst_reserved[GST_PADDING - 2];
 } GstGenesysServeConfig;
 
 /**
@@ -125,6 +130,7 @@ typedef struct
  *   the reference client sends instead once a pong (or opened, or closed)
  *   is overdue
  * @draining: gst_genesys_serve_drain() was called
+ * @not_found: requests for a path the endpoint does not serve (HTTP 404)
  *
  * Counters since gst_genesys_serve_new().
  */
@@ -147,9 +153,10 @@ typedef struct
   guint64 late_pongs;
   gboolean draining;
   guint64 continued_closed;
+  guint64 not_found;
 
   /*< private > */
-  gpointer _gst_reserved[GST_PADDING];
+  gpointer _gst_reserved[GST_PADDING - 1];
 } GstGenesysServeStats;
 
 GstGenesysServe *gst_genesys_serve_new (const GstGenesysServeConfig * config,

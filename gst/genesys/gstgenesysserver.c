@@ -13,6 +13,7 @@
 #include <netinet/tcp.h>
 #include <json-glib/json-glib.h>
 #include "gstgenesysserver.h"
+#include "audiohook/ah-path.h"
 
 GST_DEBUG_CATEGORY_STATIC (genesysserver_debug);
 #define GST_CAT_DEFAULT genesysserver_debug
@@ -76,7 +77,9 @@ struct _GstGenesysServer
   GQueue pending;               /* Pending, oldest first */
   GHashTable *pending_peers;    /* peer -> GQueue of Pending, oldest first */
 
-  GMutex lock;                  /* listeners, sessions */
+  GMutex lock;                  /* listeners, sessions, 404 log */
+  gint64 not_found_logged;      /* monotonic µs of the last 404 logged */
+  guint not_found_unlogged;     /* 404s since, not logged */
   GMutex auth_lock;             /* the listeners' verifiers (replay caches) */
   GList *listeners;
   GHashTable *sessions;         /* session id -> GstGenesysListener */
@@ -101,6 +104,7 @@ typedef struct
   GstGenesysListener *listener;
   gchar *session_id;
   gchar *org_id;
+  gchar *connector_id;
   gboolean taken;
 } Claim;
 
@@ -128,6 +132,7 @@ claim_free (gpointer data)
     claim->listener->unclaim (claim->listener->user_data);
   g_free (claim->session_id);
   g_free (claim->org_id);
+  g_free (claim->connector_id);
   g_free (claim);
 }
 
@@ -172,6 +177,36 @@ refuse_later (Shard * shard, SoupServerMessage * msg, guint status,
   g_source_unref (source);
 }
 
+/* Requests for no endpoint are said once per NOT_FOUND_LOG_INTERVAL (a
+ * scanner must not flood the log), with how many went unsaid. */
+#define NOT_FOUND_LOG_INTERVAL (10 * G_USEC_PER_SEC)
+
+static void
+not_found_log (GstGenesysServer * self, const gchar * target)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint unlogged = 0;
+  gboolean log;
+
+  g_mutex_lock (&self->lock);
+  log = self->not_found_logged == 0
+      || now - self->not_found_logged >= NOT_FOUND_LOG_INTERVAL;
+  if (log) {
+    unlogged = self->not_found_unlogged;
+    self->not_found_unlogged = 0;
+    self->not_found_logged = now;
+  } else {
+    self->not_found_unlogged++;
+  }
+  g_mutex_unlock (&self->lock);
+  if (log && unlogged)
+    GST_WARNING ("no endpoint for path %s on port %u (HTTP 404); %u more "
+        "such requests since the last said", target, self->port, unlogged);
+  else if (log)
+    GST_WARNING ("no endpoint for path %s on port %u (HTTP 404)", target,
+        self->port);
+}
+
 /* A shard's thread. */
 static void
 server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
@@ -183,20 +218,43 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   GUri *uri = soup_server_message_get_uri (msg);
   GstGenesysListener *chosen = NULL;
   GError *auth_error = NULL;
-  gboolean any_path = FALSE, authed = FALSE, busy = FALSE;
+  gboolean authed = FALSE, busy = FALSE;
   const gchar *session_id;
   GList *listeners, *l;
+  const gchar *query_text = g_uri_get_query (uri);
+  gchar *connector_id = NULL;
+  guint best = 0;
 
   /* valid until this returns (see listener_registered) */
   g_mutex_lock (&self->lock);
   listeners = g_list_copy (self->listeners);
   g_mutex_unlock (&self->lock);
+  /* the longest matching path; the others are out */
   for (l = listeners; l; l = l->next) {
     GstGenesysListener *listener = l->data;
-    if (g_strcmp0 (listener->path, path) == 0)
-      any_path = TRUE;
+    best = MAX (best, ah_path_match (listener->path, path, query_text, NULL));
   }
-  if (!any_path) {
+  for (l = listeners; l;) {
+    GstGenesysListener *listener = l->data;
+    GList *next = l->next;
+    if (best == 0 || ah_path_match (listener->path, path, query_text,
+            connector_id ? NULL : &connector_id) != best)
+      listeners = g_list_delete_link (listeners, l);
+    l = next;
+  }
+  if (best == 0) {
+    gchar *target = query_text ? g_strdup_printf ("%s?%s", path, query_text) :
+        g_strdup (path);
+    not_found_log (self, target);
+    g_mutex_lock (&self->lock);
+    listeners = g_list_copy (self->listeners);
+    g_mutex_unlock (&self->lock);
+    for (l = listeners; l; l = l->next) {
+      GstGenesysListener *listener = l->data;
+      if (listener->not_found)
+        listener->not_found (listener->user_data, target);
+    }
+    g_free (target);
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
     g_list_free (listeners);
     return;
@@ -204,6 +262,7 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   /* Not a WebSocket upgrade: libsoup's handshake check answers it. */
   if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, NULL)) {
     g_list_free (listeners);
+    g_free (connector_id);
     return;
   }
 
@@ -214,7 +273,7 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     GST_INFO ("refusing %s: %s", path, error->message);
     for (l = listeners; l; l = l->next) {
       GstGenesysListener *listener = l->data;
-      if (g_strcmp0 (listener->path, path) == 0 && listener->refused) {
+      if (listener->refused) {
         listener->refused (listener->user_data, SOUP_STATUS_BAD_REQUEST, error);
         break;
       }
@@ -222,14 +281,13 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     g_error_free (error);
     soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
     g_list_free (listeners);
+    g_free (connector_id);
     return;
   }
 
   for (l = listeners; l && !chosen; l = l->next) {
     GstGenesysListener *listener = l->data;
 
-    if (g_strcmp0 (listener->path, path) != 0)
-      continue;
     if (listener->verifier) {
       HeaderCollect hc;
       AhRequest req;
@@ -307,10 +365,12 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     claim->session_id = g_strdup (session_id);
     claim->org_id = g_strdup (soup_message_headers_get_one (headers,
             "Audiohook-Organization-Id"));
+    claim->connector_id = g_steal_pointer (&connector_id);
     g_object_set_data_full (G_OBJECT (msg), "gst-genesys-claim", claim,
         claim_free);
   }
   g_clear_error (&auth_error);
+  g_free (connector_id);
 }
 
 /* The GSocket under @io: libsoup wraps the accepted connection (or its TLS
@@ -662,6 +722,7 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     GST_DEBUG ("session %s: no socket under the WebSocket's stream",
         claim->session_id);
   gst_genesys_conn_set_socket (conn, socket);
+  gst_genesys_conn_set_connector_id (conn, claim->connector_id);
   claim->taken = TRUE;
   GST_DEBUG ("session %s accepted on %s", claim->session_id, path);
   claim->listener->accepted (claim->listener->user_data, conn);
@@ -1188,6 +1249,28 @@ gst_genesys_server_get_listeners (GstGenesysServer * server)
   copy = g_list_copy (server->listeners);
   g_mutex_unlock (&server->lock);
   return copy;
+}
+
+gboolean
+gst_genesys_server_check_listener (GstGenesysServer * server,
+    const gchar * path, const AhVerifier * verifier, GError ** error)
+{
+  GList *l;
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&server->lock);
+  for (l = server->listeners; l && ok; l = l->next) {
+    GstGenesysListener *other = l->data;
+    ok = g_strcmp0 (other->path, path) != 0
+        || ah_verifier_same_keys (other->verifier, verifier);
+  }
+  g_mutex_unlock (&server->lock);
+  if (!ok)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+        "port %u path %s is already served with other credentials (API "
+        "keys, secrets or authority): a session could go to either",
+        server->port, path);
+  return ok;
 }
 
 void

@@ -22,6 +22,8 @@ G_BEGIN_DECLS typedef struct _GstGenesysServer GstGenesysServer;
  * connections) and must not block. */
 typedef struct
 {
+  /* matched as a prefix on a segment boundary (ah_path_match(): the rest
+   * is the session's connector id); the longest matching path wins */
   gchar *path;
   /* NULL: no authentication. Used only on the loop thread while the
    * listener is registered. */
@@ -37,6 +39,9 @@ typedef struct
   /* The upgraded session; the callee takes the reference on @conn and
    * must call gst_genesys_conn_start(). @org_id: Audiohook-Organization-Id */
   void (*accepted) (gpointer user_data, GstGenesysConn * conn);
+  /* Optional: a request matched no listener's path (HTTP 404);
+   * @request_target: its path and query. Every listener hears it. */
+  void (*not_found) (gpointer user_data, const gchar * request_target);
   gpointer user_data;
 } GstGenesysListener;
 
@@ -61,6 +66,11 @@ gboolean gst_genesys_server_is_current (GstGenesysServer * server);
  * doing (not from a callback that another loop thread waits for). */
 void gst_genesys_server_sync (GstGenesysServer * server);
 
+/* FALSE (with @error) when a listener with @path and other credentials
+ * (API keys, secrets, authority) is registered: a session could go to
+ * either. Check before gst_genesys_server_add_listener(). */
+gboolean gst_genesys_server_check_listener (GstGenesysServer * server,
+    const gchar * path, const AhVerifier * verifier, GError ** error);
 /* Registers @listener (not copied: keep it alive until removed). Any
  * thread. */
 void gst_genesys_server_add_listener (GstGenesysServer * server,

@@ -237,6 +237,8 @@ typedef struct
   guint64 last_rtt;
   guint64 auth_failures[AH_SIGNATURE_ERROR_N_CODES];
   guint64 bad_requests;
+  guint64 not_found;
+  gint64 not_found_said;        /* monotonic µs of the last warning */
   guint64 late_samples, late_dropped_samples;
   guint reanchors;
   gint64 skew_ppb;
@@ -523,9 +525,10 @@ set_structure (GstStructure * s, const gchar * field, GstStructure * value)
 }
 
 static void
-post_opened (GstGenesysSrc * self, AhAction * action)
+post_opened (GstGenesysSrc * self, GstGenesysConn * conn, AhAction * action)
 {
   AhMessage *open = action->message;
+  const gchar *connector_id = gst_genesys_conn_get_connector_id (conn);
   gchar *media = media_to_string (&action->media);
   GstStructure *s;
 
@@ -551,6 +554,8 @@ post_opened (GstGenesysSrc * self, AhAction * action)
     g_free (json);
     json_node_unref (node);
   }
+  if (connector_id)
+    gst_structure_set (s, "connector-id", G_TYPE_STRING, connector_id, NULL);
   if (open->input_variables)
     set_structure (s, "input-variables",
         gst_genesys_json_to_structure ("input-variables",
@@ -762,7 +767,7 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
           return;
         }
       }
-      post_opened (self, action);
+      post_opened (self, conn, action);
       gst_genesys_server_remember_session (self->server,
           action->message->id, &self->listener);
       g_mutex_lock (&self->lock);
@@ -1043,6 +1048,36 @@ listener_refused (gpointer user_data, guint status, const GError * error)
           "status", G_TYPE_UINT, status,
           "cause", G_TYPE_STRING, cause,
           "message", G_TYPE_STRING, error->message, NULL));
+}
+
+/* A request for a path no element serves: counted, and said on the bus
+ * at most every 10 s. */
+static void
+listener_not_found (gpointer user_data, const gchar * request_target)
+{
+  GstGenesysSrc *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean say;
+  gchar *path;
+
+  g_mutex_lock (&self->lock);
+  self->stats.not_found++;
+  say = self->stats.not_found_said == 0
+      || now - self->stats.not_found_said >= 10 * G_USEC_PER_SEC;
+  if (say)
+    self->stats.not_found_said = now;
+  g_mutex_unlock (&self->lock);
+  if (!say)
+    return;
+  GST_OBJECT_LOCK (self);
+  path = g_strdup (self->path);
+  GST_OBJECT_UNLOCK (self);
+  GST_ELEMENT_WARNING (self, RESOURCE, NOT_FOUND,
+      ("Refused a request for %s (HTTP 404): this element serves %s",
+          request_target, path),
+      ("check the integration's Connection URI; counted in stats "
+          "not-found, said at most every 10 s"));
+  g_free (path);
 }
 
 static void
@@ -1744,6 +1779,12 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
     goto fail;
   }
 
+  if (!gst_genesys_server_check_listener (server, path, verifier, &error)) {
+    gst_genesys_server_release (server);
+    leave_channel (self);
+    goto config_error;
+  }
+
   g_mutex_lock (&self->lock);
   self->server = server;
   start_serving_locked (self);
@@ -1755,6 +1796,7 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   self->listener.claim = listener_claim;
   self->listener.unclaim = listener_unclaim;
   self->listener.refused = listener_refused;
+  self->listener.not_found = listener_not_found;
   self->listener.accepted = listener_accepted;
   self->listener.user_data = self;
 
@@ -2581,6 +2623,7 @@ build_stats (GstGenesysSrc * self)
       "position-mismatches", G_TYPE_UINT64, self->stats.position_mismatches,
       "refused-busy", G_TYPE_UINT64, self->stats.refused_busy,
       "bad-requests", G_TYPE_UINT64, self->stats.bad_requests,
+      "not-found", G_TYPE_UINT64, self->stats.not_found,
       "late-duration", G_TYPE_UINT64,
       samples_to_time (self->stats.late_samples),
       "late-dropped-duration", G_TYPE_UINT64,
@@ -2986,11 +3029,19 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   /**
    * GstGenesysSrc:path:
    *
-   * The request path the AudioHook integration is configured with.
+   * The request path the AudioHook integration is configured with (for
+   * Audio Connector, the path of its Base Connection URI). It matches as a
+   * prefix on a segment boundary: the rest of the request target (after
+   * `/` or `?`, the Connector ID Genesys appends) is the session's
+   * connector id, in `genesys-session-opened`. Requests for other paths
+   * get HTTP 404, counted in #GstGenesysSrc:stats (`not-found`) and said
+   * as a warning at most every 10 s. Elements sharing a port and path must
+   * have the same credentials; the longest matching path wins.
    */
   g_object_class_install_property (gobject_class, PROP_PATH,
       g_param_spec_string ("path", "Path",
-          "Request path of the AudioHook endpoint", DEFAULT_PATH, rw));
+          "Request path of the AudioHook endpoint (a prefix: the rest is the "
+          "connector id)", DEFAULT_PATH, rw));
   /**
    * GstGenesysSrc:tls-certificate-file:
    *

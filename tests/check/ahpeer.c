@@ -505,3 +505,21 @@ ah_peer_drop (AhPeer * peer)
 {
   peer_call (peer, close_now_cb, peer);
 }
+
+guint
+ah_peer_free_port (void)
+{
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  GSocketAddress *addr = g_inet_socket_address_new_from_string ("127.0.0.1",
+      0);
+  guint port;
+
+  g_assert_true (g_socket_bind (socket, addr, FALSE, NULL));
+  g_object_unref (addr);
+  addr = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr));
+  g_object_unref (addr);
+  g_object_unref (socket);
+  return port;
+}

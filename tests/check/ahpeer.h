@@ -70,6 +70,9 @@ void ah_peer_drop (AhPeer * peer);
 
 const gchar *ah_peer_type (AhPeerFrame * frame);
 
+/* A TCP port on 127.0.0.1 that nothing listens on (bound, then let go). */
+guint ah_peer_free_port (void);
+
 #define AH_PEER_ORG "d7934305-0972-4844-938e-9060eef73d05"
 
 G_END_DECLS

@@ -118,25 +118,44 @@ remove_dir (const gchar * dir)
   g_rmdir (dir);
 }
 
+/* TEMPLATE_SRC and @tail, with "DIR" the fixture's directory */
+static gchar *
+fixture_launch (Fixture * f, const gchar * tail)
+{
+  gchar **parts = g_strsplit (tail, "DIR", -1);
+  gchar *dir_tail = g_strjoinv (f->dir, parts);
+  gchar *launch = g_strconcat (TEMPLATE_SRC " ", dir_tail, NULL);
+
+  g_strfreev (parts);
+  g_free (dir_tail);
+  return launch;
+}
+
 /* The serve with @tail after the source, e.g. "! filesink location=...";
- * "DIR" in it is the fixture's directory. */
+ * "DIR" in it is the fixture's directory. @connector: NULL, or "ID=TAIL"
+ * for a connector template. */
 static void
 fixture_start_full (Fixture * f, const gchar * tail, guint max_sessions,
-    gboolean auth, const gchar * const *languages)
+    gboolean auth, const gchar * const *languages, const gchar * connector)
 {
   GstGenesysServeConfig config = { 0 };
   GError *error = NULL;
-  gchar *launch, *dir_tail, **parts;
+  gchar *launch, *connectors[2] = { NULL, NULL };
 
   memset (f, 0, sizeof (*f));
   f->dir = make_dir ();
   f->started = g_ptr_array_new_with_free_func (g_free);
   f->ended = g_ptr_array_new_with_free_func (ended_free);
-  parts = g_strsplit (tail, "DIR", -1);
-  dir_tail = g_strjoinv (f->dir, parts);
-  g_strfreev (parts);
-  launch = g_strconcat (TEMPLATE_SRC " ", dir_tail, NULL);
-  g_free (dir_tail);
+  launch = fixture_launch (f, tail);
+  if (connector) {
+    const gchar *eq = strchr (connector, '=');
+    gchar *id = g_strndup (connector, eq - connector);
+    gchar *l = fixture_launch (f, eq + 1);
+    connectors[0] = g_strconcat (id, "=", l, NULL);
+    g_free (id);
+    g_free (l);
+    config.connectors = (const gchar * const *) connectors;
+  }
   config.launch = launch;
   config.address = "127.0.0.1";
   config.path = PATH;
@@ -155,13 +174,14 @@ fixture_start_full (Fixture * f, const gchar * tail, guint max_sessions,
   f->port = gst_genesys_serve_get_port (f->serve);
   g_assert_cmpuint (f->port, >, 0);
   g_free (launch);
+  g_free (connectors[0]);
 }
 
 static void
 fixture_start (Fixture * f, const gchar * tail, guint max_sessions,
     gboolean auth)
 {
-  fixture_start_full (f, tail, max_sessions, auth, NULL);
+  fixture_start_full (f, tail, max_sessions, auth, NULL, NULL);
 }
 
 static void
@@ -1463,7 +1483,7 @@ serve_languages (const gchar * const *languages, const gchar * tail)
   guint status = 0;
   gchar *params, *list;
 
-  fixture_start_full (&f, tail, 0, FALSE, languages);
+  fixture_start_full (&f, tail, 0, FALSE, languages, NULL);
   g_assert_true (ah_peer_connect (peer, f.port, PATH, NULL, &status));
   params = open_params ("0a1b2c3d-0000-4000-8000-000000000001",
       "0a1b2c3d-0000-4000-8000-000000000002", "+1555", "",
@@ -1533,6 +1553,75 @@ test_program_bad_options (void)
   }
 }
 
+/* Audio Connector: the connector id after the path picks a template of
+ * its own and fills {connector-id}; other ids run the default one. Paths
+ * the endpoint does not serve are counted. */
+static void
+test_connectors (void)
+{
+  Fixture f;
+  AhPeer *peer;
+  GstGenesysServeStats stats;
+  guint status = 0, i;
+  gchar *params, *path;
+  const gchar *targets[] = { PATH "/bot-7", PATH "/other-bot?x=1" };
+
+  fixture_start_full (&f, "! filesink location=DIR/default-{connector-id}",
+      0, FALSE, NULL, "bot-7=! filesink location=DIR/seven-{connector-id}");
+  peer = ah_peer_new ();
+  g_assert_false (ah_peer_connect (peer, f.port, "/nowhere", NULL, &status));
+  g_assert_cmpuint (status, ==, 404);
+  ah_peer_free (peer);
+  for (i = 0; i < G_N_ELEMENTS (targets); i++) {
+    peer = ah_peer_new ();
+    g_assert_true (ah_peer_connect (peer, f.port, targets[i], NULL, &status));
+    params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+        "0f1e2d3c-4b5a-4697-8877-665544332211", "", "", NULL);
+    ah_peer_send (peer, "open", "PT0S", params);
+    g_free (params);
+    ah_peer_frame_free (expect_running (peer, "opened"));
+    peer_frames (peer, 1, 5);
+    peer_close (peer, "PT0.2S", "end");
+    ah_peer_free (peer);
+    wait_ended (&f, i + 1);
+  }
+  path = g_build_filename (f.dir, "seven-bot-7", NULL);
+  check_file (path, 1, 5);
+  g_free (path);
+  path = g_build_filename (f.dir, "default-other-bot_x_1", NULL);
+  check_file (path, 1, 5);
+  g_free (path);
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_cmpuint (stats.not_found, ==, 1);
+  fixture_stop (&f);
+}
+
+static void
+test_bad_connector (void)
+{
+  GstGenesysServeConfig config = { 0 };
+  const gchar *bad[][2] = {
+    {"bot-7", "is not ID=TEMPLATE"},
+    {"bot-7=fakesrc ! fakesink", "connector bot-7: "},
+    {"bot-7=genesyssrc ! filesink location=/tmp/{conector-id}",
+        "connector bot-7: unknown placeholder {conector-id}"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    const gchar *entries[] = { bad[i][0], NULL };
+    GError *error = NULL;
+
+    config.launch = "genesyssrc ! fakesink";
+    config.address = "127.0.0.1";
+    config.connectors = entries;
+    g_assert_null (gst_genesys_serve_new (&config, NULL, NULL, &error));
+    g_test_message ("%s: %s", bad[i][0], error->message);
+    g_assert_nonnull (strstr (error->message, bad[i][1]));
+    g_clear_error (&error);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1543,6 +1632,8 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/bad-config", test_bad_config);
   g_test_add_func ("/serve/bad-auth-config", test_bad_auth_config);
   g_test_add_func ("/serve/caps-braces", test_caps_braces);
+  g_test_add_func ("/serve/connectors", test_connectors);
+  g_test_add_func ("/serve/bad-connector", test_bad_connector);
   g_test_add_func ("/serve/twenty-calls", test_twenty_calls);
   g_test_add_func ("/serve/start-failure", test_start_failure);
   g_test_add_func ("/serve/continued", test_continued);

@@ -14,6 +14,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
 #include "ahserver.h"
+#include "ahpeer.h"
 #include "ah-duration.h"
 
 #define PATH "/api/v1/audiohook/ws"
@@ -1427,8 +1428,6 @@ test_plain_words (void)
   Fixture f;
   GstElement *e = gst_element_factory_make ("genesyssink", NULL);
   GstBus *bus = gst_bus_new ();
-  GSocket *socket;
-  GSocketAddress *addr;
   guint port;
   gchar *text, *uri;
 
@@ -1443,14 +1442,7 @@ test_plain_words (void)
   gst_element_set_state (e, GST_STATE_NULL);
 
   /* a port where nothing listens */
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, NULL);
-  addr = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_assert_true (g_socket_bind (socket, addr, FALSE, NULL));
-  g_object_unref (addr);
-  addr = g_socket_get_local_address (socket, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr));
-  g_object_unref (addr);
+  port = ah_peer_free_port ();
   uri = g_strdup_printf ("ws://127.0.0.1:%u/x", port);
   f.server = NULL;
   fixture_start_uri (&f, uri, CAPS_MONO, "retries=1");
@@ -1459,7 +1451,6 @@ test_plain_words (void)
       "Could not connect to the AudioHook server; retrying.");
   g_free (text);
   fixture_stop (&f);
-  g_object_unref (socket);
   g_free (uri);
   gst_element_set_state (e, GST_STATE_NULL);
   gst_element_set_bus (e, NULL);

@@ -1673,6 +1673,93 @@ test_stop_close_transaction (void)
   fixture_stop (&f);
 }
 
+/* Audio Connector: the element's path matches as a prefix; the rest is the
+ * connector id, on the bus. Other paths get 404, counted and said. */
+static void
+test_connector_id (void)
+{
+  Fixture f;
+  guint status = 0;
+  gchar *params;
+  AhPeerFrame *frame;
+  GstMessage *msg;
+  const GstStructure *s;
+  GstStructure *stats;
+  guint64 not_found = 0;
+  gboolean warned = FALSE;
+  AhPeer *stray = ah_peer_new ();
+
+  fixture_start (&f, "path=/api/v1/audioconnector");
+  g_assert_false (ah_peer_connect (stray, f.port, "/api/v1/audioconnectorx",
+          NULL, &status));
+  g_assert_cmpuint (status, ==, 404);
+  g_assert_false (ah_peer_connect (stray, f.port, "/elsewhere", NULL, &status));
+  g_assert_cmpuint (status, ==, 404);
+  ah_peer_free (stray);
+
+  g_assert_true (ah_peer_connect (f.peer, f.port,
+          "/api/v1/audioconnector/my-bot-7?lang=de", NULL, &status));
+  g_assert_cmpuint (status, ==, 101);
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", OFFER_MONO);
+  ah_peer_send (f.peer, "open", "PT0S", params);
+  g_free (params);
+  frame = ah_peer_expect (f.peer, "opened", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+
+  while ((msg = gst_bus_timed_pop (f.bus, 5 * GST_SECOND))) {
+    s = gst_message_get_structure (msg);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      GError *error = NULL;
+      gst_message_parse_warning (msg, &error, NULL);
+      if (strstr (error->message, "/api/v1/audioconnectorx")
+          && strstr (error->message, "HTTP 404"))
+        warned = TRUE;
+      g_error_free (error);
+    } else if (s && gst_structure_has_name (s, "genesys-session-opened")) {
+      g_assert_cmpstr (gst_structure_get_string (s, "connector-id"), ==,
+          "my-bot-7?lang=de");
+      gst_message_unref (msg);
+      break;
+    }
+    gst_message_unref (msg);
+  }
+  g_assert_nonnull (msg);
+  /* the second 404 came within 10 s of the first: counted, not said */
+  g_assert_true (warned);
+  g_object_get (f.src, "stats", &stats, NULL);
+  g_assert_true (gst_structure_get_uint64 (stats, "not-found", &not_found));
+  g_assert_cmpuint (not_found, ==, 2);
+  gst_structure_free (stats);
+  close_session (&f, "PT0S");
+  fixture_stop (&f);
+}
+
+/* Two elements on one port and path must share their credentials: a
+ * session could go to either. */
+static void
+test_conflicting_credentials (void)
+{
+  Fixture a;
+  gchar *props;
+  guint port = ah_peer_free_port ();    /* for both */
+
+  props = g_strdup_printf ("port=%u api-key=" KEY " client-secret=" SECRET,
+      port);
+  fixture_start (&a, props);
+  g_free (props);
+  g_assert_cmpuint (a.port, ==, port);
+  props = g_strdup_printf ("port=%u api-key=other-key client-secret=" SECRET,
+      a.port);
+  expect_start_error (props, "already served with other credentials");
+  g_free (props);
+  props = g_strdup_printf ("port=%u", a.port);
+  expect_start_error (props, "already served with other credentials");
+  g_free (props);
+  fixture_stop (&a);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1694,6 +1781,9 @@ main (int argc, char **argv)
       test_two_elements_and_503);
   g_test_add_func ("/genesyssrc/keep-listening", test_keep_listening);
   g_test_add_func ("/genesyssrc/uri-handler", test_uri_handler);
+  g_test_add_func ("/genesyssrc/connector-id", test_connector_id);
+  g_test_add_func ("/genesyssrc/conflicting-credentials",
+      test_conflicting_credentials);
   g_test_add_func ("/genesyssrc/stop-close-transaction",
       test_stop_close_transaction);
   g_test_add_func ("/genesyssrc/supported-languages", test_supported_languages);

@@ -28,7 +28,7 @@ free_port () {
 start_src () {
   port=$(free_port)
   rm -f "$tmp/out.raw"
-  gst-launch-1.0 -q genesyssrc address=127.0.0.1 port="$port" gap-mode=silence "$@" \
+  gst-launch-1.0 ${launch_opts:--q} genesyssrc address=127.0.0.1 port="$port" gap-mode=silence "$@" \
     ! audio/x-mulaw ! filesink location="$tmp/out.raw" >"$tmp/gst.log" 2>&1 &
   gst_pid=$!
   # wait until it listens
@@ -174,6 +174,18 @@ for langs in "" "<en-US,de-DE>"; do
   [ $crc -eq 0 ] && [ "$got" = "$want" ] || rc=1
   result "supportedLanguages asked, set to \"$want\": opened lists \"$got\"" $rc
 done
+
+# Audio Connector: Genesys appends the Connector ID to the base path; the
+# element serves the base path and names the rest on the bus
+launch_opts=-m start_src path=/api/v1/audioconnector
+url="ws://127.0.0.1:$port/api/v1/audioconnector/my-bot-7"
+client --tone 440 --offers external --seconds 1
+crc=$?
+wait_src 10
+grc=$?
+rc=0
+[ $crc -eq 0 ] && [ $grc -eq 0 ] && grep -q 'connector-id=(string)my-bot-7' "$tmp/gst.log" || rc=1
+result "connector id: /api/v1/audioconnector/my-bot-7 reaches path=/api/v1/audioconnector" $rc
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -1408,6 +1408,28 @@ ah_verifier_add_key (AhVerifier * verifier, const gchar * api_key,
 }
 
 gboolean
+ah_verifier_same_keys (const AhVerifier * a, const AhVerifier * b)
+{
+  GHashTableIter iter;
+  gpointer k, v;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+  if (g_hash_table_size (a->keys) != g_hash_table_size (b->keys)
+      || g_strcmp0 (a->authority, b->authority) != 0)
+    return FALSE;
+  g_hash_table_iter_init (&iter, a->keys);
+  while (g_hash_table_iter_next (&iter, &k, &v)) {
+    const KeyEntry *ea = v, *eb = g_hash_table_lookup (b->keys, k);
+
+    if (eb == NULL || (ea->key == NULL) != (eb->key == NULL)
+        || (ea->key && !g_bytes_equal (ea->key, eb->key)))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 ah_verifier_has_keys (const AhVerifier * verifier)
 {
   g_return_val_if_fail (verifier != NULL, FALSE);

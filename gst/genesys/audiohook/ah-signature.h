@@ -111,6 +111,9 @@ void ah_verifier_free (AhVerifier * verifier);
 gboolean ah_verifier_add_key (AhVerifier * verifier, const gchar * api_key,
     const gchar * client_secret, GError ** error);
 gboolean ah_verifier_has_keys (const AhVerifier * verifier);
+/* The same API keys with the same secrets, and the same authority; two
+ * NULLs (no authentication) are the same. */
+gboolean ah_verifier_same_keys (const AhVerifier * a, const AhVerifier * b);
 
 /* Host to use for "@authority" instead of the received Host header (for
  * servers behind proxies and tunnels that rewrite it). NULL to unset. */
