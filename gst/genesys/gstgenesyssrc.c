@@ -3355,6 +3355,7 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
 
   /**
    * GstGenesysSrc::pause:
+   * @src: the element
    *
    * Asks the client to pause the audio (it is not billed meanwhile for
    * Audio Connector). Returns %FALSE without a session.
@@ -3364,6 +3365,7 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       G_CALLBACK (gst_genesys_src_pause), NULL, NULL, NULL, G_TYPE_BOOLEAN, 0);
   /**
    * GstGenesysSrc::resume:
+   * @src: the element
    *
    * Asks the client to resume after a pause.
    */
@@ -3372,6 +3374,7 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       G_CALLBACK (gst_genesys_src_resume), NULL, NULL, NULL, G_TYPE_BOOLEAN, 0);
   /**
    * GstGenesysSrc::disconnect:
+   * @src: the element
    * @reason: "completed", "unauthorized" or "error"
    * @info: a description for the client, or %NULL
    *
@@ -3383,6 +3386,7 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
   /**
    * GstGenesysSrc::send-event:
+   * @src: the element
    * @entities: a JSON array of {"type", "data"} entities
    *
    * Sends an event (transcripts, agent assist, ...) to the client.
