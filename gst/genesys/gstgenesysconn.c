@@ -393,6 +393,8 @@ start_cb (gpointer data)
       G_CALLBACK (on_closed), self);
   self->error_id = g_signal_connect (self->ws, "error",
       G_CALLBACK (on_error), self);
+  /* the session's own timeouts (no open, nothing received) run from now */
+  ah_session_start (self->session, gst_genesys_now ());
   conn_process (self);
   if (soup_websocket_connection_get_state (self->ws) ==
       SOUP_WEBSOCKET_STATE_CLOSED)

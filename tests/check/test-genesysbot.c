@@ -14,6 +14,7 @@
 #include "ahpeer.h"
 
 #define PATH "/api/v1/audiohook/ws"
+#define PEER_PING_INTERVAL_US (5 * G_USEC_PER_SEC)
 #define WAIT 5000
 #define RATE 8000
 #define OFFER_MONO \
@@ -275,10 +276,18 @@ is_event (AhPeerFrame * f, const gchar * entity)
 static void
 receive_until (Bot * b, gsize total, guint timeout_ms)
 {
+  gint64 next_ping = g_get_monotonic_time () + PEER_PING_INTERVAL_US;
+
   while (b->audio->len < total) {
     AhPeerFrame *f = ah_peer_next (b->peer, timeout_ms);
     if (!f)
       break;
+    /* as every AudioHook client, it pings while it listens: the server
+     * ends sessions that say nothing for a minute */
+    if (g_get_monotonic_time () >= next_ping) {
+      ah_peer_send (b->peer, "ping", "PT0S", "{}");
+      next_ping += PEER_PING_INTERVAL_US;
+    }
     if (f->binary) {
       account_binary (b, f);
       ah_peer_frame_free (f);

@@ -1622,6 +1622,58 @@ test_bad_connector (void)
   }
 }
 
+/* Upgraded sessions that never open, or open and then say nothing, do not
+ * hold the slots: after the open timeout (5 s) the silent ones are ended,
+ * and a real client gets its session. */
+static void
+test_silent_sessions (void)
+{
+  Fixture f;
+  AhPeer *silent[10], *real;
+  AhPeerFrame *frame;
+  guint status = 0, i;
+  gchar *params;
+  gint64 start;
+
+  fixture_start (&f, "! fakesink", 10, FALSE);
+  for (i = 0; i < G_N_ELEMENTS (silent); i++) {
+    silent[i] = ah_peer_new ();
+    g_assert_true (ah_peer_connect (silent[i], f.port, PATH, NULL, &status));
+  }
+  real = ah_peer_new ();
+  g_assert_false (ah_peer_connect (real, f.port, PATH, NULL, &status));
+  g_assert_cmpuint (status, ==, 503);
+  ah_peer_free (real);
+
+  /* each silent one hears why, then is let go */
+  start = g_get_monotonic_time ();
+  for (i = 0; i < G_N_ELEMENTS (silent); i++) {
+    JsonObject *p;
+    frame = ah_peer_expect (silent[i], "disconnect", 10000);
+    g_assert_nonnull (frame);
+    p = json_object_get_object_member (frame->json, "parameters");
+    g_assert_cmpstr (json_object_get_string_member (p, "reason"), ==, "error");
+    if (i == 0)
+      g_test_message ("disconnect after %.1f s: %s",
+          (g_get_monotonic_time () - start) / 1e6,
+          json_object_get_string_member (p, "info"));
+    ah_peer_frame_free (frame);
+    g_assert_cmpuint (ah_peer_wait_closed (silent[i], 10000), !=, 0);
+    ah_peer_free (silent[i]);
+  }
+  g_assert_true (wait_for (sessions_zero, f.serve, WAIT));
+
+  real = ah_peer_new ();
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", "", "", NULL);
+  g_assert_cmpuint (peer_open (real, f.port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
+  peer_close (real, "PT0S", "end");
+  ah_peer_free (real);
+  wait_ended (&f, 1);
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1633,6 +1685,7 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/bad-auth-config", test_bad_auth_config);
   g_test_add_func ("/serve/caps-braces", test_caps_braces);
   g_test_add_func ("/serve/connectors", test_connectors);
+  g_test_add_func ("/serve/silent-sessions", test_silent_sessions);
   g_test_add_func ("/serve/bad-connector", test_bad_connector);
   g_test_add_func ("/serve/twenty-calls", test_twenty_calls);
   g_test_add_func ("/serve/start-failure", test_start_failure);

@@ -1760,6 +1760,69 @@ test_conflicting_credentials (void)
   fixture_stop (&a);
 }
 
+/* Hostile spans (a `discarded` or `resumed` of 31 years) end the session
+ * with disconnect (error) and produce no gap, whatever gap-mode; and close,
+ * audio and ping in one burst: closed is the last word. */
+static void
+check_hostile_span (const gchar * props, gboolean via_resumed)
+{
+  Fixture f;
+  AhPeerFrame *frame;
+  JsonObject *p;
+  GstEvent *ev;
+  gsize rss0 = rss_bytes ();
+  guint8 audio[1600];
+
+  fixture_start (&f, props);
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  if (via_resumed) {
+    ah_peer_send (f.peer, "paused", "PT0S", "{}");
+    ah_peer_send (f.peer, "resumed", "PT999999999S",
+        "{\"start\":\"PT0S\",\"discarded\":\"PT999999999S\"}");
+  } else {
+    ah_peer_send (f.peer, "discarded", "PT999999999S",
+        "{\"start\":\"PT0S\",\"discarded\":\"PT999999999S\"}");
+  }
+  frame = ah_peer_expect (f.peer, "disconnect", WAIT);
+  g_assert_nonnull (frame);
+  p = json_object_get_object_member (frame->json, "parameters");
+  g_assert_cmpstr (json_object_get_string_member (p, "reason"), ==, "error");
+  g_test_message ("%s: %s", props ? props : "default",
+      json_object_get_string_member (p, "info"));
+  ah_peer_frame_free (frame);
+  /* the client's close, with audio and a ping behind it in one burst */
+  memset (audio, 0xff, sizeof (audio));
+  ah_peer_send (f.peer, "close", "PT0S", "{\"reason\":\"disconnect\"}");
+  ah_peer_send_binary (f.peer, audio, sizeof (audio));
+  ah_peer_send (f.peer, "ping", "PT0S", "{}");
+  frame = ah_peer_expect (f.peer, "closed", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  /* nothing after closed */
+  frame = ah_peer_next (f.peer, 500);
+  if (frame)
+    g_error ("%s after closed", frame->binary ? "binary" :
+        ah_peer_type (frame));
+  ah_peer_close (f.peer);
+  /* no gap went out, and memory stayed where it was */
+  while ((ev = gst_harness_try_pull_event (f.h))) {
+    g_assert_cmpint (GST_EVENT_TYPE (ev), !=, GST_EVENT_GAP);
+    gst_event_unref (ev);
+  }
+  g_assert_cmpuint (gst_harness_buffers_received (f.h), ==, 0);
+  g_test_message ("RSS %+.1f MB", ((gdouble) rss_bytes () - rss0) / 1e6);
+  g_assert_cmpint ((gssize) rss_bytes () - (gssize) rss0, <, 20 * 1000 * 1000);
+  fixture_stop (&f);
+}
+
+static void
+test_hostile_spans (void)
+{
+  check_hostile_span (NULL, FALSE);
+  check_hostile_span ("gap-mode=silence", FALSE);
+  check_hostile_span ("gap-mode=silence", TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1781,6 +1844,7 @@ main (int argc, char **argv)
       test_two_elements_and_503);
   g_test_add_func ("/genesyssrc/keep-listening", test_keep_listening);
   g_test_add_func ("/genesyssrc/uri-handler", test_uri_handler);
+  g_test_add_func ("/genesyssrc/hostile-spans", test_hostile_spans);
   g_test_add_func ("/genesyssrc/connector-id", test_connector_id);
   g_test_add_func ("/genesyssrc/conflicting-credentials",
       test_conflicting_credentials);

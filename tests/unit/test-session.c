@@ -80,6 +80,7 @@ typedef enum
   STEP_SEND_MESSAGE,
   STEP_CHECK_STATE,
   STEP_CHECK_POSITION,
+  STEP_START,
 } StepKind;
 
 #define MAX_EXPECT 8
@@ -159,6 +160,8 @@ typedef struct
   { .kind = STEP_DISCARD, .n = (samples), .x = { __VA_ARGS__ } }
 #define CMD_MESSAGE(t, j, r, ...) \
   { .kind = STEP_SEND_MESSAGE, .now = (t), .str = (j), .ret = (r), .x = { __VA_ARGS__ } }
+#define START(t, ...) \
+  { .kind = STEP_START, .now = (t), .x = { __VA_ARGS__ } }
 #define STATE(st) { .kind = STEP_CHECK_STATE, .n = (st) }
 #define POSITION(p) { .kind = STEP_CHECK_POSITION, .n = (p) }
 #define END { .kind = STEP_END }
@@ -404,6 +407,9 @@ perform (AhSession * s, const Step * step)
     }
     case STEP_TIMEOUT:
       ah_session_timeout (s, step->now);
+      break;
+    case STEP_START:
+      ah_session_start (s, step->now);
       break;
     case STEP_OPEN:{
       AhMessage *tmpl = parse_template (step->str, AH_ROLE_CLIENT);
@@ -843,12 +849,123 @@ static const Step server_close_paused[] = {
   /* after close: reported, but no disconnect can follow */
   BIN (SEC (6), 3200, X_PERR (400)),
   FEED (SEC (7), C ("close", 4, 2, "PT5S", "{'reason':'end'}")),
-  FEED (SEC (8), C ("ping", 5, 2, "PT5S", "{}"),
-      X_TEXT (S ("pong", 3, 5, "{}")), X_PING (0)),
+  /* closed was the last word: not even a pong after it */
+  FEED (SEC (8), C ("ping", 5, 2, "PT5S", "{}")),
   CMD_DISCONNECT (SEC (9), "completed", NULL, NULL, FALSE),
   CMD_EVENT (SEC (9), "[]", FALSE),
   STATE (AH_STATE_CLOSED),
   TIMEOUT (SEC (35), X_HANGUP, X_DEADLINE (NONE)),
+  END
+};
+
+/* F7: a connection that never opens is ended: disconnect (error) at the
+ * open timeout, the connection dropped 2 s later. */
+static const Step server_no_open[] = {
+  START (0, X_DEADLINE (SEC (5))),
+  TIMEOUT (SEC (5),
+      X_TEXT (S ("disconnect", 1, 0, "{'reason':'error',"
+              "'info':'Timeout: no open message within the open timeout'}")),
+      X_PERR (408), X_DEADLINE (SEC (7))),
+  STATE (AH_STATE_ERROR),
+  TIMEOUT (SEC (7), X_CLOSED ("timeout", 408), X_HANGUP, X_DEADLINE (NONE)),
+  END
+};
+
+/* F7: an open session that goes silent (not even pings) is ended after the
+ * idle timeout; every message pushes it back, without a new deadline each
+ * time (the timer re-arms when it comes). */
+static const Step server_idle[] = {
+  START (0, X_DEADLINE (SEC (5))),
+  FEED (MS (100), OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")),
+      X_OPENED (2, FALSE), X_DEADLINE (SEC (60))),
+  FEED (SEC (30), C ("ping", 2, 1, "PT0S", "{}"),
+      X_TEXT (S ("pong", 2, 2, "{}")), X_PING (0)),
+  TIMEOUT (SEC (60), X_DEADLINE (SEC (90))),
+  TIMEOUT (SEC (90),
+      X_TEXT (S ("disconnect", 3, 2, "{'reason':'error',"
+              "'info':'Timeout: nothing received within the idle timeout'}")),
+      X_PERR (408), X_DEADLINE (SEC (92))),
+  /* a late close is still answered, and lingers as any close */
+  FEED (SEC (91), C ("close", 3, 3, "PT0S", "{'reason':'disconnect'}"),
+      X_TEXT (S ("closed", 4, 3, "{}")), X_CLOSED ("disconnect", 0),
+      X_DEADLINE (SEC (121))),
+  TIMEOUT (SEC (121), X_HANGUP, X_DEADLINE (NONE)),
+  END
+};
+
+/* A paused session still pings: it is not idle. */
+static const Step server_paused_pings[] = {
+  START (0, X_DEADLINE (SEC (5))),
+  FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE),
+      X_DEADLINE (SEC (60))),
+  FEED (MS (10), C ("paused", 2, 1, "PT0S", "{}"), X_PAUSED (0)),
+  FEED (SEC (50), C ("ping", 3, 1, "PT0S", "{}"),
+      X_TEXT (S ("pong", 2, 3, "{}")), X_PING (0)),
+  TIMEOUT (SEC (60), X_DEADLINE (SEC (110))),
+  FEED (SEC (100), C ("ping", 4, 2, "PT0S", "{}"),
+      X_TEXT (S ("pong", 3, 4, "{}")), X_PING (0)),
+  TIMEOUT (SEC (110), X_DEADLINE (SEC (160))),
+  STATE (AH_STATE_PAUSED),
+  END
+};
+
+/* I1: close, audio and ping in one burst: closed is the last word. */
+static const Step server_burst_after_close[] = {
+  FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE)),
+  FEED (MS (10), C ("close", 2, 1, "PT0S", "{'reason':'end'}"),
+      X_TEXT (S ("closed", 2, 2, "{}")), X_CLOSED ("end", 0),
+      X_DEADLINE (SEC (30) + MS (10))),
+  BIN (MS (10), 3200, X_PERR (400)),
+  FEED (MS (10), C ("ping", 3, 2, "PT0S", "{}")),
+  STATE (AH_STATE_CLOSED),
+  END
+};
+
+/* F1: a span that would put the position far beyond the session's age is
+ * a protocol error, and no gap is emitted for it. */
+static const Step server_span_attack[] = {
+  FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE)),
+  FEED (MS (10), C ("discarded", 2, 1, "PT0S",
+          "{'start':'PT0S','discarded':'PT999999999S'}"),
+      X_PERR (400), X_LIKE (S ("disconnect", 2, 2, "{'reason':'error'}")),
+      X_DEADLINE (SEC (30) + MS (10))),
+  STATE (AH_STATE_ERROR),
+  POSITION (0),
+  END
+};
+
+static const Step server_resumed_attack[] = {
+  FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE)),
+  FEED (MS (10), C ("paused", 2, 1, "PT0S", "{}"), X_PAUSED (0)),
+  FEED (SEC (1), C ("resumed", 3, 1, "PT999999999S",
+          "{'start':'PT0S','discarded':'PT999999999S'}"),
+      X_PERR (400), X_LIKE (S ("disconnect", 2, 3, "{'reason':'error'}")),
+      X_DEADLINE (SEC (31))),
+  POSITION (0),
+  END
+};
+
+/* Plausible spans pass: a client paused 10 min, and a continuation that
+ * reports a 5 min outage before it opened. */
+static const Step server_spans_plausible[] = {
+  FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE)),
+  FEED (MS (10), C ("paused", 2, 1, "PT0S", "{}"), X_PAUSED (0)),
+  FEED (SEC (600), C ("resumed", 3, 1, "PT600S",
+          "{'start':'PT0S','discarded':'PT600S'}"),
+      X_GAP (0, 4800000, AH_GAP_PAUSED), X_RESUMED (4800000)),
+  FEED (SEC (601), C ("discarded", 4, 1, "PT900S",
+          "{'start':'PT600S','discarded':'PT300S'}"),
+      X_GAP (4800000, 2400000, AH_GAP_DISCARDED)),
+  POSITION (7200000),
+  END
+};
+
+/* An open beyond two days of audio is no call. */
+static const Step server_open_far[] = {
+  FEED (0, C ("open", 1, 0, "PT999999999S", OPEN_PARAMS),
+      X_PERR (400), X_LIKE (S ("disconnect", 1, 1, "{'reason':'error'}")),
+      X_DEADLINE (SEC (30))),
+  STATE (AH_STATE_ERROR),
   END
 };
 
@@ -1661,6 +1778,17 @@ static const Case cases[] = {
       server_client_error},
   {"/session/server/close-while-paused", AH_ROLE_SERVER, {0},
       server_close_paused},
+  {"/session/server/no-open", AH_ROLE_SERVER, {0}, server_no_open},
+  {"/session/server/idle", AH_ROLE_SERVER, {0}, server_idle},
+  {"/session/server/paused-pings", AH_ROLE_SERVER, {0}, server_paused_pings},
+  {"/session/server/burst-after-close", AH_ROLE_SERVER, {0},
+      server_burst_after_close},
+  {"/session/server/span-attack", AH_ROLE_SERVER, {0}, server_span_attack},
+  {"/session/server/resumed-attack", AH_ROLE_SERVER, {0},
+      server_resumed_attack},
+  {"/session/server/spans-plausible", AH_ROLE_SERVER, {0},
+      server_spans_plausible},
+  {"/session/server/open-far", AH_ROLE_SERVER, {0}, server_open_far},
   {"/session/server/disconnect-then-close", AH_ROLE_SERVER,
         {.set_preference = TRUE,.preference = AH_MEDIA_PREFER_EXTERNAL},
       server_disconnect_close},

@@ -32,6 +32,19 @@
 #define DEFAULT_FIRST_PING (1 * AH_NSECOND)
 #define DEFAULT_PING_INTERVAL (5 * AH_NSECOND)
 #define DEFAULT_LINGER (30 * AH_NSECOND)
+/* Server: a session that receives nothing at all (not even a ping; the
+ * reference client pings every 5 s, paused or not) for this long is ended. */
+#define DEFAULT_IDLE_TIMEOUT (60 * AH_NSECOND)
+/* Server: after a timeout's disconnect, the client gets this long to close
+ * before the connection is dropped (a client that says nothing will not). */
+#define TIMEOUT_GRACE (2 * AH_NSECOND)
+/* Server: how far reported spans (discarded, resumed) may take the
+ * position beyond the audio the session's age allows: a sender's clock 5 %
+ * fast, plus an outage before a continuation was opened. */
+#define SPAN_RATE_TOLERANCE 20     /* 1/20 = 5 % */
+#define SPAN_ALLOWANCE (600 * AH_NSECOND)
+/* Server: an open position beyond this (two days of audio) is no call. */
+#define MAX_OPEN_POSITION (48 * 3600 * AH_NSECOND)
 #define NO_DEADLINE G_MAXUINT64
 
 /* Error codes used in PROTOCOL_ERROR actions and client error messages. */
@@ -67,6 +80,7 @@ struct _AhSession
   guint64 first_ping;
   guint64 ping_interval;
   guint64 linger;
+  guint64 idle_timeout;
   guint64 start_position;
 
   /* both roles */
@@ -88,6 +102,11 @@ struct _AhSession
   gboolean disconnect_sent;
   gboolean close_received;
   guint64 linger_deadline;
+  gboolean have_start;          /* the first entry point ran: @start_time */
+  guint64 start_time;
+  guint64 last_received;        /* when the last message came */
+  guint64 idle_deadline;        /* armed by ah_session_start() */
+  guint64 open_samples;         /* position of the open */
 
   /* client */
   guint64 open_deadline;
@@ -234,6 +253,7 @@ earliest_deadline (const AhSession * session)
   guint64 d = session->linger_deadline;
 
   d = MIN (d, session->open_deadline);
+  d = MIN (d, session->idle_deadline);
   d = MIN (d, session->ping_deadline);
   d = MIN (d, session->close_deadline);
   return d;
@@ -339,10 +359,12 @@ ah_session_new (AhRole role, const gchar * session_id)
   session->first_ping = DEFAULT_FIRST_PING;
   session->ping_interval = DEFAULT_PING_INTERVAL;
   session->linger = DEFAULT_LINGER;
+  session->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   session->rate = DEFAULT_RATE;
   session->reported_deadline = NO_DEADLINE;
   session->linger_deadline = NO_DEADLINE;
   session->open_deadline = NO_DEADLINE;
+  session->idle_deadline = NO_DEADLINE;
   session->ping_deadline = NO_DEADLINE;
   session->close_deadline = NO_DEADLINE;
   return session;
@@ -443,6 +465,13 @@ ah_session_set_timeouts (AhSession * session, guint64 open_timeout,
 }
 
 void
+ah_session_set_idle_timeout (AhSession * session, guint64 idle_timeout)
+{
+  g_return_if_fail (session != NULL);
+  session->idle_timeout = idle_timeout;
+}
+
+void
 ah_session_set_start_position (AhSession * session, guint64 samples)
 {
   g_return_if_fail (session != NULL);
@@ -487,6 +516,85 @@ server_violation (AhSession * session, gint code, const gchar * format, ...)
   } else {
     push_protocol_error (session, code, text);
   }
+}
+
+/* Every server entry point: the first one fixes the session's start (its
+ * age bounds reported spans); a message from the client (@received) is
+ * noted for the idle timeout. Closed and failed sessions have no idle
+ * deadline (their linger runs). */
+static void
+server_touch (AhSession * session, gboolean received)
+{
+  if (!session->have_start) {
+    session->have_start = TRUE;
+    session->start_time = session->now;
+  }
+  if (received)
+    session->last_received = session->now;
+  if (session->state == AH_STATE_CLOSED || session->state == AH_STATE_ERROR)
+    session->idle_deadline = NO_DEADLINE;
+}
+
+/* No open, or nothing at all, for too long: disconnect (error) and drop the
+ * connection soon after, whether or not the client closes. */
+static void
+server_timed_out (AhSession * session, const gchar * what)
+{
+  gchar *text = g_strdup (what);
+
+  session->idle_deadline = NO_DEADLINE;
+  session->open_deadline = NO_DEADLINE;
+  if (session->state == AH_STATE_CLOSED || session->state == AH_STATE_ERROR) {
+    g_free (text);
+    return;
+  }
+  if (!session->disconnect_sent) {
+    AhMessage *msg = ah_message_new (AH_MSG_DISCONNECT);
+
+    msg->reason = g_strdup ("error");
+    msg->info = g_strdup_printf ("Timeout: %s", what);
+    send_message (session, msg);
+    ah_message_unref (msg);
+    session->disconnect_sent = TRUE;
+  }
+  push_protocol_error (session, CODE_TIMEOUT, text);
+  session->state = AH_STATE_ERROR;
+  session->linger_deadline = MIN (session->linger_deadline,
+      sat_add (session->now, TIMEOUT_GRACE));
+}
+
+/* The idle deadline came: re-armed from the last message, or the end. */
+static void
+server_idle_check (AhSession * session)
+{
+  guint64 due = sat_add (session->last_received, session->idle_timeout);
+
+  if (due > session->now)
+    session->idle_deadline = due;
+  else
+    server_timed_out (session, "nothing received within the idle timeout");
+}
+
+/* Whether a reported span of @samples is plausible: the position it leads
+ * to stays within what the session's age allows (see SPAN_ALLOWANCE). A
+ * span beyond that is a protocol violation (its gap is not emitted). */
+static gboolean
+server_span_plausible (AhSession * session, guint64 samples, const gchar * what)
+{
+  guint64 age = session->now - MIN (session->now, session->start_time);
+  guint64 allowed_ns = sat_add (sat_add (age, age / SPAN_RATE_TOLERANCE),
+      SPAN_ALLOWANCE);
+  guint64 allowed = ah_ns_to_samples (allowed_ns, session->rate);
+  guint64 after = sat_add (session->position, samples);
+
+  if (after <= sat_add (session->open_samples, allowed))
+    return TRUE;
+  server_violation (session, CODE_BAD_REQUEST,
+      "%s of %" G_GUINT64_FORMAT " s would put the position %" G_GUINT64_FORMAT
+      " s past the open, but the session is %" G_GUINT64_FORMAT " s old",
+      what, samples / session->rate, (after - session->open_samples) /
+      session->rate, age / AH_NSECOND);
+  return FALSE;
 }
 
 /* The stream is flowing: audio is expected and positions are comparable. */
@@ -573,6 +681,15 @@ server_on_open (AhSession * session, AhMessage * msg)
 
   session->open = ah_message_ref (msg);
   session->probe = ah_message_is_probe (msg);
+  session->open_deadline = NO_DEADLINE;
+
+  if (msg->position > MAX_OPEN_POSITION) {
+    server_violation (session, CODE_BAD_REQUEST, "open at position %"
+        G_GUINT64_FORMAT " s: more than %u hours of audio before it",
+        msg->position / AH_NSECOND,
+        (guint) (MAX_OPEN_POSITION / AH_NSECOND / 3600));
+    return;
+  }
 
   if (session->organization_id != NULL &&
       !strings_equal_nocase (msg->organization_id, session->organization_id)) {
@@ -634,6 +751,7 @@ server_on_open (AhSession * session, AhMessage * msg)
   session->stream_paused = FALSE;
   session->state = AH_STATE_ACTIVE;
   session->position = ah_ns_to_samples (msg->position, session->rate);
+  session->open_samples = session->position;
 
   action = push_action (session, AH_ACTION_OPENED);
   action->message = ah_message_ref (msg);
@@ -660,6 +778,7 @@ server_on_close (AhSession * session, AhMessage * msg)
   action->code = 0;
   action->position = session->position;
   session->state = AH_STATE_CLOSED;
+  session->idle_deadline = NO_DEADLINE;
   session->linger_deadline = sat_add (session->now, session->linger);
 }
 
@@ -706,6 +825,9 @@ server_on_resumed (AhSession * session, AhMessage * msg)
         ah_state_name (session->state));
     return;
   }
+  if (!server_span_plausible (session, ah_ns_to_samples (msg->discarded,
+              session->rate), "resumed after a pause"))
+    return;
   server_gap (session, ah_ns_to_samples (msg->discarded, session->rate),
       AH_GAP_PAUSED);
   session->stream_paused = FALSE;
@@ -724,6 +846,9 @@ server_on_discarded (AhSession * session, AhMessage * msg)
         ah_state_name (session->state));
     return;
   }
+  if (!server_span_plausible (session, ah_ns_to_samples (msg->discarded,
+              session->rate), "discarded"))
+    return;
   server_gap (session, ah_ns_to_samples (msg->discarded, session->rate),
       AH_GAP_DISCARDED);
   server_check_position (session, msg);
@@ -786,6 +911,13 @@ server_feed_text (AhSession * session, const gchar * text, gssize len)
     return;
   }
 
+  if (session->state == AH_STATE_CLOSED) {
+    /* closed was the last word: no pong, no second closed */
+    g_debug ("session %s: ignoring '%s' after closed", session->id,
+        msg->type_name ? msg->type_name : "?");
+    ah_message_unref (msg);
+    return;
+  }
   if (session->state == AH_STATE_ERROR &&
       (msg->type == AH_MSG_CLOSE || msg->type == AH_MSG_PING)) {
     /* after an error disconnect, close and ping are always answered */
@@ -1363,10 +1495,13 @@ ah_session_feed_text (AhSession * session, const gchar * text, gssize len,
   session->now = now;
   if (text == NULL)
     text = "";
-  if (session->role == AH_ROLE_SERVER)
+  if (session->role == AH_ROLE_SERVER) {
+    server_touch (session, TRUE);
     server_feed_text (session, text, len);
-  else
+    server_touch (session, FALSE);
+  } else {
     client_feed_text (session, text, len);
+  }
   update_deadline (session);
 }
 
@@ -1377,10 +1512,30 @@ ah_session_feed_binary (AhSession * session, GBytes * data, guint64 now)
   g_return_if_fail (data != NULL);
 
   session->now = now;
-  if (session->role == AH_ROLE_SERVER)
+  if (session->role == AH_ROLE_SERVER) {
+    server_touch (session, TRUE);
     server_feed_binary (session, data);
-  else
+    server_touch (session, FALSE);
+  } else {
     client_feed_binary (session, data);
+  }
+  update_deadline (session);
+}
+
+void
+ah_session_start (AhSession * session, guint64 now)
+{
+  g_return_if_fail (session != NULL);
+
+  session->now = now;
+  if (session->role == AH_ROLE_SERVER) {
+    server_touch (session, TRUE);
+    if (session->state == AH_STATE_PREPARING)
+      session->open_deadline = sat_add (now, session->open_timeout);
+    if (session->idle_timeout > 0)
+      session->idle_deadline = sat_add (now, session->idle_timeout);
+    server_touch (session, FALSE);
+  }
   update_deadline (session);
 }
 
@@ -1390,6 +1545,8 @@ ah_session_timeout (AhSession * session, guint64 now)
   g_return_if_fail (session != NULL);
 
   session->now = now;
+  if (session->role == AH_ROLE_SERVER)
+    server_touch (session, FALSE);
   for (;;) {
     guint64 d = earliest_deadline (session);
 
@@ -1398,6 +1555,13 @@ ah_session_timeout (AhSession * session, guint64 now)
     if (d == session->linger_deadline) {
       session->linger_deadline = NO_DEADLINE;
       server_linger_expired (session);
+    } else if (d == session->open_deadline
+        && session->role == AH_ROLE_SERVER) {
+      session->open_deadline = NO_DEADLINE;
+      server_timed_out (session, "no open message within the open timeout");
+    } else if (d == session->idle_deadline) {
+      session->idle_deadline = NO_DEADLINE;
+      server_idle_check (session);
     } else if (d == session->open_deadline) {
       session->open_deadline = NO_DEADLINE;
       client_fail (session, CODE_TIMEOUT,
@@ -1410,6 +1574,8 @@ ah_session_timeout (AhSession * session, guint64 now)
       client_ping_tick (session);
     }
   }
+  if (session->role == AH_ROLE_SERVER)
+    server_touch (session, FALSE);
   update_deadline (session);
 }
 

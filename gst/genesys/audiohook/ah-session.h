@@ -123,6 +123,11 @@ void ah_session_set_accept_audio (AhSession * session, gboolean accept);
  * ping interval 5 s. Server: @linger after closed/disconnect, 30 s. */
 void ah_session_set_timeouts (AhSession * session, guint64 open_timeout,
     guint64 close_timeout, guint64 ping_interval, guint64 linger);
+/* Server: a session that receives nothing (not even a ping) for
+ * @idle_timeout ns is ended with disconnect (error); 0: never. Default
+ * 60 s. A server session without open within the open timeout (5 s) is
+ * ended the same way; either drops the connection 2 s after. */
+void ah_session_set_idle_timeout (AhSession * session, guint64 idle_timeout);
 /* Where a client's position starts (continued timelines), in samples. */
 void ah_session_set_start_position (AhSession * session, guint64 samples);
 
@@ -131,6 +136,9 @@ void ah_session_feed_text (AhSession * session, const gchar * text,
     gssize len, guint64 now);
 void ah_session_feed_binary (AhSession * session, GBytes * data, guint64 now);
 void ah_session_timeout (AhSession * session, guint64 now);
+/* Server: the connection is up (starts the open and idle timeouts, which
+ * otherwise start at the first message). */
+void ah_session_start (AhSession * session, guint64 now);
 
 /* ---- commands from the application ---- */
 /* Client: sends open with the parameters of @open (type AH_MSG_OPEN). */
