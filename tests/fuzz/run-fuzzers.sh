@@ -17,7 +17,8 @@ if [ ! -f "$build/build.ninja" ]; then
     >/dev/null || exit 1
 fi
 ninja -C "$build" tests/fuzz/fuzz-message tests/fuzz/fuzz-duration \
-  tests/fuzz/fuzz-signature tests/fuzz/fuzz-timeline >/dev/null || exit 1
+  tests/fuzz/fuzz-signature tests/fuzz/fuzz-timeline tests/fuzz/fuzz-session \
+  >/dev/null || exit 1
 
 mkdir -p "$build/findings"
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -44,7 +45,7 @@ run_one () {
 }
 
 pids=""
-for f in fuzz-message fuzz-duration fuzz-signature fuzz-timeline; do
+for f in fuzz-message fuzz-duration fuzz-signature fuzz-timeline fuzz-session; do
   if [ "$jobs" -gt 1 ]; then
     run_one "$f" &
     pids="$pids $!"
