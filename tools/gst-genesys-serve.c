@@ -164,13 +164,15 @@ stats_cb (gpointer data)
     seconds = 1;
   g_print ("stats: sessions=%u calls=%u frames/s=%.1f gaps=%" G_GUINT64_FORMAT
       " auth-failures=%" G_GUINT64_FORMAT " not-found=%" G_GUINT64_FORMAT
+      " oversized=%" G_GUINT64_FORMAT " slow-readers=%" G_GUINT64_FORMAT
       " late-pongs=%" G_GUINT64_FORMAT
       " refused=%" G_GUINT64_FORMAT " calls-total=%" G_GUINT64_FORMAT
       " calls-failed=%" G_GUINT64_FORMAT " probes=%" G_GUINT64_FORMAT
       " cpu=%.1f%% rss=%.1fMiB\n", s.sessions, s.calls,
       (s.frames - app->last_frames) / seconds, s.gaps, s.auth_failures,
-      s.not_found, s.late_pongs, s.refused, s.calls_total, s.calls_failed,
-      s.probes, 100.0 * (cpu - app->last_cpu) / (seconds * G_USEC_PER_SEC),
+      s.not_found, s.oversized, s.slow_readers, s.late_pongs, s.refused,
+      s.calls_total, s.calls_failed, s.probes,
+      100.0 * (cpu - app->last_cpu) / (seconds * G_USEC_PER_SEC),
       rss_bytes () / (1024.0 * 1024.0));
   app->last_time = now;
   app->last_frames = s.frames;

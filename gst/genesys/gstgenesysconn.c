@@ -9,6 +9,7 @@
 
 #include <gst/gst.h>
 #include "gstgenesysconn.h"
+#include "gstgenesysguard.h"
 
 GST_DEBUG_CATEGORY_STATIC (genesysconn_debug);
 #define GST_CAT_DEFAULT genesysconn_debug
@@ -20,6 +21,7 @@ struct _GstGenesysConn
   SoupWebsocketConnection *ws;
   GSocket *socket;              /* server side: for the close guard */
   gchar *connector_id;          /* server side: the rest of the path */
+  GstGenesysGuard *guard;       /* server side: the client's frames */
   AhSession *session;
   GSource *timer;
   guint64 timer_deadline;
@@ -319,6 +321,44 @@ gst_genesys_conn_get_connector_id (GstGenesysConn * conn)
   return conn->connector_id;
 }
 
+/* The client broke a limit the guard watches: said, and closed with the
+ * code that says which (the guard drops what it sends from now on). */
+static void
+guard_violation (GstGenesysGuardViolation violation, guint64 size,
+    gpointer data)
+{
+  GstGenesysConn *self = data;
+
+  if (violation == GST_GENESYS_GUARD_MESSAGE_TOO_BIG) {
+    GST_WARNING ("session %s: the client sent a message of %" G_GUINT64_FORMAT
+        " bytes or more, over the limit of %" G_GSIZE_FORMAT
+        " (fragmented): closing with 1009",
+        ah_session_get_id (self->session), size, self->max_message_size);
+    ws_close (self, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
+  } else if (violation == GST_GENESYS_GUARD_NOT_FRAMING) {
+    GST_WARNING ("session %s: the client's bytes are not WebSocket frames: "
+        "closing with 1002", ah_session_get_id (self->session));
+    ws_close (self, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, "not WebSocket "
+        "framing");
+  } else {
+    GST_WARNING ("session %s: the client does not read: %" G_GUINT64_FORMAT
+        " bytes of pongs owed and not written: closing with 1008",
+        ah_session_get_id (self->session), size);
+    ws_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "not reading");
+  }
+}
+
+void
+gst_genesys_conn_set_guard (GstGenesysConn * conn, GstGenesysGuard * guard)
+{
+  g_return_if_fail (conn->guard == NULL);
+  if (!guard)
+    return;
+  conn->guard = g_object_ref (guard);
+  gst_genesys_guard_set_max_message (guard, conn->max_message_size);
+  gst_genesys_guard_set_func (guard, guard_violation, conn, NULL);
+}
+
 GstGenesysConn *
 gst_genesys_conn_ref (GstGenesysConn * conn)
 {
@@ -344,6 +384,10 @@ conn_finalize_cb (gpointer data)
   g_object_unref (self->ws);
   g_clear_object (&self->socket);
   g_free (self->connector_id);
+  if (self->guard) {
+    gst_genesys_guard_set_func (self->guard, NULL, NULL, NULL);
+    g_object_unref (self->guard);
+  }
   ah_session_free (self->session);
   if (self->notify)
     self->notify (self->user_data);

@@ -44,6 +44,12 @@ void gst_genesys_conn_set_socket (GstGenesysConn * conn, GSocket * socket);
 void gst_genesys_conn_set_connector_id (GstGenesysConn * conn,
     const gchar * connector_id);
 const gchar *gst_genesys_conn_get_connector_id (GstGenesysConn * conn);
+/* Server side: the guard of the connection's stream (gstgenesysguard.h);
+ * from now on it bounds a message to the conn's max-message-size, and a
+ * violation closes the WebSocket (1009 or 1008). Loop thread. */
+typedef struct _GstGenesysGuard GstGenesysGuard;
+void gst_genesys_conn_set_guard (GstGenesysConn * conn,
+    GstGenesysGuard * guard);
 
 GstGenesysConn *gst_genesys_conn_ref (GstGenesysConn * conn);
 void gst_genesys_conn_unref (GstGenesysConn * conn);

@@ -65,6 +65,7 @@
 
 #include "gstgenesysserve.h"
 #include "gstgenesyscredentials.h"
+#include "gstgenesysguard.h"
 #include "gstgenesysserver.h"
 #include "gstgenesyssrc.h"
 #include "gstgenesyssink.h"
@@ -1495,6 +1496,7 @@ gst_genesys_serve_get_stats (GstGenesysServe * serve,
   stats->calls = g_list_length (serve->calls);
   stats->draining = serve->draining;
   g_mutex_unlock (&serve->lock);
+  gst_genesys_guard_get_counts (&stats->oversized, &stats->slow_readers);
 }
 
 /**

@@ -131,6 +131,10 @@ typedef struct
  *   is overdue
  * @draining: gst_genesys_serve_drain() was called
  * @not_found: requests for a path the endpoint does not serve (HTTP 404)
+ * @oversized: connections closed (1009) for a message over the limit
+ *   across its fragments (counted for the whole process)
+ * @slow_readers: connections closed (1008) for not reading what they are
+ *   owed (pongs), for the whole process
  *
  * Counters since gst_genesys_serve_new().
  */
@@ -154,9 +158,11 @@ typedef struct
   gboolean draining;
   guint64 continued_closed;
   guint64 not_found;
+  guint64 oversized;
+  guint64 slow_readers;
 
   /*< private > */
-  gpointer _gst_reserved[GST_PADDING - 1];
+  gpointer _gst_reserved[GST_PADDING - 3];
 } GstGenesysServeStats;
 
 GstGenesysServe *gst_genesys_serve_new (const GstGenesysServeConfig * config,

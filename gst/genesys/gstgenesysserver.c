@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 #include "gstgenesysserver.h"
 #include "audiohook/ah-path.h"
+#include "gstgenesysguard.h"
 
 GST_DEBUG_CATEGORY_STATIC (genesysserver_debug);
 #define GST_CAT_DEFAULT genesysserver_debug
@@ -380,24 +381,10 @@ stream_socket (GIOStream * io)
 {
   guint depth;
 
-  for (depth = 0; io && depth < 4; depth++) {
-    GObjectClass *klass = G_OBJECT_GET_CLASS (io);
-    const gchar *prop;
-    GIOStream *base = NULL;
-
+  for (depth = 0; io && depth < 5; depth++) {
     if (G_IS_SOCKET_CONNECTION (io))
       return g_socket_connection_get_socket (G_SOCKET_CONNECTION (io));
-    if (g_object_class_find_property (klass, "base-iostream"))
-      prop = "base-iostream";   /* SoupIOStream */
-    else if (g_object_class_find_property (klass, "base-io-stream"))
-      prop = "base-io-stream";  /* GTlsConnection */
-    else
-      return NULL;
-    g_object_get (io, prop, &base, NULL);
-    /* the wrapper holds it */
-    if (base)
-      g_object_unref (base);
-    io = base;
+    io = gst_genesys_io_stream_base (io);
   }
   return NULL;
 }
@@ -723,6 +710,8 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
         claim->session_id);
   gst_genesys_conn_set_socket (conn, socket);
   gst_genesys_conn_set_connector_id (conn, claim->connector_id);
+  gst_genesys_conn_set_guard (conn,
+      gst_genesys_guard_find (soup_websocket_connection_get_io_stream (ws)));
   claim->taken = TRUE;
   GST_DEBUG ("session %s accepted on %s", claim->session_id, path);
   claim->listener->accepted (claim->listener->user_data, conn);
@@ -811,7 +800,11 @@ incoming_cb (GstGenesysServer * self, GSocketConnection * connection)
   a = g_new0 (Accept, 1);
   a->shard = &self->shards[self->next_shard];
   self->next_shard = (self->next_shard + 1) % self->n_shards;
-  a->stream = stream;
+  /* watches the client's frames once upgraded (message size across
+   * fragments, pongs owed): gstgenesysguard.h */
+  a->stream = G_IO_STREAM (gst_genesys_guard_new (stream,
+          GST_GENESYS_GUARD_DEFAULT_MAX));
+  g_object_unref (stream);
   a->local = g_steal_pointer (&local);
   a->remote = g_steal_pointer (&remote);
   a->pending = pending_admit (a->shard, connection, a->remote);

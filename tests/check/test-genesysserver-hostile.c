@@ -747,6 +747,198 @@ test_deflate_declined (void)
   fixture_stop (&f);
 }
 
+/* An upgraded connection: 101 read. */
+static GSocket *
+raw_upgraded (guint port)
+{
+  GSocket *socket = raw_connect ("127.0.0.1", port);
+  gchar *req = upgrade_request (port, NULL), *head;
+
+  g_assert_true (raw_send (socket, req));
+  g_free (req);
+  head = raw_read_head (socket, WAIT);
+  g_assert_true (g_str_has_prefix (head, "HTTP/1.1 101 "));
+  g_free (head);
+  return socket;
+}
+
+/* A masked client frame header (the payload follows, any bytes). */
+static gsize
+frame_header (guint8 * h, gboolean fin, guint8 opcode, guint64 len)
+{
+  gsize n = 0;
+  guint i;
+
+  h[n++] = (fin ? 0x80 : 0) | opcode;
+  if (len < 126) {
+    h[n++] = 0x80 | len;
+  } else if (len <= 0xffff) {
+    h[n++] = 0x80 | 126;
+    h[n++] = len >> 8;
+    h[n++] = len & 0xff;
+  } else {
+    h[n++] = 0x80 | 127;
+    for (i = 0; i < 8; i++)
+      h[n++] = (len >> (56 - 8 * i)) & 0xff;
+  }
+  for (i = 0; i < 4; i++)
+    h[n++] = 0x11;
+  return n;
+}
+
+/* The close code of the first close frame in what the server sent, 0 when
+ * none came (yet). Reads what is there without waiting. */
+static guint
+raw_close_code (GSocket * socket, GByteArray * seen)
+{
+  guint8 buf[4096];
+  gssize n;
+  gsize i = 0;
+
+  while ((n = g_socket_receive_with_blocking (socket, (gchar *) buf,
+              sizeof (buf), FALSE, NULL, NULL)) > 0)
+    g_byte_array_append (seen, buf, n);
+  /* walk the server's (unmasked) frames */
+  while (i + 2 <= seen->len) {
+    guint8 op = seen->data[i] & 0x0f;
+    guint64 len = seen->data[i + 1] & 0x7f;
+    gsize h = 2;
+    if (len == 126) {
+      if (i + 4 > seen->len)
+        break;
+      len = (seen->data[i + 2] << 8) | seen->data[i + 3];
+      h = 4;
+    } else if (len == 127) {
+      break;                    /* not from this server */
+    }
+    if (i + h + len > seen->len)
+      break;
+    if (op == 0x8 && len >= 2)
+      return (seen->data[i + h] << 8) | seen->data[i + h + 1];
+    i += h + len;
+  }
+  return 0;
+}
+
+/* F4: a text message that never ends (FIN=0, then 64 KiB continuations):
+ * closed with 1009 once it passes the endpoint's max message size, with
+ * little sent and memory where it was; a real client still gets opened. */
+static void
+test_fragment_flood (void)
+{
+  Fixture f;
+  GSocket *socket;
+  GByteArray *seen = g_byte_array_new ();
+  static guint8 chunk[65536 + 14];
+  guint64 sent = 0, rss0;
+  guint code = 0;
+  gint64 end;
+
+  fixture_start (&f);
+  rss0 = rss_kib ();
+  socket = raw_upgraded (f.port);
+  g_socket_set_blocking (socket, FALSE);
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!code && sent < 200 * 1024 * 1024 && g_get_monotonic_time () < end) {
+    gsize h = frame_header (chunk, FALSE, sent ? 0x0 : 0x1, 65536);
+    gsize off = 0;
+    while (off < h + 65536 && g_get_monotonic_time () < end) {
+      gssize n = g_socket_send (socket, (const gchar *) chunk + off,
+          h + 65536 - off, NULL, NULL);
+      if (n > 0) {
+        off += n;
+        sent += n;
+      } else {
+        code = raw_close_code (socket, seen);
+        if (code || raw_closed (socket))
+          break;
+        g_usleep (1000);
+      }
+    }
+    if (!code)
+      code = raw_close_code (socket, seen);
+  }
+  g_test_message ("close %u after %" G_GUINT64_FORMAT " KiB sent, RSS %+"
+      G_GINT64_FORMAT " KiB", code, sent / 1024,
+      (gint64) rss_kib () - (gint64) rss0);
+  g_assert_cmpuint (code, ==, 1009);
+  {
+    GstGenesysServeStats stats;
+    gst_genesys_serve_get_stats (f.serve, &stats);
+    g_assert_cmpuint (stats.oversized, >=, 1);
+  }
+  g_assert_cmpuint (sent, <, 32 * 1024 * 1024);
+  g_assert_cmpint ((gint64) rss_kib () - (gint64) rss0, <, 32 * 1024);
+  g_assert_true (real_client_opens (f.port));
+  g_object_unref (socket);
+  g_byte_array_unref (seen);
+  fixture_stop (&f);
+}
+
+/* F6: a client that never reads and sends pings as fast as it can: cut off
+ * once the pongs it owes pile up, with memory where it was; a real client
+ * still gets opened. */
+static void
+test_ping_flood (void)
+{
+  Fixture f;
+  GSocket *socket;
+  guint8 ping[125 + 14];
+  gsize h = frame_header (ping, TRUE, 0x9, 125);
+  guint64 pings = 0, rss0;
+  gboolean cut = FALSE;
+  gint64 end;
+
+  fixture_start (&f);
+  rss0 = rss_kib ();
+  socket = raw_socket ("127.0.0.1");
+  g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 4096, NULL);
+  {
+    GSocketAddress *addr = server_address (f.port);
+    gchar *req = upgrade_request (f.port, NULL), *head;
+    g_assert_true (g_socket_connect (socket, addr, NULL, NULL));
+    g_object_unref (addr);
+    g_assert_true (raw_send (socket, req));
+    g_free (req);
+    head = raw_read_head (socket, WAIT);
+    g_assert_true (g_str_has_prefix (head, "HTTP/1.1 101 "));
+    g_free (head);
+  }
+  g_socket_set_blocking (socket, FALSE);
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  memset (ping + h, 'p', 125);
+  while (!cut && g_get_monotonic_time () < end) {
+    gsize off = 0;
+    /* whole frames only */
+    while (!cut && off < h + 125 && g_get_monotonic_time () < end) {
+      GError *error = NULL;
+      gssize n = g_socket_send (socket, (const gchar *) ping + off,
+          h + 125 - off, NULL, &error);
+      if (n > 0)
+        off += n;
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_usleep (1000);
+      else
+        cut = TRUE;             /* reset, broken pipe: the server let go */
+      g_clear_error (&error);
+    }
+    pings++;
+  }
+  g_test_message ("%s after %" G_GUINT64_FORMAT " pings, RSS %+" G_GINT64_FORMAT
+      " KiB", cut ? "cut off" : "not cut off", pings,
+      (gint64) rss_kib () - (gint64) rss0);
+  g_assert_true (cut);
+  {
+    GstGenesysServeStats stats;
+    gst_genesys_serve_get_stats (f.serve, &stats);
+    g_assert_cmpuint (stats.slow_readers, >=, 1);
+  }
+  g_assert_cmpint ((gint64) rss_kib () - (gint64) rss0, <, 32 * 1024);
+  g_assert_true (real_client_opens (f.port));
+  g_object_unref (socket);
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -766,5 +958,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile/burst", test_burst);
   g_test_add_func ("/hostile/deadline", test_deadline);
   g_test_add_func ("/hostile/descriptor-limit", test_descriptor_limit);
+  g_test_add_func ("/hostile/fragment-flood", test_fragment_flood);
+  g_test_add_func ("/hostile/ping-flood", test_ping_flood);
   return g_test_run ();
 }

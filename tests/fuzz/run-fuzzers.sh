@@ -18,6 +18,7 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 ninja -C "$build" tests/fuzz/fuzz-message tests/fuzz/fuzz-duration \
   tests/fuzz/fuzz-signature tests/fuzz/fuzz-timeline tests/fuzz/fuzz-session \
+  tests/fuzz/fuzz-frames \
   >/dev/null || exit 1
 
 mkdir -p "$build/findings"
@@ -45,7 +46,8 @@ run_one () {
 }
 
 pids=""
-for f in fuzz-message fuzz-duration fuzz-signature fuzz-timeline fuzz-session; do
+for f in fuzz-message fuzz-duration fuzz-signature fuzz-timeline fuzz-session \
+    fuzz-frames; do
   if [ "$jobs" -gt 1 ]; then
     run_one "$f" &
     pids="$pids $!"
