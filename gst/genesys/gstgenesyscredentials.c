@@ -9,7 +9,48 @@
 
 #include <gio/gio.h>
 #include "gstgenesyscredentials.h"
-#include "gstgenesysserver.h"
+#include <json-glib/json-glib.h>
+
+gboolean
+gst_genesys_load_credentials (AhVerifier * verifier, const gchar * file,
+    GError ** error)
+{
+  JsonParser *parser = json_parser_new ();
+  JsonNode *root;
+  JsonObject *obj;
+  GList *members, *l;
+  gboolean ok = TRUE;
+
+  if (!json_parser_load_from_file (parser, file, error)) {
+    g_object_unref (parser);
+    return FALSE;
+  }
+  root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "%s: expected a JSON object mapping API keys to client secrets", file);
+    g_object_unref (parser);
+    return FALSE;
+  }
+  obj = json_node_get_object (root);
+  members = json_object_get_members (obj);
+  for (l = members; l && ok; l = l->next) {
+    JsonNode *value = json_object_get_member (obj, l->data);
+    if (!JSON_NODE_HOLDS_VALUE (value)
+        || json_node_get_value_type (value) != G_TYPE_STRING) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+          "%s: the secret of API key '%s' is not a string", file,
+          (const gchar *) l->data);
+      ok = FALSE;
+      break;
+    }
+    ok = ah_verifier_add_key (verifier, l->data,
+        json_node_get_string (value), error);
+  }
+  g_list_free (members);
+  g_object_unref (parser);
+  return ok;
+}
 
 AhVerifier *
 gst_genesys_verifier_new (const gchar * api_key, const gchar * client_secret,

@@ -15,6 +15,12 @@
 #include "audiohook/ah-signature.h"
 
 G_BEGIN_DECLS
+/* Adds the keys of @file, a JSON object mapping API keys to base64
+ * client secrets (an empty secret allows unsigned requests), to
+ * @verifier. */
+gboolean gst_genesys_load_credentials (AhVerifier * verifier,
+    const gchar * file, GError ** error);
+
 /* Returns the verifier, %NULL with *@open_door TRUE when nothing is set
  * (every connection is accepted: say so), or %NULL with @error. The
  * messages name the settings @names: the API key's, the client secret's

@@ -93,11 +93,7 @@ void gst_genesys_server_forget_session (GstGenesysServer * server,
  * loop threads only. */
 GList *gst_genesys_server_get_listeners (GstGenesysServer * server);
 
-/* Adds the keys of @file, a JSON object mapping API keys to base64
- * client secrets (an empty secret allows unsigned requests), to
- * @verifier. */
-gboolean gst_genesys_load_credentials (AhVerifier * verifier,
-    const gchar * file, GError ** error);
+
 
 /* Minimum time between the start of a failed authentication and its 401
  * answer, against timing side channels. */
