@@ -169,14 +169,19 @@ conn_process (GstGenesysConn * self)
     switch (action->type) {
       case AH_ACTION_SEND_TEXT:
         GST_LOG ("send %s", action->text);
-        if (ws_is_open (self))
+        if (ws_is_open (self)) {
+          if (self->guard)
+            gst_genesys_guard_owe (self->guard, strlen (action->text));
           soup_websocket_connection_send_text (self->ws, action->text);
+        }
         ah_action_free (action);
         break;
       case AH_ACTION_SEND_BINARY:
         if (ws_is_open (self)) {
           gsize size;
           gconstpointer data = g_bytes_get_data (action->data, &size);
+          if (self->guard)
+            gst_genesys_guard_owe (self->guard, size);
           soup_websocket_connection_send_binary (self->ws, data, size);
         }
         ah_action_free (action);
@@ -342,8 +347,8 @@ guard_violation (GstGenesysGuardViolation violation, guint64 size,
         "framing");
   } else {
     GST_WARNING ("session %s: the client does not read: %" G_GUINT64_FORMAT
-        " bytes of pongs owed and not written: closing with 1008",
-        ah_session_get_id (self->session), size);
+        " bytes owed to it (messages, pongs) and not written: closing with "
+        "1008", ah_session_get_id (self->session), size);
     ws_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "not reading");
   }
 }

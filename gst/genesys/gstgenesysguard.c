@@ -25,6 +25,7 @@ typedef struct
   AhFrames frames;
   guint64 max_message;
   guint64 written;              /* bytes written after the 101 */
+  guint64 sent;                 /* frames the server queued, in bytes */
   gboolean violated;
   GstGenesysGuardFunc func;
   gpointer user_data;
@@ -83,9 +84,14 @@ check (State * self)
     violate (self, GST_GENESYS_GUARD_NOT_FRAMING, 0);
   else if (self->frames.largest > self->max_message)
     violate (self, GST_GENESYS_GUARD_MESSAGE_TOO_BIG, self->frames.largest);
-  else if (self->frames.pong_bytes > self->written + GST_GENESYS_GUARD_MAX_OWED)
+  else if (self->frames.pong_bytes > self->written
+      + GST_GENESYS_GUARD_MAX_PONGS_OWED)
     violate (self, GST_GENESYS_GUARD_SLOW_READER,
         self->frames.pong_bytes - self->written);
+  else if (self->frames.pong_bytes + self->sent >
+      self->written + GST_GENESYS_GUARD_MAX_OWED)
+    violate (self, GST_GENESYS_GUARD_SLOW_READER,
+        self->frames.pong_bytes + self->sent - self->written);
 }
 
 /* Keeps what follows the last "\r\n\r\n" (the end of a request's headers). */
@@ -554,6 +560,16 @@ gst_genesys_guard_find (GIOStream * io)
     io = gst_genesys_io_stream_base (io);
   }
   return NULL;
+}
+
+void
+gst_genesys_guard_owe (GstGenesysGuard * guard, gsize payload)
+{
+  State *st = guard->state;
+
+  /* the frame: a server header of 2, 4 or 10 bytes */
+  st->sent += payload + (payload < 126 ? 2 : payload <= 0xffff ? 4 : 10);
+  check (st);
 }
 
 void

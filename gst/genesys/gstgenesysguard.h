@@ -6,8 +6,9 @@
 /* A GIOStream between an accepted connection and libsoup that watches the
  * WebSocket frames the client sends once the upgrade is answered (101):
  * a data message that grows beyond the limit across its fragments (libsoup
- * 3.2 would gather it without bound), and pings whose pongs pile up
- * unwritten (a client that sends but never reads). Either is reported
+ * 3.2 would gather it without bound), and what the client is owed (pongs,
+ * and what the server sent) piling up unwritten (a client that never
+ * reads). Either is reported
  * once to the violation function (the connection closes with 1009 or
  * 1008); from then on its input is drained and dropped, so nothing more
  * is gathered. Everything before the 101 passes untouched. */
@@ -36,8 +37,12 @@ typedef void (*GstGenesysGuardFunc) (GstGenesysGuardViolation violation,
 
 /* The message bound until a listener's is known (after the upgrade). */
 #define GST_GENESYS_GUARD_DEFAULT_MAX (1024 * 1024)
-/* Pongs owed beyond what was written, at most. */
-#define GST_GENESYS_GUARD_MAX_OWED (1024 * 1024)
+/* Bytes owed to the client (pongs, and what the server sent:
+ * gst_genesys_guard_owe()) beyond what was written, at most: more than the
+ * largest burst the bot audio pacer sends (25 messages of 64000 bytes). */
+#define GST_GENESYS_GUARD_MAX_OWED (8 * 1024 * 1024)
+/* Pongs alone: no client that reads is owed this many. */
+#define GST_GENESYS_GUARD_MAX_PONGS_OWED (1024 * 1024)
 
 GstGenesysGuard *gst_genesys_guard_new (GIOStream * base, guint64 max_message);
 void gst_genesys_guard_set_max_message (GstGenesysGuard * guard,
@@ -45,6 +50,9 @@ void gst_genesys_guard_set_max_message (GstGenesysGuard * guard,
 /* @func NULL: a violation fails the next read (the connection ends). */
 void gst_genesys_guard_set_func (GstGenesysGuard * guard,
     GstGenesysGuardFunc func, gpointer user_data, GDestroyNotify notify);
+/* The server queued a message of @payload bytes for the client (counted
+ * with the pongs owed). The connection's thread. */
+void gst_genesys_guard_owe (GstGenesysGuard * guard, gsize payload);
 /* Connections closed for each violation since the process started. */
 void gst_genesys_guard_get_counts (guint64 * too_big, guint64 * slow_readers);
 /* The stream @io wraps (SoupIOStream, GTlsConnection, a guard), or NULL. */
