@@ -18,23 +18,12 @@
 #include <json-glib/json-glib.h>
 #include "ah-session.h"
 
+#include "fuzz-take.h"
+
 int LLVMFuzzerTestOneInput (const guint8 * data, size_t size);
 
 #define SID "30b0e395-84d3-4570-ac13-9a62d8f514c0"
 #define NS G_GUINT64_CONSTANT (1000000000)
-
-static guint32
-take (const guint8 ** data, size_t *size, guint n)
-{
-  guint32 v = 0;
-
-  while (n-- > 0 && *size > 0) {
-    v = (v << 8) | **data;
-    (*data)++;
-    (*size)--;
-  }
-  return v;
-}
 
 typedef struct
 {

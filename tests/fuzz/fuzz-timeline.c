@@ -14,20 +14,9 @@
 #include <gst/gst.h>
 #include "gstgenesystimeline.h"
 
+#include "fuzz-take.h"
+
 int LLVMFuzzerTestOneInput (const guint8 * data, size_t size);
-
-static guint32
-take (const guint8 ** data, size_t *size, guint n)
-{
-  guint32 v = 0;
-
-  while (n-- > 0 && *size > 0) {
-    v = (v << 8) | **data;
-    (*data)++;
-    (*size)--;
-  }
-  return v;
-}
 
 int
 LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
