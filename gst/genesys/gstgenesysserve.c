@@ -71,6 +71,7 @@
 #include "gstgenesysserver.h"
 #include "gstgenesyssrc.h"
 #include "gstgenesyssink.h"
+#include "gstgenesyselements.h"
 #include "gstgenesysenums.h"
 
 GST_DEBUG_CATEGORY_STATIC (genesysserve_debug);
@@ -1113,15 +1114,6 @@ serve_accepted (gpointer data, GstGenesysConn * conn)
 
 /* ---- API ---- */
 
-static gboolean
-register_elements (GstPlugin * plugin)
-{
-  gboolean ok = GST_ELEMENT_REGISTER (genesyssrc, plugin);
-
-  ok &= GST_ELEMENT_REGISTER (genesyssink, plugin);
-  return ok;
-}
-
 /* The elements of this library, whatever the registry holds: a plugin
  * file found on the plugin path maps to the same types. */
 static void
@@ -1132,7 +1124,7 @@ ensure_elements (void)
   if (g_once_init_enter (&done)) {
     gst_plugin_register_static (GST_VERSION_MAJOR, GST_VERSION_MINOR,
         "genesysserve", "Genesys AudioHook elements of gst-genesys-serve",
-        register_elements, VERSION, GST_LICENSE, "gst-genesys",
+        gst_genesys_elements_register, VERSION, GST_LICENSE, "gst-genesys",
         GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN);
     g_once_init_leave (&done, 1);
   }

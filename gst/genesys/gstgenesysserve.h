@@ -7,6 +7,7 @@
 #define __GST_GENESYS_SERVE_H__
 
 #include <gst/gst.h>
+#include "genesys-prelude.h"
 
 G_BEGIN_DECLS
 /**
@@ -165,18 +166,25 @@ typedef struct
   gpointer _gst_reserved[GST_PADDING - 3];
 } GstGenesysServeStats;
 
+GST_GENESYS_API
 GstGenesysServe *gst_genesys_serve_new (const GstGenesysServeConfig * config,
     const GstGenesysServeCallbacks * callbacks, gpointer user_data,
     GError ** error);
+GST_GENESYS_API
 void gst_genesys_serve_free (GstGenesysServe * serve);
 
+GST_GENESYS_API
 guint gst_genesys_serve_get_port (GstGenesysServe * serve);
+GST_GENESYS_API
 guint gst_genesys_serve_listen_health (GstGenesysServe * serve,
     const gchar * address, guint port, GError ** error);
+GST_GENESYS_API
 void gst_genesys_serve_drain (GstGenesysServe * serve);
+GST_GENESYS_API
 void gst_genesys_serve_get_stats (GstGenesysServe * serve,
     GstGenesysServeStats * stats);
 
+GST_GENESYS_API
 gchar *gst_genesys_serve_sanitize (const gchar * value);
 
 G_END_DECLS

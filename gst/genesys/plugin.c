@@ -9,17 +9,12 @@
 
 #include <gst/gst.h>
 
-#include "gstgenesyssrc.h"
-#include "gstgenesyssink.h"
+#include "gstgenesyselements.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  gboolean ret = FALSE;
-
-  ret |= GST_ELEMENT_REGISTER (genesyssrc, plugin);
-  ret |= GST_ELEMENT_REGISTER (genesyssink, plugin);
-  return ret;
+  return gst_genesys_elements_register (plugin);
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR,
