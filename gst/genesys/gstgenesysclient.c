@@ -25,37 +25,23 @@
 #endif
 
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
 #include "gstgenesysclient.h"
+#include "gstgenesysdialer.h"
 #include "gstgenesysconn.h"
 #include "gstgenesysloop.h"
 #include "audiohook/ah-session.h"
 #include "audiohook/ah-signature.h"
-#include "audiohook/ah-backoff.h"
 
 GST_DEBUG_CATEGORY_STATIC (genesysclient_debug);
 #define GST_CAT_DEFAULT genesysclient_debug
 
 #define RATE 8000
 #define MAX_MESSAGE_SIZE 65536
-/* How long stop() lets an orderly WebSocket close take. */
-#define STOP_GRACE (G_USEC_PER_SEC)
 /* Signatures are valid this long after they were made. */
 #define SIGNATURE_LIFETIME 30
-/* The answer to a notifications-style {"message":"ping"} (raw mode). */
-#define NOTIFICATIONS_PONG \
-  "{\"topicName\":\"channel.metadata\",\"eventBody\":{\"message\":\"pong\"}}"
-
-GQuark
-gst_genesys_client_error_quark (void)
-{
-  return g_quark_from_static_string ("gst-genesys-client-error-quark");
-}
-
 typedef struct
 {
   GBytes *data;                 /* NULL: a span without audio */
@@ -64,19 +50,12 @@ typedef struct
 
 typedef struct
 {
-  gushort code;
-  guint64 count;
-} CodeCount;
-
-typedef struct
-{
-  guint64 connection_attempts, connections, sessions, reconnects;
+  guint64 sessions;
   guint64 frames, bytes, samples;
   guint64 dropped_samples;
   guint64 discarded, discarded_samples;
   guint64 pings, rtt_last, rtt_min, rtt_max;
-  guint64 watchdog_timeouts, protocol_errors, events, server_audio_bytes;
-  GArray *close_codes;          /* CodeCount */
+  guint64 protocol_errors, events, server_audio_bytes;
 } Stats;
 
 struct _GstGenesysClient
@@ -84,7 +63,7 @@ struct _GstGenesysClient
   GstGenesysLoop *loop;
   GstGenesysClientConfig config;
   guint in_frame;               /* bytes per pushed sample frame */
-  GTlsDatabase *tls_database;
+  GstGenesysDialer *dialer;
   GstGenesysClientEventFunc func;
   gpointer user_data;
 
@@ -94,8 +73,6 @@ struct _GstGenesysClient
   GstGenesysClientState state;
   gboolean accepting;           /* a session takes audio */
   gboolean flushing;
-  gboolean connect_pending;
-  gboolean conn_alive;
   GQueue queue;                 /* Item */
   guint64 queued;               /* samples of audio in @queue */
   gboolean drain_scheduled;
@@ -103,30 +80,15 @@ struct _GstGenesysClient
   Stats stats;
 
   /* loop thread */
-  gboolean started;
   gboolean stopping;
   gboolean closing;             /* the application asked to close */
-  SoupSession *soup;
-  SoupMessage *msg;
-  GCancellable *cancellable;
-  gboolean connect_timed_out;
-  GSource *connect_timer;
-  GSource *retry_timer;
-  GSource *watchdog;
   GstGenesysConn *conn;
   GPtrArray *dead_conns;        /* ended, to unref outside their callbacks */
   gboolean reap_scheduled;
   SoupWebsocketConnection *ws;
-  gulong pong_id;
-  gulong message_id, closed_id; /* raw mode */
-  guint64 last_pong;
-  guint64 keepalive_limit;
-  AhBackoff backoff;
-  guint attempt;
   gchar *session_id;
   /* the current session */
   gboolean opened;
-  guint64 opened_at;
   AhMedia media;
   guint64 target;               /* position it must reach for all it was handed */
   guint64 report_pending;       /* lost samples it reports with the next audio */
@@ -151,19 +113,12 @@ struct _GstGenesysClient
 static void client_fail (GstGenesysClient * self, GstGenesysClientError code,
     const gchar * format, ...) G_GNUC_PRINTF (3, 4);
 /* *INDENT-ON* */
-static void connect_now (GstGenesysClient * self);
 static void playback_stop (GstGenesysClient * self);
 
 static guint64
 now_ns (void)
 {
   return gst_genesys_now ();
-}
-
-static guint
-ns_to_ms (guint64 ns)
-{
-  return (guint) MIN ((ns + GST_MSECOND - 1) / GST_MSECOND, G_MAXUINT);
 }
 
 static void
@@ -207,99 +162,6 @@ gst_genesys_media_to_string (const AhMedia * media)
       ah_channel_name (media->channels[1]));
 }
 
-const gchar *const *
-gst_genesys_uri_protocols (GType type)
-{
-  static const gchar *protocols[] = { "ws", "wss", NULL };
-
-  return protocols;
-}
-
-gboolean
-gst_genesys_uri_acceptable (GstElement * element, const gchar * uri,
-    GError ** error)
-{
-  GError *err = NULL;
-
-  if (GST_STATE (element) > GST_STATE_READY) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
-        "The uri cannot change while the element is running");
-    return FALSE;
-  }
-  if (!gst_genesys_uri_parts (uri, NULL, NULL, NULL, &err)) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s",
-        err->message);
-    g_error_free (err);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-gboolean
-gst_genesys_uri_parts (const gchar * uri, gchar ** authority,
-    gchar ** request_target, gboolean * tls, GError ** error)
-{
-  GUri *u;
-  const gchar *scheme, *host, *path, *query;
-  gboolean secure;
-  gint port, default_port;
-  gchar *h;
-
-  u = g_uri_parse (uri, SOUP_HTTP_URI_FLAGS, error);
-  if (u == NULL)
-    return FALSE;
-
-  scheme = g_uri_get_scheme (u);
-  host = g_uri_get_host (u);
-  if (g_ascii_strcasecmp (scheme, "ws") == 0) {
-    secure = FALSE;
-    default_port = 80;
-  } else if (g_ascii_strcasecmp (scheme, "wss") == 0) {
-    secure = TRUE;
-    default_port = 443;
-  } else {
-    g_set_error (error, GST_GENESYS_CLIENT_ERROR,
-        GST_GENESYS_CLIENT_ERROR_CONFIG,
-        "'%s' is not a ws:// or wss:// URI", uri);
-    g_uri_unref (u);
-    return FALSE;
-  }
-  if (host == NULL || *host == '\0') {
-    g_set_error (error, GST_GENESYS_CLIENT_ERROR,
-        GST_GENESYS_CLIENT_ERROR_CONFIG, "'%s' has no host", uri);
-    g_uri_unref (u);
-    return FALSE;
-  }
-
-  /* As libsoup writes the Host header. */
-  if (strchr (host, ':'))
-    h = g_strdup_printf ("[%.*s]", (gint) strcspn (host, "%"), host);
-  else if (g_hostname_is_non_ascii (host))
-    h = g_hostname_to_ascii (host);
-  else
-    h = g_strdup (host);
-  port = g_uri_get_port (u);
-  if (authority) {
-    if (port == -1 || port == default_port)
-      *authority = g_strdup (h);
-    else
-      *authority = g_strdup_printf ("%s:%d", h, port);
-  }
-  g_free (h);
-
-  path = g_uri_get_path (u);
-  query = g_uri_get_query (u);
-  if (path == NULL || *path == '\0')
-    path = "/";
-  if (request_target)
-    *request_target = query ? g_strdup_printf ("%s?%s", path, query) :
-        g_strdup (path);
-  if (tls)
-    *tls = secure;
-  g_uri_unref (u);
-  return TRUE;
-}
-
 void
 gst_genesys_client_config_clear (GstGenesysClientConfig * config)
 {
@@ -325,49 +187,6 @@ config_copy (GstGenesysClientConfig * dst, const GstGenesysClientConfig * src)
       gst_structure_copy (src->extra_headers) : NULL;
   dst->tls_ca_file = g_strdup (src->tls_ca_file);
   dst->open = src->open ? ah_message_ref (src->open) : NULL;
-}
-
-static void
-count_close_code (GstGenesysClient * self, gushort code)
-{
-  GArray *codes = self->stats.close_codes;
-  CodeCount cc = { code, 1 };
-  guint i;
-
-  for (i = 0; i < codes->len; i++) {
-    CodeCount *c = &g_array_index (codes, CodeCount, i);
-    if (c->code == code) {
-      c->count++;
-      return;
-    }
-  }
-  g_array_append_val (codes, cc);
-}
-
-/* The retryable causes are everything but these. */
-static gboolean
-close_code_is_fatal (gushort code)
-{
-  switch (code) {
-    case SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR:
-    case SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA:
-    case SOUP_WEBSOCKET_CLOSE_BAD_DATA:
-    case SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION:
-    case SOUP_WEBSOCKET_CLOSE_TOO_BIG:
-    case SOUP_WEBSOCKET_CLOSE_NO_EXTENSION:
-      return TRUE;
-    default:
-      return FALSE;
-  }
-}
-
-/* HTTP answers to the upgrade that another attempt will not change. */
-static gboolean
-status_is_fatal (guint status)
-{
-  if (status == SOUP_STATUS_REQUEST_TIMEOUT || status == 429)
-    return FALSE;
-  return status >= 200 && status < 500;
 }
 
 /* ------------------------------------------------------------------ */
@@ -597,24 +416,6 @@ update_accepting (GstGenesysClient * self)
 /* connection lifecycle (loop thread) */
 
 static void
-destroy_source (GSource ** source)
-{
-  if (*source) {
-    g_source_destroy (*source);
-    g_source_unref (*source);
-    *source = NULL;
-  }
-}
-
-static void
-cancel_connect (GstGenesysClient * self)
-{
-  destroy_source (&self->connect_timer);
-  if (self->cancellable)
-    g_cancellable_cancel (self->cancellable);
-}
-
-static void
 reap (GstGenesysClient * self)
 {
   while (self->dead_conns->len > 0)
@@ -637,19 +438,7 @@ reap_cb (gpointer data)
 static void
 release_ws (GstGenesysClient * self)
 {
-  destroy_source (&self->watchdog);
-  if (self->ws) {
-    if (self->pong_id)
-      g_signal_handler_disconnect (self->ws, self->pong_id);
-    self->pong_id = 0;
-    if (self->message_id)
-      g_signal_handler_disconnect (self->ws, self->message_id);
-    self->message_id = 0;
-    if (self->closed_id)
-      g_signal_handler_disconnect (self->ws, self->closed_id);
-    self->closed_id = 0;
-    g_clear_object (&self->ws);
-  }
+  g_clear_object (&self->ws);
 }
 
 static void
@@ -667,8 +456,7 @@ finish (GstGenesysClient * self, const gchar * reason, gint code)
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
-  cancel_connect (self);
-  destroy_source (&self->retry_timer);
+  gst_genesys_dialer_stop (self->dialer);
   GST_INFO ("stream closed: %s (%d)", reason, code);
   ev.reason = reason;
   ev.code = code;
@@ -709,8 +497,7 @@ client_fail (GstGenesysClient * self, GstGenesysClientError code,
   g_mutex_unlock (&self->lock);
 
   GST_WARNING ("giving up: %s", error->message);
-  cancel_connect (self);
-  destroy_source (&self->retry_timer);
+  gst_genesys_dialer_stop (self->dialer);
   /* Tell the server, if a session can still say so. */
   if (self->conn) {
     AhSession *session = gst_genesys_conn_get_session (self->conn);
@@ -722,46 +509,6 @@ client_fail (GstGenesysClient * self, GstGenesysClientError code,
   ev.error = error;
   emit (self, &ev);
   g_error_free (error);
-}
-
-static gboolean
-retry_cb (gpointer data)
-{
-  GstGenesysClient *self = data;
-
-  destroy_source (&self->retry_timer);
-  connect_now (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_retry (GstGenesysClient * self, gboolean immediate,
-    const gchar * cause)
-{
-  GstGenesysClientEvent ev = { GST_GENESYS_CLIENT_EVENT_RECONNECTING };
-  guint64 delay;
-
-  if (self->config.retries >= 0 && self->attempt >= (guint)
-      self->config.retries) {
-    client_fail (self, GST_GENESYS_CLIENT_ERROR_GAVE_UP,
-        "Gave up after %u reconnection attempts (last cause: %s)",
-        self->attempt, cause);
-    return;
-  }
-  delay = immediate ? 0 : ah_backoff_next (&self->backoff, g_random_int ());
-  self->attempt++;
-  g_mutex_lock (&self->lock);
-  self->stats.reconnects++;
-  g_mutex_unlock (&self->lock);
-  GST_INFO ("reconnecting in %" GST_TIME_FORMAT " (attempt %u): %s",
-      GST_TIME_ARGS (delay), self->attempt, cause);
-  ev.attempt = self->attempt;
-  ev.delay = delay;
-  ev.cause = cause;
-  emit (self, &ev);
-  destroy_source (&self->retry_timer);
-  self->retry_timer = gst_genesys_loop_add_timeout (self->loop,
-      ns_to_ms (delay), retry_cb, self, NULL);
 }
 
 /* What comes after a connection ended, for a running client. */
@@ -779,13 +526,12 @@ decide (GstGenesysClient * self, gushort code, const gchar * cause)
 
   if (self->closing) {
     finish (self, "end", code);
-  } else if (self->config.raw && code == SOUP_WEBSOCKET_CLOSE_NORMAL) {
-    finish (self, "end", code);
   } else if (self->closed) {
     if (g_strcmp0 (self->closed_reason, "reconnect") == 0)
-      schedule_retry (self, TRUE, "the server asked to reconnect");
+      gst_genesys_dialer_retry (self->dialer, TRUE,
+          "the server asked to reconnect");
     else if (self->closed_code == 408)
-      schedule_retry (self, FALSE, "protocol timeout");
+      gst_genesys_dialer_retry (self->dialer, FALSE, "protocol timeout");
     else if (g_strcmp0 (self->closed_reason, "error") == 0)
       client_fail (self, GST_GENESYS_CLIENT_ERROR_PROTOCOL,
           "The AudioHook session failed with error %d (see the debug log)",
@@ -794,19 +540,13 @@ decide (GstGenesysClient * self, gushort code, const gchar * cause)
       finish (self, self->closed_reason, self->closed_code);
   } else if (self->disconnect_received) {
     finish (self, "disconnect", code);
-  } else if (close_code_is_fatal (code)) {
+  } else if (gst_genesys_close_code_is_fatal (code)) {
     client_fail (self, GST_GENESYS_CLIENT_ERROR_CLOSED,
         "The server closed the WebSocket with code %u, which retrying "
         "cannot fix", code);
   } else {
-    schedule_retry (self, FALSE, cause);
+    gst_genesys_dialer_retry (self->dialer, FALSE, cause);
   }
-}
-
-static gboolean
-unref_later_cb (gpointer data)
-{
-  return G_SOURCE_REMOVE;
 }
 
 /* The current connection is gone (closed, dropped, or declared dead).
@@ -818,7 +558,6 @@ connection_ended (GstGenesysClient * self, gushort code, const gchar * reason,
   GstGenesysClientEvent ev = { GST_GENESYS_CLIENT_EVENT_DISCONNECTED };
   GstGenesysConn *conn = self->conn;
   AhSession *session = conn ? gst_genesys_conn_get_session (conn) : NULL;
-  guint64 now = now_ns ();
   gchar *reason_copy = g_strdup (reason);
 
   self->conn = NULL;
@@ -826,8 +565,8 @@ connection_ended (GstGenesysClient * self, gushort code, const gchar * reason,
   if (code == 0)
     code = SOUP_WEBSOCKET_CLOSE_ABNORMAL;
 
+  gst_genesys_dialer_lost (self->dialer, code);
   g_mutex_lock (&self->lock);
-  count_close_code (self, code);
   stop_accepting_locked (self);
   if (self->opened && session) {
     guint64 pos = ah_session_get_position (session);
@@ -835,7 +574,6 @@ connection_ended (GstGenesysClient * self, gushort code, const gchar * reason,
       self->lost += self->target - pos;
     self->position = pos;
   }
-  self->conn_alive = FALSE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
@@ -845,10 +583,6 @@ connection_ended (GstGenesysClient * self, gushort code, const gchar * reason,
       self->prev_id = g_strdup (ah_session_get_id (session));
       self->prev_serverseq = ah_session_get_peer_seq (session);
       self->prev_clientseq = ah_session_get_seq (session);
-    }
-    if (now - self->opened_at >= self->config.stable_time) {
-      ah_backoff_reset (&self->backoff);
-      self->attempt = 0;
     }
   }
   self->report_pending = 0;
@@ -869,10 +603,6 @@ connection_ended (GstGenesysClient * self, gushort code, const gchar * reason,
       self->reap_scheduled = TRUE;
       gst_genesys_loop_invoke (self->loop, reap_cb, self, NULL);
     }
-  } else if (defer && self->ws) {
-    /* raw: the socket is emitting; let go of it after this callback */
-    gst_genesys_loop_invoke (self->loop, unref_later_cb,
-        g_object_ref (self->ws), g_object_unref);
   }
   release_ws (self);
 
@@ -917,7 +647,7 @@ on_opened (GstGenesysClient * self, AhSession * session, AhAction * action)
   }
 
   self->opened = TRUE;
-  self->opened_at = now_ns ();
+  gst_genesys_dialer_opened (self->dialer);
   self->media = action->media;
   g_mutex_lock (&self->lock);
   n = self->lost;
@@ -1196,116 +926,28 @@ static const GstGenesysConnCallbacks conn_callbacks = {
   on_conn_closed,
 };
 
-/* ---- keep-alive ---- */
+/* ---- the dialer's callbacks ---- */
 
 static void
-on_pong (SoupWebsocketConnection * ws, GBytes * payload, gpointer data)
+on_dead (gpointer user_data)
 {
-  GstGenesysClient *self = data;
+  GstGenesysClient *self = user_data;
 
-  GST_TRACE ("pong");
-  self->last_pong = now_ns ();
-}
-
-static gboolean
-watchdog_cb (gpointer data)
-{
-  GstGenesysClient *self = data;
-  guint64 now = now_ns ();
-  guint64 due = self->last_pong + self->keepalive_limit;
-
-  destroy_source (&self->watchdog);
-  if (!self->conn && !self->ws)
-    return G_SOURCE_REMOVE;
-  if (now < due) {
-    self->watchdog = gst_genesys_loop_add_timeout (self->loop,
-        ns_to_ms (due - now), watchdog_cb, self, NULL);
-    return G_SOURCE_REMOVE;
-  }
-
-  GST_WARNING ("session %s: no pong for %" GST_TIME_FORMAT
-      ": the connection is dead", self->session_id,
-      GST_TIME_ARGS (now - self->last_pong));
-  g_mutex_lock (&self->lock);
-  self->stats.watchdog_timeouts++;
-  g_mutex_unlock (&self->lock);
   /* Like a drop without a close frame: no goodbye on a dead path. */
   connection_ended (self, SOUP_WEBSOCKET_CLOSE_ABNORMAL, "keep-alive timeout",
       FALSE, "no pong within keepalive-interval + keepalive-timeout", FALSE);
-  return G_SOURCE_REMOVE;
-}
-
-/* ---- raw mode ---- */
-
-/* A notifications-style health check: a JSON object whose "message" is
- * "ping". */
-static gboolean
-is_notifications_ping (const gchar * text, gsize len)
-{
-  JsonParser *parser = json_parser_new ();
-  JsonNode *root, *member;
-  gboolean ping = FALSE;
-
-  if (json_parser_load_from_data (parser, text, len, NULL)
-      && (root = json_parser_get_root (parser))
-      && JSON_NODE_HOLDS_OBJECT (root)
-      && (member = json_object_get_member (json_node_get_object (root),
-              "message")) && JSON_NODE_HOLDS_VALUE (member)
-      && json_node_get_value_type (member) == G_TYPE_STRING)
-    ping = g_strcmp0 (json_node_get_string (member), "ping") == 0;
-  g_object_unref (parser);
-  return ping;
 }
 
 static void
-on_raw_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
-    gpointer data)
+on_failed (const GError * error, gpointer user_data)
 {
-  GstGenesysClient *self = data;
-  gsize size;
-  const gchar *bytes = g_bytes_get_data (message, &size);
-  gchar *text = NULL;
-
-  if (ws != self->ws)
-    return;
-  if (type == SOUP_WEBSOCKET_DATA_BINARY) {
-    g_mutex_lock (&self->lock);
-    self->stats.frames++;
-    self->stats.bytes += size;
-    g_mutex_unlock (&self->lock);
-  } else {
-    /* libsoup checked it is UTF-8 */
-    text = g_strndup (bytes, size);
-    g_mutex_lock (&self->lock);
-    self->stats.events++;
-    g_mutex_unlock (&self->lock);
-    if (is_notifications_ping (text, size)) {
-      GST_DEBUG ("session %s: answering a notifications ping",
-          self->session_id);
-      g_mutex_lock (&self->lock);
-      self->stats.pings++;
-      g_mutex_unlock (&self->lock);
-      soup_websocket_connection_send_text (ws, NOTIFICATIONS_PONG);
-    }
-  }
-  if (self->config.frame_func)
-    self->config.frame_func (self, text != NULL, message, text,
-        self->user_data);
-  g_free (text);
+  client_fail (user_data, error->code, "%s", error->message);
 }
 
 static void
-on_raw_closed (SoupWebsocketConnection * ws, gpointer data)
+on_dial_event (GstGenesysClientEvent * ev, gpointer user_data)
 {
-  GstGenesysClient *self = data;
-  gushort code = soup_websocket_connection_get_close_code (ws);
-  gboolean clean = code != 0 && code != SOUP_WEBSOCKET_CLOSE_ABNORMAL;
-
-  if (ws != self->ws)
-    return;
-  connection_ended (self, code, soup_websocket_connection_get_close_data (ws),
-      clean, clean ? "the server closed the connection" :
-      "the connection dropped without a close frame", TRUE);
+  emit (user_data, ev);
 }
 
 /* ---- connecting ---- */
@@ -1317,49 +959,18 @@ cmd_open (AhSession * session, gpointer data, guint64 now)
 }
 
 static void
-connected (GstGenesysClient * self, SoupWebsocketConnection * ws)
+on_connected (SoupWebsocketConnection * ws, gpointer user_data)
 {
+  GstGenesysClient *self = user_data;
   AhSession *session;
   GstGenesysConn *conn;
   AhMessage *open;
 
-  g_mutex_lock (&self->lock);
-  self->stats.connections++;
-  self->conn_alive = TRUE;
-  g_mutex_unlock (&self->lock);
-
-  self->ws = ws;
+  self->ws = g_object_ref (ws);
   self->opened = FALSE;
   self->closed = FALSE;
   self->disconnect_received = FALSE;
   self->report_pending = 0;
-
-  if (self->config.keepalive_interval > 0) {
-    guint secs = (guint) MIN ((self->config.keepalive_interval + GST_SECOND -
-            1) / GST_SECOND, G_MAXUINT);
-    secs = MAX (secs, 1);
-    soup_websocket_connection_set_keepalive_interval (ws, secs);
-    self->pong_id = g_signal_connect (ws, "pong", G_CALLBACK (on_pong), self);
-    self->last_pong = now_ns ();
-    self->keepalive_limit = secs * GST_SECOND + self->config.keepalive_timeout;
-    self->watchdog = gst_genesys_loop_add_timeout (self->loop,
-        ns_to_ms (self->keepalive_limit), watchdog_cb, self, NULL);
-  }
-
-  if (self->config.raw) {
-    self->opened = TRUE;
-    self->opened_at = now_ns ();
-    g_mutex_lock (&self->lock);
-    self->stats.sessions++;
-    g_mutex_unlock (&self->lock);
-    self->message_id = g_signal_connect (ws, "message",
-        G_CALLBACK (on_raw_message), self);
-    self->closed_id = g_signal_connect (ws, "closed",
-        G_CALLBACK (on_raw_closed), self);
-    GST_INFO ("connected to %s", self->config.uri);
-    emit_simple (self, GST_GENESYS_CLIENT_EVENT_CONNECTED);
-    return;
-  }
 
   session = ah_session_new (AH_ROLE_CLIENT, self->session_id);
   ah_session_set_timeouts (session, self->config.open_timeout,
@@ -1381,117 +992,33 @@ connected (GstGenesysClient * self, SoupWebsocketConnection * ws)
   ah_message_unref (open);
 }
 
+/* Each attempt is a session of its own. */
 static void
-connect_failed (GstGenesysClient * self, SoupMessage * msg, GError * error)
+on_headers (SoupMessageHeaders * h, gpointer user_data)
 {
-  guint status = soup_message_get_status (msg);
-  const gchar *phrase = soup_message_get_reason_phrase (msg);
-  gchar *cause;
+  GstGenesysClient *self = user_data;
+  gchar *correlation = g_uuid_string_random ();
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      && !self->connect_timed_out)
-    return;
-
-  if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN) {
-    client_fail (self, GST_GENESYS_CLIENT_ERROR_UNAUTHORIZED,
-        "The server refused the WebSocket upgrade of %s with HTTP %u %s "
-        "(check %s)", self->config.uri, status, phrase ? phrase : "",
-        self->config.raw ? "the credentials in extra-headers" :
-        "api-key, client-secret and organization-id");
-    return;
-  }
-  if (status != 0 && status_is_fatal (status)) {
-    const gchar *hint = "";
-    if (status == SOUP_STATUS_NOT_FOUND)
-      hint = " (check the path of the uri)";
-    else if (status < 300)
-      hint = " (not a WebSocket endpoint)";
-    client_fail (self, GST_GENESYS_CLIENT_ERROR_REFUSED,
-        "The server refused the WebSocket upgrade of %s with HTTP %u %s%s",
-        self->config.uri, status, phrase ? phrase : "", hint);
-    return;
-  }
-  if (error->domain == G_TLS_ERROR && self->config.tls_validation) {
-    client_fail (self, GST_GENESYS_CLIENT_ERROR_TLS,
-        "TLS with %s failed: %s (set tls-ca-file to trust a private CA)",
-        self->config.uri, error->message);
-    return;
-  }
-
-  if (self->connect_timed_out)
-    cause = g_strdup_printf ("no answer within %" GST_TIME_FORMAT,
-        GST_TIME_ARGS (self->config.open_timeout));
-  else if (status != 0)
-    cause = g_strdup_printf ("HTTP %u %s", status, phrase ? phrase : "");
-  else
-    cause = g_strdup (error->message);
-  GST_INFO ("connecting to %s failed: %s", self->config.uri, cause);
-  schedule_retry (self, FALSE, cause);
-  g_free (cause);
-}
-
-static void
-connect_done_cb (GObject * source, GAsyncResult * res, gpointer data)
-{
-  GstGenesysClient *self = data;
-  SoupMessage *msg = self->msg;
-  SoupWebsocketConnection *ws;
-  GError *error = NULL;
-
-  ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), res,
-      &error);
-  self->msg = NULL;
-  g_clear_object (&self->cancellable);
-  destroy_source (&self->connect_timer);
-
-  g_mutex_lock (&self->lock);
-  self->connect_pending = FALSE;
-  g_cond_broadcast (&self->cond);
-  if (self->state != GST_GENESYS_CLIENT_RUNNING || self->stopping) {
-    g_mutex_unlock (&self->lock);
-    g_clear_object (&ws);
-    g_clear_error (&error);
-    g_object_unref (msg);
-    return;
-  }
-  g_mutex_unlock (&self->lock);
-
-  if (ws)
-    connected (self, ws);
-  else
-    connect_failed (self, msg, error);
-  g_clear_error (&error);
-  g_object_unref (msg);
-}
-
-static gboolean
-connect_timeout_cb (gpointer data)
-{
-  GstGenesysClient *self = data;
-
-  destroy_source (&self->connect_timer);
-  self->connect_timed_out = TRUE;
-  if (self->cancellable)
-    g_cancellable_cancel (self->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-accept_any_certificate (SoupMessage * msg, GTlsCertificate * certificate,
-    GTlsCertificateFlags errors, gpointer data)
-{
-  GST_DEBUG ("accepting a certificate with errors 0x%x", errors);
-  return TRUE;
+  g_free (self->session_id);
+  self->session_id = g_uuid_string_random ();
+  soup_message_headers_replace (h, "Audiohook-Organization-Id",
+      self->config.open->organization_id);
+  soup_message_headers_replace (h, "Audiohook-Session-Id", self->session_id);
+  soup_message_headers_replace (h, "Audiohook-Correlation-Id", correlation);
+  if (self->config.api_key && *self->config.api_key)
+    soup_message_headers_replace (h, "X-API-KEY", self->config.api_key);
+  g_free (correlation);
 }
 
 /* Adds the signature of the request as it stands. */
 static gboolean
-sign_request (GstGenesysClient * self, SoupMessageHeaders * h,
-    const gchar * authority, const gchar * target, GError ** error)
+on_sign (SoupMessageHeaders * h, const gchar * authority,
+    const gchar * target, gpointer user_data, GError ** error)
 {
   static const gchar *names[] = { "audiohook-organization-id",
     "audiohook-session-id", "audiohook-correlation-id", "x-api-key"
   };
+  GstGenesysClient *self = user_data;
   AhHeader headers[G_N_ELEMENTS (names)];
   AhRequest req;
   gchar *nonce, *sig_input = NULL, *sig = NULL;
@@ -1499,6 +1026,8 @@ sign_request (GstGenesysClient * self, SoupMessageHeaders * h,
   gboolean ok;
   guint i;
 
+  if (!self->config.client_secret || !*self->config.client_secret)
+    return TRUE;
   for (i = 0; i < G_N_ELEMENTS (names); i++) {
     const gchar *value = soup_message_headers_get_list (h, names[i]);
     headers[i].name = names[i];
@@ -1522,126 +1051,14 @@ sign_request (GstGenesysClient * self, SoupMessageHeaders * h,
   return ok;
 }
 
-static gboolean
-add_extra_header (GQuark field, const GValue * value, gpointer data)
-{
-  SoupMessageHeaders *h = data;
-  gchar *str;
-
-  if (G_VALUE_HOLDS_STRING (value))
-    str = g_value_dup_string (value);
-  else
-    str = gst_value_serialize (value);
-  if (str)
-    soup_message_headers_replace (h, g_quark_to_string (field), str);
-  g_free (str);
-  return TRUE;
-}
-
-/* Small frames (audio, pings) go out at once, not after the peer's
- * delayed ACK. */
-static void
-on_network_event (SoupMessage * msg, GSocketClientEvent event,
-    GIOStream * connection, gpointer user_data)
-{
-  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
-    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION
-            (connection)), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-}
-
-static SoupMessage *
-build_request (GstGenesysClient * self, GError ** error)
-{
-  SoupMessage *msg;
-  SoupMessageHeaders *h;
-  gchar *correlation, *authority = NULL, *target = NULL;
-
-  msg = soup_message_new ("GET", self->config.uri);
-  if (msg == NULL) {
-    g_set_error (error, GST_GENESYS_CLIENT_ERROR,
-        GST_GENESYS_CLIENT_ERROR_CONFIG, "invalid URI %s", self->config.uri);
-    return NULL;
-  }
-  h = soup_message_get_request_headers (msg);
-  g_signal_connect (msg, "network-event", G_CALLBACK (on_network_event), NULL);
-  if (!self->config.tls_validation)
-    g_signal_connect (msg, "accept-certificate",
-        G_CALLBACK (accept_any_certificate), NULL);
-  if (self->config.raw) {
-    soup_message_headers_replace (h, "User-Agent", self->config.user_agent);
-    if (self->config.extra_headers)
-      gst_structure_foreach (self->config.extra_headers, add_extra_header, h);
-    return msg;
-  }
-  correlation = g_uuid_string_random ();
-  soup_message_headers_replace (h, "Audiohook-Organization-Id",
-      self->config.open->organization_id);
-  soup_message_headers_replace (h, "Audiohook-Session-Id", self->session_id);
-  soup_message_headers_replace (h, "Audiohook-Correlation-Id", correlation);
-  if (self->config.api_key && *self->config.api_key)
-    soup_message_headers_replace (h, "X-API-KEY", self->config.api_key);
-  soup_message_headers_replace (h, "User-Agent", self->config.user_agent);
-  if (self->config.extra_headers)
-    gst_structure_foreach (self->config.extra_headers, add_extra_header, h);
-  g_free (correlation);
-
-  if (self->config.client_secret && *self->config.client_secret) {
-    gst_genesys_uri_parts (self->config.uri, &authority, &target, NULL, NULL);
-    if (!sign_request (self, h, authority, target, error)) {
-      g_free (authority);
-      g_free (target);
-      g_object_unref (msg);
-      return NULL;
-    }
-    g_free (authority);
-    g_free (target);
-  }
-  return msg;
-}
-
-static void
-connect_now (GstGenesysClient * self)
-{
-  GstGenesysClientEvent ev = { GST_GENESYS_CLIENT_EVENT_CONNECTING };
-  GError *error = NULL;
-  SoupMessage *msg;
-
-  if (self->stopping || self->conn || self->msg)
-    return;
-  g_mutex_lock (&self->lock);
-  if (self->state != GST_GENESYS_CLIENT_RUNNING) {
-    g_mutex_unlock (&self->lock);
-    return;
-  }
-  g_mutex_unlock (&self->lock);
-
-  g_free (self->session_id);
-  self->session_id = g_uuid_string_random ();
-  msg = build_request (self, &error);
-  if (msg == NULL) {
-    client_fail (self, GST_GENESYS_CLIENT_ERROR_CONFIG, "%s", error->message);
-    g_error_free (error);
-    return;
-  }
-
-  g_mutex_lock (&self->lock);
-  self->connect_pending = TRUE;
-  self->stats.connection_attempts++;
-  g_mutex_unlock (&self->lock);
-
-  GST_DEBUG ("session %s: connecting to %s", self->session_id,
-      self->config.uri);
-  ev.attempt = self->attempt;
-  emit (self, &ev);
-
-  self->msg = msg;
-  self->cancellable = g_cancellable_new ();
-  self->connect_timed_out = FALSE;
-  self->connect_timer = gst_genesys_loop_add_timeout (self->loop,
-      ns_to_ms (self->config.open_timeout), connect_timeout_cb, self, NULL);
-  soup_session_websocket_connect_async (self->soup, msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, self->cancellable, connect_done_cb, self);
-}
+static const GstGenesysDialerCallbacks dialer_callbacks = {
+  .headers = on_headers,
+  .sign = on_sign,
+  .event = on_dial_event,
+  .connected = on_connected,
+  .dead = on_dead,
+  .failed = on_failed,
+};
 
 /* ------------------------------------------------------------------ */
 /* public API */
@@ -1650,8 +1067,9 @@ GstGenesysClient *
 gst_genesys_client_new (const GstGenesysClientConfig * config,
     GstGenesysClientEventFunc func, gpointer user_data, GError ** error)
 {
+  GstGenesysDialerConfig dial = { 0 };
+  GstGenesysDialer *dialer;
   GstGenesysClient *self;
-  GTlsDatabase *db = NULL;
   guint bps;
 
   static gsize debug_init = 0;
@@ -1663,25 +1081,19 @@ gst_genesys_client_new (const GstGenesysClientConfig * config,
   }
 
   g_return_val_if_fail (config != NULL, NULL);
-  g_return_val_if_fail (config->raw || config->open != NULL, NULL);
+  g_return_val_if_fail (config->open != NULL, NULL);
 
-  if (config->uri == NULL || !gst_genesys_uri_parts (config->uri, NULL, NULL,
-          NULL, error))
-    goto bad_uri;
-  if (config->raw) {
-    /* nothing is pushed: the format does not matter */
-  } else if (config->format != AH_FORMAT_PCMU
-      && config->format != AH_FORMAT_L16) {
+  if (config->format != AH_FORMAT_PCMU && config->format != AH_FORMAT_L16) {
     g_set_error (error, GST_GENESYS_CLIENT_ERROR,
         GST_GENESYS_CLIENT_ERROR_CONFIG, "unsupported audio format");
     return NULL;
   }
-  if (!config->raw && config->channels != 1 && config->channels != 2) {
+  if (config->channels != 1 && config->channels != 2) {
     g_set_error (error, GST_GENESYS_CLIENT_ERROR,
         GST_GENESYS_CLIENT_ERROR_CONFIG, "1 or 2 channels only");
     return NULL;
   }
-  if (!config->raw && config->client_secret && *config->client_secret) {
+  if (config->client_secret && *config->client_secret) {
     static const AhHeader dummy[] = {
       {"audiohook-organization-id", "o"}, {"audiohook-session-id", "s"},
       {"audiohook-correlation-id", "c"}, {"x-api-key", "k"},
@@ -1708,68 +1120,50 @@ gst_genesys_client_new (const GstGenesysClientConfig * config,
     g_free (a);
     g_free (b);
   }
-  if (config->tls_ca_file) {
-    GError *tls_error = NULL;
-    /* GTlsFileDatabase takes absolute paths only */
-    gchar *path = g_canonicalize_filename (config->tls_ca_file, NULL);
-    db = g_tls_file_database_new (path, &tls_error);
-    g_free (path);
-    if (db == NULL) {
-      g_set_error (error, GST_GENESYS_CLIENT_ERROR,
-          GST_GENESYS_CLIENT_ERROR_CONFIG, "tls-ca-file %s: %s",
-          config->tls_ca_file, tls_error->message);
-      g_error_free (tls_error);
-      return NULL;
-    }
-  }
 
+  dial.uri = config->uri;
+  dial.user_agent = config->user_agent;
+  dial.extra_headers = config->extra_headers;
+  dial.tls_ca_file = config->tls_ca_file;
+  dial.tls_validation = config->tls_validation;
+  dial.credentials_hint = "api-key, client-secret and organization-id";
+  dial.connect_timeout = config->open_timeout;
+  dial.keepalive_interval = config->keepalive_interval;
+  dial.keepalive_timeout = config->keepalive_timeout;
+  dial.backoff_base = config->backoff_base;
+  dial.backoff_max = config->backoff_max;
+  dial.retries = config->retries;
+  dial.stable_time = config->stable_time;
   self = g_new0 (GstGenesysClient, 1);
+  dialer = gst_genesys_dialer_new (&dial, &dialer_callbacks, self, error);
+  if (dialer == NULL) {
+    g_free (self);
+    return NULL;
+  }
   config_copy (&self->config, config);
   bps = config->format == AH_FORMAT_L16 ? 2 : 1;
   self->in_frame = bps * config->channels;
-  self->tls_database = db;
+  self->dialer = dialer;
   self->func = func;
   self->user_data = user_data;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->queue);
   self->state = GST_GENESYS_CLIENT_RUNNING;
-  self->stats.close_codes = g_array_new (FALSE, FALSE, sizeof (CodeCount));
   self->dead_conns = g_ptr_array_new ();
-  ah_backoff_init (&self->backoff, config->backoff_base, config->backoff_max);
   if (self->config.max_queued == 0)
     self->config.max_queued = 5 * RATE;
   return self;
-
-bad_uri:
-  if (error && *error == NULL)
-    g_set_error (error, GST_GENESYS_CLIENT_ERROR,
-        GST_GENESYS_CLIENT_ERROR_CONFIG, "no ws:// or wss:// URI");
-  return NULL;
-}
-
-static gboolean
-start_cb (gpointer data)
-{
-  GstGenesysClient *self = data;
-
-  self->soup = soup_session_new ();
-  if (self->tls_database)
-    soup_session_set_tls_database (self->soup, self->tls_database);
-  connect_now (self);
-  return G_SOURCE_REMOVE;
 }
 
 void
 gst_genesys_client_start (GstGenesysClient * self)
 {
-  g_return_if_fail (!self->started);
-
-  self->started = TRUE;
-  self->loop = gst_genesys_loop_new ("genesysclient");
-  gst_genesys_loop_invoke_sync (self->loop, start_cb, self);
+  self->loop = gst_genesys_dialer_start (self->dialer, "genesysclient");
 }
 
+/* On the loop thread, as the dialer shuts down: say end on an open
+ * session. */
 static gboolean
 stop_cb (gpointer data)
 {
@@ -1783,9 +1177,6 @@ stop_cb (gpointer data)
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
-  cancel_connect (self);
-  destroy_source (&self->retry_timer);
-  destroy_source (&self->watchdog);
   if (self->conn && self->ws) {
     AhSession *session = gst_genesys_conn_get_session (self->conn);
     AhState state = ah_session_get_state (session);
@@ -1794,10 +1185,6 @@ stop_cb (gpointer data)
         || state == AH_STATE_PAUSED)
       gst_genesys_conn_run (self->conn, cmd_close, (gpointer) "end");
   }
-  if (self->ws && soup_websocket_connection_get_state (self->ws) ==
-      SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL,
-        NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -1815,30 +1202,13 @@ teardown_cb (gpointer data)
   }
   reap (self);
   release_ws (self);
-  if (self->soup) {
-    soup_session_abort (self->soup);
-    g_clear_object (&self->soup);
-  }
   return G_SOURCE_REMOVE;
 }
 
 void
 gst_genesys_client_stop (GstGenesysClient * self)
 {
-  gint64 deadline;
-
-  if (!self->started || self->loop == NULL)
-    return;
-
-  gst_genesys_loop_invoke_sync (self->loop, stop_cb, self);
-  /* An orderly close (and a cancelled connect) takes a moment. */
-  deadline = g_get_monotonic_time () + STOP_GRACE;
-  g_mutex_lock (&self->lock);
-  while ((self->connect_pending || self->conn_alive)
-      && g_cond_wait_until (&self->cond, &self->lock, deadline));
-  g_mutex_unlock (&self->lock);
-  gst_genesys_loop_invoke_sync (self->loop, teardown_cb, self);
-  gst_genesys_loop_unref (self->loop);
+  gst_genesys_dialer_shutdown (self->dialer, stop_cb, teardown_cb, self);
   self->loop = NULL;
 }
 
@@ -1852,9 +1222,8 @@ gst_genesys_client_free (GstGenesysClient * self)
   gst_genesys_client_stop (self);
   while ((item = g_queue_pop_head (&self->queue)))
     item_free (item);
-  g_clear_object (&self->tls_database);
+  gst_genesys_dialer_free (self->dialer);
   gst_genesys_client_config_clear (&self->config);
-  g_array_unref (self->stats.close_codes);
   g_ptr_array_unref (self->dead_conns);
   g_free (self->session_id);
   g_free (self->closed_reason);
@@ -2111,18 +1480,13 @@ gst_genesys_client_get_stats (GstGenesysClient * client)
   Stats zero = { 0 };
   const Stats *st = &zero;
   GstStructure *s;
-  GString *codes = g_string_new (NULL);
-  guint i;
 
   if (client) {
     g_mutex_lock (&client->lock);
     st = &client->stats;
   }
   s = gst_structure_new ("application/x-genesys-stats",
-      "connection-attempts", G_TYPE_UINT64, st->connection_attempts,
-      "connections", G_TYPE_UINT64, st->connections,
       "sessions", G_TYPE_UINT64, st->sessions,
-      "reconnects", G_TYPE_UINT64, st->reconnects,
       "frames", G_TYPE_UINT64, st->frames,
       "bytes", G_TYPE_UINT64, st->bytes,
       "samples", G_TYPE_UINT64, st->samples,
@@ -2134,21 +1498,11 @@ gst_genesys_client_get_stats (GstGenesysClient * client)
       "rtt-last", G_TYPE_UINT64, st->rtt_last,
       "rtt-min", G_TYPE_UINT64, st->rtt_min,
       "rtt-max", G_TYPE_UINT64, st->rtt_max,
-      "keepalive-timeouts", G_TYPE_UINT64, st->watchdog_timeouts,
       "protocol-errors", G_TYPE_UINT64, st->protocol_errors,
       "events", G_TYPE_UINT64, st->events,
       "server-audio-bytes", G_TYPE_UINT64, st->server_audio_bytes, NULL);
-  for (i = 0; st->close_codes && i < st->close_codes->len; i++) {
-    CodeCount *c = &g_array_index (st->close_codes, CodeCount, i);
-    gchar *name = g_strdup_printf ("close-code-%u", c->code);
-    gst_structure_set (s, name, G_TYPE_UINT64, c->count, NULL);
-    g_string_append_printf (codes, "%s%u:%" G_GUINT64_FORMAT,
-        codes->len ? "," : "", c->code, c->count);
-    g_free (name);
-  }
   if (client)
     g_mutex_unlock (&client->lock);
-  gst_structure_set (s, "close-codes", G_TYPE_STRING, codes->str, NULL);
-  g_string_free (codes, TRUE);
+  gst_genesys_dialer_add_stats (client ? client->dialer : NULL, s);
   return s;
 }

@@ -97,6 +97,7 @@
 
 #include "gstgenesyssink.h"
 #include "gstgenesysclient.h"
+#include "gstgenesysclientprops.h"
 #include "gstgenesysjson.h"
 #include "gstgenesyschannel.h"
 #include "audiohook/ah-message.h"
@@ -105,15 +106,9 @@ GST_DEBUG_CATEGORY_STATIC (genesyssink_debug);
 #define GST_CAT_DEFAULT genesyssink_debug
 
 #define RATE 8000
-#define DEFAULT_TLS_VALIDATION TRUE
 #define DEFAULT_FRAME_DURATION (200 * GST_MSECOND)
 #define DEFAULT_TIMEOUT (5 * GST_SECOND)
 #define DEFAULT_PING_INTERVAL (5 * GST_SECOND)
-#define DEFAULT_KEEPALIVE_INTERVAL (15 * GST_SECOND)
-#define DEFAULT_KEEPALIVE_TIMEOUT (10 * GST_SECOND)
-#define DEFAULT_RETRY_BACKOFF_FACTOR (100 * GST_MSECOND)
-#define DEFAULT_RETRY_BACKOFF_MAX (10 * GST_SECOND)
-#define DEFAULT_RETRIES -1
 #define DEFAULT_WAIT_FOR_CONNECTION FALSE
 #define DEFAULT_MAX_LEAD (1 * GST_SECOND)
 #define DEFAULT_MESSAGE_RATE 5.0
@@ -129,9 +124,7 @@ GST_DEBUG_CATEGORY_STATIC (genesyssink_debug);
 
 enum
 {
-  PROP_0,
-  PROP_URI,
-  PROP_API_KEY,
+  PROP_API_KEY = GST_GENESYS_CLIENT_PROP_LAST,
   PROP_CLIENT_SECRET,
   PROP_ORGANIZATION_ID,
   PROP_CONVERSATION_ID,
@@ -142,17 +135,9 @@ enum
   PROP_LANGUAGE,
   PROP_CUSTOM_CONFIG,
   PROP_INPUT_VARIABLES,
-  PROP_EXTRA_HEADERS,
-  PROP_TLS_CA_FILE,
-  PROP_TLS_VALIDATION,
   PROP_FRAME_DURATION,
   PROP_TIMEOUT,
   PROP_PING_INTERVAL,
-  PROP_KEEPALIVE_INTERVAL,
-  PROP_KEEPALIVE_TIMEOUT,
-  PROP_RETRY_BACKOFF_FACTOR,
-  PROP_RETRY_BACKOFF_MAX,
-  PROP_RETRIES,
   PROP_WAIT_FOR_CONNECTION,
   PROP_STATS,
   PROP_SESSION_NAME,
@@ -176,7 +161,7 @@ struct _GstGenesysSink
   GstBaseSink parent;
 
   /* properties, object lock */
-  gchar *uri;
+  GstGenesysClientProps client_props;
   gchar *api_key;
   gchar *client_secret;
   gchar *organization_id;
@@ -188,18 +173,9 @@ struct _GstGenesysSink
   gchar *language;
   gchar *custom_config;
   GstStructure *input_variables;
-  GstStructure *extra_headers;
-  gchar *tls_ca_file;
-  gchar *uri_error;             /* why the last uri set was refused */
-  gboolean tls_validation;
   GstClockTime frame_duration;
   GstClockTime timeout;
   GstClockTime ping_interval;
-  GstClockTime keepalive_interval;
-  GstClockTime keepalive_timeout;
-  GstClockTime retry_backoff_factor;
-  GstClockTime retry_backoff_max;
-  gint retries;
   gboolean wait_for_connection;
   gchar *session_name;
   GstClockTime max_lead;
@@ -236,13 +212,10 @@ struct _GstGenesysSink
   gsize frame_bytes;
 };
 
-static void gst_genesys_sink_uri_handler_init (gpointer g_iface,
-    gpointer iface_data);
-
 #define gst_genesys_sink_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstGenesysSink, gst_genesys_sink, GST_TYPE_BASE_SINK,
     G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
-        gst_genesys_sink_uri_handler_init));
+        gst_genesys_client_props_uri_handler_init));
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (genesyssink, "genesyssink",
     GST_RANK_NONE, GST_TYPE_GENESYS_SINK,
     GST_DEBUG_CATEGORY_INIT (genesyssink_debug, "genesyssink", 0,
@@ -393,36 +366,6 @@ on_channel_event (GstGenesysChannel * channel,
 }
 
 static void
-post_error (GstGenesysSink * self, const GError * error)
-{
-  switch (error->code) {
-    case GST_GENESYS_CLIENT_ERROR_CONFIG:
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-          (NULL));
-      break;
-    case GST_GENESYS_CLIENT_ERROR_UNAUTHORIZED:
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED, ("%s",
-              error->message), (NULL));
-      break;
-    case GST_GENESYS_CLIENT_ERROR_REFUSED:
-    case GST_GENESYS_CLIENT_ERROR_TLS:
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", error->message),
-          (NULL));
-      break;
-    case GST_GENESYS_CLIENT_ERROR_NO_MEDIA:
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("%s", error->message), (NULL));
-      break;
-    case GST_GENESYS_CLIENT_ERROR_PROTOCOL:
-    case GST_GENESYS_CLIENT_ERROR_SERVER:
-      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("%s", error->message), (NULL));
-      break;
-    default:
-      GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", error->message), (NULL));
-      break;
-  }
-}
-
-static void
 post_server_message (GstGenesysSink * self, const gchar * session_id,
     AhMessage * msg)
 {
@@ -564,7 +507,7 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
           "position", G_TYPE_UINT64, samples_to_time (ev->position), NULL);
       break;
     case GST_GENESYS_CLIENT_EVENT_ERROR:
-      post_error (self, ev->error);
+      gst_genesys_client_props_post_error (GST_ELEMENT (self), ev->error);
       break;
   }
   if (s)
@@ -604,6 +547,7 @@ static GstGenesysClient *
 create_client (GstGenesysSink * self, GError ** error)
 {
   GstGenesysClientConfig config = { 0 };
+  GstGenesysClientProps props;
   GstGenesysClient *client;
   AhMessage *open = ah_message_new (AH_MSG_OPEN);
 
@@ -627,22 +571,24 @@ create_client (GstGenesysSink * self, GError ** error)
   open->language = g_strdup (self->language);
   if (self->input_variables)
     open->input_variables = structure_to_string_map (self->input_variables);
-  config.uri = g_strdup (self->uri);
+  gst_genesys_client_props_copy (&props, &self->client_props);
   config.api_key = g_strdup (self->api_key);
   config.client_secret = g_strdup (self->client_secret);
-  config.extra_headers = self->extra_headers ?
-      gst_structure_copy (self->extra_headers) : NULL;
-  config.tls_ca_file = g_strdup (self->tls_ca_file);
-  config.tls_validation = self->tls_validation;
   config.open_timeout = self->timeout;
   config.close_timeout = CLOSE_TIMEOUT;
   config.ping_interval = self->ping_interval;
-  config.keepalive_interval = self->keepalive_interval;
-  config.keepalive_timeout = self->keepalive_timeout;
-  config.backoff_base = self->retry_backoff_factor;
-  config.backoff_max = self->retry_backoff_max;
-  config.retries = self->retries;
   GST_OBJECT_UNLOCK (self);
+
+  config.uri = g_steal_pointer (&props.uri);
+  config.extra_headers = g_steal_pointer (&props.extra_headers);
+  config.tls_ca_file = g_steal_pointer (&props.tls_ca_file);
+  config.tls_validation = props.tls_validation;
+  config.keepalive_interval = props.keepalive_interval;
+  config.keepalive_timeout = props.keepalive_timeout;
+  config.backoff_base = props.retry_backoff_factor;
+  config.backoff_max = props.retry_backoff_max;
+  config.retries = props.retries;
+  gst_genesys_client_props_clear (&props);
 
   config.user_agent = g_strdup ("gst-genesys/" VERSION " (genesyssink)");
   config.open = open;
@@ -668,7 +614,7 @@ gst_genesys_sink_start (GstBaseSink * bsink)
   GError *error = NULL;
 
   GST_OBJECT_LOCK (self);
-  uri_error = g_strdup (self->uri_error);
+  uri_error = g_strdup (self->client_props.uri_error);
   GST_OBJECT_UNLOCK (self);
   if (uri_error) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error),
@@ -678,7 +624,7 @@ gst_genesys_sink_start (GstBaseSink * bsink)
   }
 
   GST_OBJECT_LOCK (self);
-  uri = g_strdup (self->uri);
+  uri = g_strdup (self->client_props.uri);
   custom_config = g_strdup (self->custom_config);
   g_free (self->run_organization_id);
   g_free (self->run_conversation_id);
@@ -1185,53 +1131,6 @@ gst_genesys_sink_send_dtmf (GstGenesysSink * self, const gchar * digit)
   return ok;
 }
 
-/* ---- GstURIHandler ---- */
-
-static GstURIType
-gst_genesys_sink_uri_get_type (GType type)
-{
-  return GST_URI_SINK;
-}
-
-static gchar *
-gst_genesys_sink_uri_get_uri (GstURIHandler * handler)
-{
-  GstGenesysSink *self = GST_GENESYS_SINK (handler);
-  gchar *uri;
-
-  GST_OBJECT_LOCK (self);
-  uri = g_strdup (self->uri);
-  GST_OBJECT_UNLOCK (self);
-  return uri;
-}
-
-static gboolean
-gst_genesys_sink_uri_set_uri (GstURIHandler * handler, const gchar * uri,
-    GError ** error)
-{
-  GstGenesysSink *self = GST_GENESYS_SINK (handler);
-
-  if (!gst_genesys_uri_acceptable (GST_ELEMENT (self), uri, error))
-    return FALSE;
-  GST_OBJECT_LOCK (self);
-  g_free (self->uri);
-  self->uri = g_strdup (uri);
-  g_clear_pointer (&self->uri_error, g_free);
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
-}
-
-static void
-gst_genesys_sink_uri_handler_init (gpointer g_iface, gpointer iface_data)
-{
-  GstURIHandlerInterface *iface = g_iface;
-
-  iface->get_type = gst_genesys_sink_uri_get_type;
-  iface->get_protocols = gst_genesys_uri_protocols;
-  iface->get_uri = gst_genesys_sink_uri_get_uri;
-  iface->set_uri = gst_genesys_sink_uri_set_uri;
-}
-
 /* ---- properties ---- */
 
 static void
@@ -1257,25 +1156,9 @@ gst_genesys_sink_set_property (GObject * object, guint prop_id,
 {
   GstGenesysSink *self = GST_GENESYS_SINK (object);
 
-  if (prop_id == PROP_URI) {
-    const gchar *uri = g_value_get_string (value);
-    GError *error = NULL;
-    if (uri == NULL) {
-      GST_OBJECT_LOCK (self);
-      g_clear_pointer (&self->uri, g_free);
-      GST_OBJECT_UNLOCK (self);
-    } else if (!gst_uri_handler_set_uri (GST_URI_HANDLER (self), uri, &error)) {
-      GST_WARNING_OBJECT (self, "uri %s refused: %s", uri, error->message);
-      GST_OBJECT_LOCK (self);
-      g_free (self->uri_error);
-      self->uri_error = g_strdup_printf ("uri '%s' refused: %s", uri,
-          error->message);
-      GST_OBJECT_UNLOCK (self);
-      g_error_free (error);
-      return;
-    }
+  if (gst_genesys_client_props_set_property (GST_ELEMENT (self), prop_id,
+          value))
     return;
-  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -1312,15 +1195,6 @@ gst_genesys_sink_set_property (GObject * object, guint prop_id,
     case PROP_INPUT_VARIABLES:
       replace_structure (&self->input_variables, value);
       break;
-    case PROP_EXTRA_HEADERS:
-      replace_structure (&self->extra_headers, value);
-      break;
-    case PROP_TLS_CA_FILE:
-      replace_string (&self->tls_ca_file, value);
-      break;
-    case PROP_TLS_VALIDATION:
-      self->tls_validation = g_value_get_boolean (value);
-      break;
     case PROP_FRAME_DURATION:
       self->frame_duration = g_value_get_uint64 (value);
       break;
@@ -1329,21 +1203,6 @@ gst_genesys_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_PING_INTERVAL:
       self->ping_interval = g_value_get_uint64 (value);
-      break;
-    case PROP_KEEPALIVE_INTERVAL:
-      self->keepalive_interval = g_value_get_uint64 (value);
-      break;
-    case PROP_KEEPALIVE_TIMEOUT:
-      self->keepalive_timeout = g_value_get_uint64 (value);
-      break;
-    case PROP_RETRY_BACKOFF_FACTOR:
-      self->retry_backoff_factor = g_value_get_uint64 (value);
-      break;
-    case PROP_RETRY_BACKOFF_MAX:
-      self->retry_backoff_max = g_value_get_uint64 (value);
-      break;
-    case PROP_RETRIES:
-      self->retries = g_value_get_int (value);
       break;
     case PROP_WAIT_FOR_CONNECTION:
       self->wait_for_connection = g_value_get_boolean (value);
@@ -1398,12 +1257,12 @@ gst_genesys_sink_get_property (GObject * object, guint prop_id,
     g_value_take_boxed (value, get_stats (self));
     return;
   }
+  if (gst_genesys_client_props_get_property (GST_ELEMENT (self), prop_id,
+          value))
+    return;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_URI:
-      g_value_set_string (value, self->uri);
-      break;
     case PROP_API_KEY:
       g_value_set_string (value, self->api_key);
       break;
@@ -1437,15 +1296,6 @@ gst_genesys_sink_get_property (GObject * object, guint prop_id,
     case PROP_INPUT_VARIABLES:
       gst_value_set_structure (value, self->input_variables);
       break;
-    case PROP_EXTRA_HEADERS:
-      gst_value_set_structure (value, self->extra_headers);
-      break;
-    case PROP_TLS_CA_FILE:
-      g_value_set_string (value, self->tls_ca_file);
-      break;
-    case PROP_TLS_VALIDATION:
-      g_value_set_boolean (value, self->tls_validation);
-      break;
     case PROP_FRAME_DURATION:
       g_value_set_uint64 (value, self->frame_duration);
       break;
@@ -1454,21 +1304,6 @@ gst_genesys_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_PING_INTERVAL:
       g_value_set_uint64 (value, self->ping_interval);
-      break;
-    case PROP_KEEPALIVE_INTERVAL:
-      g_value_set_uint64 (value, self->keepalive_interval);
-      break;
-    case PROP_KEEPALIVE_TIMEOUT:
-      g_value_set_uint64 (value, self->keepalive_timeout);
-      break;
-    case PROP_RETRY_BACKOFF_FACTOR:
-      g_value_set_uint64 (value, self->retry_backoff_factor);
-      break;
-    case PROP_RETRY_BACKOFF_MAX:
-      g_value_set_uint64 (value, self->retry_backoff_max);
-      break;
-    case PROP_RETRIES:
-      g_value_set_int (value, self->retries);
       break;
     case PROP_WAIT_FOR_CONNECTION:
       g_value_set_boolean (value, self->wait_for_connection);
@@ -1497,7 +1332,7 @@ gst_genesys_sink_finalize (GObject * object)
 {
   GstGenesysSink *self = GST_GENESYS_SINK (object);
 
-  g_free (self->uri);
+  gst_genesys_client_props_clear (&self->client_props);
   g_free (self->api_key);
   g_free (self->client_secret);
   g_free (self->organization_id);
@@ -1510,10 +1345,6 @@ gst_genesys_sink_finalize (GObject * object)
   g_free (self->custom_config);
   if (self->input_variables)
     gst_structure_free (self->input_variables);
-  if (self->extra_headers)
-    gst_structure_free (self->extra_headers);
-  g_free (self->tls_ca_file);
-  g_free (self->uri_error);
   g_free (self->session_name);
   g_free (self->run_organization_id);
   g_free (self->run_conversation_id);
@@ -1529,15 +1360,10 @@ gst_genesys_sink_finalize (GObject * object)
 static void
 gst_genesys_sink_init (GstGenesysSink * self)
 {
-  self->tls_validation = DEFAULT_TLS_VALIDATION;
+  gst_genesys_client_props_init (&self->client_props);
   self->frame_duration = DEFAULT_FRAME_DURATION;
   self->timeout = DEFAULT_TIMEOUT;
   self->ping_interval = DEFAULT_PING_INTERVAL;
-  self->keepalive_interval = DEFAULT_KEEPALIVE_INTERVAL;
-  self->keepalive_timeout = DEFAULT_KEEPALIVE_TIMEOUT;
-  self->retry_backoff_factor = DEFAULT_RETRY_BACKOFF_FACTOR;
-  self->retry_backoff_max = DEFAULT_RETRY_BACKOFF_MAX;
-  self->retries = DEFAULT_RETRIES;
   self->wait_for_connection = DEFAULT_WAIT_FOR_CONNECTION;
   self->max_lead = DEFAULT_MAX_LEAD;
   self->message_rate = DEFAULT_MESSAGE_RATE;
@@ -1560,15 +1386,9 @@ gst_genesys_sink_class_init (GstGenesysSinkClass * klass)
   gobject_class->get_property = gst_genesys_sink_get_property;
   gobject_class->finalize = gst_genesys_sink_finalize;
 
-  /**
-   * GstGenesysSink:uri:
-   *
-   * The AudioHook server: `ws://host[:port]/path[?query]` or `wss://...`.
-   * The path and query are part of what the request signature covers.
-   */
-  g_object_class_install_property (gobject_class, PROP_URI,
-      g_param_spec_string ("uri", "URI",
-          "ws:// or wss:// URI of the AudioHook server", NULL, rw));
+  gst_genesys_client_props_install (gobject_class,
+      G_STRUCT_OFFSET (GstGenesysSink, client_props), "", NULL);
+
   /**
    * GstGenesysSink:api-key:
    *
@@ -1666,36 +1486,6 @@ gst_genesys_sink_class_init (GstGenesysSinkClass * klass)
           "Structure of strings sent as inputVariables in open",
           GST_TYPE_STRUCTURE, rw));
   /**
-   * GstGenesysSink:extra-headers:
-   *
-   * More headers for the upgrade request: each field is a header name,
-   * its value the header value. They are added before signing.
-   */
-  g_object_class_install_property (gobject_class, PROP_EXTRA_HEADERS,
-      g_param_spec_boxed ("extra-headers", "Extra headers",
-          "Extra request headers (field name: header, value: value)",
-          GST_TYPE_STRUCTURE, rw));
-  /**
-   * GstGenesysSink:tls-ca-file:
-   *
-   * PEM file of the CA certificates to trust for wss:// instead of the
-   * system's (a private CA, a test certificate).
-   */
-  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
-      g_param_spec_string ("tls-ca-file", "TLS CA file",
-          "PEM CA certificates to trust for wss:// (unset: the system's)",
-          NULL, rw));
-  /**
-   * GstGenesysSink:tls-validation:
-   *
-   * Check the server's certificate. Turn off only for tests: any
-   * certificate is then accepted.
-   */
-  g_object_class_install_property (gobject_class, PROP_TLS_VALIDATION,
-      g_param_spec_boolean ("tls-validation", "TLS validation",
-          "Validate the server certificate (FALSE: accept any, tests only)",
-          DEFAULT_TLS_VALIDATION, rw));
-  /**
    * GstGenesysSink:frame-duration:
    *
    * Duration of the binary audio messages, in whole samples; at most
@@ -1726,59 +1516,6 @@ gst_genesys_sink_class_init (GstGenesysSinkClass * klass)
       g_param_spec_uint64 ("ping-interval", "Ping interval",
           "Nanoseconds between protocol pings", 100 * GST_MSECOND,
           G_MAXUINT64, DEFAULT_PING_INTERVAL, rw));
-  /**
-   * GstGenesysSink:keepalive-interval:
-   *
-   * WebSocket ping period, below the idle timeout of load balancers and
-   * NATs; libsoup sends them in whole seconds (rounded up). 0 disables
-   * the pings and the pong watchdog.
-   */
-  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_INTERVAL,
-      g_param_spec_uint64 ("keepalive-interval", "Keep-alive interval",
-          "Nanoseconds between WebSocket pings (0: none)", 0, G_MAXUINT64,
-          DEFAULT_KEEPALIVE_INTERVAL, rw));
-  /**
-   * GstGenesysSink:keepalive-timeout:
-   *
-   * With no pong for #GstGenesysSink:keepalive-interval plus this long, the
-   * connection is taken for dead (half-open TCP, dropped NAT mapping) and
-   * handled like a drop without a close frame (1006): reconnect.
-   */
-  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_TIMEOUT,
-      g_param_spec_uint64 ("keepalive-timeout", "Keep-alive timeout",
-          "Nanoseconds of pong grace beyond keepalive-interval", 0,
-          G_MAXUINT64, DEFAULT_KEEPALIVE_TIMEOUT, rw));
-  /**
-   * GstGenesysSink:retry-backoff-factor:
-   *
-   * Ceiling of the first reconnection delay; each further attempt doubles
-   * it up to #GstGenesysSink:retry-backoff-max, and the delay is drawn
-   * uniformly below the ceiling (full jitter). A session that stays open
-   * for 10 s resets it.
-   */
-  g_object_class_install_property (gobject_class, PROP_RETRY_BACKOFF_FACTOR,
-      g_param_spec_uint64 ("retry-backoff-factor", "Retry backoff factor",
-          "Nanoseconds: ceiling of the first reconnection delay", 0,
-          G_MAXUINT64, DEFAULT_RETRY_BACKOFF_FACTOR, rw));
-  /**
-   * GstGenesysSink:retry-backoff-max:
-   *
-   * Largest ceiling of a reconnection delay.
-   */
-  g_object_class_install_property (gobject_class, PROP_RETRY_BACKOFF_MAX,
-      g_param_spec_uint64 ("retry-backoff-max", "Retry backoff max",
-          "Nanoseconds: largest reconnection delay", 0, G_MAXUINT64,
-          DEFAULT_RETRY_BACKOFF_MAX, rw));
-  /**
-   * GstGenesysSink:retries:
-   *
-   * Reconnection attempts in a row before giving up with an error; -1
-   * retries forever.
-   */
-  g_object_class_install_property (gobject_class, PROP_RETRIES,
-      g_param_spec_int ("retries", "Retries",
-          "Reconnection attempts in a row before an error (-1: forever)", -1,
-          G_MAXINT, DEFAULT_RETRIES, rw));
   /**
    * GstGenesysSink:wait-for-connection:
    *

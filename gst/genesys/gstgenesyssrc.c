@@ -113,7 +113,8 @@
 #include "gstgenesyssrc.h"
 #include "gstgenesysenums.h"
 #include "gstgenesysserver.h"
-#include "gstgenesysclient.h"
+#include "gstgenesysrawclient.h"
+#include "gstgenesysclientprops.h"
 #include "gstgenesyschannel.h"
 #include "gstgenesystimeline.h"
 #include "gstgenesysjson.h"
@@ -140,12 +141,6 @@ GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
 #define DEFAULT_DROP_ON_LATENCY FALSE
 #define DEFAULT_MODE GST_GENESYS_MODE_SERVER
 #define DEFAULT_CAPS "audio/x-mulaw, rate = (int) 8000, channels = (int) 1"
-#define DEFAULT_TLS_VALIDATION TRUE
-#define DEFAULT_KEEPALIVE_INTERVAL (15 * GST_SECOND)
-#define DEFAULT_KEEPALIVE_TIMEOUT (10 * GST_SECOND)
-#define DEFAULT_RETRY_BACKOFF_FACTOR (100 * GST_MSECOND)
-#define DEFAULT_RETRY_BACKOFF_MAX (10 * GST_SECOND)
-#define DEFAULT_RETRIES -1
 /* Client mode: connecting may take this long; a connection that stays
  * up this long resets the backoff. */
 #define CLIENT_CONNECT_TIMEOUT (10 * GST_SECOND)
@@ -157,8 +152,7 @@ GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
 
 enum
 {
-  PROP_0,
-  PROP_ADDRESS,
+  PROP_ADDRESS = GST_GENESYS_CLIENT_PROP_LAST,
   PROP_PORT,
   PROP_CURRENT_PORT,
   PROP_PATH,
@@ -179,16 +173,7 @@ enum
   PROP_DROP_ON_LATENCY,
   PROP_STATS,
   PROP_MODE,
-  PROP_URI,
   PROP_CAPS,
-  PROP_EXTRA_HEADERS,
-  PROP_TLS_CA_FILE,
-  PROP_TLS_VALIDATION,
-  PROP_KEEPALIVE_INTERVAL,
-  PROP_KEEPALIVE_TIMEOUT,
-  PROP_RETRY_BACKOFF_FACTOR,
-  PROP_RETRY_BACKOFF_MAX,
-  PROP_RETRIES,
   PROP_SESSION_NAME,
 };
 
@@ -270,16 +255,8 @@ struct _GstGenesysSrc
   gchar **languages;            /* supported-languages, NULL: none set */
   gboolean drop_on_latency;
   GstGenesysMode mode;
-  gchar *uri;
+  GstGenesysClientProps client_props;   /* client mode */
   GstCaps *caps;
-  GstStructure *extra_headers;
-  gchar *tls_ca_file;
-  gboolean tls_validation;
-  GstClockTime keepalive_interval;
-  GstClockTime keepalive_timeout;
-  GstClockTime retry_backoff_factor;
-  GstClockTime retry_backoff_max;
-  gint retries;
   gchar *session_name;
 
   /* session-name: the session shared with a genesyssink, fixed between
@@ -292,7 +269,7 @@ struct _GstGenesysSrc
   guint64 barge_in_samples;     /* under lock: dropped from @items */
 
   /* client mode: the client, and what its loop thread shares, under lock */
-  GstGenesysClient *client;
+  GstGenesysRawClient *client;
   GstStructure *client_stats;   /* snapshot kept after stop */
   AhMedia client_media;
   gboolean client_failed;
@@ -332,12 +309,10 @@ struct _GstGenesysSrc
 };
 
 #define gst_genesys_src_parent_class parent_class
-static void gst_genesys_src_uri_handler_init (gpointer g_iface,
-    gpointer iface_data);
 
 G_DEFINE_TYPE_WITH_CODE (GstGenesysSrc, gst_genesys_src, GST_TYPE_PUSH_SRC,
     G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
-        gst_genesys_src_uri_handler_init));
+        gst_genesys_client_props_uri_handler_init));
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (genesyssrc, "genesyssrc",
     GST_RANK_NONE, GST_TYPE_GENESYS_SRC,
     GST_DEBUG_CATEGORY_INIT (genesyssrc_debug, "genesyssrc", 0,
@@ -1110,26 +1085,7 @@ listener_accepted (gpointer user_data, GstGenesysConn * conn)
 /* ---- client mode (events on the client's loop thread) ---- */
 
 static void
-post_client_error (GstGenesysSrc * self, const GError * error)
-{
-  gchar *uri;
-
-  GST_OBJECT_LOCK (self);
-  uri = g_strdup (self->uri);
-  GST_OBJECT_UNLOCK (self);
-  if (g_error_matches (error, GST_GENESYS_CLIENT_ERROR,
-          GST_GENESYS_CLIENT_ERROR_UNAUTHORIZED))
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED, ("%s",
-            error->message), ("client mode, uri %s", uri));
-  else
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", error->message),
-        ("client mode, uri %s", uri));
-  g_free (uri);
-}
-
-static void
-on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
-    gpointer user_data)
+on_client_event (const GstGenesysClientEvent * ev, gpointer user_data)
 {
   GstGenesysSrc *self = user_data;
   gboolean started, connected;
@@ -1188,7 +1144,7 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
       g_mutex_unlock (&self->lock);
       break;
     case GST_GENESYS_CLIENT_EVENT_ERROR:
-      post_client_error (self, ev->error);
+      gst_genesys_client_props_post_error (GST_ELEMENT (self), ev->error);
       g_mutex_lock (&self->lock);
       self->client_failed = TRUE;
       g_cond_broadcast (&self->cond);
@@ -1221,8 +1177,8 @@ push_client_audio_locked (GstGenesysSrc * self, GBytes * data,
 }
 
 static void
-on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
-    const gchar * text_str, gpointer user_data)
+on_client_frame (gboolean text, GBytes * data, const gchar * text_str,
+    gpointer user_data)
 {
   GstGenesysSrc *self = user_data;
   guint frame = ah_media_frame_size (&self->client_media);
@@ -1514,42 +1470,38 @@ paired_start (GstGenesysSrc * self)
 static gboolean
 client_start (GstGenesysSrc * self)
 {
-  GstGenesysClientConfig config = { 0 };
-  GstGenesysClient *client = NULL;
+  GstGenesysDialerConfig config = { 0 };
+  GstGenesysRawClient *client = NULL;
+  GstGenesysClientProps props;
   GError *error = NULL;
   AhMedia media;
   GstCaps *caps;
 
   GST_OBJECT_LOCK (self);
-  config.uri = g_strdup (self->uri);
-  config.extra_headers = self->extra_headers ?
-      gst_structure_copy (self->extra_headers) : NULL;
-  config.tls_ca_file = g_strdup (self->tls_ca_file);
-  config.tls_validation = self->tls_validation;
-  config.keepalive_interval = self->keepalive_interval;
-  config.keepalive_timeout = self->keepalive_timeout;
-  config.backoff_base = self->retry_backoff_factor;
-  config.backoff_max = self->retry_backoff_max;
-  config.retries = self->retries;
+  gst_genesys_client_props_copy (&props, &self->client_props);
   caps = self->caps ? gst_caps_ref (self->caps) : NULL;
   GST_OBJECT_UNLOCK (self);
-  config.raw = TRUE;
-  config.frame_func = on_client_frame;
-  config.user_agent = g_strdup ("gst-genesys/" VERSION " (genesyssrc)");
-  config.open_timeout = CLIENT_CONNECT_TIMEOUT;
+  gst_genesys_client_props_to_dialer (&props, &config);
+  config.user_agent = "gst-genesys/" VERSION " (genesyssrc)";
+  config.credentials_hint = "the credentials in extra-headers";
+  config.connect_timeout = CLIENT_CONNECT_TIMEOUT;
   config.stable_time = CLIENT_STABLE_TIME;
 
-  if (config.uri == NULL)
+  if (props.uri_error)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s",
+        props.uri_error);
+  else if (config.uri == NULL)
     g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "client mode needs a ws:// or wss:// uri");
   else if (client_media_from_caps (caps, &media, &error))
-    client = gst_genesys_client_new (&config, on_client_event, self, &error);
-  gst_genesys_client_config_clear (&config);
+    client = gst_genesys_raw_client_new (&config, on_client_event,
+        on_client_frame, self, &error);
   gst_clear_caps (&caps);
   if (client == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Invalid configuration: %s", error->message), (NULL));
     g_clear_error (&error);
+    gst_genesys_client_props_clear (&props);
     return FALSE;
   }
 
@@ -1569,15 +1521,16 @@ client_start (GstGenesysSrc * self)
   self->flushing = FALSE;
   memset (&self->stats, 0, sizeof (self->stats));
   g_mutex_unlock (&self->lock);
-  GST_INFO_OBJECT (self, "client mode: connecting to %s", config.uri);
-  gst_genesys_client_start (client);
+  GST_INFO_OBJECT (self, "client mode: connecting to %s", props.uri);
+  gst_genesys_client_props_clear (&props);
+  gst_genesys_raw_client_start (client);
   return TRUE;
 }
 
 static void
 client_stop (GstGenesysSrc * self)
 {
-  GstGenesysClient *client;
+  GstGenesysRawClient *client;
 
   g_mutex_lock (&self->lock);
   self->started = FALSE;
@@ -1585,13 +1538,13 @@ client_stop (GstGenesysSrc * self)
   g_mutex_unlock (&self->lock);
   if (client == NULL)
     return;
-  gst_genesys_client_stop (client);
+  gst_genesys_raw_client_stop (client);
   g_mutex_lock (&self->lock);
   self->client = NULL;
   g_clear_pointer (&self->client_stats, gst_structure_free);
-  self->client_stats = gst_genesys_client_get_stats (client);
+  self->client_stats = gst_genesys_raw_client_get_stats (client);
   g_mutex_unlock (&self->lock);
-  gst_genesys_client_free (client);
+  gst_genesys_raw_client_free (client);
 }
 
 /* Server and external modes: a run starts, taking sessions. */
@@ -1722,7 +1675,8 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
 
   GST_OBJECT_LOCK (self);
   mode = self->mode;
-  paired = self->uri == NULL && self->session_name && *self->session_name;
+  paired = self->client_props.uri == NULL && self->session_name
+      && *self->session_name;
   latency = self->latency;
   drop = self->drop_on_latency;
   GST_OBJECT_UNLOCK (self);
@@ -2417,54 +2371,16 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 
 /* ---- GstURIHandler: ws:// and wss:// are client mode ---- */
 
-static GstURIType
-gst_genesys_src_uri_get_type (GType type)
+/* A URI through the GstURIHandler selects client mode. */
+static void
+select_client_mode (GstElement * element)
 {
-  return GST_URI_SRC;
-}
-
-static gchar *
-gst_genesys_src_uri_get_uri (GstURIHandler * handler)
-{
-  GstGenesysSrc *self = GST_GENESYS_SRC (handler);
-  gchar *uri;
+  GstGenesysSrc *self = GST_GENESYS_SRC (element);
 
   GST_OBJECT_LOCK (self);
-  uri = g_strdup (self->uri);
-  GST_OBJECT_UNLOCK (self);
-  return uri;
-}
-
-/* A URI given through the interface (gst_element_make_from_uri, playbin)
- * means connecting out: it also sets #GstGenesysSrc:mode to client. */
-static gboolean
-gst_genesys_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
-    GError ** error)
-{
-  GstGenesysSrc *self = GST_GENESYS_SRC (handler);
-
-  if (!gst_genesys_uri_acceptable (GST_ELEMENT (self), uri, error))
-    return FALSE;
-  GST_OBJECT_LOCK (self);
-  g_free (self->uri);
-  g_strfreev (self->languages);
-  self->uri = g_strdup (uri);
   self->mode = GST_GENESYS_MODE_CLIENT;
   GST_OBJECT_UNLOCK (self);
-  g_object_notify (G_OBJECT (self), "uri");
   g_object_notify (G_OBJECT (self), "mode");
-  return TRUE;
-}
-
-static void
-gst_genesys_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
-{
-  GstURIHandlerInterface *iface = g_iface;
-
-  iface->get_type = gst_genesys_src_uri_get_type;
-  iface->get_protocols = gst_genesys_uri_protocols;
-  iface->get_uri = gst_genesys_src_uri_get_uri;
-  iface->set_uri = gst_genesys_src_uri_set_uri;
 }
 
 /* ---- action signals ---- */
@@ -2646,7 +2562,7 @@ build_stats (GstGenesysSrc * self)
    * keepalive-timeouts, close codes, notification pings answered) */
   if (self->client || self->client_stats) {
     GstStructure *cs = self->client ?
-        gst_genesys_client_get_stats (self->client) :
+        gst_genesys_raw_client_get_stats (self->client) :
         gst_structure_copy (self->client_stats);
     gst_structure_foreach (cs, merge_client_stat, s);
     gst_structure_free (cs);
@@ -2660,6 +2576,10 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstGenesysSrc *self = GST_GENESYS_SRC (object);
+
+  if (gst_genesys_client_props_set_property (GST_ELEMENT (self), prop_id,
+          value))
+    return;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -2734,40 +2654,8 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
       break;
-    case PROP_URI:
-      g_free (self->uri);
-      self->uri = g_value_dup_string (value);
-      break;
     case PROP_CAPS:
       gst_caps_replace (&self->caps, (GstCaps *) gst_value_get_caps (value));
-      break;
-    case PROP_EXTRA_HEADERS:{
-      const GstStructure *h = gst_value_get_structure (value);
-      g_clear_pointer (&self->extra_headers, gst_structure_free);
-      self->extra_headers = h ? gst_structure_copy (h) : NULL;
-      break;
-    }
-    case PROP_TLS_CA_FILE:
-      g_free (self->tls_ca_file);
-      self->tls_ca_file = g_value_dup_string (value);
-      break;
-    case PROP_TLS_VALIDATION:
-      self->tls_validation = g_value_get_boolean (value);
-      break;
-    case PROP_KEEPALIVE_INTERVAL:
-      self->keepalive_interval = g_value_get_uint64 (value);
-      break;
-    case PROP_KEEPALIVE_TIMEOUT:
-      self->keepalive_timeout = g_value_get_uint64 (value);
-      break;
-    case PROP_RETRY_BACKOFF_FACTOR:
-      self->retry_backoff_factor = g_value_get_uint64 (value);
-      break;
-    case PROP_RETRY_BACKOFF_MAX:
-      self->retry_backoff_max = g_value_get_uint64 (value);
-      break;
-    case PROP_RETRIES:
-      self->retries = g_value_get_int (value);
       break;
     case PROP_SESSION_NAME:
       g_free (self->session_name);
@@ -2790,6 +2678,9 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     g_value_take_boxed (value, build_stats (self));
     return;
   }
+  if (gst_genesys_client_props_get_property (GST_ELEMENT (self), prop_id,
+          value))
+    return;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -2860,35 +2751,8 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_MODE:
       g_value_set_enum (value, self->mode);
       break;
-    case PROP_URI:
-      g_value_set_string (value, self->uri);
-      break;
     case PROP_CAPS:
       gst_value_set_caps (value, self->caps);
-      break;
-    case PROP_EXTRA_HEADERS:
-      gst_value_set_structure (value, self->extra_headers);
-      break;
-    case PROP_TLS_CA_FILE:
-      g_value_set_string (value, self->tls_ca_file);
-      break;
-    case PROP_TLS_VALIDATION:
-      g_value_set_boolean (value, self->tls_validation);
-      break;
-    case PROP_KEEPALIVE_INTERVAL:
-      g_value_set_uint64 (value, self->keepalive_interval);
-      break;
-    case PROP_KEEPALIVE_TIMEOUT:
-      g_value_set_uint64 (value, self->keepalive_timeout);
-      break;
-    case PROP_RETRY_BACKOFF_FACTOR:
-      g_value_set_uint64 (value, self->retry_backoff_factor);
-      break;
-    case PROP_RETRY_BACKOFF_MAX:
-      g_value_set_uint64 (value, self->retry_backoff_max);
-      break;
-    case PROP_RETRIES:
-      g_value_set_int (value, self->retries);
       break;
     case PROP_SESSION_NAME:
       g_value_set_string (value, self->session_name);
@@ -2913,11 +2777,9 @@ gst_genesys_src_finalize (GObject * object)
   g_free (self->client_secret);
   g_free (self->credentials_file);
   g_free (self->authority);
-  g_free (self->uri);
+  gst_genesys_client_props_clear (&self->client_props);
   g_free (self->session_name);
   gst_clear_caps (&self->caps);
-  g_clear_pointer (&self->extra_headers, gst_structure_free);
-  g_free (self->tls_ca_file);
   g_clear_pointer (&self->client_stats, gst_structure_free);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -2940,12 +2802,7 @@ gst_genesys_src_init (GstGenesysSrc * self)
   self->drop_on_latency = DEFAULT_DROP_ON_LATENCY;
   self->mode = DEFAULT_MODE;
   self->caps = gst_caps_from_string (DEFAULT_CAPS);
-  self->tls_validation = DEFAULT_TLS_VALIDATION;
-  self->keepalive_interval = DEFAULT_KEEPALIVE_INTERVAL;
-  self->keepalive_timeout = DEFAULT_KEEPALIVE_TIMEOUT;
-  self->retry_backoff_factor = DEFAULT_RETRY_BACKOFF_FACTOR;
-  self->retry_backoff_max = DEFAULT_RETRY_BACKOFF_MAX;
-  self->retries = DEFAULT_RETRIES;
+  gst_genesys_client_props_init (&self->client_props);
   self->last_arrival = GST_CLOCK_TIME_NONE;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -2997,6 +2854,10 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   gobject_class->set_property = gst_genesys_src_set_property;
   gobject_class->get_property = gst_genesys_src_get_property;
   gobject_class->finalize = gst_genesys_src_finalize;
+
+  gst_genesys_client_props_install (gobject_class,
+      G_STRUCT_OFFSET (GstGenesysSrc, client_props), "Client mode: ",
+      select_client_mode);
 
   /**
    * GstGenesysSrc:address:
@@ -3233,16 +3094,6 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
           "Listen for AudioHook sessions, or connect out to a WebSocket",
           GST_TYPE_GENESYS_MODE, DEFAULT_MODE, rw));
   /**
-   * GstGenesysSrc:uri:
-   *
-   * Client mode: the ws:// or wss:// URI to connect to. The element is
-   * also a #GstURIHandler for ws:// and wss://; a URI set through that
-   * interface selects client mode too.
-   */
-  g_object_class_install_property (gobject_class, PROP_URI,
-      g_param_spec_string ("uri", "URI",
-          "Client mode: ws:// or wss:// URI to connect to", NULL, rw));
-  /**
    * GstGenesysSrc:caps:
    *
    * Client mode: the format of the binary frames, audio/x-mulaw or
@@ -3251,89 +3102,6 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   g_object_class_install_property (gobject_class, PROP_CAPS,
       g_param_spec_boxed ("caps", "Caps",
           "Client mode: format of the binary frames", GST_TYPE_CAPS, rw));
-  /**
-   * GstGenesysSrc:extra-headers:
-   *
-   * Client mode: more upgrade request headers, each field of the structure
-   * a header name and its value the header value (for example
-   * `h, Authorization="Bearer T"`).
-   */
-  g_object_class_install_property (gobject_class, PROP_EXTRA_HEADERS,
-      g_param_spec_boxed ("extra-headers", "Extra headers",
-          "Client mode: extra request headers (field name: header, value: "
-          "value)", GST_TYPE_STRUCTURE, rw));
-  /**
-   * GstGenesysSrc:tls-ca-file:
-   *
-   * Client mode: PEM file of the CA certificates to trust for wss://
-   * instead of the system's.
-   */
-  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
-      g_param_spec_string ("tls-ca-file", "TLS CA file",
-          "Client mode: PEM CA certificates to trust for wss:// (unset: the "
-          "system's)", NULL, rw));
-  /**
-   * GstGenesysSrc:tls-validation:
-   *
-   * Client mode: check the server's certificate. Turn off only for tests:
-   * any certificate is then accepted.
-   */
-  g_object_class_install_property (gobject_class, PROP_TLS_VALIDATION,
-      g_param_spec_boolean ("tls-validation", "TLS validation",
-          "Client mode: validate the server certificate (FALSE: accept any, "
-          "tests only)", DEFAULT_TLS_VALIDATION, rw));
-  /**
-   * GstGenesysSrc:keepalive-interval:
-   *
-   * Client mode: WebSocket ping period, in whole seconds (rounded up). 0
-   * disables the pings and the pong watchdog.
-   */
-  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_INTERVAL,
-      g_param_spec_uint64 ("keepalive-interval", "Keep-alive interval",
-          "Client mode: nanoseconds between WebSocket pings (0: none)", 0,
-          G_MAXUINT64, DEFAULT_KEEPALIVE_INTERVAL, rw));
-  /**
-   * GstGenesysSrc:keepalive-timeout:
-   *
-   * Client mode: with no pong for #GstGenesysSrc:keepalive-interval plus
-   * this long, the connection is taken for dead and handled like a drop
-   * without a close frame: reconnect.
-   */
-  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_TIMEOUT,
-      g_param_spec_uint64 ("keepalive-timeout", "Keep-alive timeout",
-          "Client mode: nanoseconds of pong grace beyond keepalive-interval",
-          0, G_MAXUINT64, DEFAULT_KEEPALIVE_TIMEOUT, rw));
-  /**
-   * GstGenesysSrc:retry-backoff-factor:
-   *
-   * Client mode: ceiling of the first reconnection delay; each further
-   * attempt doubles it up to #GstGenesysSrc:retry-backoff-max, and the
-   * delay is drawn uniformly below the ceiling (full jitter). A connection
-   * that stays up for 10 s resets it.
-   */
-  g_object_class_install_property (gobject_class, PROP_RETRY_BACKOFF_FACTOR,
-      g_param_spec_uint64 ("retry-backoff-factor", "Retry backoff factor",
-          "Client mode: nanoseconds, ceiling of the first reconnection delay",
-          0, G_MAXUINT64, DEFAULT_RETRY_BACKOFF_FACTOR, rw));
-  /**
-   * GstGenesysSrc:retry-backoff-max:
-   *
-   * Client mode: largest ceiling of a reconnection delay.
-   */
-  g_object_class_install_property (gobject_class, PROP_RETRY_BACKOFF_MAX,
-      g_param_spec_uint64 ("retry-backoff-max", "Retry backoff max",
-          "Client mode: nanoseconds, largest reconnection delay", 0,
-          G_MAXUINT64, DEFAULT_RETRY_BACKOFF_MAX, rw));
-  /**
-   * GstGenesysSrc:retries:
-   *
-   * Client mode: reconnection attempts in a row before giving up with an
-   * error; -1: forever.
-   */
-  g_object_class_install_property (gobject_class, PROP_RETRIES,
-      g_param_spec_int ("retries", "Retries",
-          "Client mode: reconnection attempts in a row (-1: forever)", -1,
-          G_MAXINT, DEFAULT_RETRIES, rw));
   /**
    * GstGenesysSrc:session-name:
    *
