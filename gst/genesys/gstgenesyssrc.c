@@ -110,18 +110,10 @@
 #include <string.h>
 #include <gst/audio/audio.h>
 
-#include "gstgenesyssrc.h"
-#include "gstgenesysenums.h"
-#include "gstgenesysserver.h"
-#include "gstgenesysclient.h"
-#include "gstgenesyschannel.h"
-#include "gstgenesystimeline.h"
+#include "gstgenesyssrcpriv.h"
 #include "gstgenesysjson.h"
 #include "gstgenesyscredentials.h"
 #include "audiohook/ah-duration.h"
-
-GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
-#define GST_CAT_DEFAULT genesyssrc_debug
 
 #define DEFAULT_ADDRESS "0.0.0.0"
 #define DEFAULT_PORT 9000
@@ -150,10 +142,6 @@ GST_DEBUG_CATEGORY_STATIC (genesyssrc_debug);
  * up this long resets the backoff. */
 #define CLIENT_CONNECT_TIMEOUT (10 * GST_SECOND)
 #define CLIENT_STABLE_TIME (10 * GST_SECOND)
-/* Audio waiting for a blocked streaming thread beyond this is dropped and
- * output as a gap, so the protocol thread never waits. */
-#define MAX_QUEUED_TIME (5 * GST_SECOND)
-#define RATE 8000
 
 enum
 {
@@ -203,134 +191,6 @@ enum
 
 static guint signals[LAST_SIGNAL];
 
-typedef enum
-{
-  ITEM_OPENED,
-  ITEM_AUDIO,
-  ITEM_GAP,
-  ITEM_END,
-  ITEM_DTMF,
-  ITEM_RESUME,                  /* resumed: at @position, positions may have frozen */
-  ITEM_PREROLL,                 /* paired: the session's media are known, no audio yet */
-} ItemType;
-
-typedef struct
-{
-  ItemType type;
-  AhMedia media;
-  gboolean continued;           /* OPENED: positions go on from the last session */
-  GBytes *data;
-  guint64 position;             /* END: the session's position at close, or
-                                 * G_MAXUINT64 */
-  guint64 samples;
-  GstClockTime arrival;
-  gchar *digit;                 /* DTMF */
-} Item;
-
-typedef struct
-{
-  guint64 sessions, probes, frames, bytes, samples, gaps, gap_samples;
-  guint64 dropped_samples, pings, protocol_errors, client_errors;
-  guint64 position_mismatches, sessions_lost, refused_busy;
-  guint64 sessions_continued;
-  guint64 dtmf, barge_ins, barge_in_samples;
-  guint64 last_rtt;
-  guint64 auth_failures[AH_SIGNATURE_ERROR_N_CODES];
-  guint64 bad_requests;
-  guint64 not_found;
-  gint64 not_found_said;        /* monotonic µs of the last warning */
-  guint64 late_samples, late_dropped_samples;
-  guint reanchors;
-  gint64 skew_ppb;
-  GstClockTimeDiff lateness;
-} Stats;
-
-struct _GstGenesysSrc
-{
-  GstPushSrc parent;
-
-  /* properties, object lock */
-  gchar *address;
-  guint port;
-  guint current_port;
-  gchar *path;
-  gchar *tls_certificate_file;
-  gchar *tls_key_file;
-  gchar *api_key;
-  gchar *client_secret;
-  gchar *credentials_file;
-  gchar *authority;
-  GstGenesysMediaPreference media_preference;
-  GstGenesysGapMode gap_mode;
-  GstClockTime latency;
-  gboolean keep_listening;
-  GstClockTime session_timeout;
-  guint max_message_size;
-  gboolean start_paused;
-  gchar **languages;            /* supported-languages, NULL: none set */
-  gboolean drop_on_latency;
-  GstGenesysMode mode;
-  gchar *uri;
-  GstCaps *caps;
-  GstStructure *extra_headers;
-  gchar *tls_ca_file;
-  gboolean tls_validation;
-  GstClockTime keepalive_interval;
-  GstClockTime keepalive_timeout;
-  GstClockTime retry_backoff_factor;
-  GstClockTime retry_backoff_max;
-  gint retries;
-  gchar *session_name;
-
-  /* session-name: the session shared with a genesyssink, fixed between
-   * start and stop; paired: client mode whose audio is what the server
-   * sends back on the sink's session (bot audio, played in real time) */
-  GstGenesysChannel *channel;
-  gboolean paired;
-  GstClockTime playout_end;     /* under lock: running time */
-  gboolean barge_in;            /* under lock: flush what was not played */
-  guint64 barge_in_samples;     /* under lock: dropped from @items */
-
-  /* client mode: the client, and what its loop thread shares, under lock */
-  GstGenesysClient *client;
-  GstStructure *client_stats;   /* snapshot kept after stop */
-  AhMedia client_media;
-  gboolean client_failed;
-  guint64 client_position;      /* samples of the current connection */
-  gboolean client_dropped;      /* a reconnect gap is pending */
-  guint client_attempts;
-  gboolean client_connected;    /* under lock: it got through once */
-  GstClockTime last_arrival;    /* of the last audio, NONE: none yet */
-
-  /* shared with the loop thread, under lock */
-  GMutex lock;
-  GCond cond;
-  GstGenesysServer *server;
-  GstGenesysListener listener;
-  gboolean started;
-  gboolean busy;
-  gboolean flushing;
-  gboolean ended;
-  GstGenesysConn *conn;         /* the current session, or NULL */
-  GList *conns;                 /* every connection we hold, with a ref */
-  gint64 lost_deadline;         /* monotonic us, 0: none */
-  GQueue items;
-  guint64 queued_samples;
-  Stats stats;
-
-  /* streaming thread */
-  GstGenesysTimeline timeline;
-  AhMedia media;
-  gboolean have_media;
-  gboolean swap;
-  gboolean need_discont;
-  gboolean output_started;
-  gboolean late_run;            /* the last audio was late */
-  GstGenesysSpan silence;       /* a gap still to go out as silence */
-  gboolean silence_discont;     /* ... whose next chunk starts it */
-  GQueue out;
-};
-
 #define gst_genesys_src_parent_class parent_class
 static void gst_genesys_src_uri_handler_init (gpointer g_iface,
     gpointer iface_data);
@@ -340,8 +200,7 @@ G_DEFINE_TYPE_WITH_CODE (GstGenesysSrc, gst_genesys_src, GST_TYPE_PUSH_SRC,
         gst_genesys_src_uri_handler_init));
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (genesyssrc, "genesyssrc",
     GST_RANK_NONE, GST_TYPE_GENESYS_SRC,
-    GST_DEBUG_CATEGORY_INIT (genesyssrc_debug, "genesyssrc", 0,
-        "Genesys AudioHook source"));
+    gst_genesys_src_ensure_debug_category ());
 
 #define SRC_CAPS \
   "audio/x-mulaw, rate = (int) 8000, channels = (int) [ 1, 2 ]; " \
@@ -350,52 +209,6 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (genesyssrc, "genesyssrc",
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (SRC_CAPS));
-
-static void
-item_free (Item * item)
-{
-  if (item->data)
-    g_bytes_unref (item->data);
-  g_free (item->digit);
-  g_free (item);
-}
-
-static Item *
-item_new (ItemType type)
-{
-  Item *item = g_new0 (Item, 1);
-
-  item->type = type;
-  item->arrival = GST_CLOCK_TIME_NONE;
-  if (type == ITEM_END)
-    item->position = G_MAXUINT64;
-  return item;
-}
-
-static GstClockTime
-current_running_time (GstGenesysSrc * self)
-{
-  GstClock *clock;
-  GstClockTime now, base;
-
-  GST_OBJECT_LOCK (self);
-  clock = GST_ELEMENT_CLOCK (self) ? gst_object_ref (GST_ELEMENT_CLOCK (self))
-      : NULL;
-  base = GST_ELEMENT_CAST (self)->base_time;
-  GST_OBJECT_UNLOCK (self);
-  if (!clock)
-    return GST_CLOCK_TIME_NONE;
-  now = gst_clock_get_time (clock);
-  gst_object_unref (clock);
-  return now > base ? now - base : 0;
-}
-
-static void
-post_element_message (GstGenesysSrc * self, GstStructure * s)
-{
-  gst_element_post_message (GST_ELEMENT_CAST (self),
-      gst_message_new_element (GST_OBJECT_CAST (self), s));
-}
 
 static gchar *
 media_to_string (const AhMedia * media)
@@ -483,35 +296,6 @@ select_media (const AhMedia * offers, guint n_offers, gpointer user_data)
   return result;
 }
 
-/* ---- queue to the streaming thread (under lock) ---- */
-
-static void
-push_item_locked (GstGenesysSrc * self, Item * item)
-{
-  if (item->type == ITEM_AUDIO) {
-    GstClockTime queued = gst_util_uint64_scale_int (self->queued_samples,
-        GST_SECOND, RATE);
-    if (queued > MAX_QUEUED_TIME) {
-      /* The streaming thread is stuck: keep the timeline, drop the audio. */
-      Item *tail = g_queue_peek_tail (&self->items);
-      self->stats.dropped_samples += item->samples;
-      if (tail && tail->type == ITEM_GAP
-          && tail->position + tail->samples == item->position) {
-        tail->samples += item->samples;
-        item_free (item);
-        return;
-      }
-      g_bytes_unref (item->data);
-      item->data = NULL;
-      item->type = ITEM_GAP;
-    } else {
-      self->queued_samples += item->samples;
-    }
-  }
-  g_queue_push_tail (&self->items, item);
-  g_cond_broadcast (&self->cond);
-}
-
 /* ---- session callbacks (loop thread) ---- */
 
 static void
@@ -566,13 +350,7 @@ post_opened (GstGenesysSrc * self, GstGenesysConn * conn, AhAction * action)
     gst_structure_set (s, "continued-session-id", G_TYPE_STRING, cs->id, NULL);
   }
   g_free (media);
-  post_element_message (self, s);
-}
-
-static GstClockTime
-samples_to_time (guint64 samples)
-{
-  return gst_util_uint64_scale_int (samples, GST_SECOND, RATE);
+  src_post_element_message (self, s);
 }
 
 static void on_action (GstGenesysConn * conn, AhAction * action,
@@ -587,16 +365,16 @@ on_dtmf (GstGenesysSrc * self, AhMessage * msg)
 
   GST_INFO_OBJECT (self, "DTMF %s at %" GST_TIME_FORMAT,
       GST_STR_NULL (msg->digit), GST_TIME_ARGS (msg->position));
-  post_element_message (self, gst_structure_new ("genesys-dtmf",
+  src_post_element_message (self, gst_structure_new ("genesys-dtmf",
           "digit", G_TYPE_STRING, msg->digit,
           "position", G_TYPE_UINT64, msg->position, NULL));
-  item = item_new (ITEM_DTMF);
+  item = src_item_new (ITEM_DTMF);
   item->digit = g_strdup (msg->digit);
   item->position = gst_util_uint64_scale_int (msg->position, RATE, GST_SECOND);
-  item->arrival = current_running_time (self);
+  item->arrival = src_current_running_time (self);
   g_mutex_lock (&self->lock);
   self->stats.dtmf++;
-  push_item_locked (self, item);
+  src_push_item_locked (self, item);
   g_mutex_unlock (&self->lock);
 }
 
@@ -642,7 +420,7 @@ take_session (GstGenesysSrc * self, GstGenesysConn * conn,
   if (stale) {
     GST_INFO_OBJECT (self, "a continuation supersedes the connection of "
         "session %s", ah_session_get_id (gst_genesys_conn_get_session (stale)));
-    post_element_message (self, gst_structure_new ("genesys-superseded",
+    src_post_element_message (self, gst_structure_new ("genesys-superseded",
             "session-id", G_TYPE_STRING,
             ah_session_get_id (gst_genesys_conn_get_session (stale)), NULL));
     if (self->channel)
@@ -778,11 +556,11 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
         self->lost_deadline = 0;
         if (continued)
           self->stats.sessions_continued++;
-        item = item_new (ITEM_OPENED);
+        item = src_item_new (ITEM_OPENED);
         item->media = action->media;
         /* positions that go on from the old count are used as they are */
         item->continued = continued && action->message->position > 0;
-        push_item_locked (self, item);
+        src_push_item_locked (self, item);
       }
       g_mutex_unlock (&self->lock);
       if (self->channel && !action->probe
@@ -792,46 +570,48 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
       break;
     }
     case AH_ACTION_AUDIO:
-      item = item_new (ITEM_AUDIO);
+      item = src_item_new (ITEM_AUDIO);
       item->data = g_bytes_ref (action->data);
       item->position = action->position;
       item->samples = action->samples;
-      item->arrival = current_running_time (self);
+      item->arrival = src_current_running_time (self);
       g_mutex_lock (&self->lock);
       self->stats.frames++;
       self->stats.bytes += g_bytes_get_size (action->data);
       self->stats.samples += action->samples;
-      push_item_locked (self, item);
+      src_push_item_locked (self, item);
       g_mutex_unlock (&self->lock);
       break;
     case AH_ACTION_GAP:
-      item = item_new (ITEM_GAP);
+      item = src_item_new (ITEM_GAP);
       item->position = action->position;
       item->samples = action->samples;
-      item->arrival = current_running_time (self);
+      item->arrival = src_current_running_time (self);
       g_mutex_lock (&self->lock);
-      push_item_locked (self, item);
+      src_push_item_locked (self, item);
       g_mutex_unlock (&self->lock);
       if (action->cause == AH_GAP_DISCARDED)
-        post_element_message (self, gst_structure_new ("genesys-discarded",
-                "position", G_TYPE_UINT64, samples_to_time (action->position),
-                "duration", G_TYPE_UINT64, samples_to_time (action->samples),
-                NULL));
+        src_post_element_message (self,
+            gst_structure_new ("genesys-discarded",
+                "position", G_TYPE_UINT64,
+                src_samples_to_time (action->position),
+                "duration", G_TYPE_UINT64,
+                src_samples_to_time (action->samples), NULL));
       break;
     case AH_ACTION_PAUSED:
-      post_element_message (self, gst_structure_new ("genesys-paused",
-              "position", G_TYPE_UINT64, samples_to_time (action->position),
+      src_post_element_message (self, gst_structure_new ("genesys-paused",
+              "position", G_TYPE_UINT64, src_samples_to_time (action->position),
               NULL));
       break;
     case AH_ACTION_RESUMED:
-      item = item_new (ITEM_RESUME);
+      item = src_item_new (ITEM_RESUME);
       item->position = action->position;
-      item->arrival = current_running_time (self);
+      item->arrival = src_current_running_time (self);
       g_mutex_lock (&self->lock);
-      push_item_locked (self, item);
+      src_push_item_locked (self, item);
       g_mutex_unlock (&self->lock);
-      post_element_message (self, gst_structure_new ("genesys-resumed",
-              "position", G_TYPE_UINT64, samples_to_time (action->position),
+      src_post_element_message (self, gst_structure_new ("genesys-resumed",
+              "position", G_TYPE_UINT64, src_samples_to_time (action->position),
               NULL));
       break;
     case AH_ACTION_PING:
@@ -849,7 +629,8 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
         g_mutex_unlock (&self->lock);
         GST_INFO_OBJECT (self, "client reported error %" G_GINT64_FORMAT
             ": %s", msg->code, msg->message);
-        post_element_message (self, gst_structure_new ("genesys-client-error",
+        src_post_element_message (self,
+            gst_structure_new ("genesys-client-error",
                 "code", G_TYPE_INT64, msg->code,
                 "message", G_TYPE_STRING, msg->message, NULL));
         if (msg->code == 429 && self->channel)
@@ -863,7 +644,7 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
           gst_genesys_channel_session_message (self->channel, conn, msg);
         if (msg->language)
           gst_structure_set (s, "language", G_TYPE_STRING, msg->language, NULL);
-        post_element_message (self, s);
+        src_post_element_message (self, s);
       }
       break;
     }
@@ -899,13 +680,14 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
         if (!reconnect && !keep_listening && !probe)
           gst_genesys_channel_end (self->channel);
       }
-      post_element_message (self, gst_structure_new ("genesys-session-closed",
+      src_post_element_message (self,
+          gst_structure_new ("genesys-session-closed",
               "session-id", G_TYPE_STRING, ah_session_get_id (session),
               "reason", G_TYPE_STRING, action->text,
               "code", G_TYPE_INT, action->code,
               "probe", G_TYPE_BOOLEAN, probe,
               "duration", G_TYPE_UINT64,
-              samples_to_time (ah_session_get_position (session)), NULL));
+              src_samples_to_time (ah_session_get_position (session)), NULL));
       /* Only a session closed for a reconnect has a continuation coming. */
       if (!reconnect)
         gst_genesys_server_forget_session (self->server,
@@ -922,9 +704,9 @@ on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
         break;
       }
       if (!probe) {
-        item = item_new (ITEM_END);
+        item = src_item_new (ITEM_END);
         item->position = action->position;
-        push_item_locked (self, item);
+        src_push_item_locked (self, item);
       }
       /* The protocol is done: with keep-listening (or after a probe) the
        * next session may come while this socket still lingers. */
@@ -983,11 +765,11 @@ on_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
         ("The AudioHook session ended without a close."),
         ("session %s: WebSocket closed with code %u at position %"
             GST_TIME_FORMAT, ah_session_get_id (session), code,
-            GST_TIME_ARGS (samples_to_time (position))));
-    post_element_message (self, gst_structure_new ("genesys-session-lost",
+            GST_TIME_ARGS (src_samples_to_time (position))));
+    src_post_element_message (self, gst_structure_new ("genesys-session-lost",
             "session-id", G_TYPE_STRING, ah_session_get_id (session),
             "code", G_TYPE_UINT, (guint) code,
-            "position", G_TYPE_UINT64, samples_to_time (position), NULL));
+            "position", G_TYPE_UINT64, src_samples_to_time (position), NULL));
   }
   if (owned)
     gst_genesys_loop_invoke (gst_genesys_conn_get_loop (conn), unref_conn_cb,
@@ -1044,7 +826,7 @@ listener_refused (gpointer user_data, guint status, const GError * error)
   GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
       ("Refused an AudioHook connection (HTTP %u): %s", status,
           error->message), (NULL));
-  post_element_message (self, gst_structure_new ("genesys-auth-failed",
+  src_post_element_message (self, gst_structure_new ("genesys-auth-failed",
           "status", G_TYPE_UINT, status,
           "cause", G_TYPE_STRING, cause,
           "message", G_TYPE_STRING, error->message, NULL));
@@ -1154,7 +936,7 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
       self->client_dropped = TRUE;
       self->client_position = 0;
       g_mutex_unlock (&self->lock);
-      post_element_message (self, gst_structure_new ("genesys-disconnected",
+      src_post_element_message (self, gst_structure_new ("genesys-disconnected",
               "code", G_TYPE_UINT, (guint) ev->code,
               "reason", G_TYPE_STRING, ev->reason ? ev->reason : "",
               "clean", G_TYPE_BOOLEAN, ev->clean,
@@ -1175,7 +957,7 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
             ("Could not connect to the AudioHook server; retrying."),
             ("%s; attempt %u in %" GST_TIME_FORMAT, ev->cause, ev->attempt,
                 GST_TIME_ARGS (ev->delay)));
-      post_element_message (self, gst_structure_new ("genesys-reconnecting",
+      src_post_element_message (self, gst_structure_new ("genesys-reconnecting",
               "attempt", G_TYPE_UINT, ev->attempt,
               "delay", G_TYPE_UINT64, ev->delay,
               "cause", G_TYPE_STRING, ev->cause, NULL));
@@ -1199,27 +981,6 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
   }
 }
 
-/* Client modes: @samples whole samples of @data at the next position of
- * the connection (or utterance). Under lock. */
-static void
-push_client_audio_locked (GstGenesysSrc * self, GBytes * data,
-    guint64 samples, guint frame, GstClockTime arrival)
-{
-  gsize size = g_bytes_get_size (data);
-  Item *item = item_new (ITEM_AUDIO);
-
-  item->data = samples * frame == size ? g_bytes_ref (data) :
-      g_bytes_new_from_bytes (data, 0, samples * frame);
-  item->position = self->client_position;
-  item->samples = samples;
-  item->arrival = arrival;
-  self->client_position += samples;
-  self->stats.frames++;
-  self->stats.bytes += size;
-  self->stats.samples += samples;
-  push_item_locked (self, item);
-}
-
 static void
 on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
     const gchar * text_str, gpointer user_data)
@@ -1235,7 +996,7 @@ on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
 
   if (text) {
     GST_DEBUG_OBJECT (self, "text frame of %" G_GSIZE_FORMAT " bytes", size);
-    post_element_message (self, gst_structure_new ("genesys-text",
+    src_post_element_message (self, gst_structure_new ("genesys-text",
             "text", G_TYPE_STRING, text_str, NULL));
     return;
   }
@@ -1245,7 +1006,7 @@ on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
   if (samples == 0)
     return;
 
-  arrival = current_running_time (self);
+  arrival = src_current_running_time (self);
   g_mutex_lock (&self->lock);
   if (!self->started) {
     g_mutex_unlock (&self->lock);
@@ -1257,7 +1018,7 @@ on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
      * sample of this frame (which arrived with its last). */
     GstClockTime start = GST_CLOCK_TIME_NONE;
     if (GST_CLOCK_TIME_IS_VALID (arrival))
-      start = arrival - MIN (arrival, samples_to_time (samples));
+      start = arrival - MIN (arrival, src_samples_to_time (samples));
     gap = 0;
     if (GST_CLOCK_TIME_IS_VALID (self->last_arrival)
         && GST_CLOCK_TIME_IS_VALID (start) && start > self->last_arrival)
@@ -1272,7 +1033,7 @@ on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
   if (GST_CLOCK_TIME_IS_VALID (gap)) {
     GST_INFO_OBJECT (self, "audio again after %u attempt(s), gap of %"
         GST_TIME_FORMAT, attempts, GST_TIME_ARGS (gap));
-    post_element_message (self, gst_structure_new ("genesys-reconnected",
+    src_post_element_message (self, gst_structure_new ("genesys-reconnected",
             "attempts", G_TYPE_UINT, attempts,
             "gap", G_TYPE_UINT64, gap, NULL));
   }
@@ -1281,13 +1042,13 @@ on_client_frame (GstGenesysClient * client, gboolean text, GBytes * data,
   if (first) {
     /* A connection's first audio: its positions restart, and it is placed
      * where it arrives, so the outage becomes a gap of its length. */
-    item = item_new (ITEM_OPENED);
+    item = src_item_new (ITEM_OPENED);
     item->media = self->client_media;
-    push_item_locked (self, item);
+    src_push_item_locked (self, item);
     self->stats.sessions++;
   }
   self->last_arrival = arrival;
-  push_client_audio_locked (self, data, samples, frame, arrival);
+  src_push_client_audio_locked (self, data, samples, frame, arrival);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1335,22 +1096,6 @@ bad:
   return FALSE;
 }
 
-/* Output state for a new run. */
-static void
-reset_output (GstGenesysSrc * self)
-{
-  gst_genesys_timeline_init (&self->timeline, RATE);
-  GST_OBJECT_LOCK (self);
-  gst_genesys_timeline_set_latency (&self->timeline, self->latency,
-      self->drop_on_latency);
-  GST_OBJECT_UNLOCK (self);
-  self->late_run = FALSE;
-  memset (&self->silence, 0, sizeof (self->silence));
-  self->have_media = FALSE;
-  self->need_discont = TRUE;
-  self->output_started = FALSE;
-}
-
 /* ---- paired client mode: the bot audio of a genesyssink's session ---- */
 
 /* Audio the server sent back. The client plays it in real time from its
@@ -1363,12 +1108,12 @@ on_bot_audio (GstGenesysSrc * self, GBytes * data)
   guint frame = ah_media_frame_size (&self->client_media);
   gsize size = g_bytes_get_size (data);
   guint64 samples = frame ? size / frame : 0;
-  GstClockTime arrival = current_running_time (self), duration;
+  GstClockTime arrival = src_current_running_time (self), duration;
   Item *item;
 
   if (samples == 0 || !GST_CLOCK_TIME_IS_VALID (arrival))
     return;
-  duration = samples_to_time (samples);
+  duration = src_samples_to_time (samples);
   g_mutex_lock (&self->lock);
   if (!self->started) {
     g_mutex_unlock (&self->lock);
@@ -1376,16 +1121,16 @@ on_bot_audio (GstGenesysSrc * self, GBytes * data)
   }
   if (!GST_CLOCK_TIME_IS_VALID (self->playout_end)
       || arrival > self->playout_end) {
-    item = item_new (ITEM_OPENED);
+    item = src_item_new (ITEM_OPENED);
     item->media = self->client_media;
-    push_item_locked (self, item);
+    src_push_item_locked (self, item);
     self->client_position = 0;
     self->playout_end = arrival;
     self->stats.sessions++;
   }
   /* arrival: when its last sample plays */
   self->playout_end += duration;
-  push_client_audio_locked (self, data, samples, frame, self->playout_end);
+  src_push_client_audio_locked (self, data, samples, frame, self->playout_end);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1402,7 +1147,7 @@ on_bot_barge_in (GstGenesysSrc * self)
     if (item->type == ITEM_AUDIO) {
       self->barge_in_samples += item->samples;
       self->queued_samples -= item->samples;
-      item_free (item);
+      src_item_free (item);
       g_queue_delete_link (&self->items, l);
     }
   }
@@ -1421,15 +1166,15 @@ on_paired_event (GstGenesysChannel * channel,
 
   switch (ev->type) {
     case GST_GENESYS_CHANNEL_EVENT_OPENED:{
-      Item *item = item_new (ITEM_PREROLL);
+      Item *item = src_item_new (ITEM_PREROLL);
       item->media = *ev->media;
       g_mutex_lock (&self->lock);
       self->client_media = *ev->media;
       self->playout_end = GST_CLOCK_TIME_NONE;
       if (self->started)
-        push_item_locked (self, item);
+        src_push_item_locked (self, item);
       else
-        item_free (item);
+        src_item_free (item);
       g_mutex_unlock (&self->lock);
       break;
     }
@@ -1442,7 +1187,7 @@ on_paired_event (GstGenesysChannel * channel,
     case GST_GENESYS_CHANNEL_EVENT_ENDED:
       g_mutex_lock (&self->lock);
       if (self->started)
-        push_item_locked (self, item_new (ITEM_END));
+        src_push_item_locked (self, src_item_new (ITEM_END));
       g_mutex_unlock (&self->lock);
       break;
     default:
@@ -1451,43 +1196,9 @@ on_paired_event (GstGenesysChannel * channel,
 }
 
 static gboolean
-join_channel (GstGenesysSrc * self, GstGenesysChannelFunc func)
-{
-  GError *error = NULL;
-  gchar *name;
-
-  GST_OBJECT_LOCK (self);
-  name = g_strdup (self->session_name);
-  GST_OBJECT_UNLOCK (self);
-  if (!name || !*name) {
-    g_free (name);
-    return TRUE;
-  }
-  self->channel = gst_genesys_channel_join (name, GST_GENESYS_CHANNEL_SRC,
-      func, self, &error);
-  g_free (name);
-  if (!self->channel) {
-    GST_ELEMENT_ERROR (self, RESOURCE, BUSY, ("%s", error->message), (NULL));
-    g_error_free (error);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static void
-leave_channel (GstGenesysSrc * self)
-{
-  if (self->channel) {
-    gst_genesys_channel_leave (self->channel, GST_GENESYS_CHANNEL_SRC);
-    self->channel = NULL;
-  }
-  self->paired = FALSE;
-}
-
-static gboolean
 paired_start (GstGenesysSrc * self)
 {
-  reset_output (self);
+  src_reset_output (self);
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->client_stats, gst_structure_free);
   memset (&self->client_media, 0, sizeof (self->client_media));
@@ -1502,7 +1213,7 @@ paired_start (GstGenesysSrc * self)
   memset (&self->stats, 0, sizeof (self->stats));
   g_mutex_unlock (&self->lock);
   self->paired = TRUE;
-  if (!join_channel (self, on_paired_event)) {
+  if (!src_join_channel (self, on_paired_event)) {
     self->paired = FALSE;
     return FALSE;
   }
@@ -1553,7 +1264,7 @@ client_start (GstGenesysSrc * self)
     return FALSE;
   }
 
-  reset_output (self);
+  src_reset_output (self);
   g_mutex_lock (&self->lock);
   self->client = client;
   g_clear_pointer (&self->client_stats, gst_structure_free);
@@ -1611,11 +1322,11 @@ start_serving_locked (GstGenesysSrc * self)
 static gboolean
 external_start (GstGenesysSrc * self)
 {
-  reset_output (self);
+  src_reset_output (self);
   g_mutex_lock (&self->lock);
   start_serving_locked (self);
   g_mutex_unlock (&self->lock);
-  if (!join_channel (self, NULL))
+  if (!src_join_channel (self, NULL))
     return FALSE;
   GST_INFO_OBJECT (self, "external mode: waiting for a session");
   return TRUE;
@@ -1768,11 +1479,11 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
     goto config_error;
   }
 
-  if (!join_channel (self, NULL))
+  if (!src_join_channel (self, NULL))
     goto fail;
   server = gst_genesys_server_acquire (address, port, cert, key, 0, &error);
   if (!server) {
-    leave_channel (self);
+    src_leave_channel (self);
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
         ("Could not listen on %s:%u: %s", address, port, error->message),
         (NULL));
@@ -1781,7 +1492,7 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
 
   if (!gst_genesys_server_check_listener (server, path, verifier, &error)) {
     gst_genesys_server_release (server);
-    leave_channel (self);
+    src_leave_channel (self);
     goto config_error;
   }
 
@@ -1800,7 +1511,7 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
   self->listener.accepted = listener_accepted;
   self->listener.user_data = self;
 
-  reset_output (self);
+  src_reset_output (self);
 
   GST_OBJECT_LOCK (self);
   self->current_port = gst_genesys_server_get_port (server);
@@ -1882,7 +1593,7 @@ gst_genesys_src_stop (GstBaseSrc * bsrc)
     gst_genesys_conn_unref (conn);
   }
   g_list_free (conns);
-  leave_channel (self);
+  src_leave_channel (self);
 
   if (self->server) {
     gst_genesys_server_release (self->server);
@@ -1900,7 +1611,7 @@ gst_genesys_src_stop (GstBaseSrc * bsrc)
 
   g_mutex_lock (&self->lock);
   while ((item = g_queue_pop_head (&self->items)))
-    item_free (item);
+    src_item_free (item);
   self->queued_samples = 0;
   g_mutex_unlock (&self->lock);
   g_queue_clear_full (&self->out, (GDestroyNotify) gst_mini_object_unref);
@@ -1990,262 +1701,6 @@ gst_genesys_src_negotiate (GstBaseSrc * bsrc)
   return negotiate_media (self, &self->media);
 }
 
-static GstBuffer *
-make_silence (GstGenesysSrc * self, const GstGenesysSpan * span)
-{
-  guint frame = ah_media_frame_size (&self->media);
-  gsize size = span->samples * frame;
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL);
-  GstMapInfo map;
-
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  memset (map.data, self->media.format == AH_FORMAT_PCMU ? 0xff : 0x00, size);
-  gst_buffer_unmap (buf, &map);
-  GST_BUFFER_PTS (buf) = span->pts;
-  GST_BUFFER_DURATION (buf) = span->duration;
-  GST_BUFFER_OFFSET (buf) = span->offset;
-  GST_BUFFER_OFFSET_END (buf) = span->offset + span->samples;
-  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
-  return buf;
-}
-
-/* Emits a span without audio, as a GAP event or as silence. */
-static void
-output_gap (GstGenesysSrc * self, const GstGenesysSpan * span)
-{
-  GstGenesysGapMode mode;
-
-  if (span->samples == 0)
-    return;
-  GST_OBJECT_LOCK (self);
-  mode = self->gap_mode;
-  GST_OBJECT_UNLOCK (self);
-
-  GST_DEBUG_OBJECT (self, "gap at %" GST_TIME_FORMAT " for %" GST_TIME_FORMAT,
-      GST_TIME_ARGS (span->pts), GST_TIME_ARGS (span->duration));
-  /* every gap that is output counts: reported ones, holes in positions,
-   * outages, frozen pauses, late audio dropped */
-  g_mutex_lock (&self->lock);
-  self->stats.gaps++;
-  self->stats.gap_samples += span->samples;
-  g_mutex_unlock (&self->lock);
-  post_element_message (self, gst_structure_new ("genesys-gap",
-          "timestamp", G_TYPE_UINT64, span->pts,
-          "duration", G_TYPE_UINT64, span->duration, NULL));
-
-  /* Before the first buffer the segment is not out yet: use silence. */
-  if (mode == GST_GENESYS_GAP_MODE_SILENCE || (!self->output_started
-          && g_queue_is_empty (&self->out)) || self->silence.samples) {
-    /* out a second at a time as the streaming thread gets to it: never
-     * materialised ahead */
-    if (self->silence.samples
-        && self->silence.offset + self->silence.samples == span->offset) {
-      self->silence.samples += span->samples;
-      self->silence.duration += span->duration;
-    } else {
-      g_warn_if_fail (self->silence.samples == 0);
-      self->silence = *span;
-      self->silence_discont = TRUE;
-    }
-  } else {
-    gst_pad_push_event (GST_BASE_SRC_PAD (self),
-        gst_event_new_gap (span->pts, span->duration));
-  }
-  self->need_discont = TRUE;
-}
-
-/* The next second (at most) of the pending silence. */
-static GstBuffer *
-next_silence (GstGenesysSrc * self)
-{
-  GstGenesysSpan part, *rest = &self->silence;
-  GstBuffer *buf;
-
-  part.samples = MIN (rest->samples, RATE);
-  part.offset = rest->offset;
-  part.pts = rest->pts;
-  part.duration = gst_util_uint64_scale (rest->duration, part.samples,
-      rest->samples);
-  buf = make_silence (self, &part);
-  if (self->silence_discont)
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-  self->silence_discont = FALSE;
-  rest->pts += part.duration;
-  rest->duration -= part.duration;
-  rest->offset += part.samples;
-  rest->samples -= part.samples;
-  return buf;
-}
-
-static void
-swap_channels (GstGenesysSrc * self, guint8 * data, gsize size)
-{
-  gsize i;
-
-  if (self->media.format == AH_FORMAT_PCMU) {
-    for (i = 0; i + 1 < size; i += 2) {
-      guint8 t = data[i];
-      data[i] = data[i + 1];
-      data[i + 1] = t;
-    }
-  } else {
-    for (i = 0; i + 3 < size; i += 4) {
-      guint8 t0 = data[i], t1 = data[i + 1];
-      data[i] = data[i + 2];
-      data[i + 1] = data[i + 3];
-      data[i + 2] = t0;
-      data[i + 3] = t1;
-    }
-  }
-}
-
-static void
-output_audio (GstGenesysSrc * self, Item * item)
-{
-  GstGenesysSpan span, gap;
-  guint64 skip;
-  guint frame = ah_media_frame_size (&self->media);
-  GstBuffer *buf;
-  gsize size;
-  const guint8 *data = g_bytes_get_data (item->data, &size);
-
-  GstGenesysSpan late;
-  GstClockTime now;
-  guint64 n_late;
-
-  if (!gst_genesys_timeline_audio (&self->timeline, item->position,
-          item->samples, item->arrival, &span, &gap, &skip))
-    return;
-  output_gap (self, &gap);
-
-  /* Audio that leaves later than PTS + latency is late: kept (and
-   * counted), or with drop-on-latency a gap of its length. */
-  now = current_running_time (self);
-  n_late = gst_genesys_timeline_late (&self->timeline, now, &span, &late);
-  if (n_late && !self->late_run) {
-    GST_INFO_OBJECT (self, "audio at %" GST_TIME_FORMAT " leaves %"
-        GST_TIME_FORMAT " after its PTS, beyond the latency of %"
-        GST_TIME_FORMAT "%s", GST_TIME_ARGS (span.pts + late.duration),
-        GST_TIME_ARGS (now - (late.samples ? late.pts : span.pts)),
-        GST_TIME_ARGS (self->timeline.latency),
-        late.samples ? ": dropped (drop-on-latency)" : "");
-    post_element_message (self, gst_structure_new ("genesys-late",
-            "timestamp", G_TYPE_UINT64, late.samples ? late.pts : span.pts,
-            "duration", G_TYPE_UINT64, samples_to_time (n_late),
-            "lateness", G_TYPE_UINT64,
-            now - (late.samples ? late.pts : span.pts),
-            "dropped", G_TYPE_BOOLEAN, late.samples > 0, NULL));
-  }
-  self->late_run = n_late > 0;
-  if (late.samples) {
-    output_gap (self, &late);
-    skip += late.samples;
-  }
-
-  g_mutex_lock (&self->lock);
-  self->stats.late_samples = self->timeline.late_samples;
-  self->stats.late_dropped_samples = self->timeline.late_dropped_samples;
-  self->stats.reanchors = self->timeline.reanchors;
-  self->stats.skew_ppb = self->timeline.est_ppb;
-  self->stats.lateness = self->timeline.lateness;
-  g_mutex_unlock (&self->lock);
-
-  if (span.samples == 0)
-    return;
-  data += skip * frame;
-  buf = gst_buffer_new_memdup (data, span.samples * frame);
-  if (self->swap) {
-    GstMapInfo map;
-    gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    swap_channels (self, map.data, map.size);
-    gst_buffer_unmap (buf, &map);
-  }
-  GST_BUFFER_PTS (buf) = span.pts;
-  GST_BUFFER_DURATION (buf) = span.duration;
-  GST_BUFFER_OFFSET (buf) = span.offset;
-  GST_BUFFER_OFFSET_END (buf) = span.offset + span.samples;
-  g_queue_push_tail (&self->out, buf);
-}
-
-/* Paired mode: drops what a barge-in flushed, posts how much. Streaming
- * thread. */
-static void
-handle_barge_in (GstGenesysSrc * self)
-{
-  GstClockTime flushed;
-  guint64 samples;
-  GstBuffer *buf;
-
-  g_mutex_lock (&self->lock);
-  if (!self->barge_in) {
-    g_mutex_unlock (&self->lock);
-    return;
-  }
-  self->barge_in = FALSE;
-  samples = self->barge_in_samples;
-  self->barge_in_samples = 0;
-  g_mutex_unlock (&self->lock);
-
-  flushed = samples_to_time (samples);
-  while ((buf = g_queue_pop_head (&self->out))) {
-    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
-      flushed += GST_BUFFER_DURATION (buf);
-    gst_buffer_unref (buf);
-  }
-  g_mutex_lock (&self->lock);
-  self->stats.barge_in_samples += gst_util_uint64_scale_int (flushed, RATE,
-      GST_SECOND);
-  g_mutex_unlock (&self->lock);
-  self->need_discont = TRUE;
-  GST_INFO_OBJECT (self, "barge-in: %" GST_TIME_FORMAT " not played dropped",
-      GST_TIME_ARGS (flushed));
-  post_element_message (self, gst_structure_new ("genesys-barge-in",
-          "flushed", G_TYPE_UINT64, flushed, NULL));
-}
-
-/* Paired mode: the client plays bot audio when it is due, not before, so a
- * barge-in drops what is still to come. FALSE when flushing. */
-static gboolean
-wait_due (GstGenesysSrc * self, GstClockTime pts)
-{
-  gboolean ok = TRUE;
-
-  g_mutex_lock (&self->lock);
-  while (!self->flushing && !self->barge_in) {
-    GstClockTime now;
-    gint64 deadline;
-
-    g_mutex_unlock (&self->lock);
-    now = current_running_time (self);
-    g_mutex_lock (&self->lock);
-    if (!GST_CLOCK_TIME_IS_VALID (now) || now >= pts)
-      break;
-    deadline = g_get_monotonic_time () + (gint64) ((pts - now) / 1000);
-    g_cond_wait_until (&self->cond, &self->lock, deadline);
-  }
-  ok = !self->flushing;
-  g_mutex_unlock (&self->lock);
-  return ok;
-}
-
-static void
-push_dtmf (GstGenesysSrc * self, Item * item)
-{
-  GstClockTime rt = gst_genesys_timeline_position_time (&self->timeline,
-      item->position);
-  GstStructure *s;
-
-  if (!GST_CLOCK_TIME_IS_VALID (rt))
-    rt = item->arrival;
-  s = gst_structure_new ("GstGenesysDTMF",
-      "digit", G_TYPE_STRING, item->digit,
-      "position", G_TYPE_UINT64, samples_to_time (item->position),
-      "running-time", G_TYPE_UINT64, rt, NULL);
-  GST_DEBUG_OBJECT (self, "DTMF event %" GST_PTR_FORMAT, s);
-  gst_pad_push_event (GST_BASE_SRC_PAD (self),
-      gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s));
-}
-
 static GstFlowReturn
 gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
@@ -2260,18 +1715,18 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 
   while (TRUE) {
     if (self->silence.samples) {
-      if (self->paired && !wait_due (self, self->silence.pts))
+      if (self->paired && !src_wait_due (self, self->silence.pts))
         return GST_FLOW_FLUSHING;
       self->output_started = TRUE;
-      *outbuf = next_silence (self);
+      *outbuf = src_next_silence (self);
       return GST_FLOW_OK;
     }
     if (self->paired) {
-      handle_barge_in (self);
+      src_handle_barge_in (self);
       if ((buf = g_queue_peek_head (&self->out))
-          && !wait_due (self, GST_BUFFER_PTS (buf)))
+          && !src_wait_due (self, GST_BUFFER_PTS (buf)))
         return GST_FLOW_FLUSHING;
-      handle_barge_in (self);
+      src_handle_barge_in (self);
     }
     if ((buf = g_queue_pop_head (&self->out))) {
       /* Silence standing in for a gap starts a discontinuity of its own;
@@ -2340,7 +1795,7 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
             self->swap = item->media.n_channels == 2
                 && item->media.channels[0] == AH_CHANNEL_INTERNAL;
             if (!negotiate_media (self, &out)) {
-              item_free (item);
+              src_item_free (item);
               GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
                   ("downstream refused the session's media"));
               return GST_FLOW_NOT_NEGOTIATED;
@@ -2351,18 +1806,18 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         break;
       case ITEM_AUDIO:
         if (self->have_media)
-          output_audio (self, item);
+          src_output_audio (self, item);
         break;
       case ITEM_GAP:
         if (self->have_media) {
           GstGenesysSpan span;
           if (gst_genesys_timeline_gap (&self->timeline, item->position,
                   item->samples, item->arrival, &span))
-            output_gap (self, &span);
+            src_output_gap (self, &span);
         }
         break;
       case ITEM_DTMF:
-        push_dtmf (self, item);
+        src_push_dtmf (self, item);
         break;
       case ITEM_RESUME:
         gst_genesys_timeline_resumed (&self->timeline, item->position,
@@ -2377,14 +1832,14 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
           self->media = item->media;
           self->swap = FALSE;
           if (!negotiate_media (self, &out)) {
-            item_free (item);
+            src_item_free (item);
             GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
                 ("downstream refused the session's media"));
             return GST_FLOW_NOT_NEGOTIATED;
           }
           self->have_media = TRUE;
           if (!self->output_started) {
-            GstClockTime now = current_running_time (self);
+            GstClockTime now = src_current_running_time (self);
             if (GST_CLOCK_TIME_IS_VALID (now))
               gst_pad_push_event (GST_BASE_SRC_PAD (self),
                   gst_event_new_gap (now, 0));
@@ -2399,10 +1854,10 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         if (self->have_media && item->position != G_MAXUINT64
             && gst_genesys_timeline_gap (&self->timeline, item->position, 0,
                 GST_CLOCK_TIME_NONE, &span))
-          output_gap (self, &span);
+          src_output_gap (self, &span);
         /* continued: an EOS the application sent, after what was queued */
         if (!keep_listening || self->paired || item->continued) {
-          item_free (item);
+          src_item_free (item);
           g_mutex_lock (&self->lock);
           self->ended = TRUE;
           g_mutex_unlock (&self->lock);
@@ -2411,7 +1866,7 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
         break;
       }
     }
-    item_free (item);
+    src_item_free (item);
   }
 }
 
@@ -2613,9 +2068,10 @@ build_stats (GstGenesysSrc * self)
       "bytes", G_TYPE_UINT64, self->stats.bytes,
       "samples", G_TYPE_UINT64, self->stats.samples,
       "gaps", G_TYPE_UINT64, self->stats.gaps,
-      "gap-duration", G_TYPE_UINT64, samples_to_time (self->stats.gap_samples),
+      "gap-duration", G_TYPE_UINT64,
+      src_samples_to_time (self->stats.gap_samples),
       "dropped-duration", G_TYPE_UINT64,
-      samples_to_time (self->stats.dropped_samples),
+      src_samples_to_time (self->stats.dropped_samples),
       "pings", G_TYPE_UINT64, self->stats.pings,
       "last-rtt", G_TYPE_UINT64, self->stats.last_rtt,
       "protocol-errors", G_TYPE_UINT64, self->stats.protocol_errors,
@@ -2625,16 +2081,16 @@ build_stats (GstGenesysSrc * self)
       "bad-requests", G_TYPE_UINT64, self->stats.bad_requests,
       "not-found", G_TYPE_UINT64, self->stats.not_found,
       "late-duration", G_TYPE_UINT64,
-      samples_to_time (self->stats.late_samples),
+      src_samples_to_time (self->stats.late_samples),
       "late-dropped-duration", G_TYPE_UINT64,
-      samples_to_time (self->stats.late_dropped_samples),
+      src_samples_to_time (self->stats.late_dropped_samples),
       "reanchors", G_TYPE_UINT, self->stats.reanchors,
       "skew-ppm", G_TYPE_DOUBLE, self->stats.skew_ppb / 1000.0,
       "lateness", G_TYPE_INT64, self->stats.lateness,
       "dtmf", G_TYPE_UINT64, self->stats.dtmf,
       "barge-ins", G_TYPE_UINT64, self->stats.barge_ins,
       "barge-in-duration", G_TYPE_UINT64,
-      samples_to_time (self->stats.barge_in_samples), NULL);
+      src_samples_to_time (self->stats.barge_in_samples), NULL);
   for (i = 0; i < AH_SIGNATURE_ERROR_N_CODES; i++) {
     gchar *name = g_strdup_printf ("auth-failures-%s",
         ah_signature_error_nick (i));
@@ -2967,9 +2423,9 @@ gst_genesys_src_send_event (GstElement * element, GstEvent * event)
     gboolean queued = FALSE;
     g_mutex_lock (&self->lock);
     if (self->started && !self->ended && !self->flushing) {
-      Item *item = item_new (ITEM_END);
+      Item *item = src_item_new (ITEM_END);
       item->continued = TRUE;
-      push_item_locked (self, item);
+      src_push_item_locked (self, item);
       queued = TRUE;
     }
     g_mutex_unlock (&self->lock);
@@ -2992,6 +2448,7 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_READY;
 
+  gst_genesys_src_ensure_debug_category ();
   element_class->send_event = GST_DEBUG_FUNCPTR (gst_genesys_src_send_event);
 
   gobject_class->set_property = gst_genesys_src_set_property;
