@@ -6,6 +6,8 @@
 /* genesyssrc's insides, shared by its files (not installed):
  *   gstgenesyssrc.c          the element: properties, start/stop, create
  *   gstgenesyssrcqueue.c     items to the streaming thread, the output
+ *   gstgenesyssrcsession.c   server-role sessions (server, external modes)
+ *   gstgenesyssrcserver.c    server mode: the listener
  */
 
 #ifndef __GST_GENESYS_SRC_PRIV_H__
@@ -183,6 +185,17 @@ void src_output_audio (GstGenesysSrc * self, Item * item);
 void src_handle_barge_in (GstGenesysSrc * self);
 gboolean src_wait_due (GstGenesysSrc * self, GstClockTime pts);
 void src_push_dtmf (GstGenesysSrc * self, Item * item);
+
+/* gstgenesyssrcsession.c: server-role sessions (loop threads) */
+extern const GstGenesysConnCallbacks src_conn_callbacks;
+gint src_select_media (const AhMedia * offers, guint n_offers,
+    gpointer user_data);
+gboolean src_take_session (GstGenesysSrc * self, GstGenesysConn * conn,
+    gboolean continuation);
+void src_start_serving_locked (GstGenesysSrc * self);
+
+/* gstgenesyssrcserver.c */
+gboolean src_server_start (GstGenesysSrc * self);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_SRC_PRIV_H__ */
