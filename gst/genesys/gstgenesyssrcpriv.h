@@ -8,6 +8,7 @@
  *   gstgenesyssrcqueue.c     items to the streaming thread, the output
  *   gstgenesyssrcsession.c   server-role sessions (server, external modes)
  *   gstgenesyssrcserver.c    server mode: the listener
+ *   gstgenesyssrcclient.c    client mode: a raw audio WebSocket
  */
 
 #ifndef __GST_GENESYS_SRC_PRIV_H__
@@ -196,6 +197,10 @@ void src_start_serving_locked (GstGenesysSrc * self);
 
 /* gstgenesyssrcserver.c */
 gboolean src_server_start (GstGenesysSrc * self);
+
+/* gstgenesyssrcclient.c */
+gboolean src_client_start (GstGenesysSrc * self);
+void src_client_stop (GstGenesysSrc * self);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_SRC_PRIV_H__ */
