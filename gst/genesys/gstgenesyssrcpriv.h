@@ -9,6 +9,7 @@
  *   gstgenesyssrcsession.c   server-role sessions (server, external modes)
  *   gstgenesyssrcserver.c    server mode: the listener
  *   gstgenesyssrcclient.c    client mode: a raw audio WebSocket
+ *   gstgenesyssrcpaired.c    client mode paired with a genesyssink: bot audio
  */
 
 #ifndef __GST_GENESYS_SRC_PRIV_H__
@@ -201,6 +202,9 @@ gboolean src_server_start (GstGenesysSrc * self);
 /* gstgenesyssrcclient.c */
 gboolean src_client_start (GstGenesysSrc * self);
 void src_client_stop (GstGenesysSrc * self);
+
+/* gstgenesyssrcpaired.c */
+gboolean src_paired_start (GstGenesysSrc * self);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_SRC_PRIV_H__ */
