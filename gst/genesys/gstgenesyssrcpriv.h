@@ -10,6 +10,7 @@
  *   gstgenesyssrcserver.c    server mode: the listener
  *   gstgenesyssrcclient.c    client mode: a raw audio WebSocket
  *   gstgenesyssrcpaired.c    client mode paired with a genesyssink: bot audio
+ *   gstgenesyssrcexternal.c  external mode: sessions the application hands over
  */
 
 #ifndef __GST_GENESYS_SRC_PRIV_H__
@@ -205,6 +206,9 @@ void src_client_stop (GstGenesysSrc * self);
 
 /* gstgenesyssrcpaired.c */
 gboolean src_paired_start (GstGenesysSrc * self);
+
+/* gstgenesyssrcexternal.c */
+gboolean src_external_start (GstGenesysSrc * self);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_SRC_PRIV_H__ */
