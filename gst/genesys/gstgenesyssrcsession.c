@@ -327,202 +327,274 @@ cmd_refuse_busy (AhSession * session, gpointer data, guint64 now)
       NULL, now);
 }
 
+/* open answered: the session starts here, or goes to the element that
+ * owns it (FALSE: @action went with it). */
+static gboolean
+action_opened (GstGenesysSrc * self, GstGenesysConn * conn, AhAction * action)
+{
+  gboolean continued = FALSE;
+  Item *item;
+
+  if (!action->probe) {
+    GstGenesysSrc *owner = route_session (self, conn, action->message,
+        &continued);
+    if (owner == NULL) {
+      g_mutex_lock (&self->lock);
+      self->stats.refused_busy++;
+      g_mutex_unlock (&self->lock);
+      gst_genesys_conn_run (conn, cmd_refuse_busy, NULL);
+      return TRUE;
+    }
+    if (owner != self) {
+      on_action (conn, action, owner);
+      return FALSE;
+    }
+  }
+  post_opened (self, conn, action);
+  gst_genesys_server_remember_session (self->server,
+      action->message->id, &self->listener);
+  g_mutex_lock (&self->lock);
+  self->stats.sessions++;
+  if (action->probe) {
+    self->stats.probes++;
+  } else {
+    self->lost_deadline = 0;
+    if (continued)
+      self->stats.sessions_continued++;
+    item = src_item_new (ITEM_OPENED);
+    item->media = action->media;
+    /* positions that go on from the old count are used as they are */
+    item->continued = continued && action->message->position > 0;
+    src_push_item_locked (self, item);
+  }
+  g_mutex_unlock (&self->lock);
+  if (self->channel && !action->probe && ah_media_is_usable (&action->media))
+    gst_genesys_channel_session_opened (self->channel, conn, &action->media);
+  return TRUE;
+}
+
+static void
+action_audio (GstGenesysSrc * self, AhAction * action)
+{
+  Item *item;
+
+  item = src_item_new (ITEM_AUDIO);
+  item->data = g_bytes_ref (action->data);
+  item->position = action->position;
+  item->samples = action->samples;
+  item->arrival = src_current_running_time (self);
+  g_mutex_lock (&self->lock);
+  self->stats.frames++;
+  self->stats.bytes += g_bytes_get_size (action->data);
+  self->stats.samples += action->samples;
+  src_push_item_locked (self, item);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+action_gap (GstGenesysSrc * self, AhAction * action)
+{
+  Item *item;
+
+  item = src_item_new (ITEM_GAP);
+  item->position = action->position;
+  item->samples = action->samples;
+  item->arrival = src_current_running_time (self);
+  g_mutex_lock (&self->lock);
+  src_push_item_locked (self, item);
+  g_mutex_unlock (&self->lock);
+  if (action->cause == AH_GAP_DISCARDED)
+    src_post_element_message (self,
+        gst_structure_new ("genesys-discarded",
+            "position", G_TYPE_UINT64,
+            src_samples_to_time (action->position),
+            "duration", G_TYPE_UINT64,
+            src_samples_to_time (action->samples), NULL));
+}
+
+static void
+action_paused (GstGenesysSrc * self, AhAction * action)
+{
+  src_post_element_message (self, gst_structure_new ("genesys-paused",
+          "position", G_TYPE_UINT64, src_samples_to_time (action->position),
+          NULL));
+}
+
+static void
+action_resumed (GstGenesysSrc * self, AhAction * action)
+{
+  Item *item;
+
+  item = src_item_new (ITEM_RESUME);
+  item->position = action->position;
+  item->arrival = src_current_running_time (self);
+  g_mutex_lock (&self->lock);
+  src_push_item_locked (self, item);
+  g_mutex_unlock (&self->lock);
+  src_post_element_message (self, gst_structure_new ("genesys-resumed",
+          "position", G_TYPE_UINT64, src_samples_to_time (action->position),
+          NULL));
+}
+
+static void
+action_ping (GstGenesysSrc * self, AhAction * action)
+{
+  g_mutex_lock (&self->lock);
+  self->stats.pings++;
+  if (action->message && action->message->has_rtt)
+    self->stats.last_rtt = action->message->rtt;
+  g_mutex_unlock (&self->lock);
+}
+
+/* A message from the client: an error, a DTMF digit or any other. */
+static void
+action_message (GstGenesysSrc * self, GstGenesysConn * conn, AhAction * action)
+{
+  AhMessage *msg = action->message;
+
+  if (msg->type == AH_MSG_ERROR) {
+    g_mutex_lock (&self->lock);
+    self->stats.client_errors++;
+    g_mutex_unlock (&self->lock);
+    GST_INFO_OBJECT (self, "client reported error %" G_GINT64_FORMAT
+        ": %s", msg->code, msg->message);
+    src_post_element_message (self,
+        gst_structure_new ("genesys-client-error",
+            "code", G_TYPE_INT64, msg->code,
+            "message", G_TYPE_STRING, msg->message, NULL));
+    if (msg->code == 429 && self->channel)
+      gst_genesys_channel_session_message (self->channel, conn, msg);
+  } else if (msg->type == AH_MSG_DTMF) {
+    on_dtmf (self, msg);
+  } else {
+    GstStructure *s = gst_structure_new ("genesys-message",
+        "type", G_TYPE_STRING, msg->type_name, NULL);
+    if (self->channel)
+      gst_genesys_channel_session_message (self->channel, conn, msg);
+    if (msg->language)
+      gst_structure_set (s, "language", G_TYPE_STRING, msg->language, NULL);
+    src_post_element_message (self, s);
+  }
+}
+
+static void
+action_protocol_error (GstGenesysSrc * self, AhAction * action)
+{
+  g_mutex_lock (&self->lock);
+  self->stats.protocol_errors++;
+  g_mutex_unlock (&self->lock);
+  GST_ELEMENT_WARNING (self, STREAM, DECODE,
+      ("The AudioHook client broke the protocol."), ("%s", action->text));
+}
+
+static void
+action_position_mismatch (GstGenesysSrc * self, AhAction * action)
+{
+  g_mutex_lock (&self->lock);
+  self->stats.position_mismatches++;
+  g_mutex_unlock (&self->lock);
+  GST_DEBUG_OBJECT (self, "client position %" G_GUINT64_FORMAT
+      " samples, ours %" G_GUINT64_FORMAT, action->position, action->samples);
+}
+
+/* close answered with closed: the end of the stream, or of this session
+ * before the next one or its continuation. */
+static void
+action_closed (GstGenesysSrc * self, GstGenesysConn * conn, AhAction * action)
+{
+  AhSession *session = gst_genesys_conn_get_session (conn);
+  gboolean probe = ah_session_is_probe (session);
+  gboolean keep_listening;
+  gboolean reconnect = g_strcmp0 (action->text, "reconnect") == 0;
+  GstClockTime timeout;
+  Item *item;
+
+  GST_OBJECT_LOCK (self);
+  keep_listening = self->keep_listening;
+  timeout = self->session_timeout;
+  GST_OBJECT_UNLOCK (self);
+  if (self->channel) {
+    gst_genesys_channel_session_ended (self->channel, conn);
+    /* no session follows: the bot's stream ends too, even while the
+     * caller's audio still waits to leave this element */
+    if (!reconnect && !keep_listening && !probe)
+      gst_genesys_channel_end (self->channel);
+  }
+  src_post_element_message (self,
+      gst_structure_new ("genesys-session-closed",
+          "session-id", G_TYPE_STRING, ah_session_get_id (session),
+          "reason", G_TYPE_STRING, action->text,
+          "code", G_TYPE_INT, action->code,
+          "probe", G_TYPE_BOOLEAN, probe,
+          "duration", G_TYPE_UINT64,
+          src_samples_to_time (ah_session_get_position (session)), NULL));
+  /* Only a session closed for a reconnect has a continuation coming. */
+  if (!reconnect)
+    gst_genesys_server_forget_session (self->server,
+        ah_session_get_id (session));
+  g_mutex_lock (&self->lock);
+  if (reconnect && !probe) {
+    /* wait for the continuation like after a drop, without a warning */
+    self->lost_deadline = g_get_monotonic_time () + timeout / GST_USECOND;
+    if (self->conn == conn) {
+      self->conn = NULL;
+      self->busy = FALSE;
+    }
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  if (!probe) {
+    item = src_item_new (ITEM_END);
+    item->position = action->position;
+    src_push_item_locked (self, item);
+  }
+  /* The protocol is done: with keep-listening (or after a probe) the
+   * next session may come while this socket still lingers. */
+  if (self->conn == conn && (probe || keep_listening)) {
+    self->conn = NULL;
+    self->busy = FALSE;
+  }
+  g_mutex_unlock (&self->lock);
+}
+
 static void
 on_action (GstGenesysConn * conn, AhAction * action, gpointer user_data)
 {
   GstGenesysSrc *self = user_data;
-  Item *item;
 
   switch (action->type) {
-    case AH_ACTION_OPENED:{
-      gboolean continued = FALSE;
-      if (!action->probe) {
-        GstGenesysSrc *owner = route_session (self, conn, action->message,
-            &continued);
-        if (owner == NULL) {
-          g_mutex_lock (&self->lock);
-          self->stats.refused_busy++;
-          g_mutex_unlock (&self->lock);
-          gst_genesys_conn_run (conn, cmd_refuse_busy, NULL);
-          break;
-        }
-        if (owner != self) {
-          on_action (conn, action, owner);
-          return;
-        }
-      }
-      post_opened (self, conn, action);
-      gst_genesys_server_remember_session (self->server,
-          action->message->id, &self->listener);
-      g_mutex_lock (&self->lock);
-      self->stats.sessions++;
-      if (action->probe) {
-        self->stats.probes++;
-      } else {
-        self->lost_deadline = 0;
-        if (continued)
-          self->stats.sessions_continued++;
-        item = src_item_new (ITEM_OPENED);
-        item->media = action->media;
-        /* positions that go on from the old count are used as they are */
-        item->continued = continued && action->message->position > 0;
-        src_push_item_locked (self, item);
-      }
-      g_mutex_unlock (&self->lock);
-      if (self->channel && !action->probe
-          && ah_media_is_usable (&action->media))
-        gst_genesys_channel_session_opened (self->channel, conn,
-            &action->media);
+    case AH_ACTION_OPENED:
+      /* handed to the element that owns the session, which freed it */
+      if (!action_opened (self, conn, action))
+        return;
       break;
-    }
     case AH_ACTION_AUDIO:
-      item = src_item_new (ITEM_AUDIO);
-      item->data = g_bytes_ref (action->data);
-      item->position = action->position;
-      item->samples = action->samples;
-      item->arrival = src_current_running_time (self);
-      g_mutex_lock (&self->lock);
-      self->stats.frames++;
-      self->stats.bytes += g_bytes_get_size (action->data);
-      self->stats.samples += action->samples;
-      src_push_item_locked (self, item);
-      g_mutex_unlock (&self->lock);
+      action_audio (self, action);
       break;
     case AH_ACTION_GAP:
-      item = src_item_new (ITEM_GAP);
-      item->position = action->position;
-      item->samples = action->samples;
-      item->arrival = src_current_running_time (self);
-      g_mutex_lock (&self->lock);
-      src_push_item_locked (self, item);
-      g_mutex_unlock (&self->lock);
-      if (action->cause == AH_GAP_DISCARDED)
-        src_post_element_message (self,
-            gst_structure_new ("genesys-discarded",
-                "position", G_TYPE_UINT64,
-                src_samples_to_time (action->position),
-                "duration", G_TYPE_UINT64,
-                src_samples_to_time (action->samples), NULL));
+      action_gap (self, action);
       break;
     case AH_ACTION_PAUSED:
-      src_post_element_message (self, gst_structure_new ("genesys-paused",
-              "position", G_TYPE_UINT64, src_samples_to_time (action->position),
-              NULL));
+      action_paused (self, action);
       break;
     case AH_ACTION_RESUMED:
-      item = src_item_new (ITEM_RESUME);
-      item->position = action->position;
-      item->arrival = src_current_running_time (self);
-      g_mutex_lock (&self->lock);
-      src_push_item_locked (self, item);
-      g_mutex_unlock (&self->lock);
-      src_post_element_message (self, gst_structure_new ("genesys-resumed",
-              "position", G_TYPE_UINT64, src_samples_to_time (action->position),
-              NULL));
+      action_resumed (self, action);
       break;
     case AH_ACTION_PING:
-      g_mutex_lock (&self->lock);
-      self->stats.pings++;
-      if (action->message && action->message->has_rtt)
-        self->stats.last_rtt = action->message->rtt;
-      g_mutex_unlock (&self->lock);
+      action_ping (self, action);
       break;
-    case AH_ACTION_MESSAGE:{
-      AhMessage *msg = action->message;
-      if (msg->type == AH_MSG_ERROR) {
-        g_mutex_lock (&self->lock);
-        self->stats.client_errors++;
-        g_mutex_unlock (&self->lock);
-        GST_INFO_OBJECT (self, "client reported error %" G_GINT64_FORMAT
-            ": %s", msg->code, msg->message);
-        src_post_element_message (self,
-            gst_structure_new ("genesys-client-error",
-                "code", G_TYPE_INT64, msg->code,
-                "message", G_TYPE_STRING, msg->message, NULL));
-        if (msg->code == 429 && self->channel)
-          gst_genesys_channel_session_message (self->channel, conn, msg);
-      } else if (msg->type == AH_MSG_DTMF) {
-        on_dtmf (self, msg);
-      } else {
-        GstStructure *s = gst_structure_new ("genesys-message",
-            "type", G_TYPE_STRING, msg->type_name, NULL);
-        if (self->channel)
-          gst_genesys_channel_session_message (self->channel, conn, msg);
-        if (msg->language)
-          gst_structure_set (s, "language", G_TYPE_STRING, msg->language, NULL);
-        src_post_element_message (self, s);
-      }
+    case AH_ACTION_MESSAGE:
+      action_message (self, conn, action);
       break;
-    }
     case AH_ACTION_PROTOCOL_ERROR:
-      g_mutex_lock (&self->lock);
-      self->stats.protocol_errors++;
-      g_mutex_unlock (&self->lock);
-      GST_ELEMENT_WARNING (self, STREAM, DECODE,
-          ("The AudioHook client broke the protocol."), ("%s", action->text));
+      action_protocol_error (self, action);
       break;
     case AH_ACTION_POSITION_MISMATCH:
-      g_mutex_lock (&self->lock);
-      self->stats.position_mismatches++;
-      g_mutex_unlock (&self->lock);
-      GST_DEBUG_OBJECT (self, "client position %" G_GUINT64_FORMAT
-          " samples, ours %" G_GUINT64_FORMAT, action->position,
-          action->samples);
+      action_position_mismatch (self, action);
       break;
-    case AH_ACTION_CLOSED:{
-      AhSession *session = gst_genesys_conn_get_session (conn);
-      gboolean probe = ah_session_is_probe (session);
-      gboolean keep_listening;
-      gboolean reconnect = g_strcmp0 (action->text, "reconnect") == 0;
-      GstClockTime timeout;
-      GST_OBJECT_LOCK (self);
-      keep_listening = self->keep_listening;
-      timeout = self->session_timeout;
-      GST_OBJECT_UNLOCK (self);
-      if (self->channel) {
-        gst_genesys_channel_session_ended (self->channel, conn);
-        /* no session follows: the bot's stream ends too, even while the
-         * caller's audio still waits to leave this element */
-        if (!reconnect && !keep_listening && !probe)
-          gst_genesys_channel_end (self->channel);
-      }
-      src_post_element_message (self,
-          gst_structure_new ("genesys-session-closed",
-              "session-id", G_TYPE_STRING, ah_session_get_id (session),
-              "reason", G_TYPE_STRING, action->text,
-              "code", G_TYPE_INT, action->code,
-              "probe", G_TYPE_BOOLEAN, probe,
-              "duration", G_TYPE_UINT64,
-              src_samples_to_time (ah_session_get_position (session)), NULL));
-      /* Only a session closed for a reconnect has a continuation coming. */
-      if (!reconnect)
-        gst_genesys_server_forget_session (self->server,
-            ah_session_get_id (session));
-      g_mutex_lock (&self->lock);
-      if (reconnect && !probe) {
-        /* wait for the continuation like after a drop, without a warning */
-        self->lost_deadline = g_get_monotonic_time () + timeout / GST_USECOND;
-        if (self->conn == conn) {
-          self->conn = NULL;
-          self->busy = FALSE;
-        }
-        g_mutex_unlock (&self->lock);
-        break;
-      }
-      if (!probe) {
-        item = src_item_new (ITEM_END);
-        item->position = action->position;
-        src_push_item_locked (self, item);
-      }
-      /* The protocol is done: with keep-listening (or after a probe) the
-       * next session may come while this socket still lingers. */
-      if (self->conn == conn && (probe || keep_listening)) {
-        self->conn = NULL;
-        self->busy = FALSE;
-      }
-      g_mutex_unlock (&self->lock);
+    case AH_ACTION_CLOSED:
+      action_closed (self, conn, action);
       break;
-    }
     default:
       break;
   }
