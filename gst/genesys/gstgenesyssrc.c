@@ -386,12 +386,220 @@ gst_genesys_src_negotiate (GstBaseSrc * bsrc)
   return negotiate_media (self, &self->media);
 }
 
+/* What is ready to go out: the pending silence, then the queued buffers
+ * (paired: not before they are due). TRUE when it set *ret: GST_FLOW_OK
+ * with a buffer in *outbuf, or GST_FLOW_FLUSHING. */
+static gboolean
+ready_buffer (GstGenesysSrc * self, GstBuffer ** outbuf, GstFlowReturn * ret)
+{
+  GstBuffer *buf;
+
+  if (self->silence.samples) {
+    if (self->paired && !src_wait_due (self, self->silence.pts)) {
+      *ret = GST_FLOW_FLUSHING;
+      return TRUE;
+    }
+    self->output_started = TRUE;
+    *outbuf = src_next_silence (self);
+    *ret = GST_FLOW_OK;
+    return TRUE;
+  }
+  if (self->paired) {
+    src_handle_barge_in (self);
+    if ((buf = g_queue_peek_head (&self->out))
+        && !src_wait_due (self, GST_BUFFER_PTS (buf))) {
+      *ret = GST_FLOW_FLUSHING;
+      return TRUE;
+    }
+    src_handle_barge_in (self);
+  }
+  if ((buf = g_queue_pop_head (&self->out))) {
+    /* Silence standing in for a gap starts a discontinuity of its own;
+     * the audio after it is flagged too. */
+    if (self->need_discont && !GST_BUFFER_FLAG_IS_SET (buf,
+            GST_BUFFER_FLAG_GAP)) {
+      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+      self->need_discont = FALSE;
+    }
+    self->output_started = TRUE;
+    *outbuf = buf;
+    *ret = GST_FLOW_OK;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* Waits for the next item from the loop threads, or for the end. A
+ * barge-in gives GST_FLOW_OK and no item: what is ready goes first. */
+static GstFlowReturn
+wait_item (GstGenesysSrc * self, gboolean keep_listening, Item ** out)
+{
+  Item *item;
+
+  *out = NULL;
+  g_mutex_lock (&self->lock);
+  while (!(item = g_queue_pop_head (&self->items))) {
+    if (self->barge_in) {
+      g_mutex_unlock (&self->lock);
+      return GST_FLOW_OK;
+    }
+    if (self->flushing) {
+      g_mutex_unlock (&self->lock);
+      return GST_FLOW_FLUSHING;
+    }
+    if (self->client_failed) {
+      g_mutex_unlock (&self->lock);
+      return GST_FLOW_ERROR;
+    }
+    if (self->ended) {
+      g_mutex_unlock (&self->lock);
+      if (self->channel && !self->paired)
+        gst_genesys_channel_end (self->channel);
+      return GST_FLOW_EOS;
+    }
+    if (self->lost_deadline) {
+      if (!g_cond_wait_until (&self->cond, &self->lock,
+              self->lost_deadline) && self->lost_deadline
+          && g_get_monotonic_time () >= self->lost_deadline) {
+        self->lost_deadline = 0;
+        if (!keep_listening) {
+          GST_INFO_OBJECT (self, "no continuation within session-timeout");
+          self->ended = TRUE;
+        }
+      }
+    } else {
+      g_cond_wait (&self->cond, &self->lock);
+    }
+  }
+  if (item->type == ITEM_AUDIO)
+    self->queued_samples -= item->samples;
+  g_mutex_unlock (&self->lock);
+  *out = item;
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+handle_opened (GstGenesysSrc * self, Item * item)
+{
+  /* A session that restarts its positions is placed where its audio
+   * arrives: the time in between becomes a gap. */
+  if (!item->continued)
+    gst_genesys_timeline_new_session (&self->timeline);
+  if (ah_media_is_usable (&item->media)) {
+    if (!self->have_media || !ah_media_equal (&self->media, &item->media)) {
+      AhMedia out = item->media;
+      self->media = item->media;
+      self->swap = item->media.n_channels == 2
+          && item->media.channels[0] == AH_CHANNEL_INTERNAL;
+      if (!negotiate_media (self, &out)) {
+        GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+            ("downstream refused the session's media"));
+        return GST_FLOW_NOT_NEGOTIATED;
+      }
+      self->have_media = TRUE;
+    }
+  }
+  return GST_FLOW_OK;
+}
+
+static void
+handle_gap (GstGenesysSrc * self, Item * item)
+{
+  if (self->have_media) {
+    GstGenesysSpan span;
+    if (gst_genesys_timeline_gap (&self->timeline, item->position,
+            item->samples, item->arrival, &span))
+      src_output_gap (self, &span);
+  }
+}
+
+static GstFlowReturn
+handle_preroll (GstGenesysSrc * self, Item * item)
+{
+  /* The bot may stay silent for a while: a GAP now lets the sinks
+   * downstream preroll, so the pipeline reaches PLAYING and the
+   * caller's audio flows. */
+  if (!self->have_media && ah_media_is_usable (&item->media)) {
+    AhMedia out = item->media;
+    self->media = item->media;
+    self->swap = FALSE;
+    if (!negotiate_media (self, &out)) {
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+          ("downstream refused the session's media"));
+      return GST_FLOW_NOT_NEGOTIATED;
+    }
+    self->have_media = TRUE;
+    if (!self->output_started) {
+      GstClockTime now = src_current_running_time (self);
+      if (GST_CLOCK_TIME_IS_VALID (now))
+        gst_pad_push_event (GST_BASE_SRC_PAD (self),
+            gst_event_new_gap (now, 0));
+    }
+  }
+  return GST_FLOW_OK;
+}
+
+static void
+handle_end (GstGenesysSrc * self, Item * item, gboolean keep_listening)
+{
+  GstGenesysSpan span;
+
+  /* The session's timeline runs to its position at close: what was
+   * sent into a connection that died before the continuation, and
+   * never reported, is a gap. */
+  if (self->have_media && item->position != G_MAXUINT64
+      && gst_genesys_timeline_gap (&self->timeline, item->position, 0,
+          GST_CLOCK_TIME_NONE, &span))
+    src_output_gap (self, &span);
+  /* continued: an EOS the application sent, after what was queued */
+  if (!keep_listening || self->paired || item->continued) {
+    g_mutex_lock (&self->lock);
+    self->ended = TRUE;
+    g_mutex_unlock (&self->lock);
+  }
+}
+
+/* One item from the loop threads, on the streaming thread. Frees @item. */
+static GstFlowReturn
+handle_item (GstGenesysSrc * self, Item * item, gboolean keep_listening)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  switch (item->type) {
+    case ITEM_OPENED:
+      ret = handle_opened (self, item);
+      break;
+    case ITEM_AUDIO:
+      if (self->have_media)
+        src_output_audio (self, item);
+      break;
+    case ITEM_GAP:
+      handle_gap (self, item);
+      break;
+    case ITEM_DTMF:
+      src_push_dtmf (self, item);
+      break;
+    case ITEM_RESUME:
+      gst_genesys_timeline_resumed (&self->timeline, item->position,
+          item->arrival);
+      break;
+    case ITEM_PREROLL:
+      ret = handle_preroll (self, item);
+      break;
+    case ITEM_END:
+      handle_end (self, item, keep_listening);
+      break;
+  }
+  src_item_free (item);
+  return ret;
+}
+
 static GstFlowReturn
 gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
   GstGenesysSrc *self = GST_GENESYS_SRC (psrc);
+  GstFlowReturn ret;
   Item *item;
-  GstBuffer *buf;
   gboolean keep_listening;
 
   GST_OBJECT_LOCK (self);
@@ -399,159 +607,17 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   GST_OBJECT_UNLOCK (self);
 
   while (TRUE) {
-    if (self->silence.samples) {
-      if (self->paired && !src_wait_due (self, self->silence.pts))
-        return GST_FLOW_FLUSHING;
-      self->output_started = TRUE;
-      *outbuf = src_next_silence (self);
-      return GST_FLOW_OK;
-    }
-    if (self->paired) {
-      src_handle_barge_in (self);
-      if ((buf = g_queue_peek_head (&self->out))
-          && !src_wait_due (self, GST_BUFFER_PTS (buf)))
-        return GST_FLOW_FLUSHING;
-      src_handle_barge_in (self);
-    }
-    if ((buf = g_queue_pop_head (&self->out))) {
-      /* Silence standing in for a gap starts a discontinuity of its own;
-       * the audio after it is flagged too. */
-      if (self->need_discont && !GST_BUFFER_FLAG_IS_SET (buf,
-              GST_BUFFER_FLAG_GAP)) {
-        GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-        self->need_discont = FALSE;
-      }
-      self->output_started = TRUE;
-      *outbuf = buf;
-      return GST_FLOW_OK;
-    }
-
-    g_mutex_lock (&self->lock);
-    while (!(item = g_queue_pop_head (&self->items))) {
-      if (self->barge_in) {
-        g_mutex_unlock (&self->lock);
-        item = NULL;
-        break;
-      }
-      if (self->flushing) {
-        g_mutex_unlock (&self->lock);
-        return GST_FLOW_FLUSHING;
-      }
-      if (self->client_failed) {
-        g_mutex_unlock (&self->lock);
-        return GST_FLOW_ERROR;
-      }
-      if (self->ended) {
-        g_mutex_unlock (&self->lock);
-        if (self->channel && !self->paired)
-          gst_genesys_channel_end (self->channel);
-        return GST_FLOW_EOS;
-      }
-      if (self->lost_deadline) {
-        if (!g_cond_wait_until (&self->cond, &self->lock,
-                self->lost_deadline) && self->lost_deadline
-            && g_get_monotonic_time () >= self->lost_deadline) {
-          self->lost_deadline = 0;
-          if (!keep_listening) {
-            GST_INFO_OBJECT (self, "no continuation within session-timeout");
-            self->ended = TRUE;
-          }
-        }
-      } else {
-        g_cond_wait (&self->cond, &self->lock);
-      }
-    }
+    if (ready_buffer (self, outbuf, &ret))
+      return ret;
+    ret = wait_item (self, keep_listening, &item);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    /* after a barge-in, what is ready first */
     if (item == NULL)
       continue;
-    if (item->type == ITEM_AUDIO)
-      self->queued_samples -= item->samples;
-    g_mutex_unlock (&self->lock);
-
-    switch (item->type) {
-      case ITEM_OPENED:
-        /* A session that restarts its positions is placed where its audio
-         * arrives: the time in between becomes a gap. */
-        if (!item->continued)
-          gst_genesys_timeline_new_session (&self->timeline);
-        if (ah_media_is_usable (&item->media)) {
-          if (!self->have_media || !ah_media_equal (&self->media, &item->media)) {
-            AhMedia out = item->media;
-            self->media = item->media;
-            self->swap = item->media.n_channels == 2
-                && item->media.channels[0] == AH_CHANNEL_INTERNAL;
-            if (!negotiate_media (self, &out)) {
-              src_item_free (item);
-              GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-                  ("downstream refused the session's media"));
-              return GST_FLOW_NOT_NEGOTIATED;
-            }
-            self->have_media = TRUE;
-          }
-        }
-        break;
-      case ITEM_AUDIO:
-        if (self->have_media)
-          src_output_audio (self, item);
-        break;
-      case ITEM_GAP:
-        if (self->have_media) {
-          GstGenesysSpan span;
-          if (gst_genesys_timeline_gap (&self->timeline, item->position,
-                  item->samples, item->arrival, &span))
-            src_output_gap (self, &span);
-        }
-        break;
-      case ITEM_DTMF:
-        src_push_dtmf (self, item);
-        break;
-      case ITEM_RESUME:
-        gst_genesys_timeline_resumed (&self->timeline, item->position,
-            item->arrival);
-        break;
-      case ITEM_PREROLL:
-        /* The bot may stay silent for a while: a GAP now lets the sinks
-         * downstream preroll, so the pipeline reaches PLAYING and the
-         * caller's audio flows. */
-        if (!self->have_media && ah_media_is_usable (&item->media)) {
-          AhMedia out = item->media;
-          self->media = item->media;
-          self->swap = FALSE;
-          if (!negotiate_media (self, &out)) {
-            src_item_free (item);
-            GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-                ("downstream refused the session's media"));
-            return GST_FLOW_NOT_NEGOTIATED;
-          }
-          self->have_media = TRUE;
-          if (!self->output_started) {
-            GstClockTime now = src_current_running_time (self);
-            if (GST_CLOCK_TIME_IS_VALID (now))
-              gst_pad_push_event (GST_BASE_SRC_PAD (self),
-                  gst_event_new_gap (now, 0));
-          }
-        }
-        break;
-      case ITEM_END:{
-        GstGenesysSpan span;
-        /* The session's timeline runs to its position at close: what was
-         * sent into a connection that died before the continuation, and
-         * never reported, is a gap. */
-        if (self->have_media && item->position != G_MAXUINT64
-            && gst_genesys_timeline_gap (&self->timeline, item->position, 0,
-                GST_CLOCK_TIME_NONE, &span))
-          src_output_gap (self, &span);
-        /* continued: an EOS the application sent, after what was queued */
-        if (!keep_listening || self->paired || item->continued) {
-          src_item_free (item);
-          g_mutex_lock (&self->lock);
-          self->ended = TRUE;
-          g_mutex_unlock (&self->lock);
-          continue;
-        }
-        break;
-      }
-    }
-    src_item_free (item);
+    ret = handle_item (self, item, keep_listening);
+    if (ret != GST_FLOW_OK)
+      return ret;
   }
 }
 
