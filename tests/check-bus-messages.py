@@ -4,17 +4,21 @@
 # has a row in that element's table naming each of the fields it is made
 # with, and every row names a message the element still posts.
 #   check-bus-messages.py SOURCE_ROOT
+import glob
 import re
 import sys
 
 root = sys.argv[1]
-elements = {'genesyssrc': 'gst/genesys/gstgenesyssrc.c',
+# an element's sources: its file and the files of its insides
+elements = {'genesyssrc': 'gst/genesys/gstgenesyssrc*.c',
             'genesyssink': 'gst/genesys/gstgenesyssink.c'}
 
 
-def posted(path):
-    """{message: set(fields)} of the gst_structure_new calls in @path."""
-    text = open(f'{root}/{path}').read()
+def posted(pattern):
+    """{message: set(fields)} of the gst_structure_new calls in the files
+    @pattern matches."""
+    text = '\n'.join(open(path).read()
+                   for path in sorted(glob.glob(f'{root}/{pattern}')))
     found = {}
     for m in re.finditer(r'gst_structure_new(?:_empty)?\s*\(\s*"(genesys-[a-z-]+)"'
                          r'(.*?)(?:NULL\)|\);)', text, re.S):

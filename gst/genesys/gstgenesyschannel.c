@@ -8,12 +8,13 @@
 #endif
 
 #include "gstgenesyschannel.h"
+#include "gstgenesysdebug.h"
 #include "audiohook/ah-pacer.h"
 
-GST_DEBUG_CATEGORY_STATIC (genesys_channel_debug);
-#define GST_CAT_DEFAULT genesys_channel_debug
+GST_GENESYS_DEBUG_CATEGORY ("genesyschannel",
+    "Genesys sessions shared between elements");
+#define GST_CAT_DEFAULT ensure_debug_category ()
 
-#define RATE 8000
 /* Never more per binary message (the reference implementation's limit). */
 #define MAX_MESSAGE_BYTES 64000
 /* A 429 without retryAfter holds the audio this long. */
@@ -23,7 +24,7 @@ GST_DEBUG_CATEGORY_STATIC (genesys_channel_debug);
 
 struct _GstGenesysChannel
 {
-  gint ref;
+  gatomicrefcount ref;
   gchar *name;
 
   /* callbacks; held while one runs, so that leave() can wait for it */
@@ -61,29 +62,17 @@ struct _GstGenesysChannel
 static GMutex registry_lock;
 static GHashTable *registry;
 
-static void
-init_debug (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (genesys_channel_debug, "genesyschannel", 0,
-        "Genesys sessions shared between elements");
-    g_once_init_leave (&done, 1);
-  }
-}
-
 static GstGenesysChannel *
 channel_ref (GstGenesysChannel * ch)
 {
-  g_atomic_int_inc (&ch->ref);
+  g_atomic_ref_count_inc (&ch->ref);
   return ch;
 }
 
 static void
 channel_unref (GstGenesysChannel * ch)
 {
-  if (!g_atomic_int_dec_and_test (&ch->ref))
+  if (!g_atomic_ref_count_dec (&ch->ref))
     return;
   g_assert (ch->conn == NULL && ch->timer == NULL);
   g_clear_pointer (&ch->pacer, ah_pacer_free);
@@ -117,7 +106,6 @@ gst_genesys_channel_join (const gchar * name, GstGenesysChannelSide side,
   gboolean peer;
 
   g_return_val_if_fail (name != NULL && *name, NULL);
-  init_debug ();
 
   g_mutex_lock (&registry_lock);
   if (!registry)
@@ -132,7 +120,7 @@ gst_genesys_channel_join (const gchar * name, GstGenesysChannelSide side,
   }
   if (!ch) {
     ch = g_new0 (GstGenesysChannel, 1);
-    ch->ref = 1;
+    g_atomic_ref_count_init (&ch->ref);
     ch->name = g_strdup (name);
     g_rec_mutex_init (&ch->dispatch);
     g_mutex_init (&ch->lock);
@@ -382,7 +370,7 @@ static AhPacer *
 make_pacer (GstGenesysChannel * ch, guint64 now)
 {
   AhPacerConfig config = { 0 };
-  guint64 bps = (guint64) ch->bpf * RATE;
+  guint64 bps = (guint64) ch->bpf * AH_RATE;
 
   config.align = ch->bpf;
   config.bytes_per_second = bps;
@@ -570,7 +558,7 @@ gst_genesys_channel_send (GstGenesysChannel * ch, GBytes * data,
     /* max-lead, and never less than two frames: a frame must be able to
      * fill up while the one before waits */
     limit = gst_util_uint64_scale (MAX (ch->pacing.max_lead,
-            2 * ch->pacing.frame_duration), ch->bpf * RATE, GST_SECOND);
+            2 * ch->pacing.frame_duration), ch->bpf * AH_RATE, GST_SECOND);
     if (ah_pacer_get_queued (ch->pacer) <= MAX (limit, ch->bpf))
       break;
     g_cond_wait (&ch->cond, &ch->lock);

@@ -29,16 +29,17 @@
 #include <json-glib/json-glib.h>
 
 #include "gstgenesysclient.h"
+#include "gstgenesysdebug.h"
 #include "gstgenesysdialer.h"
 #include "gstgenesysconn.h"
 #include "gstgenesysloop.h"
 #include "audiohook/ah-session.h"
 #include "audiohook/ah-signature.h"
 
-GST_DEBUG_CATEGORY_STATIC (genesysclient_debug);
-#define GST_CAT_DEFAULT genesysclient_debug
+GST_GENESYS_DEBUG_CATEGORY ("genesysclient",
+    "Genesys AudioHook client connection");
+#define GST_CAT_DEFAULT ensure_debug_category ()
 
-#define RATE 8000
 #define MAX_MESSAGE_SIZE 65536
 /* Signatures are valid this long after they were made. */
 #define SIGNATURE_LIFETIME 30
@@ -148,19 +149,6 @@ emit_simple (GstGenesysClient * self, GstGenesysClientEventType type)
 
 /* ------------------------------------------------------------------ */
 /* helpers */
-
-gchar *
-gst_genesys_media_to_string (const AhMedia * media)
-{
-  if (media == NULL || media->n_channels == 0)
-    return g_strdup ("none");
-  if (media->n_channels == 1)
-    return g_strdup_printf ("%s/%u/%s", ah_format_name (media->format),
-        media->rate, ah_channel_name (media->channels[0]));
-  return g_strdup_printf ("%s/%u/%s,%s", ah_format_name (media->format),
-      media->rate, ah_channel_name (media->channels[0]),
-      ah_channel_name (media->channels[1]));
-}
 
 void
 gst_genesys_client_config_clear (GstGenesysClientConfig * config)
@@ -1072,13 +1060,6 @@ gst_genesys_client_new (const GstGenesysClientConfig * config,
   GstGenesysClient *self;
   guint bps;
 
-  static gsize debug_init = 0;
-
-  if (g_once_init_enter (&debug_init)) {
-    GST_DEBUG_CATEGORY_INIT (genesysclient_debug, "genesysclient", 0,
-        "Genesys AudioHook client connection");
-    g_once_init_leave (&debug_init, 1);
-  }
 
   g_return_val_if_fail (config != NULL, NULL);
   g_return_val_if_fail (config->open != NULL, NULL);
@@ -1152,7 +1133,7 @@ gst_genesys_client_new (const GstGenesysClientConfig * config,
   self->state = GST_GENESYS_CLIENT_RUNNING;
   self->dead_conns = g_ptr_array_new ();
   if (self->config.max_queued == 0)
-    self->config.max_queued = 5 * RATE;
+    self->config.max_queued = 5 * AH_RATE;
   return self;
 }
 
@@ -1467,12 +1448,6 @@ gst_genesys_client_is_open (GstGenesysClient * self)
   return open;
 }
 
-static GstClockTime
-samples_to_time (guint64 samples)
-{
-  return gst_util_uint64_scale_int (samples, GST_SECOND, RATE);
-}
-
 /* Zeros for a NULL @client. */
 GstStructure *
 gst_genesys_client_get_stats (GstGenesysClient * client)
@@ -1490,17 +1465,15 @@ gst_genesys_client_get_stats (GstGenesysClient * client)
       "frames", G_TYPE_UINT64, st->frames,
       "bytes", G_TYPE_UINT64, st->bytes,
       "samples", G_TYPE_UINT64, st->samples,
-      "dropped-duration", G_TYPE_UINT64, samples_to_time (st->dropped_samples),
-      "discarded", G_TYPE_UINT64, st->discarded,
-      "discarded-duration", G_TYPE_UINT64,
-      samples_to_time (st->discarded_samples),
-      "pings", G_TYPE_UINT64, st->pings,
-      "rtt-last", G_TYPE_UINT64, st->rtt_last,
-      "rtt-min", G_TYPE_UINT64, st->rtt_min,
-      "rtt-max", G_TYPE_UINT64, st->rtt_max,
-      "protocol-errors", G_TYPE_UINT64, st->protocol_errors,
-      "events", G_TYPE_UINT64, st->events,
-      "server-audio-bytes", G_TYPE_UINT64, st->server_audio_bytes, NULL);
+      "dropped-duration", G_TYPE_UINT64,
+      gst_genesys_samples_to_time (st->dropped_samples), "discarded",
+      G_TYPE_UINT64, st->discarded, "discarded-duration", G_TYPE_UINT64,
+      gst_genesys_samples_to_time (st->discarded_samples), "pings",
+      G_TYPE_UINT64, st->pings, "rtt-last", G_TYPE_UINT64, st->rtt_last,
+      "rtt-min", G_TYPE_UINT64, st->rtt_min, "rtt-max", G_TYPE_UINT64,
+      st->rtt_max, "protocol-errors", G_TYPE_UINT64, st->protocol_errors,
+      "events", G_TYPE_UINT64, st->events, "server-audio-bytes", G_TYPE_UINT64,
+      st->server_audio_bytes, NULL);
   if (client)
     g_mutex_unlock (&client->lock);
   gst_genesys_dialer_add_stats (client ? client->dialer : NULL, s);

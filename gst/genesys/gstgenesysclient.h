@@ -105,8 +105,6 @@ gboolean gst_genesys_client_is_open (GstGenesysClient * client);
 /* application/x-genesys-stats */
 GstStructure *gst_genesys_client_get_stats (GstGenesysClient * client);
 
-/* Helpers shared with the element and tests. */
-gchar *gst_genesys_media_to_string (const AhMedia * media);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_CLIENT_H__ */

@@ -9,14 +9,15 @@
 
 #include <gst/gst.h>
 #include "gstgenesysconn.h"
+#include "gstgenesysdebug.h"
 #include "gstgenesysguard.h"
 
-GST_DEBUG_CATEGORY_STATIC (genesysconn_debug);
-#define GST_CAT_DEFAULT genesysconn_debug
+GST_GENESYS_DEBUG_CATEGORY ("genesysconn", "Genesys AudioHook connections");
+#define GST_CAT_DEFAULT ensure_debug_category ()
 
 struct _GstGenesysConn
 {
-  gint ref_count;
+  gatomicrefcount ref_count;
   GstGenesysLoop *loop;
   SoupWebsocketConnection *ws;
   GSocket *socket;              /* server side: for the close guard */
@@ -44,12 +45,6 @@ struct _GstGenesysConn
   gboolean ws_closed;           /* reported closed */
   gint64 end_deadline;          /* monotonic µs; 0: no end begun */
 };
-
-guint64
-gst_genesys_now (void)
-{
-  return (guint64) g_get_monotonic_time () * 1000;
-}
 
 static void conn_process (GstGenesysConn * self);
 
@@ -279,16 +274,9 @@ gst_genesys_conn_new (GstGenesysLoop * loop, SoupWebsocketConnection * ws,
     AhSession * session, gsize max_message_size)
 {
   GstGenesysConn *self;
-  static gsize debug_init = 0;
-
-  if (g_once_init_enter (&debug_init)) {
-    GST_DEBUG_CATEGORY_INIT (genesysconn_debug, "genesysconn", 0,
-        "Genesys AudioHook connections");
-    g_once_init_leave (&debug_init, 1);
-  }
 
   self = g_new0 (GstGenesysConn, 1);
-  self->ref_count = 1;
+  g_atomic_ref_count_init (&self->ref_count);
   g_mutex_init (&self->end_lock);
   g_cond_init (&self->end_cond);
   self->loop = gst_genesys_loop_ref (loop);
@@ -367,7 +355,7 @@ gst_genesys_conn_set_guard (GstGenesysConn * conn, GstGenesysGuard * guard)
 GstGenesysConn *
 gst_genesys_conn_ref (GstGenesysConn * conn)
 {
-  g_atomic_int_inc (&conn->ref_count);
+  g_atomic_ref_count_inc (&conn->ref_count);
   return conn;
 }
 
@@ -406,7 +394,7 @@ gst_genesys_conn_unref (GstGenesysConn * conn)
 {
   GstGenesysLoop *loop;
 
-  if (!g_atomic_int_dec_and_test (&conn->ref_count))
+  if (!g_atomic_ref_count_dec (&conn->ref_count))
     return;
 
   /* libsoup objects die on the thread that made them. */

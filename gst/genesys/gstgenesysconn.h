@@ -19,6 +19,7 @@
 #include <libsoup/soup.h>
 #include "audiohook/ah-session.h"
 #include "gstgenesysloop.h"
+#include "gstgenesystime.h"
 
 G_BEGIN_DECLS typedef struct _GstGenesysConn GstGenesysConn;
 
@@ -118,8 +119,6 @@ GstGenesysLoop *gst_genesys_conn_get_loop (GstGenesysConn * conn);
  * thread only. */
 AhSession *gst_genesys_conn_get_session (GstGenesysConn * conn);
 
-/* Monotonic nanoseconds, the time base for AhSession. */
-guint64 gst_genesys_now (void);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_CONN_H__ */

@@ -18,13 +18,16 @@
 #include <netinet/tcp.h>
 
 #include "gstgenesysdialer.h"
+#include "gstgenesysdebug.h"
+#include "gstgenesystime.h"
 #include "audiohook/ah-backoff.h"
 
 /* How long shutdown lets an orderly WebSocket close take. */
 #define STOP_GRACE (G_USEC_PER_SEC)
 
-GST_DEBUG_CATEGORY_STATIC (genesysdialer_debug);
-#define GST_CAT_DEFAULT genesysdialer_debug
+GST_GENESYS_DEBUG_CATEGORY ("genesysdialer",
+    "Genesys WebSocket dialer: connect, keep-alive, backoff");
+#define GST_CAT_DEFAULT ensure_debug_category ()
 
 GQuark
 gst_genesys_client_error_quark (void)
@@ -76,12 +79,6 @@ struct _GstGenesysDialer
 };
 
 static void dial (GstGenesysDialer * self);
-
-static guint64
-now_ns (void)
-{
-  return (guint64) g_get_monotonic_time () * 1000;
-}
 
 static guint
 ns_to_ms (guint64 ns)
@@ -250,14 +247,14 @@ on_pong (SoupWebsocketConnection * ws, GBytes * payload, gpointer data)
   GstGenesysDialer *self = data;
 
   GST_TRACE ("pong");
-  self->last_pong = now_ns ();
+  self->last_pong = gst_genesys_now ();
 }
 
 static gboolean
 watchdog_cb (gpointer data)
 {
   GstGenesysDialer *self = data;
-  guint64 now = now_ns ();
+  guint64 now = gst_genesys_now ();
   guint64 due = self->last_pong + self->keepalive_limit;
 
   destroy_source (&self->watchdog);
@@ -292,7 +289,7 @@ keep_alive (GstGenesysDialer * self)
   soup_websocket_connection_set_keepalive_interval (self->ws, secs);
   self->pong_id = g_signal_connect (self->ws, "pong", G_CALLBACK (on_pong),
       self);
-  self->last_pong = now_ns ();
+  self->last_pong = gst_genesys_now ();
   self->keepalive_limit = secs * GST_SECOND + self->config.keepalive_timeout;
   self->watchdog = gst_genesys_loop_add_timeout (self->loop,
       ns_to_ms (self->keepalive_limit), watchdog_cb, self, NULL);
@@ -575,7 +572,7 @@ void
 gst_genesys_dialer_opened (GstGenesysDialer * self)
 {
   self->opened = TRUE;
-  self->opened_at = now_ns ();
+  self->opened_at = gst_genesys_now ();
 }
 
 void
@@ -599,7 +596,8 @@ gst_genesys_dialer_lost (GstGenesysDialer * self, gushort code)
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
-  if (self->opened && now_ns () - self->opened_at >= self->config.stable_time) {
+  if (self->opened
+      && gst_genesys_now () - self->opened_at >= self->config.stable_time) {
     ah_backoff_reset (&self->backoff);
     self->attempt = 0;
   }
@@ -742,13 +740,6 @@ gst_genesys_dialer_new (const GstGenesysDialerConfig * config,
 {
   GstGenesysDialer *self;
   GTlsDatabase *db = NULL;
-  static gsize debug_init = 0;
-
-  if (g_once_init_enter (&debug_init)) {
-    GST_DEBUG_CATEGORY_INIT (genesysdialer_debug, "genesysdialer", 0,
-        "Genesys WebSocket dialer: connect, keep-alive, backoff");
-    g_once_init_leave (&debug_init, 1);
-  }
 
   if (config->uri == NULL || !gst_genesys_uri_parts (config->uri, NULL, NULL,
           NULL, error)) {

@@ -11,7 +11,7 @@
 
 struct _GstGenesysLoop
 {
-  gint ref_count;
+  gatomicrefcount ref_count;
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
@@ -43,7 +43,7 @@ gst_genesys_loop_new (const gchar * name)
 {
   GstGenesysLoop *self = g_new0 (GstGenesysLoop, 1);
 
-  self->ref_count = 1;
+  g_atomic_ref_count_init (&self->ref_count);
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new (name, loop_thread, self);
@@ -53,7 +53,7 @@ gst_genesys_loop_new (const gchar * name)
 GstGenesysLoop *
 gst_genesys_loop_ref (GstGenesysLoop * loop)
 {
-  g_atomic_int_inc (&loop->ref_count);
+  g_atomic_ref_count_inc (&loop->ref_count);
   return loop;
 }
 
@@ -69,7 +69,7 @@ quit_cb (gpointer data)
 void
 gst_genesys_loop_unref (GstGenesysLoop * loop)
 {
-  if (!g_atomic_int_dec_and_test (&loop->ref_count))
+  if (!g_atomic_ref_count_dec (&loop->ref_count))
     return;
 
   if (gst_genesys_loop_is_current (loop)) {

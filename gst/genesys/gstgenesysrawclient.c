@@ -16,10 +16,12 @@
 #include <json-glib/json-glib.h>
 
 #include "gstgenesysrawclient.h"
+#include "gstgenesysdebug.h"
 #include "gstgenesysloop.h"
 
-GST_DEBUG_CATEGORY_STATIC (genesysrawclient_debug);
-#define GST_CAT_DEFAULT genesysrawclient_debug
+GST_GENESYS_DEBUG_CATEGORY ("genesysrawclient",
+    "Genesys client of any WebSocket");
+#define GST_CAT_DEFAULT ensure_debug_category ()
 
 /* The answer to a notifications-style {"message":"ping"}. */
 #define NOTIFICATIONS_PONG \
@@ -265,13 +267,6 @@ gst_genesys_raw_client_new (const GstGenesysDialerConfig * config,
     gpointer user_data, GError ** error)
 {
   GstGenesysRawClient *self;
-  static gsize debug_init = 0;
-
-  if (g_once_init_enter (&debug_init)) {
-    GST_DEBUG_CATEGORY_INIT (genesysrawclient_debug, "genesysrawclient", 0,
-        "Genesys client of any WebSocket");
-    g_once_init_leave (&debug_init, 1);
-  }
 
   self = g_new0 (GstGenesysRawClient, 1);
   self->dialer = gst_genesys_dialer_new (config, &dialer_callbacks, self,

@@ -64,6 +64,7 @@
 #include <json-glib/json-glib.h>
 
 #include "gstgenesysserve.h"
+#include "gstgenesysdebug.h"
 #include "gstgenesyscredentials.h"
 #include "gstgenesystemplate.h"
 #include "gstgenesyshealth.h"
@@ -74,8 +75,9 @@
 #include "gstgenesyselements.h"
 #include "gstgenesysenums.h"
 
-GST_DEBUG_CATEGORY_STATIC (genesysserve_debug);
-#define GST_CAT_DEFAULT genesysserve_debug
+GST_GENESYS_DEBUG_CATEGORY ("genesysserve",
+    "Genesys AudioHook pipeline per call");
+#define GST_CAT_DEFAULT ensure_debug_category ()
 
 #define DEFAULT_ADDRESS "0.0.0.0"
 #define DEFAULT_PATH "/api/v1/audiohook/ws"
@@ -101,7 +103,7 @@ typedef struct _Call Call;
 /* One accepted WebSocket session. */
 typedef struct
 {
-  gint ref_count;
+  gatomicrefcount ref_count;
   GstGenesysServe *serve;
   gchar *session_id;
 
@@ -116,7 +118,7 @@ typedef struct
 /* One pipeline. */
 struct _Call
 {
-  gint ref_count;
+  gatomicrefcount ref_count;
   GstGenesysServe *serve;
   gchar *session_id;
   gchar *conversation_id;       /* of the open that started it */
@@ -165,18 +167,6 @@ struct _GstGenesysServe
 };
 
 #define CLOSED_MEMORY 4096
-
-static void
-ensure_debug (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (genesysserve_debug, "genesysserve", 0,
-        "Genesys AudioHook pipeline per call");
-    g_once_init_leave (&done, 1);
-  }
-}
 
 /* ---- values and the template ---- */
 
@@ -245,7 +235,7 @@ parse_pipeline (const gchar * description, GstElement ** src, GError ** error)
 static Link *
 link_ref (Link * link)
 {
-  g_atomic_int_inc (&link->ref_count);
+  g_atomic_ref_count_inc (&link->ref_count);
   return link;
 }
 
@@ -257,7 +247,7 @@ link_unref (gpointer data)
 {
   Link *link = data;
 
-  if (!g_atomic_int_dec_and_test (&link->ref_count))
+  if (!g_atomic_ref_count_dec (&link->ref_count))
     return;
   g_assert (link->conn == NULL);
   if (link->call)
@@ -270,14 +260,14 @@ link_unref (gpointer data)
 static Call *
 call_ref (Call * call)
 {
-  g_atomic_int_inc (&call->ref_count);
+  g_atomic_ref_count_inc (&call->ref_count);
   return call;
 }
 
 static void
 call_unref (Call * call)
 {
-  if (!g_atomic_int_dec_and_test (&call->ref_count))
+  if (!g_atomic_ref_count_dec (&call->ref_count))
     return;
   g_assert (!call->watching && call->grace == NULL);
   /* sessions still listed were let go by gst_genesys_serve_free() */
@@ -909,7 +899,7 @@ call_new (GstGenesysServe * self, Link * link, const AhMessage * open,
   }
 
   call = g_new0 (Call, 1);
-  call->ref_count = 1;
+  g_atomic_ref_count_init (&call->ref_count);
   call->serve = self;
   call->session_id = g_strdup (link->session_id);
   call->conversation_id = g_strdup (open ? open->conversation_id : NULL);
@@ -1094,7 +1084,7 @@ serve_accepted (gpointer data, GstGenesysConn * conn)
   AhSession *session = gst_genesys_conn_get_session (conn);
   Link *link = g_new0 (Link, 1);
 
-  link->ref_count = 1;          /* the list's */
+  g_atomic_ref_count_init (&link->ref_count);   /* the list's */
   link->serve = self;
   link->session_id = g_strdup (ah_session_get_id (session));
   link->conn = conn;            /* the listener's ref */
@@ -1212,7 +1202,6 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   GError *local = NULL;
 
   g_return_val_if_fail (config != NULL, NULL);
-  ensure_debug ();
   ensure_elements ();
 
   if (!config->launch) {

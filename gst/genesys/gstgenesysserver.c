@@ -13,11 +13,12 @@
 #include <netinet/tcp.h>
 #include <json-glib/json-glib.h>
 #include "gstgenesysserver.h"
+#include "gstgenesysdebug.h"
 #include "audiohook/ah-path.h"
 #include "gstgenesysguard.h"
 
-GST_DEBUG_CATEGORY_STATIC (genesysserver_debug);
-#define GST_CAT_DEFAULT genesysserver_debug
+GST_GENESYS_DEBUG_CATEGORY ("genesysserver", "Genesys AudioHook shared server");
+#define GST_CAT_DEFAULT ensure_debug_category ()
 
 /* A loop thread with a SoupServer of its own. Every connection lives on
  * one shard from its accept to its end: a GMainContext walks all of its
@@ -38,7 +39,7 @@ typedef struct
  * else happens on its shard's thread. */
 typedef struct
 {
-  gint ref_count;               /* atomic */
+  gatomicrefcount ref_count;
   Shard *shard;
   GSocket *socket;
   /* libsoup 3.2 has no socket for a stream it was given: its messages are
@@ -58,7 +59,7 @@ typedef struct
 
 struct _GstGenesysServer
 {
-  gint ref_count;               /* under servers_lock */
+  grefcount ref_count;          /* under servers_lock */
   gchar *key;                   /* address|port|cert|key in the registry */
   GstGenesysLoop *loop;         /* shard 0's: it also accepts */
   Shard *shards;
@@ -209,6 +210,94 @@ not_found_log (GstGenesysServer * self, const gchar * target)
 }
 
 /* A shard's thread. */
+/* The listeners whose path matches @path (the longest match wins), and
+ * the connector id the path carries; NULL when none matches. Valid until
+ * the handler returns (see listener_registered). */
+static GList *
+matching_listeners (GstGenesysServer * self, const gchar * path,
+    const gchar * query, gchar ** connector_id)
+{
+  GList *listeners, *l;
+  guint best = 0;
+
+  g_mutex_lock (&self->lock);
+  listeners = g_list_copy (self->listeners);
+  g_mutex_unlock (&self->lock);
+  for (l = listeners; l; l = l->next) {
+    GstGenesysListener *listener = l->data;
+    best = MAX (best, ah_path_match (listener->path, path, query, NULL));
+  }
+  for (l = listeners; l;) {
+    GstGenesysListener *listener = l->data;
+    GList *next = l->next;
+    if (best == 0 || ah_path_match (listener->path, path, query,
+            *connector_id ? NULL : connector_id) != best)
+      listeners = g_list_delete_link (listeners, l);
+    l = next;
+  }
+  return listeners;
+}
+
+/* No listener has @path: logged (rate-limited) and told to every
+ * listener. */
+static void
+not_found (GstGenesysServer * self, const gchar * path, const gchar * query)
+{
+  gchar *target = query ? g_strdup_printf ("%s?%s", path, query) :
+      g_strdup (path);
+  GList *listeners, *l;
+
+  not_found_log (self, target);
+  g_mutex_lock (&self->lock);
+  listeners = g_list_copy (self->listeners);
+  g_mutex_unlock (&self->lock);
+  for (l = listeners; l; l = l->next) {
+    GstGenesysListener *listener = l->data;
+    if (listener->not_found)
+      listener->not_found (listener->user_data, target);
+  }
+  g_list_free (listeners);
+  g_free (target);
+}
+
+/* Checks the upgrade request's signature and API key with @verifier. */
+static gboolean
+verify_request (GstGenesysServer * self, AhVerifier * verifier,
+    SoupMessageHeaders * headers, GUri * uri, GError ** error)
+{
+  HeaderCollect hc;
+  AhRequest req;
+  GArray *arr;
+  gchar *target;
+  guint i;
+  gboolean ok;
+
+  hc.names = g_ptr_array_new ();
+  hc.values = g_ptr_array_new ();
+  soup_message_headers_foreach (headers, collect_header, &hc);
+  arr = g_array_sized_new (FALSE, FALSE, sizeof (AhHeader), hc.names->len);
+  for (i = 0; i < hc.names->len; i++) {
+    AhHeader h = { hc.names->pdata[i], hc.values->pdata[i] };
+    g_array_append_val (arr, h);
+  }
+  target = g_uri_get_query (uri) ? g_strdup_printf ("%s?%s",
+      g_uri_get_path (uri), g_uri_get_query (uri)) :
+      g_strdup (g_uri_get_path (uri));
+  req.request_target = target;
+  req.authority = soup_message_headers_get_one (headers, "Host");
+  req.headers = (const AhHeader *) arr->data;
+  req.n_headers = arr->len;
+  g_mutex_lock (&self->auth_lock);
+  ok = ah_verifier_verify (verifier, &req, g_get_real_time () / G_USEC_PER_SEC,
+      NULL, error);
+  g_mutex_unlock (&self->auth_lock);
+  g_free (target);
+  g_array_free (arr, TRUE);
+  g_ptr_array_free (hc.names, TRUE);
+  g_ptr_array_free (hc.values, TRUE);
+  return ok;
+}
+
 static void
 server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer data)
@@ -224,40 +313,11 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   GList *listeners, *l;
   const gchar *query_text = g_uri_get_query (uri);
   gchar *connector_id = NULL;
-  guint best = 0;
 
-  /* valid until this returns (see listener_registered) */
-  g_mutex_lock (&self->lock);
-  listeners = g_list_copy (self->listeners);
-  g_mutex_unlock (&self->lock);
-  /* the longest matching path; the others are out */
-  for (l = listeners; l; l = l->next) {
-    GstGenesysListener *listener = l->data;
-    best = MAX (best, ah_path_match (listener->path, path, query_text, NULL));
-  }
-  for (l = listeners; l;) {
-    GstGenesysListener *listener = l->data;
-    GList *next = l->next;
-    if (best == 0 || ah_path_match (listener->path, path, query_text,
-            connector_id ? NULL : &connector_id) != best)
-      listeners = g_list_delete_link (listeners, l);
-    l = next;
-  }
-  if (best == 0) {
-    gchar *target = query_text ? g_strdup_printf ("%s?%s", path, query_text) :
-        g_strdup (path);
-    not_found_log (self, target);
-    g_mutex_lock (&self->lock);
-    listeners = g_list_copy (self->listeners);
-    g_mutex_unlock (&self->lock);
-    for (l = listeners; l; l = l->next) {
-      GstGenesysListener *listener = l->data;
-      if (listener->not_found)
-        listener->not_found (listener->user_data, target);
-    }
-    g_free (target);
+  listeners = matching_listeners (self, path, query_text, &connector_id);
+  if (listeners == NULL) {
+    not_found (self, path, query_text);
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
-    g_list_free (listeners);
     return;
   }
   /* Not a WebSocket upgrade: libsoup's handshake check answers it. */
@@ -290,37 +350,10 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     GstGenesysListener *listener = l->data;
 
     if (listener->verifier) {
-      HeaderCollect hc;
-      AhRequest req;
-      GArray *arr;
-      gchar *target;
-      guint i;
-      gboolean ok;
       GError *error = NULL;
+      gboolean ok = verify_request (self, listener->verifier, headers, uri,
+          &error);
 
-      hc.names = g_ptr_array_new ();
-      hc.values = g_ptr_array_new ();
-      soup_message_headers_foreach (headers, collect_header, &hc);
-      arr = g_array_sized_new (FALSE, FALSE, sizeof (AhHeader), hc.names->len);
-      for (i = 0; i < hc.names->len; i++) {
-        AhHeader h = { hc.names->pdata[i], hc.values->pdata[i] };
-        g_array_append_val (arr, h);
-      }
-      target = g_uri_get_query (uri) ?
-          g_strdup_printf ("%s?%s", g_uri_get_path (uri),
-          g_uri_get_query (uri)) : g_strdup (g_uri_get_path (uri));
-      req.request_target = target;
-      req.authority = soup_message_headers_get_one (headers, "Host");
-      req.headers = (const AhHeader *) arr->data;
-      req.n_headers = arr->len;
-      g_mutex_lock (&self->auth_lock);
-      ok = ah_verifier_verify (listener->verifier, &req,
-          g_get_real_time () / G_USEC_PER_SEC, NULL, &error);
-      g_mutex_unlock (&self->auth_lock);
-      g_free (target);
-      g_array_free (arr, TRUE);
-      g_ptr_array_free (hc.names, TRUE);
-      g_ptr_array_free (hc.values, TRUE);
       if (!ok && g_error_matches (error, AH_SIGNATURE_ERROR,
               AH_SIGNATURE_ERROR_CACHE_FULL)) {
         /* a valid request that cannot be remembered: busy, not forged */
@@ -392,7 +425,7 @@ stream_socket (GIOStream * io)
 static Pending *
 pending_ref (Pending * p)
 {
-  g_atomic_int_inc (&p->ref_count);
+  g_atomic_ref_count_inc (&p->ref_count);
   return p;
 }
 
@@ -401,7 +434,7 @@ pending_unref (gpointer data)
 {
   Pending *p = data;
 
-  if (g_atomic_int_dec_and_test (&p->ref_count)) {
+  if (g_atomic_ref_count_dec (&p->ref_count)) {
     g_object_unref (p->socket);
     g_clear_object (&p->remote);
     g_free (p->peer);
@@ -551,7 +584,7 @@ pending_admit (Shard * shard, GSocketConnection * connection,
   GQueue *peer;
   gboolean ok = TRUE;
 
-  p->ref_count = 1;
+  g_atomic_ref_count_init (&p->ref_count);
   p->shard = shard;
   p->socket = g_object_ref (g_socket_connection_get_socket (connection));
   p->remote = remote ? g_object_ref (remote) : NULL;
@@ -1068,18 +1101,16 @@ gst_genesys_server_acquire (const gchar * address, guint port,
   GstGenesysServer *self = NULL;
   gchar *key = NULL;
   CreateData cd = { NULL, address, port, cert_file, key_file, NULL };
-  static gsize debug_init = 0;
+  static gsize env_read = 0;
   guint i;
 
-  if (g_once_init_enter (&debug_init)) {
+  if (g_once_init_enter (&env_read)) {
     const gchar *timeout = g_getenv ("GST_GENESYS_HANDSHAKE_TIMEOUT_MS");
 
-    GST_DEBUG_CATEGORY_INIT (genesysserver_debug, "genesysserver", 0,
-        "Genesys AudioHook shared server");
     if (timeout && g_ascii_strtoull (timeout, NULL, 10) > 0)
       handshake_timeout_ms = MIN (g_ascii_strtoull (timeout, NULL, 10),
           G_MAXUINT);
-    g_once_init_leave (&debug_init, 1);
+    g_once_init_leave (&env_read, 1);
   }
 
   g_mutex_lock (&servers_lock);
@@ -1090,7 +1121,7 @@ gst_genesys_server_acquire (const gchar * address, guint port,
         cert_file ? cert_file : "", key_file ? key_file : "");
     self = g_hash_table_lookup (servers, key);
     if (self) {
-      self->ref_count++;
+      g_ref_count_inc (&self->ref_count);
       g_mutex_unlock (&servers_lock);
       g_free (key);
       return self;
@@ -1098,7 +1129,7 @@ gst_genesys_server_acquire (const gchar * address, guint port,
   }
 
   self = g_new0 (GstGenesysServer, 1);
-  self->ref_count = 1;
+  g_ref_count_init (&self->ref_count);
   g_mutex_init (&self->lock);
   g_mutex_init (&self->auth_lock);
   g_mutex_init (&self->pending_lock);
@@ -1141,7 +1172,7 @@ GstGenesysServer *
 gst_genesys_server_ref (GstGenesysServer * server)
 {
   g_mutex_lock (&servers_lock);
-  server->ref_count++;
+  g_ref_count_inc (&server->ref_count);
   g_mutex_unlock (&servers_lock);
   return server;
 }
@@ -1150,7 +1181,7 @@ void
 gst_genesys_server_release (GstGenesysServer * server)
 {
   g_mutex_lock (&servers_lock);
-  if (--server->ref_count > 0) {
+  if (!g_ref_count_dec (&server->ref_count)) {
     g_mutex_unlock (&servers_lock);
     return;
   }

@@ -97,6 +97,7 @@
 
 #include "gstgenesyssink.h"
 #include "gstgenesysclient.h"
+#include "gstgenesystime.h"
 #include "gstgenesysclientprops.h"
 #include "gstgenesysjson.h"
 #include "gstgenesyschannel.h"
@@ -105,7 +106,6 @@
 GST_DEBUG_CATEGORY_STATIC (genesyssink_debug);
 #define GST_CAT_DEFAULT genesyssink_debug
 
-#define RATE 8000
 #define DEFAULT_FRAME_DURATION (200 * GST_MSECOND)
 #define DEFAULT_TIMEOUT (5 * GST_SECOND)
 #define DEFAULT_PING_INTERVAL (5 * GST_SECOND)
@@ -229,12 +229,6 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (genesyssink, "genesyssink",
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
 
-static GstClockTime
-samples_to_time (guint64 samples)
-{
-  return gst_util_uint64_scale_int (samples, GST_SECOND, RATE);
-}
-
 static void
 post_element_message (GstGenesysSink * self, GstStructure * s)
 {
@@ -322,7 +316,7 @@ on_channel_event (GstGenesysChannel * channel,
         maybe_start_client (self);
       break;
     case GST_GENESYS_CHANNEL_EVENT_OPENED:{
-      gchar *media = gst_genesys_media_to_string (ev->media);
+      gchar *media = ah_media_to_string (ev->media);
       GST_INFO_OBJECT (self, "bot audio goes to a session with media %s",
           media);
       g_free (media);
@@ -335,7 +329,8 @@ on_channel_event (GstGenesysChannel * channel,
         g_mutex_unlock (&self->lock);
       }
       s = gst_structure_new ("genesys-session-ended",
-          "dropped", G_TYPE_UINT64, samples_to_time (ev->samples), NULL);
+          "dropped", G_TYPE_UINT64, gst_genesys_samples_to_time (ev->samples),
+          NULL);
       break;
     case GST_GENESYS_CHANNEL_EVENT_MESSAGE:
       if (ev->message->type == AH_MSG_PLAYBACK_STARTED)
@@ -428,13 +423,13 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
           "session-id", G_TYPE_STRING, ev->session_id, NULL);
       break;
     case GST_GENESYS_CLIENT_EVENT_OPENED:{
-      gchar *media = gst_genesys_media_to_string (ev->media);
+      gchar *media = ah_media_to_string (ev->media);
       GST_INFO_OBJECT (self, "session %s opened with media %s",
           ev->session_id, media);
       s = gst_structure_new ("genesys-opened",
           "session-id", G_TYPE_STRING, ev->session_id,
           "media", G_TYPE_STRING, media,
-          "position", G_TYPE_UINT64, samples_to_time (ev->position),
+          "position", G_TYPE_UINT64, gst_genesys_samples_to_time (ev->position),
           "start-paused", G_TYPE_BOOLEAN, ev->message->start_paused,
           "organization-id", G_TYPE_STRING, self->run_organization_id,
           "conversation-id", G_TYPE_STRING, self->run_conversation_id,
@@ -451,18 +446,21 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
     case GST_GENESYS_CLIENT_EVENT_PAUSED:
       s = gst_structure_new ("genesys-paused",
           "session-id", G_TYPE_STRING, ev->session_id,
-          "position", G_TYPE_UINT64, samples_to_time (ev->position), NULL);
+          "position", G_TYPE_UINT64, gst_genesys_samples_to_time (ev->position),
+          NULL);
       break;
     case GST_GENESYS_CLIENT_EVENT_RESUMED:
       s = gst_structure_new ("genesys-resumed",
           "session-id", G_TYPE_STRING, ev->session_id,
-          "position", G_TYPE_UINT64, samples_to_time (ev->position), NULL);
+          "position", G_TYPE_UINT64, gst_genesys_samples_to_time (ev->position),
+          NULL);
       break;
     case GST_GENESYS_CLIENT_EVENT_DISCARDED:
       s = gst_structure_new ("genesys-discarded",
           "session-id", G_TYPE_STRING, ev->session_id,
-          "start", G_TYPE_UINT64, samples_to_time (ev->position),
-          "duration", G_TYPE_UINT64, samples_to_time (ev->samples), NULL);
+          "start", G_TYPE_UINT64, gst_genesys_samples_to_time (ev->position),
+          "duration", G_TYPE_UINT64, gst_genesys_samples_to_time (ev->samples),
+          NULL);
       break;
     case GST_GENESYS_CLIENT_EVENT_PING:
       GST_LOG_OBJECT (self, "rtt %" GST_TIME_FORMAT, GST_TIME_ARGS (ev->rtt));
@@ -504,7 +502,8 @@ on_client_event (GstGenesysClient * client, const GstGenesysClientEvent * ev,
           "session-id", G_TYPE_STRING, ev->session_id,
           "reason", G_TYPE_STRING, ev->reason,
           "code", G_TYPE_INT, ev->code,
-          "position", G_TYPE_UINT64, samples_to_time (ev->position), NULL);
+          "position", G_TYPE_UINT64, gst_genesys_samples_to_time (ev->position),
+          NULL);
       break;
     case GST_GENESYS_CLIENT_EVENT_ERROR:
       gst_genesys_client_props_post_error (GST_ELEMENT (self), ev->error);
@@ -537,7 +536,7 @@ static void
 add_media (AhMessage * open, AhFormat format, guint n, AhChannel c0,
     AhChannel c1)
 {
-  AhMedia m = { format, RATE, n, {c0, c1} };
+  AhMedia m = { format, AH_RATE, n, {c0, c1} };
 
   ah_message_add_media (open, &m);
 }
@@ -595,7 +594,7 @@ create_client (GstGenesysSink * self, GError ** error)
   config.format = self->format;
   config.channels = self->channels;
   config.stable_time = STABLE_TIME;
-  config.max_queued = 5 * RATE;
+  config.max_queued = 5 * AH_RATE;
   config.playback_events = self->channel != NULL;
 
   client = gst_genesys_client_new (&config, on_client_event, self, error);
@@ -770,7 +769,7 @@ gst_genesys_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   else
     format = AH_FORMAT_L16;
   if (!gst_structure_get_int (s, "channels", &channels)
-      || !gst_structure_get_int (s, "rate", &rate) || rate != RATE
+      || !gst_structure_get_int (s, "rate", &rate) || rate != AH_RATE
       || channels < 1 || channels > 2)
     return FALSE;
 
@@ -788,7 +787,7 @@ gst_genesys_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   self->channels = channels;
   self->bpf = (format == AH_FORMAT_L16 ? 2 : 1) * channels;
   GST_OBJECT_LOCK (self);
-  samples = gst_util_uint64_scale_int_round (self->frame_duration, RATE,
+  samples = gst_util_uint64_scale_int_round (self->frame_duration, AH_RATE,
       GST_SECOND);
   GST_OBJECT_UNLOCK (self);
   samples = CLAMP (samples, 1, MAX_FRAME_BYTES / self->bpf);
@@ -829,7 +828,7 @@ frame_end_ts (GstGenesysSink * self, gsize n)
   if (!GST_CLOCK_TIME_IS_VALID (pts))
     return GST_CLOCK_TIME_NONE;
   return pts + gst_util_uint64_scale_int ((distance + n) / self->bpf,
-      GST_SECOND, RATE);
+      GST_SECOND, AH_RATE);
 }
 
 /* A frame goes out when its last sample is due, as a live sender sends
@@ -922,7 +921,7 @@ render_bot (GstGenesysSink * self, GstBuffer * buf)
     return GST_FLOW_FLUSHING;
   }
   if (media.format != self->format || media.n_channels != self->channels) {
-    gchar *m = gst_genesys_media_to_string (&media);
+    gchar *m = ah_media_to_string (&media);
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("The bot audio must have the session's media, %s.", m),
         ("input: %u channel(s) of %s", self->channels,
@@ -1027,7 +1026,7 @@ gst_genesys_sink_event (GstBaseSink * bsink, GstEvent * event)
         if (GST_CLOCK_TIME_IS_VALID (duration)) {
           push_frames (self, TRUE);
           gst_genesys_client_discard (self->client,
-              gst_util_uint64_scale_int_round (duration, RATE, GST_SECOND));
+              gst_util_uint64_scale_int_round (duration, AH_RATE, GST_SECOND));
         }
       }
       break;
@@ -1086,7 +1085,7 @@ gst_genesys_sink_barge_in (GstGenesysSink * self)
     return 0;
   }
   samples = gst_genesys_channel_barge_in (self->channel);
-  flushed = samples_to_time (samples);
+  flushed = gst_genesys_samples_to_time (samples);
   GST_INFO_OBJECT (self, "barge-in: %" GST_TIME_FORMAT " of bot audio dropped",
       GST_TIME_ARGS (flushed));
   post_element_message (self, gst_structure_new ("genesys-barge-in",
@@ -1236,7 +1235,7 @@ get_stats (GstGenesysSink * self)
   if (self->channel && self->bot) {
     s = gst_genesys_channel_get_pacing_stats (self->channel);
     gst_structure_set (s, "dropped-duration", G_TYPE_UINT64,
-        samples_to_time (self->bot_dropped), NULL);
+        gst_genesys_samples_to_time (self->bot_dropped), NULL);
   } else if (self->client)
     s = gst_genesys_client_get_stats (self->client);
   else if (self->stats)

@@ -214,6 +214,19 @@ ah_media_is_usable (const AhMedia * media)
   return TRUE;
 }
 
+gchar *
+ah_media_to_string (const AhMedia * media)
+{
+  if (media == NULL || media->n_channels == 0)
+    return g_strdup ("none");
+  if (media->n_channels == 1)
+    return g_strdup_printf ("%s/%u/%s", ah_format_name (media->format),
+        media->rate, ah_channel_name (media->channels[0]));
+  return g_strdup_printf ("%s/%u/%s,%s", ah_format_name (media->format),
+      media->rate, ah_channel_name (media->channels[0]),
+      ah_channel_name (media->channels[1]));
+}
+
 /* ------------------------------------------------------------------------ */
 /* Message life cycle */
 
@@ -225,7 +238,7 @@ ah_message_new (AhMessageType type)
   g_return_val_if_fail ((guint) type < AH_MSG_N_TYPES, NULL);
 
   msg = g_new0 (AhMessage, 1);
-  msg->ref_count = 1;
+  g_atomic_ref_count_init (&msg->ref_count);
   msg->type = type;
   msg->type_name = g_strdup (ah_message_type_name (type));
   return msg;
@@ -235,9 +248,7 @@ AhMessage *
 ah_message_ref (AhMessage * msg)
 {
   g_return_val_if_fail (msg != NULL, NULL);
-  g_return_val_if_fail (msg->ref_count > 0, NULL);
-
-  g_atomic_int_inc (&msg->ref_count);
+  g_atomic_ref_count_inc (&msg->ref_count);
   return msg;
 }
 
@@ -253,9 +264,7 @@ void
 ah_message_unref (AhMessage * msg)
 {
   g_return_if_fail (msg != NULL);
-  g_return_if_fail (msg->ref_count > 0);
-
-  if (!g_atomic_int_dec_and_test (&msg->ref_count))
+  if (!g_atomic_ref_count_dec (&msg->ref_count))
     return;
 
   g_free (msg->type_name);

@@ -99,6 +99,9 @@ typedef enum
   AH_CHANNEL_INTERNAL,
 } AhChannel;
 
+/* AudioHook audio is 8 kHz, whatever the format. */
+#define AH_RATE 8000
+
 const gchar *ah_format_name (AhFormat format);
 const gchar *ah_channel_name (AhChannel channel);
 
@@ -118,6 +121,8 @@ gboolean ah_media_equal (const AhMedia * a, const AhMedia * b);
 guint ah_media_frame_size (const AhMedia * media);
 /* TRUE when the format, rate and channels are all known and usable. */
 gboolean ah_media_is_usable (const AhMedia * media);
+/* "PCMU/8000/external,internal"; "none" for NULL or no channels. */
+gchar *ah_media_to_string (const AhMedia * media);
 
 typedef struct
 {
@@ -140,7 +145,7 @@ typedef struct
 typedef struct
 {
   /*< private > */
-  gint ref_count;
+  gatomicrefcount ref_count;
   /*< public > */
   AhMessageType type;
   gchar *type_name;             /* as on the wire (kept for unknown types) */
