@@ -241,76 +241,102 @@ split_list (const gchar * text)
   return (gchar **) g_ptr_array_free (list, FALSE);
 }
 
-int
-main (int argc, char **argv)
+/* The command line. */
+typedef struct
 {
-  GstGenesysServeConfig config = { 0 };
-  GstGenesysServeCallbacks callbacks = { 0 };
-  App app = { 0 };
-  gchar *address = NULL, *path = NULL, *cert = NULL, *key = NULL;
-  gchar *api_key = NULL, *secret = NULL, *credentials = NULL;
-  gchar *authority = NULL, *launch = NULL, *languages = NULL;
-  gchar **language_list = NULL, **connectors = NULL;
-  gint port = 9000, max_sessions = 0, health_port = -1;
-  gint drain_timeout = 60, stats_interval = 0, threads = 0, trim_interval = 30;
-  gint malloc_arenas = 4;
-  gboolean quiet = FALSE, version = FALSE;
-  GOptionEntry entries[] = {
-    {"address", 'a', 0, G_OPTION_ARG_STRING, &address,
-        "Local IP address to listen on (default 0.0.0.0)", "ADDR"},
-    {"port", 'p', 0, G_OPTION_ARG_INT, &port,
-        "TCP port to listen on, 0 = any free (default 9000)", "PORT"},
-    {"path", 0, 0, G_OPTION_ARG_STRING, &path,
-        "Request path (default /api/v1/audiohook/ws)", "PATH"},
-    {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
-        "PEM certificate chain: serve wss://", "FILE"},
-    {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key,
-        "PEM private key of --tls-cert", "FILE"},
-    {"api-key", 0, 0, G_OPTION_ARG_STRING, &api_key,
-        "API key clients present in X-API-KEY", "KEY"},
-    {"client-secret", 0, 0, G_OPTION_ARG_STRING, &secret,
-          "Base64 client secret of --api-key (empty: unsigned allowed)",
-        "SECRET"},
-    {"credentials", 0, 0, G_OPTION_ARG_FILENAME, &credentials,
-        "JSON object mapping API keys to client secrets", "FILE"},
-    {"authority", 0, 0, G_OPTION_ARG_STRING, &authority,
-        "Public host[:port] for signatures behind proxies", "HOST"},
-    {"connector", 0, 0, G_OPTION_ARG_STRING_ARRAY, &connectors,
-        "Audio Connector: calls whose Connector ID (the request path after "
-          "--path) is ID run TEMPLATE instead (repeatable)", "ID=TEMPLATE"},
-    {"supported-languages", 0, 0, G_OPTION_ARG_STRING, &languages,
-        "Language codes listed in opened when an open asks, comma "
-          "separated (e.g. en-US,de-DE; default: an empty list)", "LIST"},
-    {"max-sessions", 0, 0, G_OPTION_ARG_INT, &max_sessions,
-          "Most sessions open at once, HTTP 503 beyond (default 0: no limit)",
-        "N"},
-    {"threads", 0, 0, G_OPTION_ARG_INT, &threads,
-        "Loop threads the connections are spread over (default 0: one per "
-          "processor, at least 4, at most 8)", "N"},
-    {"drain-timeout", 0, 0, G_OPTION_ARG_INT, &drain_timeout,
-          "After SIGTERM/SIGINT, wait this long for calls to end (default 60)",
-        "SECONDS"},
-    {"stats-interval", 0, 0, G_OPTION_ARG_INT, &stats_interval,
-        "Print a stats line this often (default 0: never)", "SECONDS"},
-    {"trim-interval", 0, 0, G_OPTION_ARG_INT, &trim_interval,
-        "Return freed memory to the system this often (default 30, "
-          "0: never)", "SECONDS"},
-    {"malloc-arenas", 0, 0, G_OPTION_ARG_INT, &malloc_arenas,
-        "glibc malloc arenas (default 4; 0: glibc's default; the "
-          "MALLOC_ARENA_MAX environment variable wins)", "N"},
-    {"health-port", 0, 0, G_OPTION_ARG_INT, &health_port,
-        "Answer GET /health on this port (0: any free)", "PORT"},
-    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-        "No line per call (failures are still printed)", NULL},
-    {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
-    {NULL}
-  };
+  gchar *address, *path, *cert, *key;
+  gchar *api_key, *secret, *credentials, *authority, *languages;
+  gchar **connectors;
+  gint port, max_sessions, health_port;
+  gint drain_timeout, stats_interval, threads, trim_interval;
+  gint malloc_arenas;
+  gboolean quiet, version;
+} Options;
+
+static Options opts = {
+  .port = 9000,
+  .health_port = -1,
+  .drain_timeout = 60,
+  .trim_interval = 30,
+  .malloc_arenas = 4,
+};
+
+static GOptionEntry entries[] = {
+  {"address", 'a', 0, G_OPTION_ARG_STRING, &opts.address,
+      "Local IP address to listen on (default 0.0.0.0)", "ADDR"},
+  {"port", 'p', 0, G_OPTION_ARG_INT, &opts.port,
+      "TCP port to listen on, 0 = any free (default 9000)", "PORT"},
+  {"path", 0, 0, G_OPTION_ARG_STRING, &opts.path,
+      "Request path (default /api/v1/audiohook/ws)", "PATH"},
+  {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opts.cert,
+      "PEM certificate chain: serve wss://", "FILE"},
+  {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opts.key,
+      "PEM private key of --tls-cert", "FILE"},
+  {"api-key", 0, 0, G_OPTION_ARG_STRING, &opts.api_key,
+      "API key clients present in X-API-KEY", "KEY"},
+  {"client-secret", 0, 0, G_OPTION_ARG_STRING, &opts.secret,
+        "Base64 client secret of --api-key (empty: unsigned allowed)",
+      "SECRET"},
+  {"credentials", 0, 0, G_OPTION_ARG_FILENAME, &opts.credentials,
+      "JSON object mapping API keys to client secrets", "FILE"},
+  {"authority", 0, 0, G_OPTION_ARG_STRING, &opts.authority,
+      "Public host[:port] for signatures behind proxies", "HOST"},
+  {"connector", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts.connectors,
+      "Audio Connector: calls whose Connector ID (the request path after "
+        "--path) is ID run TEMPLATE instead (repeatable)", "ID=TEMPLATE"},
+  {"supported-languages", 0, 0, G_OPTION_ARG_STRING, &opts.languages,
+      "Language codes listed in opened when an open asks, comma "
+        "separated (e.g. en-US,de-DE; default: an empty list)", "LIST"},
+  {"max-sessions", 0, 0, G_OPTION_ARG_INT, &opts.max_sessions,
+        "Most sessions open at once, HTTP 503 beyond (default 0: no limit)",
+      "N"},
+  {"threads", 0, 0, G_OPTION_ARG_INT, &opts.threads,
+      "Loop threads the connections are spread over (default 0: one per "
+        "processor, at least 4, at most 8)", "N"},
+  {"drain-timeout", 0, 0, G_OPTION_ARG_INT, &opts.drain_timeout,
+        "After SIGTERM/SIGINT, wait this long for calls to end (default 60)",
+      "SECONDS"},
+  {"stats-interval", 0, 0, G_OPTION_ARG_INT, &opts.stats_interval,
+      "Print a stats line this often (default 0: never)", "SECONDS"},
+  {"trim-interval", 0, 0, G_OPTION_ARG_INT, &opts.trim_interval,
+      "Return freed memory to the system this often (default 30, "
+        "0: never)", "SECONDS"},
+  {"malloc-arenas", 0, 0, G_OPTION_ARG_INT, &opts.malloc_arenas,
+      "glibc malloc arenas (default 4; 0: glibc's default; the "
+        "MALLOC_ARENA_MAX environment variable wins)", "N"},
+  {"health-port", 0, 0, G_OPTION_ARG_INT, &opts.health_port,
+      "Answer GET /health on this port (0: any free)", "PORT"},
+  {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opts.quiet,
+      "No line per call (failures are still printed)", NULL},
+  {"version", 0, 0, G_OPTION_ARG_NONE, &opts.version, "Print the version",
+      NULL},
+  {NULL}
+};
+
+static void
+options_clear (void)
+{
+  g_free (opts.address);
+  g_free (opts.path);
+  g_free (opts.cert);
+  g_free (opts.key);
+  g_free (opts.api_key);
+  g_free (opts.secret);
+  g_free (opts.credentials);
+  g_free (opts.authority);
+  g_free (opts.languages);
+  g_strfreev (opts.connectors);
+}
+
+/* Parses the command line into @opts and the launch template; -1 to go
+ * on, else the exit code. */
+static gint
+parse_options (gint * argc, gchar *** argv, gchar ** launch)
+{
   GOptionContext *ctx;
   GError *error = NULL;
-  guint health = 0, sources[4] = { 0, 0, 0, 0 };
-  gint i, ret = 0;
+  gint i, ret = -1;
 
-  setvbuf (stdout, NULL, _IOLBF, 0);
   ctx = g_option_context_new ("-- LAUNCH-TEMPLATE");
   g_option_context_set_summary (ctx,
       "Listens for Genesys Cloud AudioHook sessions and runs one pipeline "
@@ -323,44 +349,52 @@ main (int argc, char **argv)
       "(ulimit -Hn).");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
-  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+  if (!g_option_context_parse (ctx, argc, argv, &error)) {
     g_printerr ("%s\n", error->message);
     g_clear_error (&error);
-    g_option_context_free (ctx);
-    return 2;
+    ret = 2;
+    goto out;
   }
-  if (version) {
+  if (opts.version) {
     g_print ("gst-genesys-serve %s\n", VERSION);
-    g_option_context_free (ctx);
-    return 0;
+    ret = 0;
+    goto out;
   }
   i = 1;
-  if (i < argc && strcmp (argv[i], "--") == 0)
+  if (i < *argc && strcmp ((*argv)[i], "--") == 0)
     i++;
-  if (i >= argc) {
+  if (i >= *argc) {
     gchar *help = g_option_context_get_help (ctx, TRUE, NULL);
     g_printerr ("%s\ngst-genesys-serve: no launch template: give it after "
         "the options (after --)\n", help);
     g_free (help);
-    g_option_context_free (ctx);
-    return 2;
+    ret = 2;
+    goto out;
   }
-  if (!in_range ("--port", port, 0, 65535)
-      || !in_range ("--health-port", health_port, -1, 65535)
-      || !in_range ("--max-sessions", max_sessions, 0, G_MAXINT)
-      || !in_range ("--threads", threads, 0, 64)
-      || !in_range ("--drain-timeout", drain_timeout, 0, G_MAXINT)
-      || !in_range ("--stats-interval", stats_interval, 0, G_MAXINT)
-      || !in_range ("--trim-interval", trim_interval, 0, G_MAXINT)
-      || !in_range ("--malloc-arenas", malloc_arenas, 0, G_MAXINT)) {
-    g_option_context_free (ctx);
-    return 2;
+  if (!in_range ("--port", opts.port, 0, 65535)
+      || !in_range ("--health-port", opts.health_port, -1, 65535)
+      || !in_range ("--max-sessions", opts.max_sessions, 0, G_MAXINT)
+      || !in_range ("--threads", opts.threads, 0, 64)
+      || !in_range ("--drain-timeout", opts.drain_timeout, 0, G_MAXINT)
+      || !in_range ("--stats-interval", opts.stats_interval, 0, G_MAXINT)
+      || !in_range ("--trim-interval", opts.trim_interval, 0, G_MAXINT)
+      || !in_range ("--malloc-arenas", opts.malloc_arenas, 0, G_MAXINT)) {
+    ret = 2;
+    goto out;
   }
+  *launch = g_strjoinv (" ", *argv + i);
+out:
   g_option_context_free (ctx);
-  launch = g_strjoinv (" ", argv + i);
+  return ret;
+}
+
+/* The process before the server: memory arenas, open files, logging. */
+static void
+prepare_process (void)
+{
 #ifdef __GLIBC__
-  if (malloc_arenas > 0 && !g_getenv ("MALLOC_ARENA_MAX"))
-    mallopt (M_ARENA_MAX, malloc_arenas);
+  if (opts.malloc_arenas > 0 && !g_getenv ("MALLOC_ARENA_MAX"))
+    mallopt (M_ARENA_MAX, opts.malloc_arenas);
 #endif
   raise_open_files_limit ();
   /* the server's warnings (e.g. out of descriptors, at most one per 10 s)
@@ -370,91 +404,107 @@ main (int argc, char **argv)
     if (!isatty (STDERR_FILENO))
       gst_debug_set_color_mode (GST_DEBUG_COLOR_MODE_OFF);
   }
-
-  if (!api_key && !credentials && !secret)
+  if (!opts.api_key && !opts.credentials && !opts.secret)
     g_printerr ("warning: no API key is configured: every AudioHook "
         "connection is accepted without authentication (set --api-key and "
         "--client-secret, or --credentials)\n");
+}
+
+/* Serves until a signal and the drain end it; the exit code. */
+static gint
+serve (App * app, const gchar * launch)
+{
+  GstGenesysServeConfig config = { 0 };
+  GstGenesysServeCallbacks callbacks = { 0 };
+  gchar **language_list = NULL;
+  GError *error = NULL;
+  guint health = 0, sources[4] = { 0, 0, 0, 0 };
+  guint i;
 
   config.launch = launch;
-  config.address = address;
-  config.port = port;
-  config.path = path;
-  config.tls_certificate_file = cert;
-  config.tls_key_file = key;
-  config.api_key = api_key;
-  config.client_secret = secret;
-  config.credentials_file = credentials;
-  config.authority = authority;
-  config.max_sessions = max_sessions;
-  config.threads = threads;
-  config.connectors = (const gchar * const *) connectors;
-  if (languages) {
-    language_list = split_list (languages);
+  config.address = opts.address;
+  config.port = opts.port;
+  config.path = opts.path;
+  config.tls_certificate_file = opts.cert;
+  config.tls_key_file = opts.key;
+  config.api_key = opts.api_key;
+  config.client_secret = opts.secret;
+  config.credentials_file = opts.credentials;
+  config.authority = opts.authority;
+  config.max_sessions = opts.max_sessions;
+  config.threads = opts.threads;
+  config.connectors = (const gchar * const *) opts.connectors;
+  if (opts.languages) {
+    language_list = split_list (opts.languages);
     config.supported_languages = (const gchar * const *) language_list;
   }
   callbacks.call_started = on_call_started;
   callbacks.call_ended = on_call_ended;
   callbacks.drained = on_drained;
-  app.quiet = quiet;
-  app.drain_timeout = drain_timeout;
-  app.loop = g_main_loop_new (NULL, FALSE);
-  app.serve = gst_genesys_serve_new (&config, &callbacks, &app, &error);
-  if (!app.serve) {
+  app->serve = gst_genesys_serve_new (&config, &callbacks, app, &error);
+  g_strfreev (language_list);
+  if (!app->serve) {
     g_printerr ("gst-genesys-serve: %s\n", error->message);
-    ret = 1;
-    goto done;
+    g_error_free (error);
+    return 1;
   }
-  if (health_port >= 0) {
-    health = gst_genesys_serve_listen_health (app.serve, address,
-        health_port, &error);
+  if (opts.health_port >= 0) {
+    health = gst_genesys_serve_listen_health (app->serve, opts.address,
+        opts.health_port, &error);
     if (!health) {
       g_printerr ("gst-genesys-serve: health port: %s\n", error->message);
-      gst_genesys_serve_free (app.serve);
-      ret = 1;
-      goto done;
+      g_error_free (error);
+      gst_genesys_serve_free (app->serve);
+      return 1;
     }
   }
-  g_print ("listening on %s:%u%s\n", address ? address : "0.0.0.0",
-      gst_genesys_serve_get_port (app.serve),
-      path ? path : "/api/v1/audiohook/ws");
+  g_print ("listening on %s:%u%s\n", opts.address ? opts.address : "0.0.0.0",
+      gst_genesys_serve_get_port (app->serve),
+      opts.path ? opts.path : "/api/v1/audiohook/ws");
   if (health)
-    g_print ("health on %s:%u/health\n", address ? address : "0.0.0.0", health);
+    g_print ("health on %s:%u/health\n",
+        opts.address ? opts.address : "0.0.0.0", health);
 
-  sources[0] = g_unix_signal_add (SIGTERM, signal_cb, &app);
-  sources[1] = g_unix_signal_add (SIGINT, signal_cb, &app);
-  if (stats_interval > 0) {
-    app.last_time = g_get_monotonic_time ();
-    app.last_cpu = cpu_time ();
-    sources[2] = g_timeout_add_seconds (stats_interval, stats_cb, &app);
+  sources[0] = g_unix_signal_add (SIGTERM, signal_cb, app);
+  sources[1] = g_unix_signal_add (SIGINT, signal_cb, app);
+  if (opts.stats_interval > 0) {
+    app->last_time = g_get_monotonic_time ();
+    app->last_cpu = cpu_time ();
+    sources[2] = g_timeout_add_seconds (opts.stats_interval, stats_cb, app);
   }
-  if (trim_interval > 0)
-    sources[3] = g_timeout_add_seconds (trim_interval, trim_cb, NULL);
-  g_main_loop_run (app.loop);
+  if (opts.trim_interval > 0)
+    sources[3] = g_timeout_add_seconds (opts.trim_interval, trim_cb, NULL);
+  g_main_loop_run (app->loop);
 
-  for (i = 0; i < (gint) G_N_ELEMENTS (sources); i++)
+  for (i = 0; i < G_N_ELEMENTS (sources); i++)
     if (sources[i])
       g_source_remove (sources[i]);
-  if (app.drain_source)
-    g_source_remove (app.drain_source);
-  gst_genesys_serve_free (app.serve);
+  if (app->drain_source)
+    g_source_remove (app->drain_source);
+  gst_genesys_serve_free (app->serve);
   g_print ("stopped\n");
+  return 0;
+}
 
-done:
-  g_clear_error (&error);
-  g_main_loop_unref (app.loop);
+int
+main (int argc, char **argv)
+{
+  App app = { 0 };
+  gchar *launch = NULL;
+  gint ret;
+
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  ret = parse_options (&argc, &argv, &launch);
+  if (ret < 0) {
+    prepare_process ();
+    app.quiet = opts.quiet;
+    app.drain_timeout = opts.drain_timeout;
+    app.loop = g_main_loop_new (NULL, FALSE);
+    ret = serve (&app, launch);
+    g_main_loop_unref (app.loop);
+  }
   g_free (launch);
-  g_free (address);
-  g_free (path);
-  g_free (cert);
-  g_free (key);
-  g_free (api_key);
-  g_free (secret);
-  g_free (credentials);
-  g_free (authority);
-  g_free (languages);
-  g_strfreev (language_list);
-  g_strfreev (connectors);
+  options_clear ();
   gst_deinit ();
   return ret;
 }
