@@ -24,6 +24,13 @@
 #define FRAME 1600              /* 200 ms at 8 kHz */
 #define CALL (3600 * 8000)
 #define DROP_EVERY (45 * 8000)
+/* Drop i (from 0) is reported as 1.3 s + (i mod 5) x 0.4 s discarded.
+ * 79 drops: 79 x 1.3 s, plus 15 rounds of five adding 0 + 0.4 + ... + 1.6 s
+ * = 4 s each, plus 0 + 0.4 + 0.8 + 1.2 s for drops 75 to 78: 102.7 s + 60 s
+ * + 2.4 s = 165.1 s, exactly 1320800 samples. */
+#define OUTAGE(i) (8000 * 13 / 10 + ((i) % 5) * 3200)
+#define DROPS 79
+#define GAP_SAMPLES (DROPS * OUTAGE (0) + (15 * 10 + 0 + 1 + 2 + 3) * 3200)
 #define WAIT 5000
 #define OFFER "{\"type\":\"audio\",\"format\":\"PCMU\",\"channels\":[\"external\"],\"rate\":8000}"
 
@@ -120,7 +127,7 @@ test_hour_of_drops (void)
     if (pos >= next_drop) {
       /* drop without a close frame; 1.3 s to 2.9 s pass before the audio of
        * the continued session flows, and that span is reported discarded */
-      guint64 outage = 8000 * 13 / 10 + (drops % 5) * 3200;
+      guint64 outage = OUTAGE (drops);
       gchar *start, *span, *params;
 
       old_id = g_strdup (ah_peer_session_id (peer));
@@ -159,12 +166,13 @@ test_hour_of_drops (void)
       G_GUINT64_FORMAT " samples of outage, %u DISCONT buffers", drops,
       gap_samples, outage_samples, discont);
   /* 80 connections: a drop every 45 s within the hour */
-  g_assert_cmpuint (drops, ==, 79);
+  g_assert_cmpuint (drops, ==, DROPS);
   /* the whole hour, to the sample: audio plus gaps */
   g_assert_cmpuint (pos, ==, CALL);
   g_assert_cmpuint (end, ==, 3600 * GST_SECOND);
-  /* every gap is its outage, nothing more */
-  g_assert_cmpuint (gap_samples, ==, outage_samples);
+  /* every gap is its outage, nothing more: 165.1 s of the hour */
+  g_assert_cmpuint (outage_samples, ==, GAP_SAMPLES);
+  g_assert_cmpuint (gap_samples, ==, GAP_SAMPLES);
   /* the first buffer, then one per drop */
   g_assert_cmpuint (discont, ==, drops + 1);
   g_assert_cmpuint (stat_u64 (src, "sessions-continued"), ==, drops);
@@ -275,6 +283,8 @@ run_backlog_burst (gboolean drop)
   g_assert_cmpuint (late_ns, ==, 1700 * GST_MSECOND);
   if (drop) {
     g_assert_cmpuint (stat_u64 (src, "late-dropped-duration"), ==, late_ns);
+    /* the 1.7 s that were late, to the sample */
+    g_assert_cmpuint (gap_samples, ==, 1700 * 8);
     g_assert_cmpuint (gap_samples * 125000, ==, late_ns);
     g_assert_cmpuint (audio_samples, ==, 10 * FRAME - gap_samples);
   } else {
