@@ -19,6 +19,7 @@
 #include <gst/check/gsttestclock.h>
 #include "ahpeer.h"
 #include "ah-duration.h"
+#include "checkutil.h"
 
 #define PATH "/api/v1/audiohook/ws"
 #define FRAME 1600              /* 200 ms at 8 kHz */
@@ -33,18 +34,6 @@
 #define GAP_SAMPLES (DROPS * OUTAGE (0) + (15 * 10 + 0 + 1 + 2 + 3) * 3200)
 #define WAIT 5000
 #define OFFER "{\"type\":\"audio\",\"format\":\"PCMU\",\"channels\":[\"external\"],\"rate\":8000}"
-
-static guint64
-stat_u64 (GstElement * src, const gchar * field)
-{
-  GstStructure *stats;
-  guint64 v = 0;
-
-  g_object_get (src, "stats", &stats, NULL);
-  g_assert_true (gst_structure_get_uint64 (stats, field, &v));
-  gst_structure_free (stats);
-  return v;
-}
 
 static void
 open_session (AhPeer * peer, guint port, const gchar * old_id, guint64 position)
@@ -132,7 +121,7 @@ test_hour_of_drops (void)
 
       old_id = g_strdup (ah_peer_session_id (peer));
       ah_peer_drop (peer);
-      while (stat_u64 (src, "sessions-lost") < drops + 1)
+      while (check_stat_u64 (src, "sessions-lost") < drops + 1)
         g_usleep (500);
       ah_peer_free (peer);
       drops++;
@@ -175,12 +164,12 @@ test_hour_of_drops (void)
   g_assert_cmpuint (gap_samples, ==, GAP_SAMPLES);
   /* the first buffer, then one per drop */
   g_assert_cmpuint (discont, ==, drops + 1);
-  g_assert_cmpuint (stat_u64 (src, "sessions-continued"), ==, drops);
+  g_assert_cmpuint (check_stat_u64 (src, "sessions-continued"), ==, drops);
   /* the stats tell the same */
-  g_assert_cmpuint (stat_u64 (src, "gap-duration"), ==,
+  g_assert_cmpuint (check_stat_u64 (src, "gap-duration"), ==,
       gst_util_uint64_scale_int (outage_samples, GST_SECOND, 8000));
-  g_assert_cmpuint (stat_u64 (src, "late-duration"), ==, 0);
-  g_assert_cmpuint (stat_u64 (src, "dropped-duration"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (src, "late-duration"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (src, "dropped-duration"), ==, 0);
   {
     /* continuations keep their positions: nothing re-placed */
     GstStructure *stats;
@@ -234,7 +223,7 @@ run_backlog_burst (gboolean drop)
   }
   old_id = g_strdup (ah_peer_session_id (peer));
   ah_peer_drop (peer);
-  while (stat_u64 (src, "sessions-lost") < 1)
+  while (check_stat_u64 (src, "sessions-lost") < 1)
     g_usleep (500);
   ah_peer_free (peer);
 
@@ -274,7 +263,7 @@ run_backlog_burst (gboolean drop)
   pull_output (h, &end, &gap_samples, &discont, now, latency);
   pos += FRAME;
 
-  late_ns = stat_u64 (src, "late-duration");
+  late_ns = check_stat_u64 (src, "late-duration");
   g_test_message ("backlog of 2 s, drop-on-latency=%d: %" G_GUINT64_FORMAT
       " ms late, %" G_GUINT64_FORMAT " samples of the backlog output, %"
       G_GUINT64_FORMAT " samples of gaps", drop, late_ns / GST_MSECOND,
@@ -282,14 +271,15 @@ run_backlog_burst (gboolean drop)
   /* all but the last 300 ms of the backlog left after PTS + latency */
   g_assert_cmpuint (late_ns, ==, 1700 * GST_MSECOND);
   if (drop) {
-    g_assert_cmpuint (stat_u64 (src, "late-dropped-duration"), ==, late_ns);
+    g_assert_cmpuint (check_stat_u64 (src, "late-dropped-duration"), ==,
+        late_ns);
     /* the 1.7 s that were late, to the sample */
     g_assert_cmpuint (gap_samples, ==, 1700 * 8);
     g_assert_cmpuint (gap_samples * 125000, ==, late_ns);
     g_assert_cmpuint (audio_samples, ==, 10 * FRAME - gap_samples);
   } else {
     /* nothing the client sent is lost */
-    g_assert_cmpuint (stat_u64 (src, "late-dropped-duration"), ==, 0);
+    g_assert_cmpuint (check_stat_u64 (src, "late-dropped-duration"), ==, 0);
     g_assert_cmpuint (gap_samples, ==, 0);
     g_assert_cmpuint (audio_samples, ==, 10 * FRAME);
   }
@@ -409,8 +399,8 @@ run_drift (gint ppm)
       lp.worst / GST_MSECOND);
   /* every sample */
   g_assert_cmpuint (out, ==, CALL);
-  g_assert_cmpuint (stat_u64 (src, "gap-duration"), ==, 0);
-  g_assert_cmpuint (stat_u64 (src, "late-duration"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (src, "gap-duration"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (src, "late-duration"), ==, 0);
   /* the sender's clock, recovered */
   g_assert_cmpfloat (ABS (skew - ppm), <=, 1.0);
   g_assert_cmpint (ABS (GST_CLOCK_DIFF (sender_end, end)), <=, 5 * GST_MSECOND);
