@@ -11,6 +11,7 @@
 #include "senderlab.h"
 #include "ahpeer.h"
 #include "ah-duration.h"
+#include "checkutil.h"
 
 #define OFFER "{\"type\":\"audio\",\"format\":\"PCMU\",\"channels\":[\"external\"],\"rate\":8000}"
 #define MAX_PROBLEMS 12
@@ -317,21 +318,6 @@ lost_samples (GstElement * src)
     ns += v;
   gst_structure_free (stats);
   return gst_util_uint64_scale_round (ns, 8000, GST_SECOND);
-}
-
-void
-lab_set_props (GstElement * element, const gchar * props)
-{
-  gchar **kv, **p;
-
-  kv = g_strsplit (props ? props : "", " ", -1);
-  for (p = kv; *p; p++) {
-    gchar **pair = g_strsplit (*p, "=", 2);
-    if (pair[0] && pair[1])
-      gst_util_set_object_arg (G_OBJECT (element), pair[0], pair[1]);
-    g_strfreev (pair);
-  }
-  g_strfreev (kv);
 }
 
 /* ---- the sender's steps ---- */
@@ -870,7 +856,7 @@ lab_run (const LabSender * snd, LabMode mode, GstClockTime start,
     g_assert_nonnull (lab.src);
     g_object_set (lab.src, "port", 0, "address", "127.0.0.1",
         "session-timeout", G_GUINT64_CONSTANT (60000000000), NULL);
-    lab_set_props (lab.src, props);
+    check_set_props (lab.src, props);
     lab.bus = gst_bus_new ();
     gst_element_set_bus (lab.src, lab.bus);
     lab.h = gst_harness_new_with_element (lab.src, NULL, "src");

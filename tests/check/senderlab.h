@@ -171,8 +171,5 @@ gchar *lab_summary (const LabSender * snd, LabMode mode, GstClockTime start,
     const LabResult * r);
 void lab_result_clear (LabResult * r);
 
-/* Sets the properties "name=value ..." on @element. */
-void lab_set_props (GstElement * element, const gchar * props);
-
 G_END_DECLS
 #endif /* __SENDER_LAB_H__ */

@@ -12,6 +12,7 @@
 #include <gst/gst.h>
 #include <gst/check/gstharness.h>
 #include "ahpeer.h"
+#include "checkutil.h"
 
 #define PATH "/api/v1/audiohook/ws"
 #define PEER_PING_INTERVAL_US (5 * G_USEC_PER_SEC)
@@ -90,21 +91,6 @@ make_prompt (gsize offset, gsize size)
 }
 
 static void
-set_props (GstElement * e, const gchar * props)
-{
-  gchar **kv, **p;
-
-  kv = g_strsplit (props ? props : "", " ", -1);
-  for (p = kv; *p; p++) {
-    gchar **pair = g_strsplit (*p, "=", 2);
-    if (pair[0] && pair[1])
-      gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
-    g_strfreev (pair);
-  }
-  g_strfreev (kv);
-}
-
-static void
 bot_start (Bot * b, const gchar * sink_props)
 {
   memset (b, 0, sizeof (*b));
@@ -123,7 +109,7 @@ bot_start (Bot * b, const gchar * sink_props)
 
   b->sink = gst_element_factory_make ("genesyssink", NULL);
   g_object_set (b->sink, "session-name", b->name, NULL);
-  set_props (b->sink, sink_props);
+  check_set_props (b->sink, sink_props);
   gst_element_set_bus (b->sink, b->bus);
   b->sink_h = gst_harness_new_with_element (b->sink, "sink", NULL);
   gst_harness_use_systemclock (b->sink_h);
@@ -311,35 +297,6 @@ assert_audio (Bot * b, gsize offset, gsize size)
           b->audio->data[i], pattern (i));
 }
 
-static GstStructure *
-wait_message (Bot * b, const gchar * name, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
-
-  while (TRUE) {
-    gint64 left = end - g_get_monotonic_time ();
-    GstMessage *m;
-    if (left <= 0)
-      return NULL;
-    m = gst_bus_timed_pop (b->bus, left * GST_USECOND);
-    if (!m)
-      return NULL;
-    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT
-        && gst_structure_has_name (gst_message_get_structure (m), name)) {
-      GstStructure *s = gst_structure_copy (gst_message_get_structure (m));
-      gst_message_unref (m);
-      return s;
-    }
-    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
-      GError *err;
-      gchar *dbg;
-      gst_message_parse_error (m, &err, &dbg);
-      g_error ("error on the bus: %s (%s)", err->message, dbg);
-    }
-    gst_message_unref (m);
-  }
-}
-
 static guint64
 sink_stat (Bot * b, const gchar * field)
 {
@@ -383,10 +340,10 @@ test_prompts (void)
     /* the client tells when it plays, as Genesys does */
     ah_peer_send (b.peer, "playback_started", "PT0S", "{}");
     ah_peer_send (b.peer, "playback_completed", "PT0S", "{}");
-    s = wait_message (&b, "genesys-playback-started", WAIT);
+    s = check_wait_element (b.bus, "genesys-playback-started", WAIT);
     g_assert_nonnull (s);
     gst_structure_free (s);
-    s = wait_message (&b, "genesys-playback-completed", WAIT);
+    s = check_wait_element (b.bus, "genesys-playback-completed", WAIT);
     g_assert_nonnull (s);
     gst_structure_free (s);
     g_print ("# prompt %5u ms: %u messages, largest %" G_GSIZE_FORMAT
@@ -436,7 +393,7 @@ test_rate_limited (void)
       " ms\n", (next_us - t429) / 1000);
   g_assert_cmpint (next_us - t429, >=, 2 * G_USEC_PER_SEC - 20000);
   assert_audio (&b, 0, size);
-  s = wait_message (&b, "genesys-rate-limited", WAIT);
+  s = check_wait_element (b.bus, "genesys-rate-limited", WAIT);
   g_assert_nonnull (s);
   g_assert_true (gst_structure_get_uint64 (s, "retry-after", &retry_after));
   g_assert_cmpuint (retry_after, ==, 2 * GST_SECOND);
@@ -496,7 +453,7 @@ test_barge_in (void)
   g_assert_cmpuint (old_after, <=, 1);
   g_assert_cmpuint (answer, ==, RATE);
   g_assert_cmpuint (flushed, >, 0);
-  s = wait_message (&b, "genesys-barge-in", WAIT);
+  s = check_wait_element (b.bus, "genesys-barge-in", WAIT);
   g_assert_nonnull (s);
   g_assert_true (gst_structure_get_uint64 (s, "flushed", &posted));
   g_assert_cmpuint (posted, ==, flushed);
@@ -620,7 +577,7 @@ test_dtmf (void)
     }
   }
   for (i = 0; i < 2; i++) {
-    GstStructure *s = wait_message (&b, "genesys-dtmf", WAIT);
+    GstStructure *s = check_wait_element (b.bus, "genesys-dtmf", WAIT);
     g_assert_nonnull (s);
     g_assert_cmpstr (gst_structure_get_string (s, "digit"), ==, digits[i]);
     gst_structure_free (s);

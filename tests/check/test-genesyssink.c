@@ -16,6 +16,7 @@
 #include "ahserver.h"
 #include "ahpeer.h"
 #include "ah-duration.h"
+#include "checkutil.h"
 
 #define PATH "/api/v1/audiohook/ws"
 #define KEY "SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh"
@@ -44,23 +45,6 @@ typedef struct
   guint bpf;                    /* bytes per sample frame */
 } Fixture;
 
-/* ---- fixture ---- */
-
-static void
-set_props (GstElement * e, const gchar * props)
-{
-  gchar **kv, **p;
-
-  kv = g_strsplit (props ? props : "", " ", -1);
-  for (p = kv; *p; p++) {
-    gchar **pair = g_strsplit (*p, "=", 2);
-    if (pair[0] && pair[1])
-      gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
-    g_strfreev (pair);
-  }
-  g_strfreev (kv);
-}
-
 /* The sink toward @uri (NULL: the fixture's test server). */
 static void
 fixture_start_uri (Fixture * f, const gchar * uri, const gchar * caps,
@@ -75,7 +59,7 @@ fixture_start_uri (Fixture * f, const gchar * uri, const gchar * caps,
   g_assert_nonnull (f->sink);
   g_object_set (f->sink, "uri", u, "async", FALSE, NULL);
   g_free (u);
-  set_props (f->sink, props);
+  check_set_props (f->sink, props);
   f->bus = gst_bus_new ();
   gst_element_set_bus (f->sink, f->bus);
   f->h = gst_harness_new_with_element (f->sink, "sink", NULL);
@@ -107,44 +91,10 @@ fixture_stop (Fixture * f)
     ah_server_free (f->server);
 }
 
-/* The next element message named @name (others are skipped); fails the
- * test on an error message. */
-static GstStructure *
-wait_element (Fixture * f, const gchar * name, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (TRUE) {
-    gint64 left = end - g_get_monotonic_time ();
-    GstMessage *msg;
-
-    if (left <= 0)
-      break;
-    msg = gst_bus_timed_pop_filtered (f->bus, left * GST_USECOND,
-        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
-    if (!msg)
-      break;
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      GError *err;
-      gchar *dbg;
-      gst_message_parse_error (msg, &err, &dbg);
-      g_error ("error while waiting for %s: %s (%s)", name, err->message, dbg);
-    }
-    if (gst_structure_has_name (gst_message_get_structure (msg), name)) {
-      GstStructure *s = gst_structure_copy (gst_message_get_structure (msg));
-      gst_message_unref (msg);
-      return s;
-    }
-    gst_message_unref (msg);
-  }
-  g_error ("no %s message within %u ms", name, timeout_ms);
-  return NULL;
-}
-
 static void
 check_element (Fixture * f, const gchar * name)
 {
-  gst_structure_free (wait_element (f, name, WAIT));
+  gst_structure_free (check_expect_element (f->bus, name, WAIT));
 }
 
 static GstMessage *
@@ -195,21 +145,6 @@ push_eos (Fixture * f)
 {
   g_assert_true (gst_harness_set_time (f->h, f->ts));
   g_assert_true (gst_harness_push_event (f->h, gst_event_new_eos ()));
-}
-
-static guint64
-stat_u64 (GstElement * e, const gchar * field)
-{
-  GstStructure *stats;
-  guint64 v = G_MAXUINT64;
-
-  g_object_get (e, "stats", &stats, NULL);
-  if (!gst_structure_get_uint64 (stats, field, &v)) {
-    gchar *str = gst_structure_to_string (stats);
-    g_error ("no %s in %s", field, str);
-  }
-  gst_structure_free (stats);
-  return v;
 }
 
 /* ---- server side expectations ---- */
@@ -310,7 +245,7 @@ end_stream (Fixture * f, GstClockTime position)
 
   push_eos (f);
   expect_close (f, "end", position);
-  s = wait_element (f, "genesys-closed", WAIT);
+  s = check_expect_element (f->bus, "genesys-closed", WAIT);
   g_assert_cmpstr (gst_structure_get_string (s, "reason"), ==, "end");
   gst_structure_free (s);
 }
@@ -332,7 +267,7 @@ check_to_genesyssrc (const gchar * caps, guint channels)
 
   src = gst_element_factory_make ("genesyssrc", NULL);
   g_object_set (src, "port", 0, "address", "127.0.0.1", NULL);
-  set_props (src, "api-key=" KEY " client-secret=" SECRET);
+  check_set_props (src, "api-key=" KEY " client-secret=" SECRET);
   src_bus = gst_bus_new ();
   gst_element_set_bus (src, src_bus);
   hsrc = gst_harness_new_with_element (src, NULL, "src");
@@ -368,18 +303,18 @@ check_to_genesyssrc (const gchar * caps, guint channels)
   g_assert_true (memcmp (got->data, sent->data, sent->len) == 0);
 
   push_eos (&f);
-  gst_structure_free (wait_element (&f, "genesys-closed", WAIT));
+  gst_structure_free (check_expect_element (f.bus, "genesys-closed", WAIT));
   while ((ev = gst_harness_pull_event (hsrc))) {
     gboolean eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
     gst_event_unref (ev);
     if (eos)
       break;
   }
-  g_assert_cmpuint (stat_u64 (src, "position-mismatches"), ==, 0);
-  g_assert_cmpuint (stat_u64 (src, "bytes"), ==, sent->len);
-  g_assert_cmpuint (stat_u64 (f.sink, "bytes"), ==, sent->len);
-  g_assert_cmpuint (stat_u64 (f.sink, "frames"), ==, n);
-  g_assert_cmpuint (stat_u64 (f.sink, "discarded"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (src, "position-mismatches"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (src, "bytes"), ==, sent->len);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "bytes"), ==, sent->len);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "frames"), ==, n);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "discarded"), ==, 0);
 
   fixture_stop (&f);
   gst_harness_teardown (hsrc);
@@ -421,7 +356,7 @@ test_open_and_headers (void)
   f.sink = gst_element_factory_make ("genesyssink", NULL);
   g_object_set (f.sink, "uri", uri, "async", FALSE,
       "custom-config", "{\"greeting\":\"hi\",\"n\":1}", NULL);
-  set_props (f.sink, "api-key=" KEY " client-secret=" SECRET
+  check_set_props (f.sink, "api-key=" KEY " client-secret=" SECRET
       " organization-id=" ORG
       " conversation-id=6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60"
       " participant-id=0f1e2d3c-4b5a-4697-8877-665544332211"
@@ -627,12 +562,12 @@ test_drops (void)
     /* Hold the next connection until the lost frames are pushed. */
     ah_server_hold (f.server, TRUE);
     ah_server_drop (f.server);
-    s = wait_element (&f, "genesys-disconnected", WAIT);
+    s = check_expect_element (f.bus, "genesys-disconnected", WAIT);
     g_assert_cmpuint (g_value_get_uint (gst_structure_get_value (s, "code")),
         ==, 1006);
     g_assert_false (g_value_get_boolean (gst_structure_get_value (s, "clean")));
     gst_structure_free (s);
-    s = wait_element (&f, "genesys-reconnecting", WAIT);
+    s = check_expect_element (f.bus, "genesys-reconnecting", WAIT);
     g_assert_cmpuint (g_value_get_uint (gst_structure_get_value (s,
                 "attempt")), >=, 1);
     gst_structure_free (s);
@@ -662,7 +597,7 @@ test_drops (void)
     prev_id = id;
     ah_server_frame_free (frame);
 
-    s = wait_element (&f, "genesys-opened", WAIT);
+    s = check_expect_element (f.bus, "genesys-opened", WAIT);
     g_assert_cmpstr (gst_structure_get_string (s, "continued-session-id"),
         !=, NULL);
     gst_structure_free (s);
@@ -675,13 +610,14 @@ test_drops (void)
   position += (lost_frames + 1) * FRAME;
   end_stream (&f, position);
 
-  g_assert_cmpuint (stat_u64 (f.sink, "reconnects"), ==, drops);
-  g_assert_cmpuint (stat_u64 (f.sink, "sessions"), ==, drops + 1);
-  g_assert_cmpuint (stat_u64 (f.sink, "discarded"), ==, drops);
-  g_assert_cmpuint (stat_u64 (f.sink, "discarded-duration"), ==,
+  g_assert_cmpuint (check_stat_u64 (f.sink, "reconnects"), ==, drops);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "sessions"), ==, drops + 1);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "discarded"), ==, drops);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "discarded-duration"), ==,
       drops * lost_frames * FRAME);
-  g_assert_cmpuint (stat_u64 (f.sink, "close-code-1006"), ==, drops);
-  g_assert_cmpuint (stat_u64 (f.sink, "frames"), ==, drops * per_session + 1);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "close-code-1006"), ==, drops);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "frames"), ==,
+      drops * per_session + 1);
   g_assert_cmpuint (ah_server_connections (f.server), ==, drops + 1);
   g_free (prev_id);
   fixture_stop (&f);
@@ -704,7 +640,7 @@ test_keepalive_watchdog (void)
 
   start = g_get_monotonic_time ();
   ah_server_stall (f.server, 4000);
-  s = wait_element (&f, "genesys-disconnected", WAIT);
+  s = check_expect_element (f.bus, "genesys-disconnected", WAIT);
   elapsed = g_get_monotonic_time () - start;
   g_test_message ("watchdog fired after %" G_GINT64_FORMAT " ms: %s",
       elapsed / 1000, gst_structure_get_string (s, "cause"));
@@ -717,8 +653,8 @@ test_keepalive_watchdog (void)
   check_element (&f, "genesys-reconnecting");
   /* The server comes back: a new session. */
   check_element (&f, "genesys-opened");
-  g_assert_cmpuint (stat_u64 (f.sink, "keepalive-timeouts"), ==, 1);
-  g_assert_cmpuint (stat_u64 (f.sink, "reconnects"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "keepalive-timeouts"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "reconnects"), ==, 1);
 
   while (TRUE) {
     AhServerFrame *frame = next_frame (&f);
@@ -758,7 +694,7 @@ test_unauthorized (void)
   /* Never retried. */
   g_usleep (300 * 1000);
   g_assert_cmpuint (ah_server_requests (f.server), ==, 1);
-  g_assert_cmpuint (stat_u64 (f.sink, "reconnects"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "reconnects"), ==, 0);
   g_assert_cmpint (push_paced (&f, make_frame (&f, 1, FRAME)), ==,
       GST_FLOW_ERROR);
   fixture_stop (&f);
@@ -790,8 +726,8 @@ test_refused_gives_up (void)
   g_error_free (err);
   g_free (dbg);
   gst_message_unref (msg);
-  g_assert_cmpuint (stat_u64 (f.sink, "connection-attempts"), ==, 3);
-  g_assert_cmpuint (stat_u64 (f.sink, "connections"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "connection-attempts"), ==, 3);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "connections"), ==, 0);
   fixture_stop (&f);
 }
 
@@ -866,7 +802,7 @@ test_discard_to (void)
   expect_span (&f, "discarded", 0, GST_SECOND);
   expect_binary (&f, 5, FRAME_SAMPLES);
   expect_binary (&f, 6, FRAME_SAMPLES);
-  s = wait_element (&f, "genesys-discarded", WAIT);
+  s = check_expect_element (f.bus, "genesys-discarded", WAIT);
   g_assert_cmpuint (g_value_get_uint64 (gst_structure_get_value (s,
               "start")), ==, 0);
   g_assert_cmpuint (g_value_get_uint64 (gst_structure_get_value (s,
@@ -891,7 +827,7 @@ test_disconnect (void)
       "\"info\":\"bot done\",\"outputVariables\":{\"result\":\"paid\","
       "\"amount\":\"12\"}}");
   expect_close (&f, "disconnect", FRAME);
-  s = wait_element (&f, "genesys-disconnect", WAIT);
+  s = check_expect_element (f.bus, "genesys-disconnect", WAIT);
   g_assert_cmpstr (gst_structure_get_string (s, "reason"), ==, "completed");
   g_assert_cmpstr (gst_structure_get_string (s, "info"), ==, "bot done");
   vars = gst_value_get_structure (gst_structure_get_value (s,
@@ -899,7 +835,7 @@ test_disconnect (void)
   g_assert_cmpstr (gst_structure_get_string (vars, "result"), ==, "paid");
   g_assert_cmpstr (gst_structure_get_string (vars, "amount"), ==, "12");
   gst_structure_free (s);
-  s = wait_element (&f, "genesys-closed", WAIT);
+  s = check_expect_element (f.bus, "genesys-closed", WAIT);
   g_assert_cmpstr (gst_structure_get_string (s, "reason"), ==, "disconnect");
   gst_structure_free (s);
   /* The stream is over: upstream gets EOS, nothing reconnects. */
@@ -908,7 +844,7 @@ test_disconnect (void)
   g_assert_true (ah_server_wait_closed (f.server, 1, WAIT));
   g_usleep (100 * 1000);
   g_assert_cmpuint (ah_server_connections (f.server), ==, 1);
-  g_assert_cmpuint (stat_u64 (f.sink, "reconnects"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "reconnects"), ==, 0);
   fixture_stop (&f);
 }
 
@@ -956,10 +892,10 @@ test_reconnect_request (void)
   ah_server_hold (f.server, TRUE);
   ah_server_send (f.server, "reconnect", "{\"info\":\"draining\"}");
   expect_close (&f, "reconnect", 2 * FRAME);
-  s = wait_element (&f, "genesys-message", WAIT);
+  s = check_expect_element (f.bus, "genesys-message", WAIT);
   g_assert_cmpstr (gst_structure_get_string (s, "type"), ==, "reconnect");
   gst_structure_free (s);
-  s = wait_element (&f, "genesys-reconnecting", WAIT);
+  s = check_expect_element (f.bus, "genesys-reconnecting", WAIT);
   g_assert_cmpuint (g_value_get_uint64 (gst_structure_get_value (s,
               "delay")), ==, 0);
   gst_structure_free (s);
@@ -983,7 +919,7 @@ test_reconnect_request (void)
   expect_span (&f, "discarded", 2 * FRAME, 2 * FRAME);
   expect_binary (&f, 4, FRAME_SAMPLES);
   end_stream (&f, 5 * FRAME);
-  g_assert_cmpuint (stat_u64 (f.sink, "reconnects"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "reconnects"), ==, 1);
   g_free (id1);
   fixture_stop (&f);
 }
@@ -1005,16 +941,16 @@ test_server_events (void)
   ah_server_send (f.server, "event", "{\"entities\":[{\"type\":\"barge_in\","
       "\"data\":{}},{\"type\":\"bot_turn_response\",\"data\":"
       "{\"disposition\":\"match\",\"text\":\"hi\"}}]}");
-  s = wait_element (&f, "genesys-event", WAIT);
+  s = check_expect_element (f.bus, "genesys-event", WAIT);
   entities = gst_structure_get_string (s, "entities");
   g_assert_nonnull (strstr (entities, "\"transcript\":\"hello\""));
   gst_structure_free (s);
-  s = wait_element (&f, "genesys-event", WAIT);
+  s = check_expect_element (f.bus, "genesys-event", WAIT);
   entities = gst_structure_get_string (s, "entities");
   g_assert_nonnull (strstr (entities, "barge_in"));
   g_assert_nonnull (strstr (entities, "bot_turn_response"));
   gst_structure_free (s);
-  g_assert_cmpuint (stat_u64 (f.sink, "events"), ==, 2);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "events"), ==, 2);
   end_stream (&f, 0);
   fixture_stop (&f);
 }
@@ -1174,10 +1110,10 @@ test_slow_reader (void)
   g_test_message ("%u pings in %u frames", pings, binaries);
   g_assert_cmpuint (binaries, ==, n);
   g_assert_cmpuint (pings, >=, 2);
-  g_assert_cmpuint (stat_u64 (f.sink, "reconnects"), ==, 0);
-  g_assert_cmpuint (stat_u64 (f.sink, "keepalive-timeouts"), ==, 0);
-  g_assert_cmpuint (stat_u64 (f.sink, "protocol-errors"), ==, 0);
-  g_assert_cmpuint (stat_u64 (f.sink, "pings"), >=, 2);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "reconnects"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "keepalive-timeouts"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "protocol-errors"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "pings"), >=, 2);
   fixture_stop (&f);
 }
 
@@ -1263,7 +1199,7 @@ test_pong_timeout (void)
   g_assert_cmpstr (json_object_get_string_member (ah_server_frame_params
           (frame), "reason"), ==, "error");
   ah_server_frame_free (frame);
-  s = wait_element (&f, "genesys-reconnecting", WAIT);
+  s = check_expect_element (f.bus, "genesys-reconnecting", WAIT);
   g_test_message ("cause: %s", gst_structure_get_string (s, "cause"));
   gst_structure_free (s);
   frame = ah_server_expect (f.server, "open", WAIT, NULL);
@@ -1273,31 +1209,11 @@ test_pong_timeout (void)
           "continuedSessions"));
   ah_server_frame_free (frame);
   check_element (&f, "genesys-opened");
-  g_assert_cmpuint (stat_u64 (f.sink, "protocol-errors"), >=, 1);
+  g_assert_cmpuint (check_stat_u64 (f.sink, "protocol-errors"), >=, 1);
   fixture_stop (&f);
 }
 
-static gchar *tls_dir;
-
-/* A self-signed certificate for 127.0.0.1, made with openssl. */
-static gboolean
-make_certificate (void)
-{
-  gchar *cmd;
-  gint status = -1;
-  gboolean ok;
-
-  if (tls_dir)
-    return TRUE;
-  tls_dir = g_dir_make_tmp ("genesyssink-tls-XXXXXX", NULL);
-  cmd = g_strdup_printf ("openssl req -x509 -newkey rsa:2048 -nodes "
-      "-keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=127.0.0.1 "
-      "-addext subjectAltName=IP:127.0.0.1", tls_dir, tls_dir);
-  ok = g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL)
-      && g_spawn_check_wait_status (status, NULL);
-  g_free (cmd);
-  return ok;
-}
+static const gchar *tls_dir;
 
 static void
 check_tls (const gchar * props, gboolean with_ca, gboolean works)
@@ -1305,7 +1221,7 @@ check_tls (const gchar * props, gboolean with_ca, gboolean works)
   Fixture f = { 0 };
   gchar *cert, *key, *all;
 
-  if (!make_certificate ()) {
+  if (!(tls_dir = check_tls_dir ())) {
     g_test_skip ("openssl could not make a certificate");
     return;
   }
@@ -1332,7 +1248,7 @@ check_tls (const gchar * props, gboolean with_ca, gboolean works)
     g_free (dbg);
     gst_message_unref (msg);
     g_usleep (200 * 1000);
-    g_assert_cmpuint (stat_u64 (f.sink, "connection-attempts"), ==, 1);
+    g_assert_cmpuint (check_stat_u64 (f.sink, "connection-attempts"), ==, 1);
     g_assert_cmpuint (ah_server_requests (f.server), ==, 0);
   }
   fixture_stop (&f);
@@ -1358,7 +1274,7 @@ test_tls_ca_file_relative (void)
 {
   gchar *cwd = g_get_current_dir ();
 
-  if (!make_certificate ()) {
+  if (!(tls_dir = check_tls_dir ())) {
     g_test_skip ("openssl could not make a certificate");
     g_free (cwd);
     return;
@@ -1466,8 +1382,8 @@ test_stats_defaults (void)
 
   g_object_get (e, "sync", &sync, NULL);
   g_assert_true (sync);
-  g_assert_cmpuint (stat_u64 (e, "frames"), ==, 0);
-  g_assert_cmpuint (stat_u64 (e, "reconnects"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (e, "frames"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (e, "reconnects"), ==, 0);
   gst_object_unref (e);
 }
 
@@ -1555,15 +1471,6 @@ main (int argc, char **argv)
       test_tls_ca_file_relative);
   g_test_add_func ("/genesyssink/stop-while-pacing", test_stop_while_pacing);
   ret = g_test_run ();
-  if (tls_dir) {
-    gchar *cert = g_build_filename (tls_dir, "cert.pem", NULL);
-    gchar *key = g_build_filename (tls_dir, "key.pem", NULL);
-    g_unlink (cert);
-    g_unlink (key);
-    g_rmdir (tls_dir);
-    g_free (cert);
-    g_free (key);
-    g_free (tls_dir);
-  }
+  check_tls_dir_remove ();
   return ret;
 }

@@ -17,6 +17,7 @@
 #include <gst/check/gsttestclock.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
+#include "checkutil.h"
 
 #define WAIT 5000
 #define FAST_RETRY "retry-backoff-factor=10000000 retry-backoff-max=50000000"
@@ -382,21 +383,6 @@ typedef struct
 } Fixture;
 
 static void
-set_props (GstElement * e, const gchar * props)
-{
-  gchar **kv, **p;
-
-  kv = g_strsplit (props ? props : "", " ", -1);
-  for (p = kv; *p; p++) {
-    gchar **pair = g_strsplit (*p, "=", 2);
-    if (pair[0] && pair[1])
-      gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
-    g_strfreev (pair);
-  }
-  g_strfreev (kv);
-}
-
-static void
 fixture_start (Fixture * f, const gchar * props)
 {
   gchar *uri;
@@ -409,7 +395,7 @@ fixture_start (Fixture * f, const gchar * props)
   g_object_set (f->src, "uri", uri, NULL);
   gst_util_set_object_arg (G_OBJECT (f->src), "mode", "client");
   g_free (uri);
-  set_props (f->src, props);
+  check_set_props (f->src, props);
   if (f->extra_headers)
     gst_util_set_object_arg (G_OBJECT (f->src), "extra-headers",
         f->extra_headers);
@@ -429,65 +415,6 @@ fixture_stop (Fixture * f)
   gst_object_unref (f->src);
   gst_object_unref (f->bus);
   peer_free (f->peer);
-}
-
-/* The next element message named @name (others are skipped); fails the
- * test on an error message. */
-static GstStructure *
-wait_element (Fixture * f, const gchar * name)
-{
-  gint64 end = g_get_monotonic_time () + WAIT * G_TIME_SPAN_MILLISECOND;
-
-  while (TRUE) {
-    gint64 left = end - g_get_monotonic_time ();
-    GstMessage *msg;
-
-    if (left <= 0)
-      break;
-    msg = gst_bus_timed_pop_filtered (f->bus, left * GST_USECOND,
-        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
-    if (!msg)
-      break;
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      GError *err;
-      gchar *dbg;
-      gst_message_parse_error (msg, &err, &dbg);
-      g_error ("error while waiting for %s: %s (%s)", name, err->message, dbg);
-    }
-    if (gst_structure_has_name (gst_message_get_structure (msg), name)) {
-      GstStructure *s = gst_structure_copy (gst_message_get_structure (msg));
-      gst_message_unref (msg);
-      return s;
-    }
-    gst_message_unref (msg);
-  }
-  g_error ("no %s message within %u ms", name, WAIT);
-  return NULL;
-}
-
-static guint64
-stat_u64 (GstElement * e, const gchar * name)
-{
-  GstStructure *s;
-  guint64 v = 0;
-
-  g_object_get (e, "stats", &s, NULL);
-  g_assert_true (gst_structure_get_uint64 (s, name, &v));
-  gst_structure_free (s);
-  return v;
-}
-
-static GstEvent *
-pull_event_of_type (GstHarness * h, GstEventType type)
-{
-  while (TRUE) {
-    GstEvent *ev = gst_harness_pull_event (h);
-    if (!ev)
-      return NULL;
-    if (GST_EVENT_TYPE (ev) == type)
-      return ev;
-    gst_event_unref (ev);
-  }
 }
 
 static void
@@ -542,7 +469,7 @@ test_audio (void)
   frame_at (&f, 40 * GST_MSECOND, 2, 20 * GST_MSECOND, 160, FALSE);
   frame_at (&f, 60 * GST_MSECOND, 3, 40 * GST_MSECOND, 320, FALSE);
 
-  ev = pull_event_of_type (f.h, GST_EVENT_CAPS);
+  ev = check_pull_event_of_type (f.h, GST_EVENT_CAPS);
   gst_event_parse_caps (ev, &caps);
   expected = gst_caps_from_string ("audio/x-mulaw, rate=(int)8000, "
       "channels=(int)1");
@@ -550,9 +477,9 @@ test_audio (void)
   gst_caps_unref (expected);
   gst_event_unref (ev);
 
-  g_assert_cmpuint (stat_u64 (f.src, "frames"), ==, 3);
-  g_assert_cmpuint (stat_u64 (f.src, "bytes"), ==, 480);
-  g_assert_cmpuint (stat_u64 (f.src, "connections"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (f.src, "frames"), ==, 3);
+  g_assert_cmpuint (check_stat_u64 (f.src, "bytes"), ==, 480);
+  g_assert_cmpuint (check_stat_u64 (f.src, "connections"), ==, 1);
   fixture_stop (&f);
 }
 
@@ -580,7 +507,7 @@ test_audio_l16_stereo (void)
   g_assert_cmpuint (GST_BUFFER_OFFSET_END (buf), ==, 160);
   g_assert_cmpuint (gst_buffer_get_size (buf), ==, 640);
   gst_buffer_unref (buf);
-  ev = pull_event_of_type (f.h, GST_EVENT_CAPS);
+  ev = check_pull_event_of_type (f.h, GST_EVENT_CAPS);
   gst_event_parse_caps (ev, &caps);
   s = gst_caps_get_structure (caps, 0);
   g_assert_true (gst_structure_has_name (s, "audio/x-raw"));
@@ -638,20 +565,20 @@ test_text_and_ping (void)
 
   peer_send_text (f.peer, "{\"topicName\":\"channel.metadata\","
       "\"eventBody\":{\"message\":\"WebSocket Heartbeat\"}}");
-  s = wait_element (&f, "genesys-text");
+  s = check_expect_element (f.bus, "genesys-text", WAIT);
   g_assert_nonnull (strstr (gst_structure_get_string (s, "text"),
           "WebSocket Heartbeat"));
   gst_structure_free (s);
   /* not JSON, and JSON whose message is not a string: just text */
   peer_send_text (f.peer, "hello");
-  s = wait_element (&f, "genesys-text");
+  s = check_expect_element (f.bus, "genesys-text", WAIT);
   g_assert_cmpstr (gst_structure_get_string (s, "text"), ==, "hello");
   gst_structure_free (s);
   peer_send_text (f.peer, "{\"message\":[1]}");
-  gst_structure_free (wait_element (&f, "genesys-text"));
+  gst_structure_free (check_expect_element (f.bus, "genesys-text", WAIT));
 
   peer_send_text (f.peer, "{\"message\":\"ping\"}");
-  s = wait_element (&f, "genesys-text");
+  s = check_expect_element (f.bus, "genesys-text", WAIT);
   g_assert_cmpstr (gst_structure_get_string (s, "text"), ==,
       "{\"message\":\"ping\"}");
   gst_structure_free (s);
@@ -669,7 +596,7 @@ test_text_and_ping (void)
   g_free (text);
   /* only the ping was answered */
   g_assert_null (g_async_queue_timeout_pop (f.peer->texts, 200 * 1000));
-  g_assert_cmpuint (stat_u64 (f.src, "pings"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (f.src, "pings"), ==, 1);
   fixture_stop (&f);
 }
 
@@ -692,30 +619,31 @@ test_drop_gap (void)
   frame_at (&f, 40 * GST_MSECOND, 2, 20 * GST_MSECOND, 160, FALSE);
 
   peer_drop (f.peer);
-  s = wait_element (&f, "genesys-disconnected");
+  s = check_expect_element (f.bus, "genesys-disconnected", WAIT);
   g_assert_true (gst_structure_get_boolean (s, "clean", &clean));
   g_assert_false (clean);
   g_assert_cmpuint (g_value_get_uint (gst_structure_get_value (s, "code")),
       ==, 1006);
   gst_structure_free (s);
-  gst_structure_free (wait_element (&f, "genesys-reconnecting"));
+  gst_structure_free (check_expect_element (f.bus, "genesys-reconnecting",
+          WAIT));
   peer_wait_connections (f.peer, 2);
 
   /* the first frame after the reconnect ends at 560 ms: it starts 500 ms
    * after the last sample before the drop */
   gst_test_clock_set_time (f.clock, 560 * GST_MSECOND);
   peer_send_audio (f.peer, 160, 3);
-  s = wait_element (&f, "genesys-reconnected");
+  s = check_expect_element (f.bus, "genesys-reconnected", WAIT);
   g_assert_true (gst_structure_get_uint64 (s, "gap", &gap));
   g_assert_cmpuint (gap, ==, 500 * GST_MSECOND);
   gst_structure_free (s);
 
-  ev = pull_event_of_type (f.h, GST_EVENT_GAP);
+  ev = check_pull_event_of_type (f.h, GST_EVENT_GAP);
   gst_event_parse_gap (ev, &ts, &duration);
   g_assert_cmpuint (ts, ==, 40 * GST_MSECOND);
   g_assert_cmpuint (duration, ==, gap);
   gst_event_unref (ev);
-  s = wait_element (&f, "genesys-gap");
+  s = check_expect_element (f.bus, "genesys-gap", WAIT);
   gst_structure_free (s);
   {
     GstBuffer *buf = gst_harness_pull (f.h);
@@ -724,9 +652,10 @@ test_drop_gap (void)
   }
   frame_at (&f, 580 * GST_MSECOND, 4, 560 * GST_MSECOND, 4480, FALSE);
 
-  g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, 1);
-  g_assert_cmpuint (stat_u64 (f.src, "connections"), ==, 2);
-  g_assert_cmpuint (stat_u64 (f.src, "gap-duration"), ==, 500 * GST_MSECOND);
+  g_assert_cmpuint (check_stat_u64 (f.src, "reconnects"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (f.src, "connections"), ==, 2);
+  g_assert_cmpuint (check_stat_u64 (f.src, "gap-duration"), ==,
+      500 * GST_MSECOND);
   fixture_stop (&f);
 }
 
@@ -741,7 +670,8 @@ test_drop_silence (void)
   peer_wait_connections (f.peer, 1);
   frame_at (&f, 20 * GST_MSECOND, 1, 0, 0, TRUE);
   peer_drop (f.peer);
-  gst_structure_free (wait_element (&f, "genesys-reconnecting"));
+  gst_structure_free (check_expect_element (f.bus, "genesys-reconnecting",
+          WAIT));
   peer_wait_connections (f.peer, 2);
 
   /* from 20 ms to 320 ms: 2400 samples of PCMU silence */
@@ -783,8 +713,8 @@ check_refused (guint status, gint code, const gchar * text)
   /* never retried */
   g_usleep (300 * 1000);
   g_assert_cmpuint (peer_requests (f.peer), ==, 1);
-  g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, 0);
-  g_assert_cmpuint (stat_u64 (f.src, "connection-attempts"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (f.src, "reconnects"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (f.src, "connection-attempts"), ==, 1);
   fixture_stop (&f);
 }
 
@@ -824,21 +754,22 @@ test_watchdog (void)
 
   start = g_get_monotonic_time ();
   peer_stall (f.peer, 4000);
-  s = wait_element (&f, "genesys-disconnected");
+  s = check_expect_element (f.bus, "genesys-disconnected", WAIT);
   elapsed = g_get_monotonic_time () - start;
   g_test_message ("watchdog fired after %" G_GINT64_FORMAT " ms: %s",
       elapsed / 1000, gst_structure_get_string (s, "cause"));
   g_assert_nonnull (strstr (gst_structure_get_string (s, "cause"), "pong"));
   g_assert_cmpint (elapsed, <, 3500 * 1000);
   gst_structure_free (s);
-  gst_structure_free (wait_element (&f, "genesys-reconnecting"));
+  gst_structure_free (check_expect_element (f.bus, "genesys-reconnecting",
+          WAIT));
   peer_wait_connections (f.peer, 2);
-  g_assert_cmpuint (stat_u64 (f.src, "keepalive-timeouts"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (f.src, "keepalive-timeouts"), ==, 1);
 
   /* audio again: placed where it arrives, after a gap */
   gst_test_clock_set_time (f.clock, 5 * GST_SECOND);
   peer_send_audio (f.peer, 160, 2);
-  s = wait_element (&f, "genesys-reconnected");
+  s = check_expect_element (f.bus, "genesys-reconnected", WAIT);
   gst_structure_free (s);
   {
     GstBuffer *buf = gst_harness_pull (f.h);
@@ -855,27 +786,7 @@ close_normal_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gchar *tls_dir;
-
-/* A self-signed certificate for 127.0.0.1, made with openssl. */
-static gboolean
-make_certificate (void)
-{
-  gchar *cmd;
-  gint status = -1;
-  gboolean ok;
-
-  if (tls_dir)
-    return TRUE;
-  tls_dir = g_dir_make_tmp ("genesyssrc-tls-XXXXXX", NULL);
-  cmd = g_strdup_printf ("openssl req -x509 -newkey rsa:2048 -nodes "
-      "-keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=127.0.0.1 "
-      "-addext subjectAltName=IP:127.0.0.1", tls_dir, tls_dir);
-  ok = g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL)
-      && g_spawn_check_wait_status (status, NULL);
-  g_free (cmd);
-  return ok;
-}
+static const gchar *tls_dir;
 
 static void
 check_tls (const gchar * props, gboolean with_ca, gboolean works)
@@ -884,7 +795,7 @@ check_tls (const gchar * props, gboolean with_ca, gboolean works)
   gchar *cert, *key, *all;
   GError *error = NULL;
 
-  if (!make_certificate ()) {
+  if (!(tls_dir = check_tls_dir ())) {
     g_test_skip ("openssl could not make a certificate");
     return;
   }
@@ -911,8 +822,8 @@ check_tls (const gchar * props, gboolean with_ca, gboolean works)
     gst_message_unref (msg);
     /* never retried */
     g_usleep (300 * 1000);
-    g_assert_cmpuint (stat_u64 (f.src, "connection-attempts"), ==, 1);
-    g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, 0);
+    g_assert_cmpuint (check_stat_u64 (f.src, "connection-attempts"), ==, 1);
+    g_assert_cmpuint (check_stat_u64 (f.src, "reconnects"), ==, 0);
   }
   g_free (cert);
   g_free (key);
@@ -956,10 +867,10 @@ test_normal_close_eos (void)
     g_main_context_invoke_full (f.peer->context, G_PRIORITY_DEFAULT,
         close_normal_cb, ws, g_object_unref);
   }
-  ev = pull_event_of_type (f.h, GST_EVENT_EOS);
+  ev = check_pull_event_of_type (f.h, GST_EVENT_EOS);
   g_assert_nonnull (ev);
   gst_event_unref (ev);
-  g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (f.src, "reconnects"), ==, 0);
   fixture_stop (&f);
 }
 
@@ -988,7 +899,8 @@ test_hour_of_drops (void)
     if (t >= next_drop) {
       guint64 outage = 8000 * 13 / 10 + (drops % 5) * 3200;
       peer_drop (f.peer);
-      gst_structure_free (wait_element (&f, "genesys-disconnected"));
+      gst_structure_free (check_expect_element (f.bus, "genesys-disconnected",
+              WAIT));
       peer_wait_connections (f.peer, ++connections);
       t += outage;
       outages += outage;
@@ -1028,8 +940,8 @@ test_hour_of_drops (void)
   g_assert_cmpuint (end, ==, 3600 * GST_SECOND);
   g_assert_cmpuint (gaps, ==, outages);
   g_assert_cmpuint (discont, ==, drops + 1);
-  g_assert_cmpuint (stat_u64 (f.src, "late-duration"), ==, 0);
-  g_assert_cmpuint (stat_u64 (f.src, "reconnects"), ==, drops);
+  g_assert_cmpuint (check_stat_u64 (f.src, "late-duration"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (f.src, "reconnects"), ==, drops);
   fixture_stop (&f);
 }
 
@@ -1060,15 +972,6 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc-client/tls-no-validation",
       test_tls_no_validation);
   ret = g_test_run ();
-  if (tls_dir) {
-    gchar *cert = g_build_filename (tls_dir, "cert.pem", NULL);
-    gchar *key = g_build_filename (tls_dir, "key.pem", NULL);
-    g_unlink (cert);
-    g_unlink (key);
-    g_rmdir (tls_dir);
-    g_free (cert);
-    g_free (key);
-    g_free (tls_dir);
-  }
+  check_tls_dir_remove ();
   return ret;
 }

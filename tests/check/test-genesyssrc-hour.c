@@ -19,25 +19,21 @@
 #include <gst/check/gsttestclock.h>
 #include "ahpeer.h"
 #include "ah-duration.h"
+#include "checkutil.h"
 
 #define PATH "/api/v1/audiohook/ws"
 #define FRAME 1600              /* 200 ms at 8 kHz */
 #define CALL (3600 * 8000)
 #define DROP_EVERY (45 * 8000)
+/* Drop i (from 0) is reported as 1.3 s + (i mod 5) x 0.4 s discarded.
+ * 79 drops: 79 x 1.3 s, plus 15 rounds of five adding 0 + 0.4 + ... + 1.6 s
+ * = 4 s each, plus 0 + 0.4 + 0.8 + 1.2 s for drops 75 to 78: 102.7 s + 60 s
+ * + 2.4 s = 165.1 s, exactly 1320800 samples. */
+#define OUTAGE(i) (8000 * 13 / 10 + ((i) % 5) * 3200)
+#define DROPS 79
+#define GAP_SAMPLES (DROPS * OUTAGE (0) + (15 * 10 + 0 + 1 + 2 + 3) * 3200)
 #define WAIT 5000
 #define OFFER "{\"type\":\"audio\",\"format\":\"PCMU\",\"channels\":[\"external\"],\"rate\":8000}"
-
-static guint64
-stat_u64 (GstElement * src, const gchar * field)
-{
-  GstStructure *stats;
-  guint64 v = 0;
-
-  g_object_get (src, "stats", &stats, NULL);
-  g_assert_true (gst_structure_get_uint64 (stats, field, &v));
-  gst_structure_free (stats);
-  return v;
-}
 
 static void
 open_session (AhPeer * peer, guint port, const gchar * old_id, guint64 position)
@@ -120,12 +116,12 @@ test_hour_of_drops (void)
     if (pos >= next_drop) {
       /* drop without a close frame; 1.3 s to 2.9 s pass before the audio of
        * the continued session flows, and that span is reported discarded */
-      guint64 outage = 8000 * 13 / 10 + (drops % 5) * 3200;
+      guint64 outage = OUTAGE (drops);
       gchar *start, *span, *params;
 
       old_id = g_strdup (ah_peer_session_id (peer));
       ah_peer_drop (peer);
-      while (stat_u64 (src, "sessions-lost") < drops + 1)
+      while (check_stat_u64 (src, "sessions-lost") < drops + 1)
         g_usleep (500);
       ah_peer_free (peer);
       drops++;
@@ -159,20 +155,21 @@ test_hour_of_drops (void)
       G_GUINT64_FORMAT " samples of outage, %u DISCONT buffers", drops,
       gap_samples, outage_samples, discont);
   /* 80 connections: a drop every 45 s within the hour */
-  g_assert_cmpuint (drops, ==, 79);
+  g_assert_cmpuint (drops, ==, DROPS);
   /* the whole hour, to the sample: audio plus gaps */
   g_assert_cmpuint (pos, ==, CALL);
   g_assert_cmpuint (end, ==, 3600 * GST_SECOND);
-  /* every gap is its outage, nothing more */
-  g_assert_cmpuint (gap_samples, ==, outage_samples);
+  /* every gap is its outage, nothing more: 165.1 s of the hour */
+  g_assert_cmpuint (outage_samples, ==, GAP_SAMPLES);
+  g_assert_cmpuint (gap_samples, ==, GAP_SAMPLES);
   /* the first buffer, then one per drop */
   g_assert_cmpuint (discont, ==, drops + 1);
-  g_assert_cmpuint (stat_u64 (src, "sessions-continued"), ==, drops);
+  g_assert_cmpuint (check_stat_u64 (src, "sessions-continued"), ==, drops);
   /* the stats tell the same */
-  g_assert_cmpuint (stat_u64 (src, "gap-duration"), ==,
+  g_assert_cmpuint (check_stat_u64 (src, "gap-duration"), ==,
       gst_util_uint64_scale_int (outage_samples, GST_SECOND, 8000));
-  g_assert_cmpuint (stat_u64 (src, "late-duration"), ==, 0);
-  g_assert_cmpuint (stat_u64 (src, "dropped-duration"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (src, "late-duration"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (src, "dropped-duration"), ==, 0);
   {
     /* continuations keep their positions: nothing re-placed */
     GstStructure *stats;
@@ -226,7 +223,7 @@ run_backlog_burst (gboolean drop)
   }
   old_id = g_strdup (ah_peer_session_id (peer));
   ah_peer_drop (peer);
-  while (stat_u64 (src, "sessions-lost") < 1)
+  while (check_stat_u64 (src, "sessions-lost") < 1)
     g_usleep (500);
   ah_peer_free (peer);
 
@@ -266,7 +263,7 @@ run_backlog_burst (gboolean drop)
   pull_output (h, &end, &gap_samples, &discont, now, latency);
   pos += FRAME;
 
-  late_ns = stat_u64 (src, "late-duration");
+  late_ns = check_stat_u64 (src, "late-duration");
   g_test_message ("backlog of 2 s, drop-on-latency=%d: %" G_GUINT64_FORMAT
       " ms late, %" G_GUINT64_FORMAT " samples of the backlog output, %"
       G_GUINT64_FORMAT " samples of gaps", drop, late_ns / GST_MSECOND,
@@ -274,12 +271,15 @@ run_backlog_burst (gboolean drop)
   /* all but the last 300 ms of the backlog left after PTS + latency */
   g_assert_cmpuint (late_ns, ==, 1700 * GST_MSECOND);
   if (drop) {
-    g_assert_cmpuint (stat_u64 (src, "late-dropped-duration"), ==, late_ns);
+    g_assert_cmpuint (check_stat_u64 (src, "late-dropped-duration"), ==,
+        late_ns);
+    /* the 1.7 s that were late, to the sample */
+    g_assert_cmpuint (gap_samples, ==, 1700 * 8);
     g_assert_cmpuint (gap_samples * 125000, ==, late_ns);
     g_assert_cmpuint (audio_samples, ==, 10 * FRAME - gap_samples);
   } else {
     /* nothing the client sent is lost */
-    g_assert_cmpuint (stat_u64 (src, "late-dropped-duration"), ==, 0);
+    g_assert_cmpuint (check_stat_u64 (src, "late-dropped-duration"), ==, 0);
     g_assert_cmpuint (gap_samples, ==, 0);
     g_assert_cmpuint (audio_samples, ==, 10 * FRAME);
   }
@@ -399,8 +399,8 @@ run_drift (gint ppm)
       lp.worst / GST_MSECOND);
   /* every sample */
   g_assert_cmpuint (out, ==, CALL);
-  g_assert_cmpuint (stat_u64 (src, "gap-duration"), ==, 0);
-  g_assert_cmpuint (stat_u64 (src, "late-duration"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (src, "gap-duration"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (src, "late-duration"), ==, 0);
   /* the sender's clock, recovered */
   g_assert_cmpfloat (ABS (skew - ppm), <=, 1.0);
   g_assert_cmpint (ABS (GST_CLOCK_DIFF (sender_end, end)), <=, 5 * GST_MSECOND);

@@ -13,6 +13,7 @@
 #include <gst/check/gsttestclock.h>
 #include "ahpeer.h"
 #include "ah-duration.h"
+#include "checkutil.h"
 
 #define PATH "/api/v1/audiohook/ws"
 #define KEY "SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh"
@@ -121,19 +122,6 @@ send_frames (Fixture * f, guint n, gsize size, guint8 first)
   }
 }
 
-static GstEvent *
-pull_event_of_type (GstHarness * h, GstEventType type)
-{
-  while (TRUE) {
-    GstEvent *ev = gst_harness_pull_event (h);
-    if (!ev)
-      return NULL;
-    if (GST_EVENT_TYPE (ev) == type)
-      return ev;
-    gst_event_unref (ev);
-  }
-}
-
 static void
 close_session (Fixture * f, const gchar * position)
 {
@@ -181,7 +169,7 @@ test_happy_mono (void)
     gst_buffer_unmap (buf, &map);
     gst_buffer_unref (buf);
   }
-  ev = pull_event_of_type (f.h, GST_EVENT_CAPS);
+  ev = check_pull_event_of_type (f.h, GST_EVENT_CAPS);
   gst_event_parse_caps (ev, &caps);
   s = gst_caps_get_structure (caps, 0);
   g_assert_true (gst_structure_has_name (s, "audio/x-mulaw"));
@@ -190,7 +178,7 @@ test_happy_mono (void)
   gst_event_unref (ev);
 
   close_session (&f, "PT1S");
-  ev = pull_event_of_type (f.h, GST_EVENT_EOS);
+  ev = check_pull_event_of_type (f.h, GST_EVENT_EOS);
   g_assert_nonnull (ev);
   gst_event_unref (ev);
   fixture_stop (&f);
@@ -297,7 +285,7 @@ test_probe (void)
 static void
 check_gap_event (GstHarness * h, GstClockTime pts, GstClockTime duration)
 {
-  GstEvent *ev = pull_event_of_type (h, GST_EVENT_GAP);
+  GstEvent *ev = check_pull_event_of_type (h, GST_EVENT_GAP);
   GstClockTime t, d;
 
   g_assert_nonnull (ev);
@@ -492,27 +480,16 @@ test_gap_silence_lazy (void)
   g_cond_clear (&g.cond);
 }
 
-static guint64
-stat_u64 (GstElement * src, const gchar * field)
-{
-  GstStructure *stats;
-  guint64 v = G_MAXUINT64;
-
-  g_object_get (src, "stats", &stats, NULL);
-  g_assert_true (gst_structure_get_uint64 (stats, field, &v));
-  gst_structure_free (stats);
-  return v;
-}
-
 /* Waits until the element has seen @n sessions vanish. */
 static void
 wait_sessions_lost (GstElement * src, guint64 n)
 {
   gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
-  while (stat_u64 (src, "sessions-lost") < n && g_get_monotonic_time () < end)
+  while (check_stat_u64 (src, "sessions-lost") < n
+      && g_get_monotonic_time () < end)
     g_usleep (2000);
-  g_assert_cmpuint (stat_u64 (src, "sessions-lost"), ==, n);
+  g_assert_cmpuint (check_stat_u64 (src, "sessions-lost"), ==, n);
 }
 
 static void
@@ -525,7 +502,7 @@ expect_refused (Fixture * f, const AhPeerAuth * auth, const gchar * counter)
   g_assert_cmpuint (status, ==, 401);
   /* The failure answer is delayed (timing side channel). */
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 450 * 1000);
-  if (stat_u64 (f->src, counter) != 1) {
+  if (check_stat_u64 (f->src, counter) != 1) {
     GstStructure *st;
     gchar *str;
     g_object_get (f->src, "stats", &st, NULL);
@@ -534,7 +511,7 @@ expect_refused (Fixture * f, const AhPeerAuth * auth, const gchar * counter)
     g_free (str);
     gst_structure_free (st);
   }
-  g_assert_cmpuint (stat_u64 (f->src, counter), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (f->src, counter), ==, 1);
 }
 
 static void
@@ -663,7 +640,7 @@ test_pong_while_blocked (void)
     g_usleep (500 * 1000);
   }
   g_assert_cmpint (g_atomic_int_get (&blocked), ==, 1);
-  g_assert_cmpuint (stat_u64 (f.src, "position-mismatches"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (f.src, "position-mismatches"), ==, 0);
   g_test_message ("worst pong time while blocked: %" G_GINT64_FORMAT " us",
       worst);
   g_assert_cmpint (worst, <, 50 * 1000);
@@ -912,7 +889,7 @@ test_bad_input (void)
   f.peer = ah_peer_new ();
 
   /* Partial sample frame in stereo. */
-  g_assert_cmpuint (stat_u64 (f.src, "protocol-errors"), ==, 2);
+  g_assert_cmpuint (check_stat_u64 (f.src, "protocol-errors"), ==, 2);
   g_free (open_session (&f, NULL, OFFER_STEREO));
   ah_peer_send_binary (f.peer, odd, 3);
   expect_error_disconnect (&f, "partial sample frame");
@@ -1255,7 +1232,7 @@ test_session_lost (void)
   g_assert_true (gst_structure_get_uint64 (s, "position", &position));
   g_assert_cmpuint (position, ==, 400 * GST_MSECOND);
   gst_message_unref (msg);
-  ev = pull_event_of_type (f.h, GST_EVENT_EOS);
+  ev = check_pull_event_of_type (f.h, GST_EVENT_EOS);
   g_assert_nonnull (ev);
   gst_event_unref (ev);
   g_assert_cmpint (g_get_monotonic_time () - dropped, >=, 450 * 1000);
@@ -1299,7 +1276,7 @@ test_l16_stereo (void)
   }
   gst_buffer_unmap (buf, &map);
   gst_buffer_unref (buf);
-  ev = pull_event_of_type (f.h, GST_EVENT_CAPS);
+  ev = check_pull_event_of_type (f.h, GST_EVENT_CAPS);
   gst_event_parse_caps (ev, &caps);
   s = gst_caps_get_structure (caps, 0);
   g_assert_true (gst_structure_has_name (s, "audio/x-raw"));
@@ -1370,10 +1347,10 @@ test_continued_session (void)
   g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, 6000);
   g_assert_true (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT));
   gst_buffer_unref (buf);
-  g_assert_cmpuint (stat_u64 (f.src, "sessions-continued"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (f.src, "sessions-continued"), ==, 1);
   close_session (&f, "PT0.95S");
   {
-    GstEvent *ev = pull_event_of_type (f.h, GST_EVENT_EOS);
+    GstEvent *ev = check_pull_event_of_type (f.h, GST_EVENT_EOS);
     g_assert_nonnull (ev);
     gst_event_unref (ev);
   }
@@ -1455,7 +1432,7 @@ test_continuation_routing (void)
   buf = gst_harness_pull (b.h);
   g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 0);
   gst_buffer_unref (buf);
-  g_assert_cmpuint (stat_u64 (b.src, "sessions"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (b.src, "sessions"), ==, 1);
 
   /* the continuation reaches a */
   a.peer = ah_peer_new ();
@@ -1465,8 +1442,8 @@ test_continuation_routing (void)
   g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 200 * GST_MSECOND);
   g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, 1600);
   gst_buffer_unref (buf);
-  g_assert_cmpuint (stat_u64 (a.src, "sessions-continued"), ==, 1);
-  g_assert_cmpuint (stat_u64 (a.src, "sessions-lost"), ==, 0);
+  g_assert_cmpuint (check_stat_u64 (a.src, "sessions-continued"), ==, 1);
+  g_assert_cmpuint (check_stat_u64 (a.src, "sessions-lost"), ==, 0);
 
   close_session (&a, "PT0.4S");
   close_session (&b, "PT0.2S");
@@ -1491,9 +1468,10 @@ test_eos_drains (void)
   g_free (media);
   send_frames (&f, 3, 1600, 1);
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (stat_u64 (f.src, "samples") < 4800 && g_get_monotonic_time () < end)
+  while (check_stat_u64 (f.src, "samples") < 4800
+      && g_get_monotonic_time () < end)
     g_usleep (1000);
-  g_assert_cmpuint (stat_u64 (f.src, "samples"), ==, 4800);
+  g_assert_cmpuint (check_stat_u64 (f.src, "samples"), ==, 4800);
   g_assert_true (gst_element_send_event (f.src, gst_event_new_eos ()));
   for (i = 0; i < 3; i++) {
     GstBuffer *buf = gst_harness_pull (f.h);
@@ -1501,7 +1479,7 @@ test_eos_drains (void)
     g_assert_cmpuint (gst_buffer_get_size (buf), ==, 1600);
     gst_buffer_unref (buf);
   }
-  ev = pull_event_of_type (f.h, GST_EVENT_EOS);
+  ev = check_pull_event_of_type (f.h, GST_EVENT_EOS);
   g_assert_nonnull (ev);
   gst_event_unref (ev);
   fixture_stop (&f);

@@ -291,17 +291,17 @@ typedef struct
 } FrameCase;
 
 static const FrameCase frame_cases[] = {
-  {1600, 64000, 1, 1600},
-  {1601, 64000, 2, 1600},
-  {6402, 64000, 4, 6400},
-  {100000, 64000, 1, 64000},
-  {100000, 64000, 4, 64000},
-  {100000, 64000, 3, 63999},
-  {100000, 64001, 2, 64000},
-  {1600, 1000, 1, 1000},
+  {.frame_bytes = 1600,.max_bytes = 64000,.align = 1,.message = 1600},
+  {.frame_bytes = 1601,.max_bytes = 64000,.align = 2,.message = 1600},
+  {.frame_bytes = 6402,.max_bytes = 64000,.align = 4,.message = 6400},
+  {.frame_bytes = 100000,.max_bytes = 64000,.align = 1,.message = 64000},
+  {.frame_bytes = 100000,.max_bytes = 64000,.align = 4,.message = 64000},
+  {.frame_bytes = 100000,.max_bytes = 64000,.align = 3,.message = 63999},
+  {.frame_bytes = 100000,.max_bytes = 64001,.align = 2,.message = 64000},
+  {.frame_bytes = 1600,.max_bytes = 1000,.align = 1,.message = 1000},
   /* below one sample frame: one sample frame */
-  {2, 64000, 4, 4},
-  {0, 64000, 1, 1},
+  {.frame_bytes = 2,.max_bytes = 64000,.align = 4,.message = 4},
+  {.frame_bytes = 0,.max_bytes = 64000,.align = 1,.message = 1},
 };
 
 static void
@@ -352,13 +352,13 @@ typedef struct
  * out at once, then one every 200 ms, so the last leaves 1 s before the
  * prompt ends playing: duration - max_lead (and at 0 for short ones). */
 static const PromptCase prompt_cases[] = {
-  {100, 0, 1, 0},
-  {1000, 0, 5, 0},
-  {7300, 0, 37, MS (6300)},
-  {60000, 0, 300, SEC (59)},
-  {7300, 1000, 37, MS (6300)},
-  {60000, 160, 300, SEC (59)},
-  {60000, 4321, 300, SEC (59)},
+  {.ms = 100,.chunk = 0,.messages = 1,.last = 0},
+  {.ms = 1000,.chunk = 0,.messages = 5,.last = 0},
+  {.ms = 7300,.chunk = 0,.messages = 37,.last = MS (6300)},
+  {.ms = 60000,.chunk = 0,.messages = 300,.last = SEC (59)},
+  {.ms = 7300,.chunk = 1000,.messages = 37,.last = MS (6300)},
+  {.ms = 60000,.chunk = 160,.messages = 300,.last = SEC (59)},
+  {.ms = 60000,.chunk = 4321,.messages = 300,.last = SEC (59)},
 };
 
 static void
@@ -432,83 +432,122 @@ typedef struct
   gsize align;
   guint64 linger;
   guint64 max_lead;
+  guint64 bytes_per_second;     /* 0: 8000 sample frames per second */
   Step steps[16];
 } Script;
 
 static const Script scripts[] = {
-  {"linger releases a partial frame", 1, MS (50), SEC (1), {
+  {.name = "linger releases a partial frame",
+        .align = 1,.linger = MS (50),.max_lead = SEC (1),.steps = {
               {PUSH, 0, 800}, {POP, 0, 0}, {WAKE, 0, MS (50)},
               {POP, MS (50) - 1, 0}, {POP, MS (50), 800},
           {WAKE, MS (50), NEVER}, {QUEUED, MS (50), 0}}},
-  {"each push restarts the linger", 1, MS (50), SEC (1), {
+  {.name = "each push restarts the linger",
+        .align = 1,.linger = MS (50),.max_lead = SEC (1),.steps = {
               {PUSH, 0, 500}, {PUSH, MS (30), 300}, {WAKE, MS (30), MS (80)},
           {POP, MS (80) - 1, 0}, {POP, MS (80), 800}}},
-  {"full frames go at once, the rest after linger", 1, MS (50), SEC (1), {
+  {.name = "full frames go at once, the rest after linger",
+        .align = 1,.linger = MS (50),.max_lead = SEC (1),.steps = {
               {PUSH, 0, 2000}, {POP, 0, 1600}, {POP, 0, 0},
           {WAKE, 0, MS (50)}, {POP, MS (50), 400}}},
-  {"drain releases a partial frame", 1, SEC (10), SEC (1), {
+  {.name = "drain releases a partial frame",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),.steps = {
               {PUSH, 0, 2000}, {POP, 0, 1600}, {POP, 0, 0},
               {WAKE, 0, SEC (10)}, {DRAIN, MS (1), 0},
           {POP, MS (1), 400}, {WAKE, MS (1), NEVER}}},
-  {"drain applies to what was queued", 1, SEC (10), SEC (1), {
+  {.name = "drain applies to what was queued",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),.steps = {
               {PUSH, 0, 1000}, {DRAIN, 0, 0}, {PUSH, 0, 300},
               {POP, 0, 1000}, {POP, 0, 0}, {WAKE, 0, SEC (10)},
           {POP, SEC (10), 300}}},
-  {"a full frame may span the drain mark", 1, SEC (10), SEC (1), {
+  {.name = "a full frame may span the drain mark",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),.steps = {
               {PUSH, 0, 1000}, {DRAIN, 0, 0}, {PUSH, 0, 1000},
           {POP, 0, 1600}, {POP, 0, 0}, {WAKE, 0, SEC (10)}}},
-  {"a drain while the lead binds", 1, SEC (10), SEC (1), {
+  {.name = "a drain while the lead binds",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),.steps = {
               {PUSH, 0, 8800}, {DRAIN, 0, 0}, {POPS, 0, 5}, {LEAD, 0, SEC (1)},
               /* 800 bytes (100 ms) fit once the lead is 900 ms */
               {WAKE, 0, MS (100)}, {POP, MS (100), 800}, {LEAD, MS (100),
               SEC (1)}}},
-  {"flush clears the drain", 1, SEC (10), SEC (1), {
+  {.name = "flush clears the drain",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),.steps = {
               {PUSH, 0, 800}, {DRAIN, 0, 0}, {FLUSH, 0, 800},
           {PUSH, 0, 800}, {POP, 0, 0}, {WAKE, 0, SEC (10)}}},
-  {"a partial sample frame stays queued", 2, MS (50), SEC (1), {
+  {.name = "a partial sample frame stays queued",
+        .align = 2,.linger = MS (50),.max_lead = SEC (1),.steps = {
               {PUSH, 0, 801}, {POP, MS (50), 800}, {QUEUED, MS (50), 1},
               {WAKE, MS (50), NEVER}, {DRAIN, MS (50), 0}, {POP, MS (50), 0},
           {PUSH, MS (60), 1}, {POP, MS (110), 2}}},
-  {"drain of less than a sample frame", 4, 0, SEC (1), {
+  {.name = "drain of less than a sample frame",
+        .align = 4,.linger = 0,.max_lead = SEC (1),.steps = {
           {PUSH, 0, 3}, {DRAIN, 0, 0}, {POP, 0, 0}, {WAKE, 0, NEVER}}},
-  {"no linger; asked while a message is due: now + 1", 1, 0, SEC (1), {
+  {.name = "no linger; asked while a message is due: now + 1",.align =
+        1,.linger = 0,.max_lead = SEC (1),.steps = {
               {PUSH, MS (7), 10}, {WAKE, MS (7), MS (7) + 1},
           {POP, MS (7), 10}, {WAKE, MS (7), NEVER}}},
-  {"endless linger", 1, NEVER, SEC (1), {
+  {.name = "endless linger",
+        .align = 1,.linger = NEVER,.max_lead = SEC (1),.steps = {
               {PUSH, 0, 800}, {WAKE, 0, NEVER}, {POP, SEC (1000), 0},
           {DRAIN, SEC (1000), 0}, {POP, SEC (1000), 800}}},
-  {"hold: nothing before until, then no token", 1, 0, SEC (1), {
+  {.name = "hold: nothing before until, then no token",
+        .align = 1,.linger = 0,.max_lead = SEC (1),.steps = {
               {PUSH, 0, 1600}, {HOLD, 0, SEC (1)}, {POP, SEC (1) - 1, 0},
               {WAKE, 0, MS (1200)}, {POP, MS (1200) - 1, 0},
           {POP, MS (1200), 1600}}},
-  {"hold that ended before now empties the bucket now", 1, 0, SEC (1), {
+  {.name = "hold that ended before now empties the bucket now",.align =
+        1,.linger = 0,.max_lead = SEC (1),.steps = {
               {HOLD, SEC (5), SEC (1)}, {PUSH, SEC (5), 1600},
           {WAKE, SEC (5), MS (5200)}, {POP, MS (5200), 1600}}},
-  {"a shorter hold does not shorten a longer one", 1, 0, SEC (1), {
+  {.name = "a shorter hold does not shorten a longer one",
+        .align = 1,.linger = 0,.max_lead = SEC (1),.steps = {
               {PUSH, 0, 1600}, {HOLD, 0, SEC (3)}, {HOLD, MS (100), SEC (1)},
           {WAKE, MS (100), MS (3200)}, {POP, MS (3200), 1600}}},
-  {"flush: lead 0, tokens kept", 1, 0, SEC (1), {
+  {.name = "flush: lead 0, tokens kept",
+        .align = 1,.linger = 0,.max_lead = SEC (1),.steps = {
               {PUSH, 0, 16000}, {POPS, 0, 5}, {LEAD, MS (100), MS (900)},
               {FLUSH, MS (100), 8000}, {LEAD, MS (100), 0},
               {PUSH, MS (100), 16000}, {POPS, MS (100), 5},
           {FLUSH, MS (100), 8000}, {LEAD, MS (100), 0}, {QUEUED, MS (100), 0}}},
-  {"flush keeps the tokens", 1, 0, SEC (1000), {
+  {.name = "flush keeps the tokens",
+        .align = 1,.linger = 0,.max_lead = SEC (1000),.steps = {
               {PUSH, 0, 48000}, {POPS, 0, 25}, {FLUSH, 0, 8000},
           {PUSH, 0, 1600}, {POP, 0, 0}, {WAKE, 0, MS (200)}}},
-  {"reset_playout keeps the tokens", 1, 0, SEC (1), {
+  {.name = "reset_playout keeps the tokens",
+        .align = 1,.linger = 0,.max_lead = SEC (1),.steps = {
               {PUSH, 0, 48000}, {POPS, 0, 5}, {RESET, 0, 0}, {POPS, 0, 5},
               {RESET, 0, 0}, {POPS, 0, 5}, {RESET, 0, 0}, {POPS, 0, 5},
               {RESET, 0, 0}, {POPS, 0, 5}, {RESET, 0, 0}, {POP, 0, 0},
           {WAKE, 0, MS (200)}, {QUEUED, 0, 8000}}},
-  {"reset_playout: lead 0, queue kept", 1, 0, SEC (1), {
+  {.name = "reset_playout: lead 0, queue kept",
+        .align = 1,.linger = 0,.max_lead = SEC (1),.steps = {
               {PUSH, 0, 16000}, {POPS, 0, 5}, {RESET, MS (100), 0},
               {LEAD, MS (100), 0}, {QUEUED, MS (100), 8000},
           {POPS, MS (100), 5}, {LEAD, MS (100), SEC (1)}}},
-  {"a message longer than max_lead goes out when the client idles", 1,
-        0, MS (100), {
+  {.name = "a message longer than max_lead goes out when the client idles",
+        .align = 1,.linger = 0,.max_lead = MS (100),.steps = {
               {PUSH, 0, 3200}, {POP, 0, 1600}, {LEAD, 0, MS (200)},
               {POP, 0, 0}, {WAKE, 0, MS (200)}, {POP, MS (200) - 1, 0},
           {POP, MS (200), 1600}}},
+  {.name = "exactly one frame goes at once",
+        .align = 1,.linger = MS (50),.max_lead = SEC (1),.steps = {
+          {PUSH, 0, 1600}, {POP, 0, 1600}, {QUEUED, 0, 0}}},
+  {.name = "a partial frame of one byte goes after linger",
+        .align = 1,.linger = MS (50),.max_lead = SEC (1),.steps = {
+              {PUSH, 0, 1}, {WAKE, 0, MS (50)}, {POP, MS (50) - 1, 0},
+          {POP, MS (50), 1}}},
+  {.name = "a drain of one byte releases it",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),.steps = {
+          {PUSH, 0, 1}, {DRAIN, 0, 0}, {POP, 0, 1}}},
+  /* 3000 bytes per second: a byte plays for 333333.3 ns, 333334 rounded
+   * up; a message after the playout ended exactly now plays from now on
+   * (the lead is its own length rounded up, not the sum's) */
+  {.name = "a playout that ends exactly now starts anew",
+        .align = 1,.linger = 0,.max_lead = SEC (1),
+        .bytes_per_second = 3000,.steps = {
+              {PUSH, 0, 1}, {POP, 0, 1}, {LEAD, 0, 333334},
+              {PUSH, 333334, 1}, {POP, 333334, 1},
+          {LEAD, 333334, 333334}}},
 };
 
 static void
@@ -523,7 +562,8 @@ test_scripts (void)
 
     g_test_message ("script: %s", s->name);
     cfg.align = s->align;
-    cfg.bytes_per_second = 8000 * s->align;
+    cfg.bytes_per_second = s->bytes_per_second ? s->bytes_per_second :
+        8000 * s->align;
     cfg.linger = s->linger;
     cfg.max_lead = s->max_lead;
     sim_init (&sim, &cfg, 0);
@@ -618,11 +658,16 @@ typedef struct
  * per second carry only 100 ms of audio per second, and the client starves.
  * With 1 s frames and more, the lead binds instead. */
 static const SmallCase small_cases[] = {
-  {20, 500, SEC (95)},          /* (500 - 25) / 5 */
-  {40, 250, SEC (45)},          /* (250 - 25) / 5 */
-  {200, 50, SEC (9)},           /* duration - max_lead */
-  {1000, 10, SEC (9)},          /* each when the client is idle */
-  {2000, 5, SEC (8)},           /* longer than max_lead: idle each time */
+  /* (500 - 25) / 5 */
+  {.frame_ms = 20,.messages = 500,.last = SEC (95)},
+  /* (250 - 25) / 5 */
+  {.frame_ms = 40,.messages = 250,.last = SEC (45)},
+  /* duration - max_lead */
+  {.frame_ms = 200,.messages = 50,.last = SEC (9)},
+  /* each when the client is idle */
+  {.frame_ms = 1000,.messages = 10,.last = SEC (9)},
+  /* longer than max_lead: idle each time */
+  {.frame_ms = 2000,.messages = 5,.last = SEC (8)},
 };
 
 static void

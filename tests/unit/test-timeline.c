@@ -16,9 +16,11 @@
 
 typedef enum
 {
+  END,                          /* (all fields 0): the case ends */
   AUDIO,
   GAP,
   NEW_SESSION,
+  RESUMED,                      /* a `resumed` at @arrival, at @position */
 } Op;
 
 typedef struct
@@ -33,97 +35,205 @@ typedef struct
   GstClockTime duration;
   guint64 offset;
   guint64 skip;
-  GstClockTime gap_pts;         /* NONE: no gap before the audio */
-  GstClockTime gap_duration;
+  GstClockTime gap_pts;         /* a gap before the audio ... */
+  GstClockTime gap_duration;    /* ... of this (0: no gap) */
 } Step;
 
 typedef struct
 {
   const gchar *name;
-  Step steps[8];
+  GstClockTime latency;         /* 0: the default, 300 ms */
+  guint reanchors;              /* sessions placed by their arrival, at the end */
+  Step steps[10];
 } Case;
 
-#define END {0, 0, 0, 0, FALSE, 0, 0, 0, 0, 0, 0}
-
 static const Case cases[] = {
-  {"first frame anchors at its arrival minus its length", {
-              {AUDIO, 0, 1600, 1000 * MS, TRUE, 800 * MS, 200 * MS, 0, 0, NONE,
-                  0},
-              {AUDIO, 1600, 1600, 1210 * MS, TRUE, 1000 * MS, 200 * MS, 1600, 0,
-                  NONE, 0},
+  {.name = "first frame anchors at its arrival minus its length",.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 1000 * MS,
+                    .emitted = TRUE,.pts = 800 * MS,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = AUDIO,.position = 1600,.samples = 1600,.arrival =
+                    1210 * MS,
+                    .emitted = TRUE,.pts = 1000 * MS,.duration = 200 * MS,
+                  .offset = 1600},
               /* jitter does not move timestamps: they come from positions */
-              {AUDIO, 3200, 1600, 1390 * MS, TRUE, 1200 * MS, 200 * MS, 3200, 0,
-                  NONE, 0},
-          END}},
-  {"unknown arrival anchors at zero", {
-              {AUDIO, 0, 800, NONE, TRUE, 0, 100 * MS, 0, 0, NONE, 0},
-              {AUDIO, 800, 1, NONE, TRUE, 100 * MS, 125 * GST_USECOND, 800, 0,
-                  NONE, 0},
-          END}},
-  {"arrival earlier than the audio's length clamps to zero", {
-              {AUDIO, 0, 1600, 50 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
-          END}},
-  {"a hole in positions becomes a gap before the audio", {
-              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
-              {AUDIO, 2400, 800, 500 * MS, TRUE, 300 * MS, 100 * MS, 2400, 0,
-                  200 * MS, 100 * MS},
-          END}},
-  {"a gap advances the timeline exactly", {
-              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
-              {GAP, 1600, 9900, NONE, TRUE, 200 * MS, 1237500 * GST_USECOND,
-                    1600,
-                  0, NONE, 0},
-              {AUDIO, 11500, 1600, NONE, TRUE, 1437500 * GST_USECOND, 200 * MS,
-                  11500, 0, NONE, 0},
-          END}},
-  {"a gap after a hole in positions covers the hole too", {
-              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
+              {.op = AUDIO,.position = 3200,.samples = 1600,.arrival =
+                    1390 * MS,
+                    .emitted = TRUE,.pts = 1200 * MS,.duration = 200 * MS,
+                  .offset = 3200},
+          }},
+  {.name = "unknown arrival anchors at zero",.steps = {
+              {.op = AUDIO,.position = 0,.samples = 800,.arrival = NONE,
+                    .emitted = TRUE,.pts = 0,.duration = 100 * MS,
+                  .offset = 0},
+              {.op = AUDIO,.position = 800,.samples = 1,.arrival = NONE,
+                    .emitted = TRUE,.pts = 100 * MS,
+                  .duration = 125 * GST_USECOND,.offset = 800},
+          }},
+  {.name = "arrival earlier than the audio's length clamps to zero",.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 50 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+          }},
+  {.name = "a hole in positions becomes a gap before the audio",.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = AUDIO,.position = 2400,.samples = 800,.arrival = 500 * MS,
+                    .emitted = TRUE,.pts = 300 * MS,.duration = 100 * MS,
+                    .offset = 2400,.gap_pts = 200 * MS,
+                  .gap_duration = 100 * MS},
+          }},
+  {.name = "a gap advances the timeline exactly",.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = GAP,.position = 1600,.samples = 9900,.arrival = NONE,
+                    .emitted = TRUE,.pts = 200 * MS,
+                  .duration = 1237500 * GST_USECOND,.offset = 1600},
+              {.op = AUDIO,.position = 11500,.samples = 1600,.arrival = NONE,
+                    .emitted = TRUE,.pts = 1437500 * GST_USECOND,
+                  .duration = 200 * MS,.offset = 11500},
+          }},
+  {.name = "a gap after a hole in positions covers the hole too",.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
               /* (a continuation: positions go on, no new session) */
-              {GAP, 4800, 1600, NONE, TRUE, 200 * MS, 600 * MS, 1600, 0, NONE,
-                  0},
+              {.op = GAP,.position = 4800,.samples = 1600,.arrival = NONE,
+                    .emitted = TRUE,.pts = 200 * MS,.duration = 600 * MS,
+                  .offset = 1600},
               /* an empty span runs the timeline to a position (a close) */
-              {GAP, 8000, 0, NONE, TRUE, 800 * MS, 200 * MS, 6400, 0, NONE, 0},
-              {GAP, 8000, 0, NONE, FALSE},
-          END}},
-  {"repeated audio is trimmed or dropped", {
-              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
-              {AUDIO, 800, 1600, 300 * MS, TRUE, 200 * MS, 100 * MS, 1600, 800,
-                  NONE, 0},
-              {AUDIO, 0, 1600, 300 * MS, FALSE},
-              {GAP, 0, 2400, NONE, FALSE},
-          END}},
-  {"a new session lands where it arrives, the time between is a gap", {
-              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
-              {NEW_SESSION},
-              {AUDIO, 0, 1600, 1200 * MS, TRUE, 1000 * MS, 200 * MS, 8000, 0,
-                  200 * MS, 800 * MS},
-              {AUDIO, 1600, 1600, 1400 * MS, TRUE, 1200 * MS, 200 * MS, 9600, 0,
-                  NONE, 0},
-          END}},
-  {"a new session that arrives too early continues at the end", {
-              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
-              {NEW_SESSION},
-              {AUDIO, 0, 1600, 100 * MS, TRUE, 200 * MS, 200 * MS, 1600, 0,
-                    NONE,
-                  0},
-          END}},
-  {"a session that ends with nothing placed covers no time", {
-              {GAP, 0, 0, NONE, FALSE},
-              {NEW_SESSION},
-              {AUDIO, 0, 1600, 3500 * MS, TRUE, 3300 * MS, 200 * MS, 0, 0,
-                  NONE, 0},
-              {NEW_SESSION},
-              {GAP, 4000, 0, NONE, FALSE},
-              {NEW_SESSION},
-              {AUDIO, 0, 1600, 4000 * MS, TRUE, 3800 * MS, 200 * MS, 4000, 0,
-                  3500 * MS, 300 * MS},
-          END}},
-  {"a continued session whose positions go on", {
-              {AUDIO, 0, 1600, 200 * MS, TRUE, 0, 200 * MS, 0, 0, NONE, 0},
-              {NEW_SESSION},
-              {AUDIO, 4000, 1600, 700 * MS, TRUE, 500 * MS, 200 * MS, 4000, 0,
-                  200 * MS, 300 * MS},
-          END}},
+              {.op = GAP,.position = 8000,.samples = 0,.arrival = NONE,
+                    .emitted = TRUE,.pts = 800 * MS,.duration = 200 * MS,
+                  .offset = 6400},
+              {.op = GAP,.position = 8000,.samples = 0,.arrival = NONE,
+                  .emitted = FALSE},
+          }},
+  {.name = "repeated audio is trimmed or dropped",.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = AUDIO,.position = 800,.samples = 1600,.arrival = 300 * MS,
+                    .emitted = TRUE,.pts = 200 * MS,.duration = 100 * MS,
+                  .offset = 1600,.skip = 800},
+              /* ending exactly where the output ends: nothing of it is new */
+              {.op = AUDIO,.position = 800,.samples = 1600,.arrival = 300 * MS,
+                  .emitted = FALSE},
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 300 * MS,
+                  .emitted = FALSE},
+              {.op = GAP,.position = 0,.samples = 2400,.arrival = NONE,
+                  .emitted = FALSE},
+          }},
+  {.name = "a new session lands where it arrives, the time between is a gap",
+        .reanchors = 1,.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = NEW_SESSION},
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 1200 * MS,
+                    .emitted = TRUE,.pts = 1000 * MS,.duration = 200 * MS,
+                    .offset = 8000,.gap_pts = 200 * MS,
+                  .gap_duration = 800 * MS},
+              {.op = AUDIO,.position = 1600,.samples = 1600,.arrival =
+                    1400 * MS,
+                    .emitted = TRUE,.pts = 1200 * MS,.duration = 200 * MS,
+                  .offset = 9600},
+          }},
+  {.name = "a new session that arrives too early continues at the end",
+        .reanchors = 1,.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = NEW_SESSION},
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 100 * MS,
+                    .emitted = TRUE,.pts = 200 * MS,.duration = 200 * MS,
+                  .offset = 1600},
+          }},
+  {.name = "a session that ends with nothing placed covers no time",
+        .reanchors = 1,.steps = {
+              {.op = GAP,.position = 0,.samples = 0,.arrival = NONE,
+                  .emitted = FALSE},
+              {.op = NEW_SESSION},
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 3500 * MS,
+                    .emitted = TRUE,.pts = 3300 * MS,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = NEW_SESSION},
+              {.op = GAP,.position = 4000,.samples = 0,.arrival = NONE,
+                  .emitted = FALSE},
+              {.op = NEW_SESSION},
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 4000 * MS,
+                    .emitted = TRUE,.pts = 3800 * MS,.duration = 200 * MS,
+                    .offset = 4000,.gap_pts = 3500 * MS,
+                  .gap_duration = 300 * MS},
+          }},
+  {.name = "a session that starts with a gap is placed by it",.steps = {
+              {.op = GAP,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = AUDIO,.position = 1600,.samples = 1600,.arrival = 400 * MS,
+                    .emitted = TRUE,.pts = 200 * MS,.duration = 200 * MS,
+                  .offset = 1600},
+          }},
+  {.name = "a continued session whose positions go on",.reanchors = 1,
+        .steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = NEW_SESSION},
+              {.op = AUDIO,.position = 4000,.samples = 1600,.arrival = 700 * MS,
+                    .emitted = TRUE,.pts = 500 * MS,.duration = 200 * MS,
+                    .offset = 4000,.gap_pts = 200 * MS,
+                  .gap_duration = 300 * MS},
+          }},
+  /* the position's PTS (200 ms) + latency (300 ms) is the last arrival
+   * that keeps the placement */
+  {.name = "a resumed at exactly PTS + latency re-places nothing",.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = RESUMED,.position = 1600,.arrival = 500 * MS},
+              {.op = AUDIO,.position = 1600,.samples = 1600,.arrival = 700 * MS,
+                    .emitted = TRUE,.pts = 200 * MS,.duration = 200 * MS,
+                  .offset = 1600},
+          }},
+  {.name = "a resumed a nanosecond later: the frozen pause is a gap",
+        .reanchors = 1,.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = RESUMED,.position = 1600,.arrival = 500 * MS + 1},
+              {.op = AUDIO,.position = 1600,.samples = 1600,.arrival = 700 * MS,
+                    .emitted = TRUE,.pts = 500 * MS,.duration = 200 * MS,
+                    .offset = 4000,.gap_pts = 200 * MS,
+                  .gap_duration = 300 * MS},
+          }},
+  /* beyond the latency, but nearer to the position's PTS than half a
+   * sample: the sample there is the position's own */
+  {.name = "a resumed that lands on its own position re-places nothing",
+        .latency = 1,.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = RESUMED,.position = 1600,.arrival = 200 * MS + 2},
+              {.op = AUDIO,.position = 1600,.samples = 1600,.arrival = 400 * MS,
+                    .emitted = TRUE,.pts = 200 * MS,.duration = 200 * MS,
+                  .offset = 1600},
+          }},
+  /* a new session's offset is not yet known: its resumed has no position
+   * to re-place; the first audio places the session */
+  {.name = "a resumed before the new session's first audio is ignored",
+        .reanchors = 1,.steps = {
+              {.op = AUDIO,.position = 0,.samples = 1600,.arrival = 200 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 200 * MS,
+                  .offset = 0},
+              {.op = NEW_SESSION},
+              {.op = RESUMED,.position = 1600,.arrival = 5000 * MS},
+              {.op = AUDIO,.position = 1600,.samples = 1600,
+                    .arrival = 5200 * MS,.emitted = TRUE,.pts = 5000 * MS,
+                    .duration = 200 * MS,.offset = 40000,.gap_pts = 200 * MS,
+                  .gap_duration = 4800 * MS},
+          }},
 };
 
 static void
@@ -133,19 +243,25 @@ test_table (void)
 
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
     GstGenesysTimeline tl;
+
     gst_genesys_timeline_init (&tl, 8000);
+    if (cases[i].latency)
+      gst_genesys_timeline_set_latency (&tl, cases[i].latency, FALSE);
     for (j = 0; j < G_N_ELEMENTS (cases[i].steps); j++) {
       const Step *s = &cases[i].steps[j];
       GstGenesysSpan span = { 0 }, gap = { 0 };
       guint64 skip = 0;
       gboolean emitted;
 
-      if (s->op == AUDIO && s->samples == 0)
+      if (s->op == END)
         break;
       g_test_message ("%s, step %u", cases[i].name, j);
       switch (s->op) {
         case NEW_SESSION:
           gst_genesys_timeline_new_session (&tl);
+          continue;
+        case RESUMED:
+          gst_genesys_timeline_resumed (&tl, s->position, s->arrival);
           continue;
         case AUDIO:
           emitted = gst_genesys_timeline_audio (&tl, s->position, s->samples,
@@ -165,7 +281,7 @@ test_table (void)
       g_assert_cmpuint (span.offset, ==, s->offset);
       g_assert_cmpuint (skip, ==, s->skip);
       if (s->op == AUDIO) {
-        if (s->gap_pts == NONE) {
+        if (s->gap_duration == 0) {
           g_assert_cmpuint (gap.samples, ==, 0);
         } else {
           g_assert_cmpuint (gap.pts, ==, s->gap_pts);
@@ -175,6 +291,7 @@ test_table (void)
         }
       }
     }
+    g_assert_cmpuint (tl.reanchors, ==, cases[i].reanchors);
   }
 }
 
@@ -304,6 +421,8 @@ typedef struct
   gboolean drop_burst;          /* ... continued at the old position, the
                                  * audio of the outage sent in a burst */
   gboolean check_latency;       /* every buffer leaves within the latency */
+  guint exact_s;                /* the audio of the first this many seconds
+                                 * keeps exact 8 kHz timestamps */
 } Sender;
 
 typedef struct
@@ -315,6 +434,8 @@ typedef struct
                                  * per second of the buffer */
   guint reanchors;
   gint64 est_ppb;
+  guint64 first_inexact;        /* position of the first audio whose
+                                 * duration is not its nominal one */
 } SenderResult;
 
 static gdouble
@@ -364,6 +485,7 @@ run_sender (const Sender * snd, guint seconds, GstClockTime start,
 
   memset (r, 0, sizeof (*r));
   r->max_late = G_MININT64;
+  r->first_inexact = G_MAXUINT64;
   gst_genesys_timeline_init (&tl, 8000);
   while (pos < end_pos) {
     GstGenesysSpan span, gap, late;
@@ -446,6 +568,8 @@ run_sender (const Sender * snd, guint seconds, GstClockTime start,
       r->max_step = MAX (r->max_step, ABS (slope_of (&span) - last_slope) /
           (span.duration / 1e9));
     last_slope = slope_of (&span);
+    if (span.duration != span.samples * 125000)
+      r->first_inexact = MIN (r->first_inexact, pos);
     out_end = span.pts + span.duration;
     r->out += span.samples;
     r->sent += FRAME;
@@ -457,7 +581,13 @@ run_sender (const Sender * snd, guint seconds, GstClockTime start,
 }
 
 static const Sender senders[] = {
-  {"on time",.check_latency = TRUE},
+  {"on time",.check_latency = TRUE,.exact_s = 60},
+  /* a rate within the tolerance counts as none: the timestamps stay exact
+   * until the phase error passes its own (2 ms at 0.3 ms/s: after 6.7 s) */
+  {"+300 ppm (the rate tolerance)",.ppm = 300,.check_latency = TRUE,
+      .exact_s = 6},
+  {"-300 ppm (the rate tolerance)",.ppm = -300,.check_latency = TRUE,
+      .exact_s = 6},
   {"-1 % (fast)",.ppm = -10000,.check_latency = TRUE},
   {"-5000 ppm",.ppm = -5000,.check_latency = TRUE},
   {"+5000 ppm",.ppm = 5000,.check_latency = TRUE},
@@ -512,6 +642,7 @@ check_sender (const Sender * snd, guint seconds, GstClockTime start)
   g_assert_cmpfloat (r.max_step, <=, 0.001 + 1e-7);
   if (snd->check_latency)
     g_assert_cmpint (r.max_late, <=, 300 * (GstClockTimeDiff) MS);
+  g_assert_cmpuint (r.first_inexact, >=, snd->exact_s * 8000ULL);
 }
 
 static void
@@ -546,6 +677,104 @@ test_rate_recovered (void)
   }
 }
 
+/* ---- the sender's clock from the arrivals ---- */
+
+typedef struct
+{
+  GstClockTime x, y;            /* sender time, arrival (ms) */
+} Point;
+
+typedef struct
+{
+  const gchar *name;
+  Point points[8];              /* added in order; ends at the first x 0 after
+                                 * the first point */
+  GstClockTime at_x;            /* the envelope evaluated here (ms) */
+  /* expected */
+  gboolean found;
+  gint64 ppb;
+  GstClockTimeDiff at;          /* ns */
+} SkewCase;
+
+static const SkewCase skew_cases[] = {
+  {.name = "a clock as good as ours",
+        .points = {{0, 100}, {1000, 1100}, {2000, 2100}},
+      .at_x = 3000,.found = TRUE,.ppb = 0,.at = 3100 * MS},
+  {.name = "exactly the least span of sender time is enough",
+        .points = {{0, 0}, {2000, 2010}},
+      .at_x = 2000,.found = TRUE,.ppb = 5000000,.at = 2010 * MS},
+  {.name = "a little less is not",
+        .points = {{0, 0}, {1999, 2010}},
+      .at_x = 2000,.found = FALSE},
+  /* the first point is late: the edge over the mean (1666 ms) is the
+   * clock's; arrivals span exactly half the least span */
+  {.name = "exactly half the least span of arrival time is enough",
+        .points = {{0, 2000}, {1000, 1000}, {1500, 1500}, {2000, 2000},
+            {2500, 2500}, {3000, 3000}},
+      .at_x = 3000,.found = TRUE,.ppb = 0,.at = 3000 * MS},
+  {.name = "a little less is a burst",
+        .points = {{0, 2001}, {1000, 1000}, {1500, 1500}, {2000, 2000},
+            {2500, 2500}, {3000, 3000}},
+      .at_x = 3000,.found = FALSE},
+  /* a point of the hull exactly at the mean (1000 ms): its edge to the
+   * left is the one taken */
+  {.name = "the edge that ends at the mean",
+        .points = {{0, 0}, {1000, 1000}, {2000, 2030}},
+      .at_x = 2000,.found = TRUE,.ppb = 0,.at = 2000 * MS},
+  /* two arrivals in a bucket with the same lateness: the first stays */
+  {.name = "the first of a bucket's equally early arrivals stands for it",
+        .points = {{0, 0}, {400, 400}, {2500, 2510}},
+      .at_x = 2500,.found = TRUE,.ppb = 4000000,.at = 2510 * MS},
+  /* an arrival from before the newest bucket is too old to count */
+  {.name = "an arrival from an earlier bucket is ignored",
+        .points = {{0, 0}, {1000, 1050}, {2600, 2650}, {2400, 2400}},
+      .at_x = 2600,.found = TRUE,.ppb = 19230769,.at = 2650 * MS},
+  {.name = "exactly +5 % is a clock",
+        .points = {{0, 0}, {2000, 2100}},
+      .at_x = 2000,.found = TRUE,.ppb = 50000000,.at = 2100 * MS},
+  {.name = "exactly -5 % is a clock",
+        .points = {{0, 0}, {2000, 1900}},
+      .at_x = 2000,.found = TRUE,.ppb = -50000000,.at = 1900 * MS},
+  {.name = "+10 % is no clock",
+        .points = {{0, 0}, {2000, 2200}},
+      .at_x = 2000,.found = FALSE},
+  {.name = "-10 % is no clock",
+        .points = {{0, 0}, {2000, 1800}},
+      .at_x = 2000,.found = FALSE},
+};
+
+static void
+test_skew (void)
+{
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (skew_cases); i++) {
+    const SkewCase *c = &skew_cases[i];
+    GstGenesysSkew skew;
+    gint64 ppb = G_MININT64;
+    GstClockTimeDiff at = G_MININT64;
+    gboolean found;
+
+    g_test_message ("skew: %s", c->name);
+    gst_genesys_skew_init (&skew);
+    for (j = 0; j < G_N_ELEMENTS (c->points); j++) {
+      if (j > 0 && c->points[j].x == 0)
+        break;
+      gst_genesys_skew_add (&skew, c->points[j].x * MS, c->points[j].y * MS);
+    }
+    found = gst_genesys_skew_envelope (&skew, c->at_x * MS, &ppb, &at);
+    g_assert_cmpint (found, ==, c->found);
+    if (!found) {
+      /* left alone */
+      g_assert_cmpint (ppb, ==, G_MININT64);
+      g_assert_cmpint (at, ==, G_MININT64);
+      continue;
+    }
+    g_assert_cmpint (ppb, ==, c->ppb);
+    g_assert_cmpint (at, ==, c->at);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -557,5 +786,6 @@ main (int argc, char **argv)
   g_test_add_func ("/timeline/late", test_late);
   g_test_add_func ("/timeline/senders", test_senders);
   g_test_add_func ("/timeline/rate-recovered", test_rate_recovered);
+  g_test_add_func ("/timeline/skew", test_skew);
   return g_test_run ();
 }
