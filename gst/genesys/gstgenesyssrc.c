@@ -2447,7 +2447,6 @@ gst_genesys_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
     return FALSE;
   GST_OBJECT_LOCK (self);
   g_free (self->uri);
-  g_strfreev (self->languages);
   self->uri = g_strdup (uri);
   self->mode = GST_GENESYS_MODE_CLIENT;
   GST_OBJECT_UNLOCK (self);
@@ -2914,6 +2913,7 @@ gst_genesys_src_finalize (GObject * object)
   g_free (self->credentials_file);
   g_free (self->authority);
   g_free (self->uri);
+  g_strfreev (self->languages);
   g_free (self->session_name);
   gst_clear_caps (&self->caps);
   g_clear_pointer (&self->extra_headers, gst_structure_free);
