@@ -55,7 +55,7 @@ main (int argc, char **argv)
   GArray *slope_errors = g_array_new (FALSE, FALSE, sizeof (gdouble));
   guint64 pos = 0, sent = 0, out = 0, gaps = 0, reported = 0;
   guint64 next_drop = 45 * RATE, next_sample = 0;
-  gdouble sender_time = 0, wall = 0, max_error = 0;
+  gdouble wall = 0, max_error = 0;
   GstClockTime last_arrival = 0;
   GstClockTimeDiff max_late = 0;
   guint drops = 0;
@@ -88,7 +88,6 @@ main (int argc, char **argv)
       drops++;
     }
     /* a frame's 200 ms of sender time last (1 + ppm) x 200 ms here */
-    sender_time += FRAME / (gdouble) RATE;
     wall += FRAME / (gdouble) RATE *(1 + true_ppm (wall) / 1e6);
     arrival = (GstClockTime) (wall * GST_SECOND) +
         g_rand_int_range (rand, 0, 151) * GST_MSECOND;

@@ -601,8 +601,7 @@ test_caps_braces (void)
   static const gchar *const ok[] = {
     "genesyssrc ! mulawdec ! audio/x-raw,layout={interleaved} ! fakesink",
     "genesyssrc ! mulawdec ! audio/x-raw,format={S16LE,F32LE} ! fakesink",
-    "genesyssrc ! mulawdec ! capsfilter caps=\"audio/x-raw,layout={interleaved}\" "
-        "! fakesink name={session-id}",
+    "genesyssrc ! mulawdec ! capsfilter caps=\"audio/x-raw,layout={interleaved}\" ! fakesink name={session-id}",
   };
   guint i;
 

@@ -12,7 +12,7 @@ build="$top/build-fuzz"
 
 "$top/.ci/install-deps" >/dev/null || exit 1
 if [ ! -f "$build/build.ninja" ]; then
-  CC=clang meson setup "$build" "$top" -Dfuzzing=true -Dtests=enabled \
+  CC=clang meson setup "$build" "$top" -Dfuzzing=enabled -Dtests=enabled \
     -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized \
     >/dev/null || exit 1
 fi

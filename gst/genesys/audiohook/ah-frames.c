@@ -77,8 +77,7 @@ ah_frames_feed (AhFrames * f, const guint8 * data, gsize len)
         header_done (f);
     }
     /* a final frame's payload done: its message ends */
-    if (f->payload_left == 0 && f->header_len == 0 && f->fin
-        && f->opcode < 0x8)
+    if (f->payload_left == 0 && f->header_len == 0 && f->fin && f->opcode < 0x8)
       f->message = 0;
   }
   return f->message;

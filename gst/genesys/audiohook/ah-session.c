@@ -41,7 +41,7 @@
 /* Server: how far reported spans (discarded, resumed) may take the
  * position beyond the audio the session's age allows: a sender's clock 5 %
  * fast, plus an outage before a continuation was opened. */
-#define SPAN_RATE_TOLERANCE 20     /* 1/20 = 5 % */
+#define SPAN_RATE_TOLERANCE 20  /* 1/20 = 5 % */
 #define SPAN_ALLOWANCE (600 * AH_NSECOND)
 /* Server: an open position beyond this (two days of audio) is no call. */
 #define MAX_OPEN_POSITION (48 * 3600 * AH_NSECOND)
@@ -1555,8 +1555,7 @@ ah_session_timeout (AhSession * session, guint64 now)
     if (d == session->linger_deadline) {
       session->linger_deadline = NO_DEADLINE;
       server_linger_expired (session);
-    } else if (d == session->open_deadline
-        && session->role == AH_ROLE_SERVER) {
+    } else if (d == session->open_deadline && session->role == AH_ROLE_SERVER) {
       session->open_deadline = NO_DEADLINE;
       server_timed_out (session, "no open message within the open timeout");
     } else if (d == session->idle_deadline) {
