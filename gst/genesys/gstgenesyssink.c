@@ -96,6 +96,7 @@
 #include <gst/base/gstadapter.h>
 
 #include "gstgenesyssink.h"
+#include "gstgenesyscaps.h"
 #include "gstgenesysclient.h"
 #include "gstgenesystime.h"
 #include "gstgenesysclientprops.h"
@@ -190,7 +191,6 @@ struct _GstGenesysSink
   gboolean client_started;      /* under lock */
   gboolean client_connected;    /* the client's thread: it got through once */
   guint rate_limited;           /* under lock */
-  guint64 bot_dropped;          /* bytes, under lock */
 
   /* @client and @stats, for threads other than the streaming one */
   GMutex lock;
@@ -221,13 +221,8 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (genesyssink, "genesyssink",
     GST_DEBUG_CATEGORY_INIT (genesyssink_debug, "genesyssink", 0,
         "Genesys AudioHook sink"));
 
-#define SINK_CAPS \
-  "audio/x-mulaw, rate = (int) 8000, channels = (int) [ 1, 2 ]; " \
-  "audio/x-raw, format = (string) S16LE, rate = (int) 8000, " \
-  "channels = (int) [ 1, 2 ], layout = (string) interleaved"
-
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_GENESYS_AUDIO_CAPS));
 
 static void
 post_element_message (GstGenesysSink * self, GstStructure * s)
@@ -323,11 +318,6 @@ on_channel_event (GstGenesysChannel * channel,
       break;
     }
     case GST_GENESYS_CHANNEL_EVENT_ENDED:
-      if (ev->samples > 0) {
-        g_mutex_lock (&self->lock);
-        self->bot_dropped += ev->samples;
-        g_mutex_unlock (&self->lock);
-      }
       s = gst_structure_new ("genesys-session-ended",
           "dropped", G_TYPE_UINT64, gst_genesys_samples_to_time (ev->samples),
           NULL);
@@ -657,7 +647,6 @@ gst_genesys_sink_start (GstBaseSink * bsink)
   self->client_started = FALSE;
   self->rate_limited = 0;
   self->client_connected = FALSE;
-  self->bot_dropped = 0;
   if (session_name) {
     if (pacing.frame_duration * pacing.rate < GST_SECOND)
       GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
@@ -715,6 +704,22 @@ fail:
   return FALSE;
 }
 
+/* Bot audio: the channel's pacing counters, and what it dropped (queued
+ * when a session ended, or rendered while none was open) as a duration.
+ * The channel counts it before the end of the session shows, so the
+ * count is complete by the time render() returns EOS. */
+static GstStructure *
+bot_stats (GstGenesysSink * self)
+{
+  GstStructure *s = gst_genesys_channel_get_pacing_stats (self->channel);
+  guint64 bytes = 0;
+
+  gst_structure_get_uint64 (s, "dropped-bytes", &bytes);
+  gst_structure_set (s, "dropped-duration", G_TYPE_UINT64, self->bpf ?
+      gst_genesys_samples_to_time (bytes / self->bpf) : 0, NULL);
+  return s;
+}
+
 static gboolean
 gst_genesys_sink_stop (GstBaseSink * bsink)
 {
@@ -738,8 +743,7 @@ gst_genesys_sink_stop (GstBaseSink * bsink)
     gst_genesys_client_free (client);
   }
   if (self->channel) {
-    GstStructure *pacing = self->bot ?
-        gst_genesys_channel_get_pacing_stats (self->channel) : NULL;
+    GstStructure *pacing = self->bot ? bot_stats (self) : NULL;
     gst_genesys_channel_leave (self->channel, GST_GENESYS_CHANNEL_SINK);
     g_mutex_lock (&self->lock);
     self->channel = NULL;
@@ -940,9 +944,6 @@ render_bot (GstGenesysSink * self, GstBuffer * buf)
       return GST_FLOW_FLUSHING;
     GST_TRACE_OBJECT (self, "session over, %" G_GSIZE_FORMAT " bytes dropped",
         size);
-    g_mutex_lock (&self->lock);
-    self->bot_dropped += size / self->bpf;
-    g_mutex_unlock (&self->lock);
     return GST_FLOW_OK;
   }
   g_bytes_unref (bytes);
@@ -1232,11 +1233,9 @@ get_stats (GstGenesysSink * self)
   GstStructure *s;
 
   g_mutex_lock (&self->lock);
-  if (self->channel && self->bot) {
-    s = gst_genesys_channel_get_pacing_stats (self->channel);
-    gst_structure_set (s, "dropped-duration", G_TYPE_UINT64,
-        gst_genesys_samples_to_time (self->bot_dropped), NULL);
-  } else if (self->client)
+  if (self->channel && self->bot)
+    s = bot_stats (self);
+  else if (self->client)
     s = gst_genesys_client_get_stats (self->client);
   else if (self->stats)
     s = gst_structure_copy (self->stats);
