@@ -111,6 +111,7 @@
 #include <gst/audio/audio.h>
 
 #include "gstgenesyssrcpriv.h"
+#include "gstgenesyscaps.h"
 #include "gstgenesysjson.h"
 #include "gstgenesyscredentials.h"
 #include "audiohook/ah-duration.h"
@@ -180,13 +181,8 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (genesyssrc, "genesyssrc",
     GST_RANK_NONE, GST_TYPE_GENESYS_SRC,
     gst_genesys_src_ensure_debug_category ());
 
-#define SRC_CAPS \
-  "audio/x-mulaw, rate = (int) 8000, channels = (int) [ 1, 2 ]; " \
-  "audio/x-raw, format = (string) S16LE, rate = (int) 8000, " \
-  "channels = (int) [ 1, 2 ], layout = (string) interleaved"
-
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (SRC_CAPS));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_GENESYS_AUDIO_CAPS));
 
 static gboolean
 gst_genesys_src_start (GstBaseSrc * bsrc)
