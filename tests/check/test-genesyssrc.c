@@ -1516,6 +1516,56 @@ test_uri_handler (void)
   gst_object_unref (e);
 }
 
+/* A URI through the handler changes the uri and the mode, nothing else;
+ * a bad one set as the property is refused at start with its reason. */
+static void
+test_uri_keeps_settings (void)
+{
+  GstElement *e = gst_element_factory_make ("genesyssrc", NULL);
+  GValue langs = G_VALUE_INIT, v = G_VALUE_INIT, got = G_VALUE_INIT;
+  GstStateChangeReturn ret;
+  GstMessage *msg;
+  GError *error = NULL;
+  GstBus *bus;
+  gchar *uri;
+
+  g_value_init (&langs, GST_TYPE_ARRAY);
+  g_value_init (&v, G_TYPE_STRING);
+  g_value_set_string (&v, "en-US");
+  gst_value_array_append_value (&langs, &v);
+  g_object_set_property (G_OBJECT (e), "supported-languages", &langs);
+  g_assert_true (gst_uri_handler_set_uri (GST_URI_HANDLER (e),
+          "ws://127.0.0.1:9/a", &error));
+  g_assert_no_error (error);
+  g_value_init (&got, GST_TYPE_ARRAY);
+  g_object_get_property (G_OBJECT (e), "supported-languages", &got);
+  g_assert_cmpuint (gst_value_array_get_size (&got), ==, 1);
+  g_assert_cmpstr (g_value_get_string (gst_value_array_get_value (&got, 0)),
+      ==, "en-US");
+
+  g_object_set (e, "uri", "http://example.com/", NULL);
+  g_object_get (e, "uri", &uri, NULL);
+  g_assert_cmpstr (uri, ==, "ws://127.0.0.1:9/a");
+  g_free (uri);
+  bus = gst_bus_new ();
+  gst_element_set_bus (e, bus);
+  ret = gst_element_set_state (e, GST_STATE_PAUSED);
+  g_assert_cmpint (ret, ==, GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  gst_message_parse_error (msg, &error, NULL);
+  g_assert_nonnull (strstr (error->message, "http://example.com/"));
+  g_clear_error (&error);
+  gst_message_unref (msg);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  g_value_unset (&langs);
+  g_value_unset (&v);
+  g_value_unset (&got);
+  gst_object_unref (e);
+}
+
 /* current-port is the bound port while running, 0 after; a latency shorter
  * than the client's frame period is said at start. */
 static gboolean
@@ -1822,6 +1872,7 @@ main (int argc, char **argv)
       test_two_elements_and_503);
   g_test_add_func ("/genesyssrc/keep-listening", test_keep_listening);
   g_test_add_func ("/genesyssrc/uri-handler", test_uri_handler);
+  g_test_add_func ("/genesyssrc/uri-keeps-settings", test_uri_keeps_settings);
   g_test_add_func ("/genesyssrc/hostile-spans", test_hostile_spans);
   g_test_add_func ("/genesyssrc/connector-id", test_connector_id);
   g_test_add_func ("/genesyssrc/conflicting-credentials",
