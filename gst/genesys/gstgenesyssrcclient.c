@@ -5,7 +5,7 @@
 
 /* genesyssrc, client mode: a WebSocket that pushes audio of the caps
  * property (no AudioHook), reconnected with backoff by a
- * GstGenesysClient in raw mode. */
+ * GstGenesysRawClient. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
