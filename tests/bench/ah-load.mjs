@@ -52,6 +52,7 @@ const { values: v } = parseArgs({
     ramp: { type: 'string' },
     settle: { type: 'string', default: '3' },
     'frame-ms': { type: 'string', default: '200' },
+    pacing: { type: 'string', default: 'own' },
     'ping-ms': { type: 'string', default: '5000' },
     'first-ping-ms': { type: 'string', default: '1000' },
     'pong-timeout-ms': { type: 'string', default: '5000' },
@@ -69,7 +70,9 @@ const { values: v } = parseArgs({
 });
 if (v.help || !v.url) {
   process.stderr.write('usage: node ah-load.mjs --url ws://HOST:PORT/PATH [--clients N] [--duration S] [--ramp S]\n' +
-    '  [--settle S] [--server-pid PID] [--soak --call-min S --call-max S --seed N] [--report FILE] [--progress S]\n');
+    '  [--settle S] [--server-pid PID] [--soak --call-min S --call-max S --seed N] [--report FILE] [--progress S]\n' +
+    '  [--pacing own|tick]  own (default): every session on its own timer, random phase, as Genesys media\n' +
+    '                       servers send; tick: all sessions from one shared 10 ms tick (frames arrive in clumps)\n');
   process.exit(v.help ? 0 : 2);
 }
 const URL_ = new URL(v.url);
@@ -90,11 +93,18 @@ const CALL_MIN_MS = Number(v['call-min']) * 1000;
 const CALL_MAX_MS = Number(v['call-max']) * 1000;
 const OPEN_TIMEOUT_MS = 5000;
 const CLOSE_TIMEOUT_MS = 10000;
+const PACING = v.pacing;
+if (PACING !== 'own' && PACING !== 'tick') {
+  process.stderr.write(`--pacing: "${PACING}" is neither own nor tick\n`);
+  process.exit(2);
+}
 const TICK_MS = 10;
 const SLOTS = Math.max(1, Math.round(FRAME_MS / TICK_MS));
 
 // deterministic randomness (call lengths, backoff jitter)
 const rng = mulberry32(Number(v.seed) * 2654435761);
+// the sessions' phases (--pacing own), apart so call lengths stay as they were
+const phaseRng = mulberry32(Number(v.seed) * 2246822519 + 1);
 
 // ---- one shared audio frame: a stereo PCMU tone (external 440 Hz, internal 880 Hz) ----
 const FRAME = Buffer.alloc(FRAME_BYTES);
@@ -182,7 +192,21 @@ class Client {
     this.ws = null;
     this.state = 'IDLE';
     this.slot = -1;
+    this.timer = null;
     this.call = null;
+  }
+
+  // --pacing own: wake when the next frame falls due, on a timer of this
+  // session's own (which, like a media server's, may run late)
+  schedule() {
+    const c = this.call;
+    if (!c || c.start === null) return;
+    const next = c.start + c.framesDue * FRAME_MS;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.onSlot(now());
+      if (this.call === c) this.schedule();
+    }, Math.max(0, next - now()));
   }
 
   // a call: one timeline, possibly over several sessions
@@ -321,11 +345,18 @@ class Client {
     c.firstFailAt = null;
     if (c.start === null) {
       c.firstSessionId = this.sessionId;
-      // the timeline starts now; frames fall due on this client's wheel slot
-      c.start = Math.ceil(t / TICK_MS) * TICK_MS;
+      c.endAt = null;
+      if (PACING === 'tick') {
+        // the timeline starts now; frames fall due on this client's wheel slot
+        c.start = Math.ceil(t / TICK_MS) * TICK_MS;
+        this.slot = slotOf(c.start);
+        wheel[this.slot].add(this);
+      } else {
+        // the timeline starts now, its frames on a phase of their own
+        c.start = t + phaseRng() * FRAME_MS;
+        this.schedule();
+      }
       c.endAt = SOAK ? c.start + c.lengthMs : null;
-      this.slot = slotOf(c.start);
-      wheel[this.slot].add(this);
     }
     if (c.pendingDiscard > 0) {
       this.send('discarded', { start: fmtSamples(c.position), discarded: fmtSamples(c.pendingDiscard) });
@@ -464,6 +495,8 @@ class Client {
     }
     if (this.slot >= 0) wheel[this.slot].delete(this);
     this.slot = -1;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     if (SOAK) callRecords.push({ id: c.firstSessionId ?? null, samples: c.position, ok });
     if (ok) {
       stats.callsCompleted++;
@@ -696,6 +729,7 @@ function finish() {
     tool: 'ah-load.mjs',
     mode: SOAK ? 'soak' : 'bench',
     clients: N,
+    pacing: PACING,
     frameBytes: FRAME_BYTES,
     frameSamples: FRAME_SAMPLES,
     runSeconds: round(now() / 1000),

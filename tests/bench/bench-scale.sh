@@ -16,6 +16,10 @@
 #                   process, the stand-in when gst-genesys-serve is not built
 #   PIN=1           server on CPU 0, load generator on CPU 1 (taskset); 0: no pinning
 #   RAMP=           seconds over which sessions start (default max(3, N/200))
+#   PACING=own      own: each session sends on its own timer with a random
+#                   phase (frames arrive spread out, as from Genesys media
+#                   servers); tick: every session from one shared 10 ms tick
+#                   (frames arrive in clumps of about N/20)
 #   TEMPLATE='genesyssrc ! fakesink'   the pipeline gst-genesys-serve runs per session
 #   THREADS=        gst-genesys-serve --threads (loop threads; default: its own,
 #                   one per processor, 4 to 8). Several values, e.g.
@@ -105,7 +109,7 @@ run_one () {
   fi
   sleep 2 # idle RSS after start-up
   "${gen_cpu[@]}" node "$here/ah-load.mjs" --url "ws://127.0.0.1:$port/ws" --clients "$n" \
-    --duration "$DURATION" ${RAMP:+--ramp "$RAMP"} --server-pid "$pid" --report "$rep" \
+    --duration "$DURATION" ${RAMP:+--ramp "$RAMP"} --pacing "${PACING:-own}" --server-pid "$pid" --report "$rep" \
     --progress 0 >/dev/null 2>"$work/$server$threads-$n.load.log"
   sleep 1
   stop_pid "$pid" 2>/dev/null
@@ -146,7 +150,7 @@ serve_frames () {
     awk 'NR > 1 {s += $2 * ($1 - t)} {t = $1} END {printf "%d", s + 0.5}'
 }
 
-echo "# bench-scale: ${DURATION} s steady window, 3200-byte stereo PCMU frames every 200 ms per session, ping every 5 s"
+echo "# bench-scale: ${DURATION} s steady window, 3200-byte stereo PCMU frames every 200 ms per session, ping every 5 s, pacing ${PACING:-own}"
 echo "# $(nproc) cores; pinning: ${srv_cpu[*]:-none} (server) / ${gen_cpu[*]:-none} (load generator); $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "server      N  cpu/frame  rss/sess      pong p50/p99/max  steady p99/max  late      sent   lost         ok gen lag p99"
 echo "            us/frame       KiB              ms (whole run)       ms                                                 ms"
