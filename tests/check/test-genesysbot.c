@@ -11,6 +11,7 @@
 #include <string.h>
 #include <gst/gst.h>
 #include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
 #include "ahpeer.h"
 #include "checkutil.h"
 
@@ -90,8 +91,12 @@ make_prompt (gsize offset, gsize size)
   return g_bytes_new_take (data, size);
 }
 
+/* @src_clock_is_test: the caller's side (genesyssrc) runs on a GstTestClock
+ * the test steps, so that arrivals are exactly when the test says; the bot's
+ * side always paces on the system clock. */
 static void
-bot_start (Bot * b, const gchar * sink_props)
+bot_start_clocked (Bot * b, const gchar * sink_props,
+    gboolean src_clock_is_test)
 {
   memset (b, 0, sizeof (*b));
   b->name = g_strdup_printf ("bot-%d", g_atomic_int_add (&bot_counter, 1));
@@ -102,7 +107,8 @@ bot_start (Bot * b, const gchar * sink_props)
       b->name, NULL);
   gst_element_set_bus (b->src, b->bus);
   b->src_h = gst_harness_new_with_element (b->src, NULL, "src");
-  gst_harness_use_systemclock (b->src_h);
+  if (!src_clock_is_test)
+    gst_harness_use_systemclock (b->src_h);
   gst_harness_play (b->src_h);
   g_object_get (b->src, "current-port", &b->port, NULL);
   g_assert_cmpuint (b->port, >, 0);
@@ -123,6 +129,12 @@ bot_start (Bot * b, const gchar * sink_props)
       ah_peer_frame_free);
   b->tokens = LIMIT_BURST;
   b->min_tokens = LIMIT_BURST;
+}
+
+static void
+bot_start (Bot * b, const gchar * sink_props)
+{
+  bot_start_clocked (b, sink_props, FALSE);
 }
 
 static void
@@ -831,49 +843,72 @@ test_client_side (void)
   g_free (caller_name);
 }
 
+/* Waits for genesyssrc's element message @name on the bus: what came with it
+ * was handled. */
+static void
+wait_element_message (Bot * b, const gchar * name)
+{
+  gint64 end = g_get_monotonic_time () + WAIT * 1000;
+
+  while (g_get_monotonic_time () < end) {
+    GstMessage *m = gst_bus_timed_pop_filtered (b->bus, 50 * GST_MSECOND,
+        GST_MESSAGE_ELEMENT);
+    gboolean found;
+
+    if (!m)
+      continue;
+    found = GST_MESSAGE_SRC (m) == GST_OBJECT (b->src)
+        && gst_message_has_name (m, name);
+    gst_message_unref (m);
+    if (found)
+      return;
+  }
+  g_error ("no %s message", name);
+}
+
 /* The caller's side of the session keeps its timeline to the sample while
  * bot audio flows the other way: audio, a discarded span as a GAP of
- * exactly its length, audio again. */
+ * exactly its length, audio again. The caller is a perfect clock: each frame
+ * arrives when the stepped test clock says its last sample was spoken, so
+ * that what is measured is the element, not the load of the machine. */
 static void
 test_caller_timeline (void)
 {
   GstClockTime pts[20];
+  GstTestClock *clock;
   GstEvent *ev;
-  gint64 t0;
   guint8 frame[1600];
-  guint i, buffers, gaps = 0;
+  guint i, gaps = 0;
   Bot b;
 
-  bot_start (&b, NULL);
+  bot_start_clocked (&b, NULL, TRUE);
+  clock = gst_harness_get_testclock (b.src_h);
   bot_open (&b);
   bot_feed (&b, 0, 5 * RATE);
   memset (frame, 0xff, sizeof (frame));
-  /* paced on absolute times, as a live sender is */
-  t0 = g_get_monotonic_time ();
   for (i = 0; i < 20; i++) {
-    gint64 due = t0 + (i + 1) * 200000 + (i >= 10 ? 400000 : 0);
-    gint64 resume = due - (i == 10 ? 200000 : 0);
-    while (g_get_monotonic_time () < resume)
-      g_usleep (MAX (1, resume - g_get_monotonic_time ()));
+    GstClockTime due = (i + 1) * 200 * GST_MSECOND +
+        (i >= 10 ? 400 * GST_MSECOND : 0);
+    GstBuffer *buf;
+
     if (i == 10) {
       /* 400 ms the client could not send, reported once it can */
+      gst_test_clock_set_time (clock, due - 200 * GST_MSECOND);
       ah_peer_send (b.peer, "discarded", "PT2.4S",
           "{\"start\":\"PT2S\",\"discarded\":\"PT0.4S\"}");
-      while (g_get_monotonic_time () < due)
-        g_usleep (MAX (1, due - g_get_monotonic_time ()));
+      wait_element_message (&b, "genesys-discarded");
     }
+    gst_test_clock_set_time (clock, due);
     ah_peer_send_binary (b.peer, frame, sizeof (frame));
-  }
-  for (buffers = 0; buffers < 20; buffers++) {
-    GstBuffer *buf = gst_harness_pull (b.src_h);
+    buf = gst_harness_pull (b.src_h);
     g_assert_nonnull (buf);
-    pts[buffers] = GST_BUFFER_PTS (buf);
+    pts[i] = GST_BUFFER_PTS (buf);
     g_assert_cmpuint (GST_BUFFER_DURATION (buf), ==, 200 * GST_MSECOND);
-    g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, buffers * 1600 +
-        (buffers >= 10 ? 3200 : 0));
-    if (buffers > 0)
-      g_assert_cmpuint (pts[buffers], ==, pts[buffers - 1] +
-          (buffers == 10 ? 600 : 200) * GST_MSECOND);
+    g_assert_cmpuint (GST_BUFFER_OFFSET (buf), ==, i * 1600 +
+        (i >= 10 ? 3200 : 0));
+    if (i > 0)
+      g_assert_cmpuint (pts[i], ==, pts[i - 1] +
+          (i == 10 ? 600 : 200) * GST_MSECOND);
     gst_buffer_unref (buf);
   }
   /* the gap fills exactly the span between buffers 9 and 10 */
@@ -891,6 +926,7 @@ test_caller_timeline (void)
   /* and the bot audio went out meanwhile */
   receive_until (&b, 5 * RATE, WAIT);
   assert_audio (&b, 0, 5 * RATE);
+  gst_object_unref (clock);
   bot_stop (&b);
 }
 
