@@ -12,17 +12,16 @@ ah_frames_init (AhFrames * frames)
   memset (frames, 0, sizeof (*frames));
 }
 
-/* The header's length once its first two bytes are in. */
-static guint
-header_size (const guint8 * h)
+guint
+ah_frames_header_size (const guint8 * h)
 {
   guint len7 = h[1] & 0x7f;
 
   return 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((h[1] & 0x80) ? 4 : 0);
 }
 
-static guint64
-payload_size (const guint8 * h)
+guint64
+ah_frames_payload_size (const guint8 * h)
 {
   guint len7 = h[1] & 0x7f;
   guint64 n = 0;
@@ -43,7 +42,7 @@ header_done (AhFrames * f)
   guint8 opcode = f->header[0] & 0x0f;
 
   f->fin = (f->header[0] & 0x80) != 0;
-  f->payload_left = payload_size (f->header);
+  f->payload_left = ah_frames_payload_size (f->header);
   f->opcode = opcode;
   if (opcode == 0x1 || opcode == 0x2) {
     /* a new data message */
@@ -73,7 +72,8 @@ ah_frames_feed (AhFrames * f, const guint8 * data, gsize len)
     } else {
       f->header[f->header_len++] = *data++;
       len--;
-      if (f->header_len >= 2 && f->header_len == header_size (f->header))
+      if (f->header_len >= 2
+          && f->header_len == ah_frames_header_size (f->header))
         header_done (f);
     }
     /* a final frame's payload done: its message ends */

@@ -36,5 +36,11 @@ void ah_frames_init (AhFrames * frames);
  * reached (counting a frame's whole payload as soon as its header is in). */
 guint64 ah_frames_feed (AhFrames * frames, const guint8 * data, gsize len);
 
+/* A frame header's length (2 to 14) once its first two bytes @h are in. */
+guint ah_frames_header_size (const guint8 * h);
+/* The payload length of the whole header @h (its 7-bit, 16-bit or 64-bit
+ * field, as sent). */
+guint64 ah_frames_payload_size (const guint8 * h);
+
 G_END_DECLS
 #endif /* __AH_FRAMES_H__ */
