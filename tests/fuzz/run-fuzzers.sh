@@ -18,8 +18,8 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 ninja -C "$build" tests/fuzz/fuzz-message tests/fuzz/fuzz-duration \
   tests/fuzz/fuzz-signature tests/fuzz/fuzz-timeline tests/fuzz/fuzz-session \
-  tests/fuzz/fuzz-frames tests/fuzz/fuzz-template tests/fuzz/fuzz-credentials \
-  tests/fuzz/fuzz-health \
+  tests/fuzz/fuzz-frames tests/fuzz/fuzz-wsframe tests/fuzz/fuzz-template \
+  tests/fuzz/fuzz-credentials tests/fuzz/fuzz-health \
   >/dev/null || exit 1
 
 mkdir -p "$build/findings"
@@ -48,7 +48,7 @@ run_one () {
 
 pids=""
 for f in fuzz-message fuzz-duration fuzz-signature fuzz-timeline fuzz-session \
-    fuzz-frames fuzz-template fuzz-credentials fuzz-health; do
+    fuzz-frames fuzz-wsframe fuzz-template fuzz-credentials fuzz-health; do
   if [ "$jobs" -gt 1 ]; then
     run_one "$f" &
     pids="$pids $!"
