@@ -4,7 +4,8 @@
  */
 
 /* The poller over real descriptors (socket pairs, TCP on loopback) and a
- * real GMainContext, iterated on the test's own thread. A round is one
+ * real GMainContext: iterated on the test's own thread where a test counts
+ * rounds, and on a GstGenesysLoop's thread. A round is one
  * g_main_context_iteration() that dispatches the poller's source. */
 
 #define _GNU_SOURCE             /* accept4 */
@@ -16,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <gst/gst.h>
+#include "gstgenesysloop.h"
 #include "gstgenesyspoller.h"
 
 #define MS (G_GINT64_CONSTANT (1000))
@@ -1014,6 +1016,86 @@ test_free_in_callback (Fixture * f, gconstpointer data)
     close_pair (fds[i]);
 }
 
+/* On a loop's thread */
+
+typedef struct
+{
+  GstGenesysLoop *loop;
+  gint fds[2];
+  GstGenesysPollerTimer *timer, *far;
+  GMutex lock;
+  GCond cond;
+  gint reads, ticks;
+  gboolean elsewhere;           /* a callback ran off the loop's thread */
+} OnLoop;
+
+static void
+on_loop_tick (GstGenesysPollerTimer * timer, gpointer data)
+{
+  OnLoop *l = data;
+
+  g_mutex_lock (&l->lock);
+  l->elsewhere |= !gst_genesys_loop_is_current (l->loop);
+  l->ticks++;
+  g_cond_signal (&l->cond);
+  g_mutex_unlock (&l->lock);
+}
+
+static void
+on_loop_ready (GstGenesysPollerWatch * watch, gint fd, GIOCondition ready,
+    gpointer data)
+{
+  OnLoop *l = data;
+
+  drain (fd);
+  gst_genesys_poller_timer_set (l->timer, g_get_monotonic_time () + MS);
+  g_mutex_lock (&l->lock);
+  l->elsewhere |= !gst_genesys_loop_is_current (l->loop);
+  l->reads++;
+  g_mutex_unlock (&l->lock);
+}
+
+static gboolean
+on_loop_set_up (gpointer data)
+{
+  OnLoop *l = data;
+  GstGenesysPoller *poller = gst_genesys_loop_get_poller (l->loop);
+
+  g_assert_nonnull (poller);
+  g_assert_nonnull (gst_genesys_poller_watch (poller, l->fds[0], G_IO_IN,
+          on_loop_ready, l));
+  l->timer = gst_genesys_poller_timer_new (poller, on_loop_tick, l);
+  l->far = gst_genesys_poller_timer_new (poller, on_loop_tick, l);
+  gst_genesys_poller_timer_set (l->far, g_get_monotonic_time () + HOUR);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_loop (void)
+{
+  OnLoop l = { 0 };
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_mutex_init (&l.lock);
+  g_cond_init (&l.cond);
+  make_pair (l.fds);
+  l.loop = gst_genesys_loop_new ("poller-test");
+  gst_genesys_loop_invoke_sync (l.loop, on_loop_set_up, &l);
+  send_byte (l.fds[1]);
+  g_mutex_lock (&l.lock);
+  while (l.ticks == 0 && g_cond_wait_until (&l.cond, &l.lock, end));
+  g_assert_cmpint (l.reads, ==, 1);
+  g_assert_cmpint (l.ticks, ==, 1);
+  g_assert_false (l.elsewhere);
+  g_mutex_unlock (&l.lock);
+
+  /* the watch and the far timer are still there: the loop frees them */
+  gst_genesys_loop_unref (l.loop);
+  close_pair (l.fds);
+  g_mutex_clear (&l.lock);
+  g_cond_clear (&l.cond);
+}
+
 /* What a round costs beside idle watches */
 
 #define ROUNDS 100000
@@ -1122,6 +1204,7 @@ main (int argc, char **argv)
         fixture_tear_down);
     g_free (path);
   }
+  g_test_add_func ("/genesyspoller/loop", test_loop);
   g_test_add_func ("/genesyspoller/idle-cost", test_idle_cost);
   return g_test_run ();
 }
