@@ -15,6 +15,7 @@ struct _GstGenesysLoop
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
+  GstGenesysPoller *poller;     /* freed on the thread when it stops */
   gboolean finish_here;         /* the last unref came on the loop's own thread */
 };
 
@@ -27,6 +28,9 @@ loop_thread (gpointer data)
   g_main_loop_run (self->loop);
   /* Let sources released while stopping run their destroy notifies. */
   while (g_main_context_iteration (self->context, FALSE));
+  /* after them: what they free may still remove its watches and timers */
+  gst_genesys_poller_free (self->poller);
+  self->poller = NULL;
   g_main_context_pop_thread_default (self->context);
   if (self->finish_here) {
     /* nobody joins this thread: it frees the loop itself */
@@ -46,6 +50,7 @@ gst_genesys_loop_new (const gchar * name)
   g_atomic_ref_count_init (&self->ref_count);
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
+  self->poller = gst_genesys_poller_new (self->context);
   self->thread = g_thread_new (name, loop_thread, self);
   return self;
 }
@@ -90,6 +95,12 @@ GMainContext *
 gst_genesys_loop_get_context (GstGenesysLoop * loop)
 {
   return loop->context;
+}
+
+GstGenesysPoller *
+gst_genesys_loop_get_poller (GstGenesysLoop * loop)
+{
+  return loop->poller;
 }
 
 gboolean

@@ -3,14 +3,15 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* A GMainContext with a thread of its own. libsoup objects are created,
- * used and destroyed on it; other threads hand it work with
- * gst_genesys_loop_invoke(). */
+/* A GMainContext with a thread of its own, and a poller on it. libsoup
+ * objects are created, used and destroyed on it; other threads hand it
+ * work with gst_genesys_loop_invoke(). */
 
 #ifndef __GST_GENESYS_LOOP_H__
 #define __GST_GENESYS_LOOP_H__
 
 #include <glib.h>
+#include "gstgenesyspoller.h"
 
 G_BEGIN_DECLS typedef struct _GstGenesysLoop GstGenesysLoop;
 
@@ -21,6 +22,9 @@ GstGenesysLoop *gst_genesys_loop_ref (GstGenesysLoop * loop);
 void gst_genesys_loop_unref (GstGenesysLoop * loop);
 
 GMainContext *gst_genesys_loop_get_context (GstGenesysLoop * loop);
+/* The poller on the loop's context (gstgenesyspoller.h): used on the loop
+ * thread only; made with the loop, freed on its thread when it stops. */
+GstGenesysPoller *gst_genesys_loop_get_poller (GstGenesysLoop * loop);
 gboolean gst_genesys_loop_is_current (GstGenesysLoop * loop);
 
 /* Runs @func on the loop thread soon (at high priority). */
