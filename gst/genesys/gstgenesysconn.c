@@ -11,6 +11,7 @@
 #include "gstgenesysconn.h"
 #include "gstgenesysdebug.h"
 #include "gstgenesysguard.h"
+#include "gstgenesyspoller.h"
 
 GST_GENESYS_DEBUG_CATEGORY ("genesysconn", "Genesys AudioHook connections");
 #define GST_CAT_DEFAULT ensure_debug_category ()
@@ -19,12 +20,14 @@ struct _GstGenesysConn
 {
   gatomicrefcount ref_count;
   GstGenesysLoop *loop;
+  /* one of the two: libsoup's (client side), ours (server side) */
   SoupWebsocketConnection *ws;
-  GSocket *socket;              /* server side: for the close guard */
+  GstGenesysWs *framed;
+  GSocket *socket;              /* libsoup's: for the close guard */
   gchar *connector_id;          /* server side: the rest of the path */
   GstGenesysGuard *guard;       /* server side: the client's frames */
   AhSession *session;
-  GSource *timer;
+  GstGenesysPollerTimer *timer;
   guint64 timer_deadline;
   gsize max_message_size;
   gulong message_id, closed_id, error_id;
@@ -48,48 +51,59 @@ struct _GstGenesysConn
 
 static void conn_process (GstGenesysConn * self);
 
-static gboolean
-timer_cb (gpointer data)
+static void
+timer_cb (GstGenesysPollerTimer * timer, gpointer data)
 {
   GstGenesysConn *self = data;
 
-  g_source_unref (self->timer);
-  self->timer = NULL;
   self->timer_deadline = G_MAXUINT64;
   ah_session_timeout (self->session, gst_genesys_now ());
   conn_process (self);
-  return G_SOURCE_REMOVE;
 }
 
+/* @deadline: gst_genesys_now() nanoseconds; G_MAXUINT64: none. */
 static void
 conn_arm_timer (GstGenesysConn * self, guint64 deadline)
 {
-  guint64 now;
-  guint ms;
-
   if (deadline == self->timer_deadline)
     return;
-  if (self->timer) {
-    g_source_destroy (self->timer);
-    g_source_unref (self->timer);
-    self->timer = NULL;
-  }
   self->timer_deadline = deadline;
-  if (deadline == G_MAXUINT64)
-    return;
-
-  now = gst_genesys_now ();
-  ms = deadline > now ? (guint) MIN ((deadline - now + 999999) / 1000000,
-      G_MAXUINT) : 0;
-  self->timer = gst_genesys_loop_add_timeout (self->loop, ms, timer_cb,
-      self, NULL);
+  if (!self->timer)
+    self->timer = gst_genesys_poller_timer_new (gst_genesys_loop_get_poller
+        (self->loop), timer_cb, self);
+  /* rounded up: never before the session's deadline */
+  gst_genesys_poller_timer_set (self->timer, deadline == G_MAXUINT64 ? -1 :
+      (gint64) ((deadline + 999) / 1000));
 }
 
 static gboolean
 ws_is_open (GstGenesysConn * self)
 {
+  if (self->framed)
+    return gst_genesys_ws_get_state (self->framed) == GST_GENESYS_WS_OPEN;
   return soup_websocket_connection_get_state (self->ws) ==
       SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+static gboolean
+ws_is_closed (GstGenesysConn * self)
+{
+  if (self->framed)
+    return gst_genesys_ws_get_state (self->framed) == GST_GENESYS_WS_CLOSED;
+  return soup_websocket_connection_get_state (self->ws) ==
+      SOUP_WEBSOCKET_STATE_CLOSED;
+}
+
+static void
+ws_send (GstGenesysConn * self, gboolean binary, gconstpointer data, gsize size)
+{
+  if (self->framed)
+    gst_genesys_ws_send (self->framed, binary ? AH_WS_OP_BINARY :
+        AH_WS_OP_TEXT, data, size);
+  else if (binary)
+    soup_websocket_connection_send_binary (self->ws, data, size);
+  else
+    soup_websocket_connection_send_text (self->ws, data);
 }
 
 /* libsoup (3.2 and later) waits 5 s for the peer to answer our close, and
@@ -143,6 +157,10 @@ ws_close (GstGenesysConn * self, gushort code, const gchar * reason)
 
   if (!ws_is_open (self))
     return;
+  if (self->framed) {
+    gst_genesys_ws_close (self->framed, code, reason);
+    return;
+  }
   soup_websocket_connection_close (self->ws, code, reason);
   if (!self->socket)
     return;
@@ -167,7 +185,7 @@ conn_process (GstGenesysConn * self)
         if (ws_is_open (self)) {
           if (self->guard)
             gst_genesys_guard_owe (self->guard, strlen (action->text));
-          soup_websocket_connection_send_text (self->ws, action->text);
+          ws_send (self, FALSE, action->text, strlen (action->text));
         }
         ah_action_free (action);
         break;
@@ -177,7 +195,7 @@ conn_process (GstGenesysConn * self)
           gconstpointer data = g_bytes_get_data (action->data, &size);
           if (self->guard)
             gst_genesys_guard_owe (self->guard, size);
-          soup_websocket_connection_send_binary (self->ws, data, size);
+          ws_send (self, TRUE, data, size);
         }
         ah_action_free (action);
         break;
@@ -203,10 +221,8 @@ conn_process (GstGenesysConn * self)
 }
 
 static void
-on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
-    gpointer data)
+conn_message (GstGenesysConn * self, gboolean binary, GBytes * message)
 {
-  GstGenesysConn *self = data;
   guint64 now = gst_genesys_now ();
 
   if (g_bytes_get_size (message) > self->max_message_size) {
@@ -216,7 +232,7 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
     ws_close (self, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
     return;
   }
-  if (type == SOUP_WEBSOCKET_DATA_TEXT) {
+  if (!binary) {
     gsize size;
     const gchar *text = g_bytes_get_data (message, &size);
     GST_LOG ("recv %.*s", (gint) MIN (size, 2000), text);
@@ -225,6 +241,20 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
     ah_session_feed_binary (self->session, message, now);
   }
   conn_process (self);
+}
+
+static void
+on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
+    gpointer data)
+{
+  conn_message (data, type == SOUP_WEBSOCKET_DATA_BINARY, message);
+}
+
+static void
+on_framed_message (GstGenesysWs * ws, gboolean binary, GBytes * message,
+    gpointer data)
+{
+  conn_message (data, binary, message);
 }
 
 static void
@@ -241,8 +271,13 @@ report_closed (GstGenesysConn * self)
   g_cond_broadcast (&self->end_cond);
   g_mutex_unlock (&self->end_lock);
   conn_arm_timer (self, G_MAXUINT64);
-  code = soup_websocket_connection_get_close_code (self->ws);
-  reason = soup_websocket_connection_get_close_data (self->ws);
+  if (self->framed) {
+    code = gst_genesys_ws_get_close_code (self->framed);
+    reason = gst_genesys_ws_get_close_reason (self->framed);
+  } else {
+    code = soup_websocket_connection_get_close_code (self->ws);
+    reason = soup_websocket_connection_get_close_data (self->ws);
+  }
   GST_DEBUG ("session %s: websocket closed, code %u",
       ah_session_get_id (self->session), code);
   if (self->attached && self->callbacks.closed)
@@ -261,6 +296,12 @@ on_closed (SoupWebsocketConnection * ws, gpointer data)
 }
 
 static void
+on_framed_closed (GstGenesysWs * ws, gpointer data)
+{
+  report_closed (data);
+}
+
+static void
 on_error (SoupWebsocketConnection * ws, GError * error, gpointer data)
 {
   GstGenesysConn *self = data;
@@ -269,9 +310,8 @@ on_error (SoupWebsocketConnection * ws, GError * error, gpointer data)
       ah_session_get_id (self->session), error->message);
 }
 
-GstGenesysConn *
-gst_genesys_conn_new (GstGenesysLoop * loop, SoupWebsocketConnection * ws,
-    AhSession * session, gsize max_message_size)
+static GstGenesysConn *
+conn_new (GstGenesysLoop * loop, AhSession * session, gsize max_message_size)
 {
   GstGenesysConn *self;
 
@@ -280,16 +320,35 @@ gst_genesys_conn_new (GstGenesysLoop * loop, SoupWebsocketConnection * ws,
   g_mutex_init (&self->end_lock);
   g_cond_init (&self->end_cond);
   self->loop = gst_genesys_loop_ref (loop);
-  self->ws = g_object_ref (ws);
   self->session = session;
   self->timer_deadline = G_MAXUINT64;
+  self->max_message_size = max_message_size;
+  ah_session_set_max_message_size (session, max_message_size);
+  return self;
+}
+
+GstGenesysConn *
+gst_genesys_conn_new_framed (GstGenesysLoop * loop, GstGenesysWs * ws,
+    AhSession * session, gsize max_message_size)
+{
+  GstGenesysConn *self = conn_new (loop, session, max_message_size);
+
+  self->framed = ws;
+  return self;
+}
+
+GstGenesysConn *
+gst_genesys_conn_new (GstGenesysLoop * loop, SoupWebsocketConnection * ws,
+    AhSession * session, gsize max_message_size)
+{
+  GstGenesysConn *self = conn_new (loop, session, max_message_size);
+
+  self->ws = g_object_ref (ws);
   /* libsoup refuses larger frames before reading them, and closing with
    * unread data resets the TCP connection so the peer never sees why: let
    * it read moderately larger ones and refuse them here with 1009. */
-  self->max_message_size = max_message_size;
   soup_websocket_connection_set_max_incoming_payload_size (ws,
       MAX (4 * (guint64) max_message_size, 1024 * 1024));
-  ah_session_set_max_message_size (session, max_message_size);
   return self;
 }
 
@@ -364,17 +423,16 @@ conn_finalize_cb (gpointer data)
 {
   GstGenesysConn *self = data;
 
-  if (self->timer) {
-    g_source_destroy (self->timer);
-    g_source_unref (self->timer);
-  }
+  if (self->timer)
+    gst_genesys_poller_timer_free (self->timer);
   if (self->message_id) {
     g_signal_handler_disconnect (self->ws, self->message_id);
     g_signal_handler_disconnect (self->ws, self->closed_id);
     g_signal_handler_disconnect (self->ws, self->error_id);
   }
   ws_close (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-  g_object_unref (self->ws);
+  g_clear_object (&self->ws);
+  gst_genesys_ws_free (self->framed);
   g_clear_object (&self->socket);
   g_free (self->connector_id);
   if (self->guard) {
@@ -424,17 +482,24 @@ start_cb (gpointer data)
   self->user_data = sd->user_data;
   self->notify = sd->notify;
   self->attached = TRUE;
-  self->message_id = g_signal_connect (self->ws, "message",
-      G_CALLBACK (on_message), self);
-  self->closed_id = g_signal_connect (self->ws, "closed",
-      G_CALLBACK (on_closed), self);
-  self->error_id = g_signal_connect (self->ws, "error",
-      G_CALLBACK (on_error), self);
+  if (self->framed) {
+    static const GstGenesysWsCallbacks framed_callbacks = {
+      .message = on_framed_message,
+      .closed = on_framed_closed,
+    };
+    gst_genesys_ws_start (self->framed, &framed_callbacks, self);
+  } else {
+    self->message_id = g_signal_connect (self->ws, "message",
+        G_CALLBACK (on_message), self);
+    self->closed_id = g_signal_connect (self->ws, "closed",
+        G_CALLBACK (on_closed), self);
+    self->error_id = g_signal_connect (self->ws, "error",
+        G_CALLBACK (on_error), self);
+  }
   /* the session's own timeouts (no open, nothing received) run from now */
   ah_session_start (self->session, gst_genesys_now ());
   conn_process (self);
-  if (soup_websocket_connection_get_state (self->ws) ==
-      SOUP_WEBSOCKET_STATE_CLOSED)
+  if (ws_is_closed (self))
     report_closed (self);
   return G_SOURCE_REMOVE;
 }

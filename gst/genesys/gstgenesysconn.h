@@ -3,9 +3,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* One AudioHook WebSocket connection: a SoupWebsocketConnection driven by
- * an AhSession, on a GstGenesysLoop thread. The only code besides
- * GstGenesysServer that touches libsoup objects.
+/* One AudioHook WebSocket connection driven by an AhSession, on a
+ * GstGenesysLoop thread: on the server side our own framing on the loop's
+ * poller (gstgenesyswebsocket.h), on the client side libsoup's
+ * SoupWebsocketConnection.
  *
  * Everything the session decides (messages to send, timers, hang-ups) is
  * carried out here on the loop thread; what the application must see
@@ -20,6 +21,7 @@
 #include "audiohook/ah-session.h"
 #include "gstgenesysloop.h"
 #include "gstgenesystime.h"
+#include "gstgenesyswebsocket.h"
 
 G_BEGIN_DECLS typedef struct _GstGenesysConn GstGenesysConn;
 
@@ -36,6 +38,10 @@ typedef struct
 /* Takes a reference on @ws and ownership of @session. On the loop thread. */
 GstGenesysConn *gst_genesys_conn_new (GstGenesysLoop * loop,
     SoupWebsocketConnection * ws, AhSession * session, gsize max_message_size);
+/* The same over our own framing: takes ownership of @ws (not started) and
+ * of @session. On the loop thread. */
+GstGenesysConn *gst_genesys_conn_new_framed (GstGenesysLoop * loop,
+    GstGenesysWs * ws, AhSession * session, gsize max_message_size);
 /* The connection's socket (server side, before it starts): a close the
  * peer does not answer within 4 s shuts it down (see gstgenesysconn.c). */
 void gst_genesys_conn_set_socket (GstGenesysConn * conn, GSocket * socket);

@@ -298,6 +298,8 @@ verify_request (GstGenesysServer * self, AhVerifier * verifier,
   return ok;
 }
 
+static void upgraded_cb (SoupServerMessage * msg, gpointer data);
+
 static void
 server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer data)
@@ -402,6 +404,13 @@ server_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     claim->connector_id = g_steal_pointer (&connector_id);
     g_object_set_data_full (G_OBJECT (msg), "gst-genesys-claim", claim,
         claim_free);
+    /* No extension is offered back: a compressed message would be inflated
+     * whole before the size limit applies (a small message on the wire
+     * could take gigabytes). Clients that offer permessage-deflate go on
+     * without it. */
+    if (soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
+      g_signal_connect (msg, "wrote-informational", G_CALLBACK (upgraded_cb),
+          shard);
   }
   g_clear_error (&auth_error);
   g_free (connector_id);
@@ -712,41 +721,51 @@ early_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   g_object_unref (stream);
 }
 
+/* The 101 went out: the connection is ours from here, framed by
+ * gstgenesyswebsocket on the shard's poller. */
 static void
-websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
-    SoupWebsocketConnection * ws, gpointer data)
+upgraded_cb (SoupServerMessage * msg, gpointer data)
 {
   Shard *shard = data;
   GstGenesysServer *self = shard->server;
   Claim *claim = g_object_get_data (G_OBJECT (msg), "gst-genesys-claim");
   AhSession *session;
   GstGenesysConn *conn;
-  GSocket *socket = stream_socket (soup_websocket_connection_get_io_stream
-      (ws));
+  GstGenesysGuard *guard;
+  GstGenesysWs *ws;
+  GIOStream *stream;
+  GSocket *socket;
   Pending *p;
 
   /* upgraded: no longer waiting for its handshake */
   if ((p = pending_of (msg)))
     pending_done (p);
-  if (!claim || !listener_registered (self, claim->listener)) {
-    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+  stream = soup_server_message_steal_connection (msg);
+  socket = stream_socket (stream);
+  if (!claim || !listener_registered (self, claim->listener) || !socket) {
+    GST_DEBUG ("dropping an upgraded connection: %s", !socket ?
+        "no socket under its stream" : "its listener is gone");
+    if (socket)
+      g_socket_shutdown (socket, TRUE, TRUE, NULL);
+    g_io_stream_close (stream, NULL, NULL);
+    g_object_unref (stream);
     return;
   }
 
+  ws = gst_genesys_ws_new (shard->loop, stream, socket, AH_WS_ROLE_SERVER,
+      claim->listener->max_message_size);
+  guard = gst_genesys_guard_find (stream);
+  g_object_unref (stream);
   session = ah_session_new (AH_ROLE_SERVER, claim->session_id);
   if (claim->org_id)
     ah_session_set_organization_id (session, claim->org_id);
-  conn = gst_genesys_conn_new (shard->loop, ws, session,
+  conn = gst_genesys_conn_new_framed (shard->loop, ws, session,
       claim->listener->max_message_size);
-  if (!socket)
-    GST_DEBUG ("session %s: no socket under the WebSocket's stream",
-        claim->session_id);
-  gst_genesys_conn_set_socket (conn, socket);
   gst_genesys_conn_set_connector_id (conn, claim->connector_id);
-  gst_genesys_conn_set_guard (conn,
-      gst_genesys_guard_find (soup_websocket_connection_get_io_stream (ws)));
+  gst_genesys_conn_set_guard (conn, guard);
   claim->taken = TRUE;
-  GST_DEBUG ("session %s accepted on %s", claim->session_id, path);
+  GST_DEBUG ("session %s accepted on %s", claim->session_id,
+      g_uri_get_path (soup_server_message_get_uri (msg)));
   claim->listener->accepted (claim->listener->user_data, conn);
 }
 
@@ -960,12 +979,6 @@ shard_create_cb (gpointer data)
       "gst-genesys/" VERSION " ", NULL);
   soup_server_add_early_handler (shard->soup, NULL, early_cb, shard, NULL);
   soup_server_add_handler (shard->soup, NULL, server_cb, shard, NULL);
-  soup_server_add_websocket_handler (shard->soup, NULL, NULL, NULL,
-      websocket_cb, shard, NULL);
-  /* A compressed message is inflated whole before the size limit applies
-   * (a small message on the wire could take gigabytes): not offered. */
-  soup_server_remove_websocket_extension (shard->soup,
-      SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   g_signal_connect (shard->soup, "request-started",
       G_CALLBACK (request_started_cb), shard);
   g_signal_connect (shard->soup, "request-finished",
