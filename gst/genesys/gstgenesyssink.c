@@ -1041,36 +1041,32 @@ gst_genesys_sink_event (GstBaseSink * bsink, GstEvent * event)
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
 
+/* unlock and unlock_stop: render() and what it waits on (the client, the
+ * shared session) stop waiting, or may wait again. */
 static gboolean
-gst_genesys_sink_unlock (GstBaseSink * bsink)
+set_flushing (GstGenesysSink * self, gboolean flushing)
 {
-  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
-
   g_mutex_lock (&self->lock);
-  self->flushing = TRUE;
+  self->flushing = flushing;
   if (self->client)
-    gst_genesys_client_set_flushing (self->client, TRUE);
+    gst_genesys_client_set_flushing (self->client, flushing);
   g_mutex_unlock (&self->lock);
   if (self->channel)
     gst_genesys_channel_set_flushing (self->channel, GST_GENESYS_CHANNEL_SINK,
-        TRUE);
+        flushing);
   return TRUE;
+}
+
+static gboolean
+gst_genesys_sink_unlock (GstBaseSink * bsink)
+{
+  return set_flushing (GST_GENESYS_SINK (bsink), TRUE);
 }
 
 static gboolean
 gst_genesys_sink_unlock_stop (GstBaseSink * bsink)
 {
-  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
-
-  g_mutex_lock (&self->lock);
-  self->flushing = FALSE;
-  if (self->client)
-    gst_genesys_client_set_flushing (self->client, FALSE);
-  g_mutex_unlock (&self->lock);
-  if (self->channel)
-    gst_genesys_channel_set_flushing (self->channel, GST_GENESYS_CHANNEL_SINK,
-        FALSE);
-  return TRUE;
+  return set_flushing (GST_GENESYS_SINK (bsink), FALSE);
 }
 
 /* ---- action signals ---- */
