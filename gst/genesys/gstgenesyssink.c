@@ -100,6 +100,7 @@
 #include "gstgenesysclient.h"
 #include "gstgenesystime.h"
 #include "gstgenesysclientprops.h"
+#include "gstgenesysstringprops.h"
 #include "gstgenesysjson.h"
 #include "gstgenesyschannel.h"
 #include "audiohook/ah-message.h"
@@ -1040,36 +1041,32 @@ gst_genesys_sink_event (GstBaseSink * bsink, GstEvent * event)
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
 
+/* unlock and unlock_stop: render() and what it waits on (the client, the
+ * shared session) stop waiting, or may wait again. */
 static gboolean
-gst_genesys_sink_unlock (GstBaseSink * bsink)
+set_flushing (GstGenesysSink * self, gboolean flushing)
 {
-  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
-
   g_mutex_lock (&self->lock);
-  self->flushing = TRUE;
+  self->flushing = flushing;
   if (self->client)
-    gst_genesys_client_set_flushing (self->client, TRUE);
+    gst_genesys_client_set_flushing (self->client, flushing);
   g_mutex_unlock (&self->lock);
   if (self->channel)
     gst_genesys_channel_set_flushing (self->channel, GST_GENESYS_CHANNEL_SINK,
-        TRUE);
+        flushing);
   return TRUE;
+}
+
+static gboolean
+gst_genesys_sink_unlock (GstBaseSink * bsink)
+{
+  return set_flushing (GST_GENESYS_SINK (bsink), TRUE);
 }
 
 static gboolean
 gst_genesys_sink_unlock_stop (GstBaseSink * bsink)
 {
-  GstGenesysSink *self = GST_GENESYS_SINK (bsink);
-
-  g_mutex_lock (&self->lock);
-  self->flushing = FALSE;
-  if (self->client)
-    gst_genesys_client_set_flushing (self->client, FALSE);
-  g_mutex_unlock (&self->lock);
-  if (self->channel)
-    gst_genesys_channel_set_flushing (self->channel, GST_GENESYS_CHANNEL_SINK,
-        FALSE);
-  return TRUE;
+  return set_flushing (GST_GENESYS_SINK (bsink), FALSE);
 }
 
 /* ---- action signals ---- */
@@ -1133,12 +1130,113 @@ gst_genesys_sink_send_dtmf (GstGenesysSink * self, const gchar * digit)
 
 /* ---- properties ---- */
 
-static void
-replace_string (gchar ** field, const GValue * value)
-{
-  g_free (*field);
-  *field = g_value_dup_string (value);
-}
+/* The plain string properties. */
+static const GstGenesysStringProp string_props[] = {
+  /**
+   * GstGenesysSink:api-key:
+   *
+   * The API key of the integration, sent as X-API-KEY.
+   */
+  {PROP_API_KEY, "api-key", "API key",
+        "API key sent in X-API-KEY",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, api_key)},
+  /**
+   * GstGenesysSink:client-secret:
+   *
+   * The integration's client secret, base64 as Genesys shows it. When set,
+   * every upgrade request is signed (HTTP message signature, hmac-sha256)
+   * as Genesys Cloud does; needs #GstGenesysSink:api-key.
+   */
+  {PROP_CLIENT_SECRET, "client-secret", "Client secret",
+        "Base64 client secret that signs each request (empty: unsigned)",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, client_secret)},
+  /**
+   * GstGenesysSink:organization-id:
+   *
+   * The Genesys organization (Audiohook-Organization-Id and
+   * organizationId). Unset: a random UUID for each run of the element, so
+   * a server that expects a particular organization refuses it.
+   */
+  {PROP_ORGANIZATION_ID, "organization-id", "Organization ID",
+        "Organization UUID (unset: a random one per run)",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, organization_id)},
+  /**
+   * GstGenesysSink:conversation-id:
+   *
+   * The conversation the audio belongs to. Unset: a random UUID for each
+   * run, kept across reconnections. The null UUID (with a null
+   * #GstGenesysSink:participant-id) makes a connection probe.
+   */
+  {PROP_CONVERSATION_ID, "conversation-id", "Conversation ID",
+        "Conversation UUID (unset: a random one per run)",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, conversation_id)},
+  /**
+   * GstGenesysSink:participant-id:
+   *
+   * The participant whose audio this is. Unset: a random UUID per run.
+   */
+  {PROP_PARTICIPANT_ID, "participant-id", "Participant ID",
+        "Participant UUID (unset: a random one per run)",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, participant_id)},
+  /**
+   * GstGenesysSink:ani:
+   *
+   * The caller's number (participant.ani).
+   */
+  {PROP_ANI, "ani", "ANI",
+        "Calling number",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, ani)},
+  /**
+   * GstGenesysSink:ani-name:
+   *
+   * The caller's name (participant.aniName).
+   */
+  {PROP_ANI_NAME, "ani-name", "ANI name",
+        "Calling party name",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, ani_name)},
+  /**
+   * GstGenesysSink:dnis:
+   *
+   * The number dialled (participant.dnis).
+   */
+  {PROP_DNIS, "dnis", "DNIS",
+        "Dialled number",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, dnis)},
+  /**
+   * GstGenesysSink:language:
+   *
+   * The conversation's language (for example en-US), sent in open.
+   */
+  {PROP_LANGUAGE, "language", "Language",
+        "Language code sent in open (unset: none)",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, language)},
+  /**
+   * GstGenesysSink:custom-config:
+   *
+   * A JSON object sent as customConfig in open, as an integration's custom
+   * configuration would be.
+   */
+  {PROP_CUSTOM_CONFIG, "custom-config", "Custom config",
+        "JSON object sent as customConfig in open",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, custom_config)},
+  /**
+   * GstGenesysSink:session-name:
+   *
+   * Shares one session with the genesyssrc of the same session-name in
+   * this process (a voice bot). Without #GstGenesysSink:uri the sink sends
+   * its audio back to the client on the session that genesyssrc accepted
+   * (Audio Connector bot audio), paced by #GstGenesysSink:frame-duration,
+   * #GstGenesysSink:message-rate, #GstGenesysSink:message-burst and
+   * #GstGenesysSink:max-lead; render() waits for that session. With a uri
+   * the sink opens the session and the genesyssrc (mode=client, no uri)
+   * outputs what the server sends back; the connection waits for that
+   * genesyssrc.
+   */
+  {PROP_SESSION_NAME, "session-name", "Session name",
+        "Share the session with the genesyssrc of this name (voice bots)",
+      NULL, G_STRUCT_OFFSET (GstGenesysSink, session_name)},
+  {0, NULL}
+};
 
 static void
 replace_structure (GstStructure ** field, const GValue * value)
@@ -1162,36 +1260,6 @@ gst_genesys_sink_set_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_API_KEY:
-      replace_string (&self->api_key, value);
-      break;
-    case PROP_CLIENT_SECRET:
-      replace_string (&self->client_secret, value);
-      break;
-    case PROP_ORGANIZATION_ID:
-      replace_string (&self->organization_id, value);
-      break;
-    case PROP_CONVERSATION_ID:
-      replace_string (&self->conversation_id, value);
-      break;
-    case PROP_PARTICIPANT_ID:
-      replace_string (&self->participant_id, value);
-      break;
-    case PROP_ANI:
-      replace_string (&self->ani, value);
-      break;
-    case PROP_ANI_NAME:
-      replace_string (&self->ani_name, value);
-      break;
-    case PROP_DNIS:
-      replace_string (&self->dnis, value);
-      break;
-    case PROP_LANGUAGE:
-      replace_string (&self->language, value);
-      break;
-    case PROP_CUSTOM_CONFIG:
-      replace_string (&self->custom_config, value);
-      break;
     case PROP_INPUT_VARIABLES:
       replace_structure (&self->input_variables, value);
       break;
@@ -1207,10 +1275,6 @@ gst_genesys_sink_set_property (GObject * object, guint prop_id,
     case PROP_WAIT_FOR_CONNECTION:
       self->wait_for_connection = g_value_get_boolean (value);
       break;
-    case PROP_SESSION_NAME:
-      g_free (self->session_name);
-      self->session_name = g_value_dup_string (value);
-      break;
     case PROP_MAX_LEAD:
       self->max_lead = g_value_get_uint64 (value);
       break;
@@ -1221,7 +1285,8 @@ gst_genesys_sink_set_property (GObject * object, guint prop_id,
       self->message_burst = g_value_get_uint (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_genesys_string_props_set (self, string_props, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -1261,36 +1326,6 @@ gst_genesys_sink_get_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_API_KEY:
-      g_value_set_string (value, self->api_key);
-      break;
-    case PROP_CLIENT_SECRET:
-      g_value_set_string (value, self->client_secret);
-      break;
-    case PROP_ORGANIZATION_ID:
-      g_value_set_string (value, self->organization_id);
-      break;
-    case PROP_CONVERSATION_ID:
-      g_value_set_string (value, self->conversation_id);
-      break;
-    case PROP_PARTICIPANT_ID:
-      g_value_set_string (value, self->participant_id);
-      break;
-    case PROP_ANI:
-      g_value_set_string (value, self->ani);
-      break;
-    case PROP_ANI_NAME:
-      g_value_set_string (value, self->ani_name);
-      break;
-    case PROP_DNIS:
-      g_value_set_string (value, self->dnis);
-      break;
-    case PROP_LANGUAGE:
-      g_value_set_string (value, self->language);
-      break;
-    case PROP_CUSTOM_CONFIG:
-      g_value_set_string (value, self->custom_config);
-      break;
     case PROP_INPUT_VARIABLES:
       gst_value_set_structure (value, self->input_variables);
       break;
@@ -1306,9 +1341,6 @@ gst_genesys_sink_get_property (GObject * object, guint prop_id,
     case PROP_WAIT_FOR_CONNECTION:
       g_value_set_boolean (value, self->wait_for_connection);
       break;
-    case PROP_SESSION_NAME:
-      g_value_set_string (value, self->session_name);
-      break;
     case PROP_MAX_LEAD:
       g_value_set_uint64 (value, self->max_lead);
       break;
@@ -1319,7 +1351,8 @@ gst_genesys_sink_get_property (GObject * object, guint prop_id,
       g_value_set_uint (value, self->message_burst);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_genesys_string_props_get (self, string_props, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -1331,19 +1364,9 @@ gst_genesys_sink_finalize (GObject * object)
   GstGenesysSink *self = GST_GENESYS_SINK (object);
 
   gst_genesys_client_props_clear (&self->client_props);
-  g_free (self->api_key);
-  g_free (self->client_secret);
-  g_free (self->organization_id);
-  g_free (self->conversation_id);
-  g_free (self->participant_id);
-  g_free (self->ani);
-  g_free (self->ani_name);
-  g_free (self->dnis);
-  g_free (self->language);
-  g_free (self->custom_config);
+  gst_genesys_string_props_free (self, string_props);
   if (self->input_variables)
     gst_structure_free (self->input_variables);
-  g_free (self->session_name);
   g_free (self->run_organization_id);
   g_free (self->run_conversation_id);
   g_free (self->run_participant_id);
@@ -1359,6 +1382,7 @@ static void
 gst_genesys_sink_init (GstGenesysSink * self)
 {
   gst_genesys_client_props_init (&self->client_props);
+  gst_genesys_string_props_init (self, string_props);
   self->frame_duration = DEFAULT_FRAME_DURATION;
   self->timeout = DEFAULT_TIMEOUT;
   self->ping_interval = DEFAULT_PING_INTERVAL;
@@ -1386,93 +1410,8 @@ gst_genesys_sink_class_init (GstGenesysSinkClass * klass)
 
   gst_genesys_client_props_install (gobject_class,
       G_STRUCT_OFFSET (GstGenesysSink, client_props), "", NULL);
+  gst_genesys_string_props_install (gobject_class, string_props, rw);
 
-  /**
-   * GstGenesysSink:api-key:
-   *
-   * The API key of the integration, sent as X-API-KEY.
-   */
-  g_object_class_install_property (gobject_class, PROP_API_KEY,
-      g_param_spec_string ("api-key", "API key",
-          "API key sent in X-API-KEY", NULL, rw));
-  /**
-   * GstGenesysSink:client-secret:
-   *
-   * The integration's client secret, base64 as Genesys shows it. When set,
-   * every upgrade request is signed (HTTP message signature, hmac-sha256)
-   * as Genesys Cloud does; needs #GstGenesysSink:api-key.
-   */
-  g_object_class_install_property (gobject_class, PROP_CLIENT_SECRET,
-      g_param_spec_string ("client-secret", "Client secret",
-          "Base64 client secret that signs each request (empty: unsigned)",
-          NULL, rw));
-  /**
-   * GstGenesysSink:organization-id:
-   *
-   * The Genesys organization (Audiohook-Organization-Id and
-   * organizationId). Unset: a random UUID for each run of the element, so
-   * a server that expects a particular organization refuses it.
-   */
-  g_object_class_install_property (gobject_class, PROP_ORGANIZATION_ID,
-      g_param_spec_string ("organization-id", "Organization ID",
-          "Organization UUID (unset: a random one per run)", NULL, rw));
-  /**
-   * GstGenesysSink:conversation-id:
-   *
-   * The conversation the audio belongs to. Unset: a random UUID for each
-   * run, kept across reconnections. The null UUID (with a null
-   * #GstGenesysSink:participant-id) makes a connection probe.
-   */
-  g_object_class_install_property (gobject_class, PROP_CONVERSATION_ID,
-      g_param_spec_string ("conversation-id", "Conversation ID",
-          "Conversation UUID (unset: a random one per run)", NULL, rw));
-  /**
-   * GstGenesysSink:participant-id:
-   *
-   * The participant whose audio this is. Unset: a random UUID per run.
-   */
-  g_object_class_install_property (gobject_class, PROP_PARTICIPANT_ID,
-      g_param_spec_string ("participant-id", "Participant ID",
-          "Participant UUID (unset: a random one per run)", NULL, rw));
-  /**
-   * GstGenesysSink:ani:
-   *
-   * The caller's number (participant.ani).
-   */
-  g_object_class_install_property (gobject_class, PROP_ANI,
-      g_param_spec_string ("ani", "ANI", "Calling number", NULL, rw));
-  /**
-   * GstGenesysSink:ani-name:
-   *
-   * The caller's name (participant.aniName).
-   */
-  g_object_class_install_property (gobject_class, PROP_ANI_NAME,
-      g_param_spec_string ("ani-name", "ANI name", "Calling party name", NULL,
-          rw));
-  /**
-   * GstGenesysSink:dnis:
-   *
-   * The number dialled (participant.dnis).
-   */
-  g_object_class_install_property (gobject_class, PROP_DNIS,
-      g_param_spec_string ("dnis", "DNIS", "Dialled number", NULL, rw));
-  /**
-   * GstGenesysSink:language:
-   *
-   * The conversation's language (for example en-US), sent in open.
-   */
-  g_object_class_install_property (gobject_class, PROP_LANGUAGE,
-      g_param_spec_string ("language", "Language",
-          "Language code sent in open (unset: none)", NULL, rw));
-  /**
-   * GstGenesysSink:custom-config:
-   *
-   * A JSON object sent as customConfig in open, as an integration's custom
-   * configuration would be.
-   */
-  g_object_class_install_property (gobject_class, PROP_CUSTOM_CONFIG,
-      g_param_spec_string ("custom-config", "Custom config",
-          "JSON object sent as customConfig in open", NULL, rw));
   /**
    * GstGenesysSink:input-variables:
    *
@@ -1541,23 +1480,6 @@ gst_genesys_sink_class_init (GstGenesysSinkClass * klass)
           "Connection, audio, ping and reconnection counters",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-  /**
-   * GstGenesysSink:session-name:
-   *
-   * Shares one session with the genesyssrc of the same session-name in
-   * this process (a voice bot). Without #GstGenesysSink:uri the sink sends
-   * its audio back to the client on the session that genesyssrc accepted
-   * (Audio Connector bot audio), paced by #GstGenesysSink:frame-duration,
-   * #GstGenesysSink:message-rate, #GstGenesysSink:message-burst and
-   * #GstGenesysSink:max-lead; render() waits for that session. With a uri
-   * the sink opens the session and the genesyssrc (mode=client, no uri)
-   * outputs what the server sends back; the connection waits for that
-   * genesyssrc.
-   */
-  g_object_class_install_property (gobject_class, PROP_SESSION_NAME,
-      g_param_spec_string ("session-name", "Session name",
-          "Share the session with the genesyssrc of this name (voice bots)",
-          NULL, rw));
   /**
    * GstGenesysSink:max-lead:
    *

@@ -111,6 +111,7 @@
 #include <gst/audio/audio.h>
 
 #include "gstgenesyssrcpriv.h"
+#include "gstgenesysstringprops.h"
 #include "gstgenesyscaps.h"
 #include "gstgenesysjson.h"
 #include "gstgenesyscredentials.h"
@@ -803,6 +804,103 @@ build_stats (GstGenesysSrc * self)
   return s;
 }
 
+/* The plain string properties. */
+static const GstGenesysStringProp string_props[] = {
+  /**
+   * GstGenesysSrc:address:
+   *
+   * The local IP address to listen on.
+   */
+  {PROP_ADDRESS, "address", "Address",
+        "Local IP address to listen on",
+      DEFAULT_ADDRESS, G_STRUCT_OFFSET (GstGenesysSrc, address)},
+  /**
+   * GstGenesysSrc:path:
+   *
+   * The request path the AudioHook integration is configured with (for
+   * Audio Connector, the path of its Base Connection URI). It matches as a
+   * prefix on a segment boundary: the rest of the request target (after
+   * `/` or `?`, the Connector ID Genesys appends) is the session's
+   * connector id, in `genesys-session-opened`. Requests for other paths
+   * get HTTP 404, counted in #GstGenesysSrc:stats (`not-found`) and said
+   * as a warning at most every 10 s. Elements sharing a port and path must
+   * have the same credentials; the longest matching path wins.
+   */
+  {PROP_PATH, "path", "Path",
+        "Request path of the AudioHook endpoint (a prefix: the rest is the "
+        "connector id)",
+      DEFAULT_PATH, G_STRUCT_OFFSET (GstGenesysSrc, path)},
+  /**
+   * GstGenesysSrc:tls-certificate-file:
+   *
+   * PEM certificate chain for wss://. Genesys Cloud only connects to
+   * certificates from a public CA whose name matches the host.
+   */
+  {PROP_TLS_CERTIFICATE_FILE, "tls-certificate-file", "TLS certificate file",
+        "PEM certificate (chain) for wss:// (with tls-key-file)",
+      NULL, G_STRUCT_OFFSET (GstGenesysSrc, tls_certificate_file)},
+  /**
+   * GstGenesysSrc:tls-key-file:
+   *
+   * PEM private key of #GstGenesysSrc:tls-certificate-file.
+   */
+  {PROP_TLS_KEY_FILE, "tls-key-file", "TLS key file",
+        "PEM private key for wss://",
+      NULL, G_STRUCT_OFFSET (GstGenesysSrc, tls_key_file)},
+  /**
+   * GstGenesysSrc:api-key:
+   *
+   * The API key of the integration (the X-API-KEY header).
+   */
+  {PROP_API_KEY, "api-key", "API key",
+        "API key clients must present in X-API-KEY",
+      NULL, G_STRUCT_OFFSET (GstGenesysSrc, api_key)},
+  /**
+   * GstGenesysSrc:client-secret:
+   *
+   * The integration's client secret, base64 as Genesys shows it. Empty:
+   * requests with #GstGenesysSrc:api-key need no signature.
+   */
+  {PROP_CLIENT_SECRET, "client-secret", "Client secret",
+        "Base64 client secret that signs requests (empty = unsigned allowed)",
+      NULL, G_STRUCT_OFFSET (GstGenesysSrc, client_secret)},
+  /**
+   * GstGenesysSrc:credentials-file:
+   *
+   * A JSON file with an object mapping API keys to client secrets, for
+   * several integrations; an empty secret allows unsigned requests.
+   */
+  {PROP_CREDENTIALS_FILE, "credentials-file", "Credentials file",
+        "JSON object mapping API keys to base64 client secrets",
+      NULL, G_STRUCT_OFFSET (GstGenesysSrc, credentials_file)},
+  /**
+   * GstGenesysSrc:authority:
+   *
+   * The host[:port] Genesys connects to, used in the signature instead of
+   * the received Host header (behind proxies and tunnels that rewrite it).
+   */
+  {PROP_AUTHORITY, "authority", "Authority",
+        "Public host[:port] used for @authority in signatures (behind proxies)",
+      NULL, G_STRUCT_OFFSET (GstGenesysSrc, authority)},
+  /**
+   * GstGenesysSrc:session-name:
+   *
+   * Shares the session with the genesyssink of the same session-name in
+   * this process (a voice bot). In server mode the genesyssink sends its
+   * audio back to the client on the session this element accepted (bot
+   * audio), and learns of the client's playback, DTMF and rate limits. In
+   * client mode without #GstGenesysSrc:uri the element outputs the audio
+   * the server sends back on the session that genesyssink opened, played
+   * in real time from its arrival (silence between utterances is a gap); a
+   * `barge_in` event from the server drops what was not played yet and
+   * posts `genesys-barge-in` with the duration dropped.
+   */
+  {PROP_SESSION_NAME, "session-name", "Session name",
+        "Share the session with the genesyssink of this name (voice bots)",
+      NULL, G_STRUCT_OFFSET (GstGenesysSrc, session_name)},
+  {0, NULL}
+};
+
 static void
 gst_genesys_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -815,40 +913,8 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_ADDRESS:
-      g_free (self->address);
-      self->address = g_value_dup_string (value);
-      break;
     case PROP_PORT:
       self->port = g_value_get_uint (value);
-      break;
-    case PROP_PATH:
-      g_free (self->path);
-      self->path = g_value_dup_string (value);
-      break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      g_free (self->tls_certificate_file);
-      self->tls_certificate_file = g_value_dup_string (value);
-      break;
-    case PROP_TLS_KEY_FILE:
-      g_free (self->tls_key_file);
-      self->tls_key_file = g_value_dup_string (value);
-      break;
-    case PROP_API_KEY:
-      g_free (self->api_key);
-      self->api_key = g_value_dup_string (value);
-      break;
-    case PROP_CLIENT_SECRET:
-      g_free (self->client_secret);
-      self->client_secret = g_value_dup_string (value);
-      break;
-    case PROP_CREDENTIALS_FILE:
-      g_free (self->credentials_file);
-      self->credentials_file = g_value_dup_string (value);
-      break;
-    case PROP_AUTHORITY:
-      g_free (self->authority);
-      self->authority = g_value_dup_string (value);
       break;
     case PROP_MEDIA_PREFERENCE:
       self->media_preference = g_value_get_enum (value);
@@ -889,12 +955,9 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_CAPS:
       gst_caps_replace (&self->caps, (GstCaps *) gst_value_get_caps (value));
       break;
-    case PROP_SESSION_NAME:
-      g_free (self->session_name);
-      self->session_name = g_value_dup_string (value);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_genesys_string_props_set (self, string_props, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -916,35 +979,11 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_ADDRESS:
-      g_value_set_string (value, self->address);
-      break;
     case PROP_PORT:
       g_value_set_uint (value, self->port);
       break;
     case PROP_CURRENT_PORT:
       g_value_set_uint (value, self->current_port);
-      break;
-    case PROP_PATH:
-      g_value_set_string (value, self->path);
-      break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      g_value_set_string (value, self->tls_certificate_file);
-      break;
-    case PROP_TLS_KEY_FILE:
-      g_value_set_string (value, self->tls_key_file);
-      break;
-    case PROP_API_KEY:
-      g_value_set_string (value, self->api_key);
-      break;
-    case PROP_CLIENT_SECRET:
-      g_value_set_string (value, self->client_secret);
-      break;
-    case PROP_CREDENTIALS_FILE:
-      g_value_set_string (value, self->credentials_file);
-      break;
-    case PROP_AUTHORITY:
-      g_value_set_string (value, self->authority);
       break;
     case PROP_MEDIA_PREFERENCE:
       g_value_set_enum (value, self->media_preference);
@@ -986,11 +1025,9 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_CAPS:
       gst_value_set_caps (value, self->caps);
       break;
-    case PROP_SESSION_NAME:
-      g_value_set_string (value, self->session_name);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!gst_genesys_string_props_get (self, string_props, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -1001,16 +1038,8 @@ gst_genesys_src_finalize (GObject * object)
 {
   GstGenesysSrc *self = GST_GENESYS_SRC (object);
 
-  g_free (self->address);
-  g_free (self->path);
-  g_free (self->tls_certificate_file);
-  g_free (self->tls_key_file);
-  g_free (self->api_key);
-  g_free (self->client_secret);
-  g_free (self->credentials_file);
-  g_free (self->authority);
+  gst_genesys_string_props_free (self, string_props);
   gst_genesys_client_props_clear (&self->client_props);
-  g_free (self->session_name);
   g_strfreev (self->languages);
   gst_clear_caps (&self->caps);
   g_clear_pointer (&self->client_stats, gst_structure_free);
@@ -1022,9 +1051,8 @@ gst_genesys_src_finalize (GObject * object)
 static void
 gst_genesys_src_init (GstGenesysSrc * self)
 {
-  self->address = g_strdup (DEFAULT_ADDRESS);
+  gst_genesys_string_props_init (self, string_props);
   self->port = DEFAULT_PORT;
-  self->path = g_strdup (DEFAULT_PATH);
   self->media_preference = DEFAULT_MEDIA_PREFERENCE;
   self->gap_mode = DEFAULT_GAP_MODE;
   self->latency = DEFAULT_LATENCY;
@@ -1092,15 +1120,8 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   gst_genesys_client_props_install (gobject_class,
       G_STRUCT_OFFSET (GstGenesysSrc, client_props), "Client mode: ",
       select_client_mode);
+  gst_genesys_string_props_install (gobject_class, string_props, rw);
 
-  /**
-   * GstGenesysSrc:address:
-   *
-   * The local IP address to listen on.
-   */
-  g_object_class_install_property (gobject_class, PROP_ADDRESS,
-      g_param_spec_string ("address", "Address",
-          "Local IP address to listen on", DEFAULT_ADDRESS, rw));
   /**
    * GstGenesysSrc:port:
    *
@@ -1121,76 +1142,6 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       g_param_spec_uint ("current-port", "Current port",
           "The port actually listened on (0 when not listening)", 0, 65535, 0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  /**
-   * GstGenesysSrc:path:
-   *
-   * The request path the AudioHook integration is configured with (for
-   * Audio Connector, the path of its Base Connection URI). It matches as a
-   * prefix on a segment boundary: the rest of the request target (after
-   * `/` or `?`, the Connector ID Genesys appends) is the session's
-   * connector id, in `genesys-session-opened`. Requests for other paths
-   * get HTTP 404, counted in #GstGenesysSrc:stats (`not-found`) and said
-   * as a warning at most every 10 s. Elements sharing a port and path must
-   * have the same credentials; the longest matching path wins.
-   */
-  g_object_class_install_property (gobject_class, PROP_PATH,
-      g_param_spec_string ("path", "Path",
-          "Request path of the AudioHook endpoint (a prefix: the rest is the "
-          "connector id)", DEFAULT_PATH, rw));
-  /**
-   * GstGenesysSrc:tls-certificate-file:
-   *
-   * PEM certificate chain for wss://. Genesys Cloud only connects to
-   * certificates from a public CA whose name matches the host.
-   */
-  g_object_class_install_property (gobject_class, PROP_TLS_CERTIFICATE_FILE,
-      g_param_spec_string ("tls-certificate-file", "TLS certificate file",
-          "PEM certificate (chain) for wss:// (with tls-key-file)", NULL, rw));
-  /**
-   * GstGenesysSrc:tls-key-file:
-   *
-   * PEM private key of #GstGenesysSrc:tls-certificate-file.
-   */
-  g_object_class_install_property (gobject_class, PROP_TLS_KEY_FILE,
-      g_param_spec_string ("tls-key-file", "TLS key file",
-          "PEM private key for wss://", NULL, rw));
-  /**
-   * GstGenesysSrc:api-key:
-   *
-   * The API key of the integration (the X-API-KEY header).
-   */
-  g_object_class_install_property (gobject_class, PROP_API_KEY,
-      g_param_spec_string ("api-key", "API key",
-          "API key clients must present in X-API-KEY", NULL, rw));
-  /**
-   * GstGenesysSrc:client-secret:
-   *
-   * The integration's client secret, base64 as Genesys shows it. Empty:
-   * requests with #GstGenesysSrc:api-key need no signature.
-   */
-  g_object_class_install_property (gobject_class, PROP_CLIENT_SECRET,
-      g_param_spec_string ("client-secret", "Client secret",
-          "Base64 client secret that signs requests (empty = unsigned allowed)",
-          NULL, rw));
-  /**
-   * GstGenesysSrc:credentials-file:
-   *
-   * A JSON file with an object mapping API keys to client secrets, for
-   * several integrations; an empty secret allows unsigned requests.
-   */
-  g_object_class_install_property (gobject_class, PROP_CREDENTIALS_FILE,
-      g_param_spec_string ("credentials-file", "Credentials file",
-          "JSON object mapping API keys to base64 client secrets", NULL, rw));
-  /**
-   * GstGenesysSrc:authority:
-   *
-   * The host[:port] Genesys connects to, used in the signature instead of
-   * the received Host header (behind proxies and tunnels that rewrite it).
-   */
-  g_object_class_install_property (gobject_class, PROP_AUTHORITY,
-      g_param_spec_string ("authority", "Authority",
-          "Public host[:port] used for @authority in signatures (behind proxies)",
-          NULL, rw));
   /**
    * GstGenesysSrc:media-preference:
    *
@@ -1336,24 +1287,6 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   g_object_class_install_property (gobject_class, PROP_CAPS,
       g_param_spec_boxed ("caps", "Caps",
           "Client mode: format of the binary frames", GST_TYPE_CAPS, rw));
-  /**
-   * GstGenesysSrc:session-name:
-   *
-   * Shares the session with the genesyssink of the same session-name in
-   * this process (a voice bot). In server mode the genesyssink sends its
-   * audio back to the client on the session this element accepted (bot
-   * audio), and learns of the client's playback, DTMF and rate limits. In
-   * client mode without #GstGenesysSrc:uri the element outputs the audio
-   * the server sends back on the session that genesyssink opened, played
-   * in real time from its arrival (silence between utterances is a gap); a
-   * `barge_in` event from the server drops what was not played yet and
-   * posts `genesys-barge-in` with the duration dropped.
-   */
-  g_object_class_install_property (gobject_class, PROP_SESSION_NAME,
-      g_param_spec_string ("session-name", "Session name",
-          "Share the session with the genesyssink of this name (voice bots)",
-          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
 
   /**
    * GstGenesysSrc::pause:
