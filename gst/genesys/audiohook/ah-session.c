@@ -107,6 +107,7 @@ struct _AhSession
   guint64 last_received;        /* when the last message came */
   guint64 idle_deadline;        /* armed by ah_session_start() */
   guint64 open_samples;         /* position of the open */
+  gboolean answer_pending;      /* the selector said AH_MEDIA_SELECT_LATER */
 
   /* client */
   guint64 open_deadline;
@@ -659,65 +660,29 @@ strings_equal_nocase (const gchar * a, const gchar * b)
   return g_ascii_strcasecmp (a, b) == 0;
 }
 
-static void
-server_on_open (AhSession * session, AhMessage * msg)
+/* The offers of the open. */
+static const AhMedia *
+open_offers (const AhSession * session, guint * n_offers)
 {
-  const AhMedia *offers = NULL;
-  guint n_offers = 0;
-  gint idx;
+  const AhMessage *msg = session->open;
+
+  *n_offers = msg->media ? msg->media->len : 0;
+  return *n_offers ? &g_array_index (msg->media, AhMedia, 0) : NULL;
+}
+
+/* Answers the open with offer @idx (-1: none): opened, and the session is
+ * open. */
+static void
+server_answer_open (AhSession * session, gint idx)
+{
+  AhMessage *msg = session->open;
+  const AhMedia *offers;
+  guint n_offers;
   AhMessage *reply;
   AhAction *action;
 
-  if (session->opened) {
-    server_violation (session, CODE_BAD_REQUEST, "duplicate open message");
-    return;
-  }
-  if (session->state != AH_STATE_PREPARING) {
-    /* disconnected before the open arrived, or closed: do not answer */
-    g_debug ("session %s: ignoring open in state %s", session->id,
-        ah_state_name (session->state));
-    return;
-  }
-
-  session->open = ah_message_ref (msg);
-  session->probe = ah_message_is_probe (msg);
-  session->open_deadline = NO_DEADLINE;
-
-  if (msg->position > MAX_OPEN_POSITION) {
-    server_violation (session, CODE_BAD_REQUEST, "open at position %"
-        G_GUINT64_FORMAT " s: more than %u hours of audio before it",
-        msg->position / AH_NSECOND,
-        (guint) (MAX_OPEN_POSITION / AH_NSECOND / 3600));
-    return;
-  }
-
-  if (session->organization_id != NULL &&
-      !strings_equal_nocase (msg->organization_id, session->organization_id)) {
-    reply = ah_message_new (AH_MSG_DISCONNECT);
-    reply->reason = g_strdup ("unauthorized");
-    reply->info = g_strdup ("organizationId does not match the "
-        "Audiohook-Organization-Id of the connection");
-    push_protocol_error (session, CODE_UNAUTHORIZED,
-        g_strdup_printf ("organizationId %s does not match %s",
-            msg->organization_id ? msg->organization_id : "(none)",
-            session->organization_id));
-    send_message (session, reply);
-    ah_message_unref (reply);
-    session->disconnect_sent = TRUE;
-    session->state = AH_STATE_DISCONNECTING;
-    session->linger_deadline = sat_add (session->now, session->linger);
-    return;
-  }
-
-  if (msg->media != NULL && msg->media->len > 0) {
-    offers = &g_array_index (msg->media, AhMedia, 0);
-    n_offers = msg->media->len;
-  }
-  if (session->select_func)
-    idx = session->select_func (offers, n_offers, session->select_data);
-  else
-    idx = ah_media_select (offers, n_offers, session->preference,
-        session->formats);
+  session->answer_pending = FALSE;
+  offers = open_offers (session, &n_offers);
   if (idx >= 0 && (guint) idx < n_offers && ah_media_is_usable (&offers[idx])) {
     session->have_media = TRUE;
     session->media = offers[idx];
@@ -759,6 +724,67 @@ server_on_open (AhSession * session, AhMessage * msg)
     action->media = session->media;
   action->probe = session->probe;
   action->position = session->position;
+}
+
+static void
+server_on_open (AhSession * session, AhMessage * msg)
+{
+  const AhMedia *offers;
+  guint n_offers;
+  gint idx;
+  AhMessage *reply;
+
+  if (session->opened || session->answer_pending) {
+    server_violation (session, CODE_BAD_REQUEST, "duplicate open message");
+    return;
+  }
+  if (session->state != AH_STATE_PREPARING) {
+    /* disconnected before the open arrived, or closed: do not answer */
+    g_debug ("session %s: ignoring open in state %s", session->id,
+        ah_state_name (session->state));
+    return;
+  }
+
+  session->open = ah_message_ref (msg);
+  session->probe = ah_message_is_probe (msg);
+  session->open_deadline = NO_DEADLINE;
+
+  if (msg->position > MAX_OPEN_POSITION) {
+    server_violation (session, CODE_BAD_REQUEST, "open at position %"
+        G_GUINT64_FORMAT " s: more than %u hours of audio before it",
+        msg->position / AH_NSECOND,
+        (guint) (MAX_OPEN_POSITION / AH_NSECOND / 3600));
+    return;
+  }
+
+  if (session->organization_id != NULL &&
+      !strings_equal_nocase (msg->organization_id, session->organization_id)) {
+    reply = ah_message_new (AH_MSG_DISCONNECT);
+    reply->reason = g_strdup ("unauthorized");
+    reply->info = g_strdup ("organizationId does not match the "
+        "Audiohook-Organization-Id of the connection");
+    push_protocol_error (session, CODE_UNAUTHORIZED,
+        g_strdup_printf ("organizationId %s does not match %s",
+            msg->organization_id ? msg->organization_id : "(none)",
+            session->organization_id));
+    send_message (session, reply);
+    ah_message_unref (reply);
+    session->disconnect_sent = TRUE;
+    session->state = AH_STATE_DISCONNECTING;
+    session->linger_deadline = sat_add (session->now, session->linger);
+    return;
+  }
+
+  offers = open_offers (session, &n_offers);
+  if (session->select_func)
+    idx = session->select_func (offers, n_offers, session->select_data);
+  else
+    idx = ah_media_select (offers, n_offers, session->preference,
+        session->formats);
+  if (idx == AH_MEDIA_SELECT_LATER)
+    session->answer_pending = TRUE;
+  else
+    server_answer_open (session, idx);
 }
 
 static void
@@ -1740,6 +1766,21 @@ ah_session_close (AhSession * session, const gchar * reason, guint64 now)
 }
 
 gboolean
+ah_session_answer_open (AhSession * session, gint index, guint64 now)
+{
+  g_return_val_if_fail (session != NULL, FALSE);
+  g_return_val_if_fail (session->role == AH_ROLE_SERVER, FALSE);
+
+  if (!ah_session_is_answer_pending (session))
+    return FALSE;
+  session->now = now;
+  server_touch (session, FALSE);
+  server_answer_open (session, index);
+  update_deadline (session);
+  return TRUE;
+}
+
+gboolean
 ah_session_disconnect (AhSession * session, const gchar * reason,
     const gchar * info, JsonObject * output_variables, guint64 now)
 {
@@ -1917,4 +1958,11 @@ ah_session_get_open (const AhSession * session)
 {
   g_return_val_if_fail (session != NULL, NULL);
   return session->open;
+}
+
+gboolean
+ah_session_is_answer_pending (const AhSession * session)
+{
+  g_return_val_if_fail (session != NULL, FALSE);
+  return session->answer_pending && session->state == AH_STATE_PREPARING;
 }
