@@ -196,6 +196,19 @@ push_protocol_error (AhSession * session, gint code, gchar * text)
   g_debug ("session %s: protocol error %d: %s", session->id, code, text);
 }
 
+/* The session is open (@msg: server, the open; client, the opened). */
+static void
+push_opened (AhSession * session, AhMessage * msg)
+{
+  AhAction *action = push_action (session, AH_ACTION_OPENED);
+
+  action->message = ah_message_ref (msg);
+  if (session->have_media)
+    action->media = session->media;
+  action->probe = session->probe;
+  action->position = session->position;
+}
+
 static void
 push_message_action (AhSession * session, AhMessage * msg)
 {
@@ -679,7 +692,6 @@ server_answer_open (AhSession * session, gint idx)
   const AhMedia *offers;
   guint n_offers;
   AhMessage *reply;
-  AhAction *action;
 
   session->answer_pending = FALSE;
   offers = open_offers (session, &n_offers);
@@ -717,13 +729,7 @@ server_answer_open (AhSession * session, gint idx)
   session->state = AH_STATE_ACTIVE;
   session->position = ah_ns_to_samples (msg->position, session->rate);
   session->open_samples = session->position;
-
-  action = push_action (session, AH_ACTION_OPENED);
-  action->message = ah_message_ref (msg);
-  if (session->have_media)
-    action->media = session->media;
-  action->probe = session->probe;
-  action->position = session->position;
+  push_opened (session, msg);
 }
 
 static void
@@ -1180,7 +1186,6 @@ client_leave_pause (AhSession * session)
 static void
 client_on_opened (AhSession * session, AhMessage * msg)
 {
-  AhAction *action;
   guint n = msg->media ? msg->media->len : 0;
 
   session->open_deadline = NO_DEADLINE;
@@ -1211,12 +1216,7 @@ client_on_opened (AhSession * session, AhMessage * msg)
   session->opened = TRUE;
   session->state = AH_STATE_ACTIVE;
   session->probe = ah_message_is_probe (session->open);
-  action = push_action (session, AH_ACTION_OPENED);
-  action->message = ah_message_ref (msg);
-  if (session->have_media)
-    action->media = session->media;
-  action->probe = session->probe;
-  action->position = session->position;
+  push_opened (session, msg);
 
   session->initial_ping = TRUE;
   if (session->ping_interval != NO_DEADLINE)
