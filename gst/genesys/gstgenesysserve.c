@@ -119,7 +119,7 @@ typedef struct
 
   /* under serve lock */
   GstGenesysConn *conn;         /* ref until the WebSocket closed */
-  Call *call;                   /* ref: the call it went to */
+  Call *call;                   /* ref: the call it went to, until closed */
 
   /* loop thread: the call could not start, disconnect with this */
   gchar *failure;
@@ -818,7 +818,10 @@ observe_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
   owned = link->conn != NULL;
   link->conn = NULL;
   if (link->call) {
-    call = call_ref (link->call);
+    /* the link's ref goes to link_gone_cb: the last ref of a call, and
+     * with it its pipeline, is never let go on a loop thread */
+    call = link->call;
+    link->call = NULL;
     call->links = g_list_remove (call->links, link);
   }
   g_mutex_unlock (&self->lock);
