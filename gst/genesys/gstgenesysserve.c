@@ -20,11 +20,16 @@
  *
  * Threads: connections are spread over a few loop threads
  * (#GstGenesysServeConfig.threads); a session stays on the thread that
- * accepted it, which also builds and starts its call's pipeline when its
- * open arrives (so template elements should not block in their state
- * changes); each pipeline has its streaming thread(s). Bus messages,
- * stopping pipelines and the callbacks run in the main context that was
- * the thread default when gst_genesys_serve_new() was called: run it.
+ * accepted it. Pipelines are built, started and stopped by a few worker
+ * threads (as many as processors, at least 2): when a session's open
+ * arrives its loop thread hands the call over and goes on with the other
+ * sessions; the open is answered once the call's pipeline plays (the
+ * session's pings are answered meanwhile). A template element that blocks
+ * in a state change (a FIFO that nobody reads, a remote service) holds a
+ * worker, not the sessions: the other workers go on. Each pipeline has its
+ * streaming thread(s). Bus messages and the callbacks run in the main
+ * context that was the thread default when gst_genesys_serve_new() was
+ * called: run it.
  *
  * - Connection probes (null conversation and participant ids) are answered
  *   with no media and start no pipeline.
@@ -90,12 +95,17 @@ GST_GENESYS_DEBUG_CATEGORY ("genesysserve",
 #define STOP_CLOSE_TIMEOUT (1 * GST_SECOND)
 #define LATE_PONG (5 * GST_SECOND)
 
+/* At most one worker job of a call at a time, in this order: the start
+ * (STARTING: it ends in RUNNING or DONE), then the stop (STOPPING, after a
+ * bus message, which only comes once the start is done). */
 typedef enum
 {
+  CALL_STARTING,                /* a worker builds and starts the pipeline */
   CALL_RUNNING,                 /* takes continuations */
   CALL_ENDING,                  /* EOS sent */
   CALL_FAILED,                  /* error: waits for its sessions to close */
-  CALL_DONE,                    /* stopped */
+  CALL_STOPPING,                /* a worker stops the pipeline */
+  CALL_DONE,                    /* stopped; call_finish() lets it go */
 } CallState;
 
 typedef struct _Call Call;
@@ -109,7 +119,7 @@ typedef struct
 
   /* under serve lock */
   GstGenesysConn *conn;         /* ref until the WebSocket closed */
-  Call *call;                   /* ref: the call it went to */
+  Call *call;                   /* ref: the call it went to, until closed */
 
   /* loop thread: the call could not start, disconnect with this */
   gchar *failure;
@@ -122,17 +132,22 @@ struct _Call
   GstGenesysServe *serve;
   gchar *session_id;
   gchar *conversation_id;       /* of the open that started it */
-  GstElement *pipeline;
+  /* set under serve lock by the worker that starts it, then read-only */
+  GstElement *pipeline;         /* NULL: it could not be built */
   GstElement *src;              /* owned by the pipeline */
 
   /* under serve lock */
   CallState state;
   GList *links;                 /* open sessions (not refs) */
 
-  /* control context */
-  gboolean watching;            /* the bus sync handler is set */
-  GSource *grace;
+  /* the start's (worker, then the loop thread it waits for), then the
+   * control context's: the start hands over with post() */
+  gboolean taken;               /* its genesyssrc took the session */
   GError *error;
+  gboolean watching;            /* the bus sync handler is set */
+
+  /* control context */
+  GSource *grace;
   gboolean announced;
 };
 
@@ -152,8 +167,9 @@ struct _GstGenesysServe
 
   GMutex lock;
   /* under lock */
+  GThreadPool *workers;         /* start and stop pipelines; NULL in free */
   GList *links;                 /* open sessions, refs */
-  GList *calls;                 /* running calls, refs */
+  GList *calls;                 /* from the open to call_finish(), refs */
   GList *pending;               /* sources posted to the context, refs */
   guint claimed;
   gboolean draining;
@@ -167,6 +183,11 @@ struct _GstGenesysServe
 };
 
 #define CLOSED_MEMORY 4096
+
+/* Threads that build, start and stop the pipelines: as many as processors
+ * (parsing and state changes are work), at least 2 (one element that
+ * blocks in a state change does not hold up every call). */
+#define MIN_WORKERS 2
 
 /* ---- values and the template ---- */
 
@@ -396,21 +417,86 @@ call_unwatch (Call * call)
   gst_object_unref (bus);
 }
 
-/* Stops and frees @call's pipeline. Control context. */
+/* Stops @call's pipeline (there is one unless it could not be built): a
+ * worker thread, or gst_genesys_serve_free(). set_state(NULL) may take a
+ * while: a file is closed, a streaming thread blocked downstream. */
+static void
+call_stop (Call * call)
+{
+  if (call->pipeline) {
+    GST_INFO ("call %s: stopping its pipeline", call->session_id);
+    gst_element_set_state (call->pipeline, GST_STATE_NULL);
+  }
+  g_mutex_lock (&call->serve->lock);
+  call->state = CALL_DONE;
+  g_mutex_unlock (&call->serve->lock);
+}
+
+/* The pipeline of @call is stopped: the call goes, and the application
+ * hears of it. Control context. */
+static void
+call_finish (Call * call)
+{
+  GstGenesysServe *self = call->serve;
+  gboolean listed, stopping, report;
+
+  g_mutex_lock (&self->lock);
+  listed = g_list_find (self->calls, call) != NULL;
+  self->calls = g_list_remove (self->calls, call);
+  stopping = self->stopping;
+  g_mutex_unlock (&self->lock);
+  if (!listed)
+    return;
+
+  if (call->taken && !stopping)
+    announce (call);
+  /* a call that did not start is reported with the reason, but not from
+   * gst_genesys_serve_free(): it reports the calls it ends, that were
+   * announced */
+  report = call->announced || (!call->taken && !stopping);
+  if (self->callbacks.call_ended && report)
+    self->callbacks.call_ended (self, call->session_id,
+        call->conversation_id, call->error, self->user_data);
+  if (!stopping)
+    check_drained (self);
+  call_unref (call);            /* the list's */
+}
+
+static gboolean
+finish_cb (gpointer data)
+{
+  call_finish (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Work for the worker threads: a call's start (@link set), or its stop. */
+typedef struct
+{
+  Call *call;                   /* ref */
+  Link *link;                   /* ref */
+  GstGenesysConn *conn;         /* ref: the session whose open waits */
+  AhMessage *open;              /* ref */
+  const gchar *launch;          /* the serve's template for it */
+} Job;
+
+/* Stops and frees @call's pipeline, on a worker thread (within
+ * gst_genesys_serve_free(), right here); then call_finish(). Control
+ * context. */
 static void
 call_teardown (Call * call)
 {
   GstGenesysServe *self = call->serve;
-  gboolean stopping;
+  GThreadPool *workers;
 
   g_mutex_lock (&self->lock);
-  if (call->state == CALL_DONE) {
+  /* STARTING: its start job stops it if it does not start */
+  if (call->state == CALL_STARTING || call->state == CALL_STOPPING
+      || call->state == CALL_DONE) {
     g_mutex_unlock (&self->lock);
     return;
   }
-  call->state = CALL_DONE;
-  self->calls = g_list_remove (self->calls, call);
-  stopping = self->stopping;
+  call->state = CALL_STOPPING;
+  workers = self->workers;
   g_mutex_unlock (&self->lock);
 
   call_unwatch (call);
@@ -419,18 +505,14 @@ call_teardown (Call * call)
     g_source_unref (call->grace);
     call->grace = NULL;
   }
-  GST_INFO ("call %s: stopping its pipeline", call->session_id);
-  gst_element_set_state (call->pipeline, GST_STATE_NULL);
-  if (!stopping)
-    announce (call);
-  /* gst_genesys_serve_free() reports the calls it ends, that were
-   * announced */
-  if (self->callbacks.call_ended && call->announced)
-    self->callbacks.call_ended (self, call->session_id,
-        call->conversation_id, call->error, self->user_data);
-  if (!stopping)
-    check_drained (self);
-  call_unref (call);            /* the list's */
+  if (workers) {
+    Job *job = g_new0 (Job, 1);
+    job->call = call_ref (call);
+    g_thread_pool_push (workers, job, NULL);
+  } else {
+    call_stop (call);
+    call_finish (call);
+  }
 }
 
 /* Ends @call's output: EOS, then teardown when it arrives. */
@@ -495,7 +577,7 @@ call_fail (Call * call, const GError * error, const gchar * debug)
   GList *conns, *l;
 
   g_mutex_lock (&self->lock);
-  if (call->state == CALL_FAILED || call->state == CALL_DONE) {
+  if (call->state != CALL_RUNNING && call->state != CALL_ENDING) {
     g_mutex_unlock (&self->lock);
     return;
   }
@@ -549,7 +631,7 @@ bus_dispatch_cb (gpointer data)
   gboolean done;
 
   g_mutex_lock (&self->lock);
-  done = call->state == CALL_DONE;
+  done = call->state == CALL_STOPPING || call->state == CALL_DONE;
   g_mutex_unlock (&self->lock);
   if (done)
     return G_SOURCE_REMOVE;
@@ -736,7 +818,10 @@ observe_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
   owned = link->conn != NULL;
   link->conn = NULL;
   if (link->call) {
-    call = call_ref (link->call);
+    /* the link's ref goes to link_gone_cb: the last ref of a call, and
+     * with it its pipeline, is never let go on a loop thread */
+    call = link->call;
+    link->call = NULL;
     call->links = g_list_remove (call->links, link);
   }
   g_mutex_unlock (&self->lock);
@@ -758,42 +843,6 @@ static const GstGenesysConnCallbacks observer_callbacks = {
   observe_action,
   observe_closed,
 };
-
-/* A call whose pipeline could not start: no call_started came before. */
-typedef struct
-{
-  GstGenesysServe *serve;
-  gchar *session_id;
-  gchar *conversation_id;
-  GError *error;
-} Failed;
-
-static void
-failed_free (gpointer data)
-{
-  Failed *failed = data;
-
-  g_free (failed->session_id);
-  g_free (failed->conversation_id);
-  g_error_free (failed->error);
-  g_free (failed);
-}
-
-static gboolean
-report_failed_cb (gpointer data)
-{
-  Failed *failed = data;
-  GstGenesysServe *self = failed->serve;
-  gboolean stopping;
-
-  g_mutex_lock (&self->lock);
-  stopping = self->stopping;
-  g_mutex_unlock (&self->lock);
-  if (!stopping && self->callbacks.call_ended)
-    self->callbacks.call_ended (self, failed->session_id,
-        failed->conversation_id, failed->error, self->user_data);
-  return G_SOURCE_REMOVE;
-}
 
 /* The owner until a call takes the session (probes, failures: always). */
 static void
@@ -857,66 +906,47 @@ launch_for (GstGenesysServe * self, const gchar * connector_id)
   return launch ? launch : self->launch;
 }
 
-/* A pipeline for the call @link opens, playing. */
-static Call *
-call_new (GstGenesysServe * self, Link * link, const AhMessage * open,
-    GError ** error)
-{
-  const gchar *connector_id = gst_genesys_conn_get_connector_id (link->conn);
-  gchar *description =
-      gst_genesys_template_fill (launch_for (self, connector_id), open,
-      link->session_id, connector_id);
-  GstElement *pipeline, *src;
-  GstStateChangeReturn ret;
-  GstBus *bus;
-  GstMessage *msg;
-  Call *call;
+/* ---- starting a call (a worker, and the session's loop thread) ---- */
 
-  GST_DEBUG ("session %s: %s", link->session_id, description);
-  pipeline = parse_pipeline (description, &src, error);
+/* The pipeline of @job's call, playing; NULL with @error. Worker thread:
+ * filling and parsing the template, making the elements and their state
+ * changes (files opened, connections made) may take a while. */
+static GstElement *
+call_build (Job * job, GstElement ** src, GError ** error)
+{
+  Call *call = job->call;
+  gchar *description = gst_genesys_template_fill (job->launch, job->open,
+      call->session_id, gst_genesys_conn_get_connector_id (job->conn));
+  GstElement *pipeline;
+  GstBus *bus;
+  GstMessage *err;
+
+  GST_DEBUG ("session %s: %s", call->session_id, description);
+  pipeline = parse_pipeline (description, src, error);
   g_free (description);
   if (!pipeline)
     return NULL;
-  g_object_set (src, "mode", GST_GENESYS_MODE_EXTERNAL, "keep-listening",
+  g_object_set (*src, "mode", GST_GENESYS_MODE_EXTERNAL, "keep-listening",
       FALSE, NULL);
-  gst_element_set_name (pipeline, link->session_id);
+  gst_element_set_name (pipeline, call->session_id);
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE)
+    return pipeline;
 
-  ret = gst_element_set_state (pipeline, GST_STATE_PLAYING);
   bus = gst_element_get_bus (pipeline);
-  if (ret == GST_STATE_CHANGE_FAILURE) {
-    GstMessage *err = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    if (err) {
-      gst_message_parse_error (err, error, NULL);
-      gst_message_unref (err);
-    } else {
-      g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
-          "the pipeline did not start");
-    }
-    gst_element_set_state (pipeline, GST_STATE_NULL);
-    gst_object_unref (bus);
-    gst_object_unref (pipeline);
-    return NULL;
+  err = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  if (err) {
+    gst_message_parse_error (err, error, NULL);
+    gst_message_unref (err);
+  } else {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE,
+        "the pipeline did not start");
   }
-
-  call = g_new0 (Call, 1);
-  g_atomic_ref_count_init (&call->ref_count);
-  call->serve = self;
-  call->session_id = g_strdup (link->session_id);
-  call->conversation_id = g_strdup (open ? open->conversation_id : NULL);
-  call->pipeline = pipeline;
-  call->src = src;
-  call->state = CALL_RUNNING;
-  /* Messages are sorted where they are posted: a bus watch per call would
-   * make the control context walk a source per call on every wakeup, and
-   * wake it for every message. Only EOS and ERROR go there. */
-  call->watching = TRUE;
-  gst_bus_set_sync_handler (bus, bus_sync_cb, call_ref (call),
-      (GDestroyNotify) call_unref);
-  /* what was posted while the pipeline started, before the handler */
-  while ((msg = gst_bus_pop (bus)))
-    bus_sync_cb (bus, msg, call);       /* it takes the message */
   gst_object_unref (bus);
-  return call;
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  *src = NULL;
+  return NULL;
 }
 
 static void
@@ -928,8 +958,155 @@ link_join (GstGenesysServe * self, Link * link, Call * call)
   g_mutex_unlock (&self->lock);
 }
 
-/* The session's media selector: called while its open is answered, so the
- * call's pipeline is made here and its genesyssrc chooses the media. */
+static gboolean
+cmd_answer_open (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_answer_open (session, *(gint *) data, now);
+}
+
+/* The session's loop thread, once the call's pipeline plays or could not
+ * be built: the pipeline's genesyssrc takes the session and chooses the
+ * media, and the open is answered (without media when the call does not
+ * start: its owner then disconnects, see owner_action). Sets @job's
+ * call->taken. */
+static gboolean
+adopt_cb (gpointer data)
+{
+  Job *job = data;
+  Call *call = job->call;
+  Link *link = job->link;
+  GstGenesysServe *self = call->serve;
+  AhMessage *open = job->open;
+  gboolean waiting, stopping;
+  gint chosen = -1;
+
+  g_mutex_lock (&self->lock);
+  stopping = self->stopping;
+  waiting = link->conn != NULL;
+  g_mutex_unlock (&self->lock);
+  waiting = waiting
+      && ah_session_is_answer_pending (gst_genesys_conn_get_session
+      (job->conn));
+  if (waiting && call->pipeline && !stopping) {
+    guint n_offers = open->media ? open->media->len : 0;
+    call->taken = gst_genesys_src_take_session (GST_GENESYS_SRC (call->src),
+        self->server, job->conn, n_offers ? &g_array_index (open->media,
+            AhMedia, 0) : NULL, n_offers, &chosen);
+    if (!call->taken)
+      g_set_error (&call->error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+          "the pipeline's genesyssrc did not take the session");
+  } else if (!call->error) {
+    g_set_error (&call->error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+        stopping ? "the server is stopping" :
+        "the session ended before its pipeline started");
+  }
+
+  g_mutex_lock (&self->lock);
+  if (call->taken) {
+    call->state = CALL_RUNNING;
+    self->stats.calls_total++;
+  } else if (!stopping) {
+    self->stats.calls_failed++;
+  }
+  g_mutex_unlock (&self->lock);
+  if (call->taken) {
+    GST_INFO ("session %s: call started", link->session_id);
+    link_join (self, link, call);
+  } else {
+    GST_WARNING ("session %s: no pipeline: %s", link->session_id,
+        call->error->message);
+    link->failure = g_strdup (stopping ? "the server is stopping" :
+        "the server could not start a pipeline");
+  }
+  if (waiting)
+    gst_genesys_conn_run (job->conn, cmd_answer_open, &chosen);
+  return G_SOURCE_REMOVE;
+}
+
+/* From now on EOS and ERROR of @call's pipeline go to the control
+ * context (bus_sync_cb). */
+static void
+call_watch (Call * call)
+{
+  GstBus *bus = gst_element_get_bus (call->pipeline);
+  GstMessage *msg;
+
+  /* Messages are sorted where they are posted: a bus watch per call would
+   * make the control context walk a source per call on every wakeup, and
+   * wake it for every message. Only EOS and ERROR go there. */
+  call->watching = TRUE;
+  gst_bus_set_sync_handler (bus, bus_sync_cb, call_ref (call),
+      (GDestroyNotify) call_unref);
+  /* what was posted while the pipeline started, before the handler */
+  while ((msg = gst_bus_pop (bus)))
+    bus_sync_cb (bus, msg, call);       /* it takes the message */
+  gst_object_unref (bus);
+}
+
+/* Builds and starts the pipeline of a call whose open waits, then has the
+ * session's loop thread hand the session over. Worker thread. */
+static void
+job_start (Job * job)
+{
+  Call *call = job->call;
+  GstGenesysServe *self = call->serve;
+  GstElement *pipeline = NULL, *src = NULL;
+  GError *error = NULL;
+  gboolean stopping;
+
+  g_mutex_lock (&self->lock);
+  stopping = self->stopping;
+  g_mutex_unlock (&self->lock);
+  if (!stopping)
+    pipeline = call_build (job, &src, &error);
+  g_mutex_lock (&self->lock);
+  call->pipeline = pipeline;
+  call->src = src;
+  g_mutex_unlock (&self->lock);
+  call->error = error;
+
+  gst_genesys_loop_invoke_sync (gst_genesys_conn_get_loop (job->conn),
+      adopt_cb, job);
+  if (call->taken) {
+    post (self, announce_cb, call_ref (call), (GDestroyNotify) call_unref);
+    call_watch (call);
+  } else {
+    call_stop (call);
+    post (self, finish_cb, call_ref (call), (GDestroyNotify) call_unref);
+  }
+}
+
+static void
+job_free (Job * job)
+{
+  call_unref (job->call);
+  if (job->link)
+    link_unref (job->link);
+  if (job->conn)
+    gst_genesys_conn_unref (job->conn);
+  if (job->open)
+    ah_message_unref (job->open);
+  g_free (job);
+}
+
+/* The worker threads' function. */
+static void
+job_run (gpointer data, gpointer user_data)
+{
+  Job *job = data;
+
+  if (job->link) {
+    job_start (job);
+  } else {
+    call_stop (job->call);
+    post (job->call->serve, finish_cb, call_ref (job->call),
+        (GDestroyNotify) call_unref);
+  }
+  job_free (job);
+}
+
+/* The session's media selector, called while its open is answered: a call
+ * of its own is handed to a worker, and the open waits for it. */
 static gint
 serve_select (const AhMedia * offers, guint n_offers, gpointer data)
 {
@@ -938,10 +1115,10 @@ serve_select (const AhMedia * offers, guint n_offers, gpointer data)
   GstGenesysConn *conn = link->conn;
   AhSession *session = gst_genesys_conn_get_session (conn);
   AhMessage *open = ah_session_get_open (session);
-  GError *error = NULL;
   gboolean stopping, closed;
   gint chosen = -1;
   Call *call;
+  Job *job;
 
   g_mutex_lock (&self->lock);
   stopping = self->stopping;
@@ -985,40 +1162,26 @@ serve_select (const AhMedia * offers, guint n_offers, gpointer data)
     call_unref (call);
   }
 
-  call = call_new (self, link, open, &error);
-  if (call && !gst_genesys_src_take_session (GST_GENESYS_SRC (call->src),
-          self->server, conn, offers, n_offers, &chosen)) {
-    g_set_error (&error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
-        "the pipeline's genesyssrc did not take the session");
-    call_unwatch (call);
-    gst_element_set_state (call->pipeline, GST_STATE_NULL);
-    call_unref (call);
-    call = NULL;
-  }
-  if (!call) {
-    Failed *failed = g_new0 (Failed, 1);
-    GST_WARNING ("session %s: no pipeline: %s", link->session_id,
-        error->message);
-    g_mutex_lock (&self->lock);
-    self->stats.calls_failed++;
-    g_mutex_unlock (&self->lock);
-    link->failure = g_strdup ("the server could not start a pipeline");
-    failed->serve = self;
-    failed->session_id = g_strdup (link->session_id);
-    failed->conversation_id = g_strdup (open ? open->conversation_id : NULL);
-    failed->error = error;
-    post (self, report_failed_cb, failed, failed_free);
-    return -1;
-  }
-
-  GST_INFO ("session %s: call started", link->session_id);
+  /* a call of its own; gst_genesys_serve_free() waits for the workers
+   * once no loop thread runs this (gst_genesys_server_sync) */
+  call = g_new0 (Call, 1);
+  g_atomic_ref_count_init (&call->ref_count);   /* the list's */
+  call->serve = self;
+  call->session_id = g_strdup (link->session_id);
+  call->conversation_id = g_strdup (open->conversation_id);
+  call->state = CALL_STARTING;
+  job = g_new0 (Job, 1);
+  job->call = call_ref (call);
+  job->link = link_ref (link);
+  job->conn = gst_genesys_conn_ref (conn);
+  job->open = ah_message_ref (open);
+  job->launch = launch_for (self, gst_genesys_conn_get_connector_id (conn));
   g_mutex_lock (&self->lock);
   self->calls = g_list_prepend (self->calls, call);
-  self->stats.calls_total++;
   g_mutex_unlock (&self->lock);
-  link_join (self, link, call);
-  post (self, announce_cb, call_ref (call), (GDestroyNotify) call_unref);
-  return chosen;
+  GST_DEBUG ("session %s: its pipeline is being started", link->session_id);
+  g_thread_pool_push (self->workers, job, NULL);
+  return AH_MEDIA_SELECT_LATER;
 }
 
 /* ---- listener (loop thread) ---- */
@@ -1241,6 +1404,8 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->languages = g_strdupv ((gchar **) config->supported_languages);
   self->max_sessions = config->max_sessions;
   self->context = g_main_context_ref_thread_default ();
+  self->workers = g_thread_pool_new (job_run, self, MAX (MIN_WORKERS,
+          g_get_num_processors ()), FALSE, NULL);
   if (callbacks)
     self->callbacks = *callbacks;
   self->user_data = user_data;
@@ -1254,6 +1419,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   if (!self->server) {
     if (verifier)
       ah_verifier_free (verifier);
+    g_thread_pool_free (self->workers, FALSE, TRUE);
     g_main_context_unref (self->context);
     g_free (self->launch);
     if (self->connectors)
@@ -1397,6 +1563,7 @@ gst_genesys_serve_free (GstGenesysServe * serve)
 {
   GstClockTime deadline;
   GList *calls, *links, *pending, *conns = NULL, *l;
+  GThreadPool *workers;
 
   g_mutex_lock (&serve->lock);
   serve->stopping = TRUE;
@@ -1410,12 +1577,22 @@ gst_genesys_serve_free (GstGenesysServe * serve)
     g_socket_listener_close (G_SOCKET_LISTENER (serve->health));
     g_clear_object (&serve->health);
   }
+  /* the calls being started (their sessions are told that the server is
+   * stopping) or stopped are done once the workers are; from then on
+   * pipelines are stopped here */
+  g_mutex_lock (&serve->lock);
+  workers = serve->workers;
+  serve->workers = NULL;
+  g_mutex_unlock (&serve->lock);
+  g_thread_pool_free (workers, FALSE, TRUE);
 
   g_mutex_lock (&serve->lock);
   calls = g_list_copy_deep (serve->calls, copy_call, NULL);
   g_mutex_unlock (&serve->lock);
   for (l = calls; l; l = l->next) {
     Call *call = l->data;
+    if (call->state == CALL_DONE)
+      continue;
     /* from here the messages wait on the bus, popped below */
     call_unwatch (call);
     call_end (call);
@@ -1424,8 +1601,12 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   for (l = calls; l; l = l->next) {
     Call *call = l->data;
     GstClockTime now = gst_util_get_timestamp ();
-    GstBus *bus = gst_element_get_bus (call->pipeline);
-    GstMessage *msg = gst_bus_timed_pop_filtered (bus,
+    GstBus *bus;
+    GstMessage *msg;
+    if (call->state == CALL_DONE)
+      continue;
+    bus = gst_element_get_bus (call->pipeline);
+    msg = gst_bus_timed_pop_filtered (bus,
         deadline > now ? deadline - now : 0,
         GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
     if (msg)
@@ -1450,8 +1631,12 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   g_list_free_full (conns, (GDestroyNotify) gst_genesys_conn_unref);
   conns = NULL;
   for (l = calls; l; l = l->next) {
-    call_teardown (l->data);
-    call_unref (l->data);
+    Call *call = l->data;
+    if (call->state == CALL_DONE)
+      call_finish (call);       /* stopped by a worker */
+    else
+      call_teardown (call);
+    call_unref (call);
   }
   g_list_free (calls);
 

@@ -84,7 +84,8 @@ typedef struct
  *   @pipeline is borrowed (ref it to keep it)
  * @call_ended: a call's pipeline was stopped and freed; @error says why it
  *   failed, %NULL when it ended normally. Also for a call whose pipeline
- *   could not start (without @call_started before), with the reason
+ *   could not start, or whose session closed before it played (without
+ *   @call_started before), with the reason
  * @drained: after gst_genesys_serve_drain(), no session and no call is
  *   left
  *
@@ -109,11 +110,12 @@ typedef struct
 /**
  * GstGenesysServeStats:
  * @sessions: WebSocket sessions open now (probes included)
- * @calls: pipelines running now
+ * @calls: calls now: pipelines being started, running or being stopped
  * @sessions_total: sessions accepted (upgraded)
  * @probes: connection probes answered (they start no pipeline)
  * @calls_total: pipelines started
- * @calls_failed: pipelines that could not start or posted an error
+ * @calls_failed: pipelines that could not start (also for a session that
+ *   closed before its pipeline played) or posted an error
  * @sessions_continued: sessions that reached the call they continue
  * @continued_closed: sessions that continue a session which was already
  *   closed (a client that never saw `closed` and closes again): answered

@@ -33,8 +33,10 @@ src_external_start (GstGenesysSrc * self)
  * @src: a genesyssrc in #GstGenesysSrc:mode `external`, started (PAUSED or
  *   PLAYING)
  * @server: the server that accepted @conn
- * @conn: a started server-role connection whose open is being answered
- *   right now: call this from its session's media selector
+ * @conn: a started server-role connection whose open is being answered:
+ *   call this from its session's media selector, or, when the selector
+ *   deferred the answer (%AH_MEDIA_SELECT_LATER), right before
+ *   ah_session_answer_open() with the offer chosen here
  * @offers: (array length=n_offers): the media offered in that open
  * @n_offers: the number of offers
  * @chosen: (out): the offer chosen from what downstream accepts and

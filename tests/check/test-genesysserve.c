@@ -8,6 +8,9 @@
 
 #include <string.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include "ahpeer.h"
@@ -133,10 +136,11 @@ fixture_launch (Fixture * f, const gchar * tail)
 
 /* The serve with @tail after the source, e.g. "! filesink location=...";
  * "DIR" in it is the fixture's directory. @connector: NULL, or "ID=TAIL"
- * for a connector template. */
+ * for a connector template. @threads: loop threads, 0 for 4. */
 static void
 fixture_start_full (Fixture * f, const gchar * tail, guint max_sessions,
-    gboolean auth, const gchar * const *languages, const gchar * connector)
+    gboolean auth, const gchar * const *languages, const gchar * connector,
+    guint threads)
 {
   GstGenesysServeConfig config = { 0 };
   GError *error = NULL;
@@ -162,7 +166,7 @@ fixture_start_full (Fixture * f, const gchar * tail, guint max_sessions,
   config.max_sessions = max_sessions;
   /* more than one: a continuation lands on another thread than the session
    * it continues (connections go to the threads in turn) */
-  config.threads = 4;
+  config.threads = threads ? threads : 4;
   config.supported_languages = languages;
   if (auth) {
     config.api_key = KEY;
@@ -181,7 +185,7 @@ static void
 fixture_start (Fixture * f, const gchar * tail, guint max_sessions,
     gboolean auth)
 {
-  fixture_start_full (f, tail, max_sessions, auth, NULL, NULL);
+  fixture_start_full (f, tail, max_sessions, auth, NULL, NULL, 0);
 }
 
 static void
@@ -1482,7 +1486,7 @@ serve_languages (const gchar * const *languages, const gchar * tail)
   guint status = 0;
   gchar *params, *list;
 
-  fixture_start_full (&f, tail, 0, FALSE, languages, NULL);
+  fixture_start_full (&f, tail, 0, FALSE, languages, NULL, 0);
   g_assert_true (ah_peer_connect (peer, f.port, PATH, NULL, &status));
   params = open_params ("0a1b2c3d-0000-4000-8000-000000000001",
       "0a1b2c3d-0000-4000-8000-000000000002", "+1555", "",
@@ -1566,7 +1570,7 @@ test_connectors (void)
   const gchar *targets[] = { PATH "/bot-7", PATH "/other-bot?x=1" };
 
   fixture_start_full (&f, "! filesink location=DIR/default-{connector-id}",
-      0, FALSE, NULL, "bot-7=! filesink location=DIR/seven-{connector-id}");
+      0, FALSE, NULL, "bot-7=! filesink location=DIR/seven-{connector-id}", 0);
   peer = ah_peer_new ();
   g_assert_false (ah_peer_connect (peer, f.port, "/nowhere", NULL, &status));
   g_assert_cmpuint (status, ==, 404);
@@ -1673,6 +1677,295 @@ test_silent_sessions (void)
   fixture_stop (&f);
 }
 
+/* ---- pipelines that block in their start ---- */
+
+/* The read side of a FIFO, on a thread: opening it lets the writer's open
+ * return; then everything up to the end of file. */
+typedef struct
+{
+  gchar *path;
+  GByteArray *data;
+  GThread *thread;
+} FifoReader;
+
+static gpointer
+fifo_read_thread (gpointer data)
+{
+  FifoReader *r = data;
+  gint fd = open (r->path, O_RDONLY);
+  guint8 buf[4096];
+  gssize n;
+
+  g_assert_cmpint (fd, >=, 0);
+  while ((n = read (fd, buf, sizeof (buf))) > 0)
+    g_byte_array_append (r->data, buf, n);
+  close (fd);
+  return NULL;
+}
+
+static void
+fifo_read_start (FifoReader * r, const gchar * path)
+{
+  r->path = g_strdup (path);
+  r->data = g_byte_array_new ();
+  r->thread = g_thread_new ("fifo-reader", fifo_read_thread, r);
+}
+
+/* The bytes read once the writer closed. */
+static GByteArray *
+fifo_read_finish (FifoReader * r)
+{
+  g_thread_join (r->thread);
+  g_free (r->path);
+  return r->data;
+}
+
+/* A ping from @peer gets its pong within @ms. */
+static void
+expect_pong_within (AhPeer * peer, const gchar * position, guint ms)
+{
+  gint64 sent = g_get_monotonic_time ();
+  AhPeerFrame *frame;
+
+  ah_peer_send (peer, "ping", position, "{}");
+  frame = ah_peer_expect (peer, "pong", 2000);
+  if (!frame)
+    g_error ("session %s: no pong within 2 s", ah_peer_session_id (peer));
+  g_test_message ("session %s: pong after %.1f ms", ah_peer_session_id (peer),
+      (frame->received_us - sent) / 1000.0);
+  g_assert_cmpint (frame->received_us - sent, <, (gint64) ms * 1000);
+  ah_peer_frame_free (frame);
+}
+
+/* Connects @peer and sends its open for conversation @conv, without
+ * waiting for opened. */
+static void
+peer_send_open (AhPeer * peer, guint port, const gchar * conv)
+{
+  guint status = 0;
+  gchar *params = open_params (conv, conv, "", "-1", NULL);
+
+  g_assert_true (ah_peer_connect (peer, port, PATH, NULL, &status));
+  ah_peer_send (peer, "open", "PT0S", params);
+  g_free (params);
+}
+
+/* Call A's pipeline is stuck in its start (its filesink opens a FIFO that
+ * nobody reads yet); call B on the same loop thread gets its pongs at once
+ * and its audio through, and A's pings are answered while its open waits.
+ * Once the FIFO is read, A is opened and all of its audio arrives. */
+static void
+test_blocked_start (void)
+{
+  Fixture f;
+  AhPeer *a = ah_peer_new (), *b = ah_peer_new ();
+  gchar *conv_a = g_uuid_string_random (), *conv_b = g_uuid_string_random ();
+  gchar *name, *fifo, *params, *pos;
+  FifoReader reader;
+  GByteArray *got;
+  GstGenesysServeStats stats;
+  AhPeerFrame *frame;
+  guint i;
+
+  /* one loop thread: A and B share it */
+  fixture_start_full (&f, "! filesink location=DIR/{conversation-id}.raw",
+      0, FALSE, NULL, NULL, 1);
+  name = g_strdup_printf ("%s.raw", conv_a);
+  fifo = g_build_filename (f.dir, name, NULL);
+  g_free (name);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  params = open_params (conv_b, conv_b, "", "-1", NULL);
+  g_assert_cmpuint (peer_open (b, f.port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
+  peer_send_open (a, f.port, conv_a);
+  g_usleep (300 * 1000);
+
+  for (i = 1; i <= 5; i++) {
+    peer_frames (b, 1, 7);
+    pos = position (i);
+    expect_pong_within (b, pos, 200);
+    g_free (pos);
+    expect_pong_within (a, "PT0S", 200);
+  }
+  g_assert_null (ah_peer_expect (a, "opened", 0));
+  peer_close (b, "PT1S", "end");
+  /* B's pipeline is stopped while A's start still blocks a worker */
+  wait_ended (&f, 1);
+  g_assert_cmpstr (((Ended *) g_ptr_array_index (f.ended, 0))->conversation_id,
+      ==, conv_b);
+  name = g_strdup_printf ("%s.raw", conv_b);
+  params = g_build_filename (f.dir, name, NULL);
+  check_file (params, 5, 7);
+  g_free (params);
+  g_free (name);
+
+  fifo_read_start (&reader, fifo);
+  frame = expect_running (a, "opened");
+  g_assert_nonnull (frame);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member
+          (json_object_get_object_member (frame->json, "parameters"),
+              "media")), ==, 1);
+  ah_peer_frame_free (frame);
+  peer_frames (a, 5, 9);
+  peer_close (a, "PT1S", "end");
+  wait_ended (&f, 2);
+  got = fifo_read_finish (&reader);
+  g_assert_cmpuint (got->len, ==, 5 * FRAME);
+  for (i = 0; i < got->len; i++)
+    g_assert_cmpuint (got->data[i], ==, 9);
+  g_byte_array_unref (got);
+  g_assert_null (((Ended *) g_ptr_array_index (f.ended, 1))->error);
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_cmpuint (stats.calls_total, ==, 2);
+  g_assert_cmpuint (stats.late_pongs, ==, 0);
+
+  ah_peer_free (a);
+  ah_peer_free (b);
+  g_free (fifo);
+  g_free (conv_a);
+  g_free (conv_b);
+  fixture_stop (&f);
+}
+
+/* A session that closes while its call's pipeline is still being started:
+ * the open is never answered, the pipeline is stopped once its start
+ * returns (it never plays audio), the application hears that the call did
+ * not start, and a drain meanwhile waits for it. */
+static void
+test_start_abandoned (void)
+{
+  Fixture f;
+  AhPeer *a = ah_peer_new ();
+  gchar *conv = g_uuid_string_random (), *name, *fifo;
+  FifoReader reader;
+  GByteArray *got;
+  GstGenesysServeStats stats;
+  AhPeerFrame *frame;
+  Ended *e;
+
+  fixture_start (&f, "! filesink location=DIR/{conversation-id}.raw", 0, FALSE);
+  name = g_strdup_printf ("%s.raw", conv);
+  fifo = g_build_filename (f.dir, name, NULL);
+  g_free (name);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  peer_send_open (a, f.port, conv);
+  g_usleep (300 * 1000);
+  /* the client gives up before opened: its close is answered */
+  ah_peer_send (a, "close", "PT0S", "{\"reason\":\"end\"}");
+  frame = ah_peer_next (a, WAIT);
+  g_assert_nonnull (frame);
+  g_assert_cmpstr (ah_peer_type (frame), ==, "closed");
+  ah_peer_frame_free (frame);
+  ah_peer_close (a);
+  g_assert_true (wait_for (sessions_zero, f.serve, WAIT));
+
+  gst_genesys_serve_drain (f.serve);
+  g_assert_false (wait_for (is_drained, &f, 300));
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_cmpuint (stats.calls, ==, 1);
+
+  fifo_read_start (&reader, fifo);
+  wait_ended (&f, 1);
+  e = g_ptr_array_index (f.ended, 0);
+  g_assert_nonnull (e->error);
+  g_test_message ("the call: %s", e->error->message);
+  g_assert_cmpstr (e->conversation_id, ==, conv);
+  g_assert_true (wait_for (is_drained, &f, WAIT));
+  got = fifo_read_finish (&reader);
+  g_assert_cmpuint (got->len, ==, 0);
+  g_byte_array_unref (got);
+  g_assert_cmpuint (f.started->len, ==, 0);
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_cmpuint (stats.calls, ==, 0);
+  g_assert_cmpuint (stats.calls_total, ==, 0);
+
+  ah_peer_free (a);
+  g_free (fifo);
+  g_free (conv);
+  fixture_stop (&f);
+}
+
+/* Checks that @path is a complete WAV file of @n_frames frames of @value
+ * (mu-law): sizes in the header as written at the end of stream. */
+static void
+check_wav (const gchar * path, guint n_frames, guint8 value)
+{
+  gchar *data = NULL;
+  gsize size = 0, at = 12, i;
+  gboolean fmt = FALSE, found = FALSE;
+
+  g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+  g_assert_cmpuint (size, >=, 44);
+  g_assert_true (memcmp (data, "RIFF", 4) == 0);
+  g_assert_true (memcmp (data + 8, "WAVE", 4) == 0);
+  g_assert_cmpuint (GST_READ_UINT32_LE (data + 4), ==, size - 8);
+  while (!found && at + 8 <= size) {
+    guint32 len = GST_READ_UINT32_LE (data + at + 4);
+    if (memcmp (data + at, "fmt ", 4) == 0) {
+      g_assert_cmpuint (GST_READ_UINT16_LE (data + at + 8), ==, 7);
+      g_assert_cmpuint (GST_READ_UINT16_LE (data + at + 10), ==, 1);
+      g_assert_cmpuint (GST_READ_UINT32_LE (data + at + 12), ==, 8000);
+      fmt = TRUE;
+    } else if (memcmp (data + at, "data", 4) == 0) {
+      g_assert_cmpuint (len, ==, (gsize) n_frames * FRAME);
+      g_assert_cmpuint (at + 8 + len, ==, size);
+      for (i = at + 8; i < size; i++)
+        if ((guint8) data[i] != value)
+          g_error ("%s: byte %" G_GSIZE_FORMAT " is %u, not %u", path, i,
+              (guint8) data[i], value);
+      found = TRUE;
+    }
+    at += 8 + len + (len & 1);
+  }
+  g_assert_true (fmt);
+  g_assert_true (found);
+  g_free (data);
+}
+
+/* 50 calls opened at once, each recorded as WAV: every file is complete. */
+static void
+test_fifty_wav (void)
+{
+  enum
+  { N = 50, FRAMES = 5 };
+  Fixture f;
+  AhPeer *peers[N];
+  gchar *convs[N];
+  guint i, j;
+
+  fixture_start (&f, "! wavenc ! filesink location=DIR/{conversation-id}.wav",
+      0, FALSE);
+  for (i = 0; i < N; i++) {
+    convs[i] = g_uuid_string_random ();
+    peers[i] = ah_peer_new ();
+    peer_send_open (peers[i], f.port, convs[i]);
+  }
+  for (i = 0; i < N; i++) {
+    AhPeerFrame *frame = ah_peer_expect (peers[i], "opened", WAIT);
+    g_assert_nonnull (frame);
+    ah_peer_frame_free (frame);
+  }
+  for (j = 0; j < FRAMES; j++)
+    for (i = 0; i < N; i++)
+      peer_frames (peers[i], 1, 10 + i);
+  for (i = 0; i < N; i++)
+    peer_close (peers[i], "PT1S", "end");
+  wait_ended (&f, N);
+  for (i = 0; i < N; i++) {
+    gchar *name = g_strdup_printf ("%s.wav", convs[i]);
+    gchar *path = g_build_filename (f.dir, name, NULL);
+    g_assert_null (((Ended *) g_ptr_array_index (f.ended, i))->error);
+    check_wav (path, FRAMES, 10 + i);
+    g_free (path);
+    g_free (name);
+    g_free (convs[i]);
+    ah_peer_free (peers[i]);
+  }
+  g_assert_cmpuint (count_files (f.dir), ==, N);
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1700,5 +1993,8 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/health-slow-clients", test_health_slow_clients);
   g_test_add_func ("/serve/supported-languages", test_supported_languages);
   g_test_add_func ("/serve/program-bad-options", test_program_bad_options);
+  g_test_add_func ("/serve/blocked-start", test_blocked_start);
+  g_test_add_func ("/serve/start-abandoned", test_start_abandoned);
+  g_test_add_func ("/serve/fifty-wav", test_fifty_wav);
   return g_test_run ();
 }

@@ -81,6 +81,7 @@ typedef enum
   STEP_CHECK_STATE,
   STEP_CHECK_POSITION,
   STEP_START,
+  STEP_ANSWER,
 } StepKind;
 
 #define MAX_EXPECT 8
@@ -162,6 +163,8 @@ typedef struct
   { .kind = STEP_SEND_MESSAGE, .now = (t), .str = (j), .ret = (r), .x = { __VA_ARGS__ } }
 #define START(t, ...) \
   { .kind = STEP_START, .now = (t), .x = { __VA_ARGS__ } }
+#define CMD_ANSWER(t, index, r, ...) \
+  { .kind = STEP_ANSWER, .now = (t), .n = (index), .ret = (r), .x = { __VA_ARGS__ } }
 #define STATE(st) { .kind = STEP_CHECK_STATE, .n = (st) }
 #define POSITION(p) { .kind = STEP_CHECK_POSITION, .n = (p) }
 #define END { .kind = STEP_END }
@@ -411,6 +414,9 @@ perform (AhSession * s, const Step * step)
     case STEP_START:
       ah_session_start (s, step->now);
       break;
+    case STEP_ANSWER:
+      ret = ah_session_answer_open (s, (gint) step->n, step->now);
+      break;
     case STEP_OPEN:{
       AhMessage *tmpl = parse_template (step->str, AH_ROLE_CLIENT);
 
@@ -485,6 +491,7 @@ is_command (StepKind kind)
     case STEP_EVENT:
     case STEP_SEND_AUDIO:
     case STEP_SEND_MESSAGE:
+    case STEP_ANSWER:
       return TRUE;
     default:
       return FALSE;
@@ -1229,6 +1236,93 @@ static const Step server_selector[] = {
   END
 };
 
+static gint
+select_later (const AhMedia * offers, guint n_offers, gpointer user_data)
+{
+  return AH_MEDIA_SELECT_LATER;
+}
+
+/* The answer comes later: pings are answered meanwhile, then opened with
+ * the offer given, and the session goes on as usual. */
+static const Step server_answer_later[] = {
+  FEED (0, OPEN),
+  STATE (AH_STATE_PREPARING),
+  FEED (MS (100), C ("ping", 2, 0, "PT0S", "{}"),
+      X_TEXT (S ("pong", 1, 2, "{}")),
+      X_PING (0)),
+  CMD_ANSWER (MS (300), 1, TRUE,
+      X_TEXT (OPENED (2, 2, M_EXT, "")),
+      X_OPENED (1, FALSE)),
+  STATE (AH_STATE_ACTIVE),
+  BIN (MS (500), 1600, X_AUDIO (0, 1600)),
+  /* answered once */
+  CMD_ANSWER (MS (600), 0, FALSE),
+  FEED (MS (700), C ("open", 3, 2, "PT0.2S", OPEN_PARAMS),
+      X_PERR (400),
+      X_LIKE (S ("disconnect", 3, 3, "{'reason':'error'}")),
+      X_DEADLINE (MS (30700))),
+  END
+};
+
+/* The client gives up (close) before the answer: closed, and no opened
+ * after it. */
+static const Step server_answer_after_close[] = {
+  FEED (0, OPEN),
+  FEED (MS (100), C ("close", 2, 0, "PT0S", "{'reason':'end'}"),
+      X_TEXT (S ("closed", 1, 2, "{}")),
+      X_CLOSED ("end", 0),
+      X_DEADLINE (MS (30100))),
+  CMD_ANSWER (MS (200), 0, FALSE),
+  STATE (AH_STATE_CLOSED),
+  END
+};
+
+/* Before the answer, audio and a second open are what they are before any
+ * open: errors, and the answer is not sent. */
+static const Step server_answer_violations[] = {
+  FEED (0, OPEN),
+  BIN (MS (10), 1600,
+      X_PERR (400),
+      X_LIKE (S ("disconnect", 1, 1, "{'reason':'error'}")),
+      X_DEADLINE (MS (30010))),
+  CMD_ANSWER (MS (20), 0, FALSE),
+  STATE (AH_STATE_ERROR),
+  END
+};
+
+static const Step server_answer_second_open[] = {
+  FEED (0, OPEN),
+  FEED (MS (10), C ("open", 2, 0, "PT0S", OPEN_PARAMS),
+      X_PERR (400),
+      X_LIKE (S ("disconnect", 1, 2, "{'reason':'error'}")),
+      X_DEADLINE (MS (30010))),
+  CMD_ANSWER (MS (20), 0, FALSE),
+  END
+};
+
+/* Answered without media (the application could not serve the call),
+ * then disconnected; or disconnected before the answer, which then is not
+ * sent. */
+static const Step server_answer_none[] = {
+  FEED (0, OPEN),
+  CMD_ANSWER (MS (20), -1, TRUE,
+      X_TEXT (OPENED (1, 1, "", "")),
+      X_OPENED (0, FALSE)),
+  CMD_DISCONNECT (MS (30), "error", "no pipeline", NULL, TRUE,
+      X_LIKE (S ("disconnect", 2, 1, "{'reason':'error'}")),
+      X_DEADLINE (MS (30030))),
+  END
+};
+
+static const Step server_answer_disconnected[] = {
+  FEED (0, OPEN),
+  CMD_DISCONNECT (MS (30), "completed", "server stopped", NULL, TRUE,
+      X_LIKE (S ("disconnect", 1, 1, "{'reason':'completed'}")),
+      X_DEADLINE (MS (30030))),
+  CMD_ANSWER (MS (40), 0, FALSE),
+  END
+};
+
 static const Step server_close_before_open[] = {
   FEED (0, C ("close", 1, 0, "PT0S", "{'reason':'end'}"),
       X_TEXT (S ("closed", 1, 1, "{}")),
@@ -1821,6 +1915,18 @@ static const Case cases[] = {
       server_selector},
   {"/session/server/close-before-open", AH_ROLE_SERVER, {0},
       server_close_before_open},
+  {"/session/server/answer-later", AH_ROLE_SERVER,
+      {.selector = select_later}, server_answer_later},
+  {"/session/server/answer-after-close", AH_ROLE_SERVER,
+      {.selector = select_later}, server_answer_after_close},
+  {"/session/server/answer-violations", AH_ROLE_SERVER,
+      {.selector = select_later}, server_answer_violations},
+  {"/session/server/answer-second-open", AH_ROLE_SERVER,
+      {.selector = select_later}, server_answer_second_open},
+  {"/session/server/answer-none", AH_ROLE_SERVER,
+      {.selector = select_later}, server_answer_none},
+  {"/session/server/answer-disconnected", AH_ROLE_SERVER,
+      {.selector = select_later}, server_answer_disconnected},
   {"/session/server/continued-position", AH_ROLE_SERVER, {0},
       server_continued_position},
 

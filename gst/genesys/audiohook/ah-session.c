@@ -107,6 +107,7 @@ struct _AhSession
   guint64 last_received;        /* when the last message came */
   guint64 idle_deadline;        /* armed by ah_session_start() */
   guint64 open_samples;         /* position of the open */
+  gboolean answer_pending;      /* the selector said AH_MEDIA_SELECT_LATER */
 
   /* client */
   guint64 open_deadline;
@@ -193,6 +194,19 @@ push_protocol_error (AhSession * session, gint code, gchar * text)
   action->code = code;
   action->text = text;
   g_debug ("session %s: protocol error %d: %s", session->id, code, text);
+}
+
+/* The session is open (@msg: server, the open; client, the opened). */
+static void
+push_opened (AhSession * session, AhMessage * msg)
+{
+  AhAction *action = push_action (session, AH_ACTION_OPENED);
+
+  action->message = ah_message_ref (msg);
+  if (session->have_media)
+    action->media = session->media;
+  action->probe = session->probe;
+  action->position = session->position;
 }
 
 static void
@@ -659,16 +673,74 @@ strings_equal_nocase (const gchar * a, const gchar * b)
   return g_ascii_strcasecmp (a, b) == 0;
 }
 
+/* The offers of the open. */
+static const AhMedia *
+open_offers (const AhSession * session, guint * n_offers)
+{
+  const AhMessage *msg = session->open;
+
+  *n_offers = msg->media ? msg->media->len : 0;
+  return *n_offers ? &g_array_index (msg->media, AhMedia, 0) : NULL;
+}
+
+/* Answers the open with offer @idx (-1: none): opened, and the session is
+ * open. */
+static void
+server_answer_open (AhSession * session, gint idx)
+{
+  AhMessage *msg = session->open;
+  const AhMedia *offers;
+  guint n_offers;
+  AhMessage *reply;
+
+  session->answer_pending = FALSE;
+  offers = open_offers (session, &n_offers);
+  if (idx >= 0 && (guint) idx < n_offers && ah_media_is_usable (&offers[idx])) {
+    session->have_media = TRUE;
+    session->media = offers[idx];
+    session->rate = session->media.rate;
+  }
+
+  reply = ah_message_new (AH_MSG_OPENED);
+  if (reply->media == NULL)
+    reply->media = g_array_new (FALSE, TRUE, sizeof (AhMedia));
+  if (session->have_media)
+    g_array_append_val (reply->media, session->media);
+  reply->start_paused = session->start_paused;
+  if (session->discard_to > 0 && session->discard_to > msg->position) {
+    reply->has_discard_to = TRUE;
+    reply->discard_to = session->discard_to;
+  }
+  /* asked: an array, empty when no language is known (Genesys's own
+   * compliance checks want the member) */
+  if (msg->supported_languages) {
+    gchar **l;
+
+    if (reply->languages == NULL)
+      reply->languages = g_ptr_array_new_with_free_func (g_free);
+    for (l = session->languages; l && *l; l++)
+      g_ptr_array_add (reply->languages, g_strdup (*l));
+  }
+  send_message (session, reply);
+  ah_message_unref (reply);
+
+  session->opened = TRUE;
+  session->stream_paused = FALSE;
+  session->state = AH_STATE_ACTIVE;
+  session->position = ah_ns_to_samples (msg->position, session->rate);
+  session->open_samples = session->position;
+  push_opened (session, msg);
+}
+
 static void
 server_on_open (AhSession * session, AhMessage * msg)
 {
-  const AhMedia *offers = NULL;
-  guint n_offers = 0;
+  const AhMedia *offers;
+  guint n_offers;
   gint idx;
   AhMessage *reply;
-  AhAction *action;
 
-  if (session->opened) {
+  if (session->opened || session->answer_pending) {
     server_violation (session, CODE_BAD_REQUEST, "duplicate open message");
     return;
   }
@@ -709,56 +781,16 @@ server_on_open (AhSession * session, AhMessage * msg)
     return;
   }
 
-  if (msg->media != NULL && msg->media->len > 0) {
-    offers = &g_array_index (msg->media, AhMedia, 0);
-    n_offers = msg->media->len;
-  }
+  offers = open_offers (session, &n_offers);
   if (session->select_func)
     idx = session->select_func (offers, n_offers, session->select_data);
   else
     idx = ah_media_select (offers, n_offers, session->preference,
         session->formats);
-  if (idx >= 0 && (guint) idx < n_offers && ah_media_is_usable (&offers[idx])) {
-    session->have_media = TRUE;
-    session->media = offers[idx];
-    session->rate = session->media.rate;
-  }
-
-  reply = ah_message_new (AH_MSG_OPENED);
-  if (reply->media == NULL)
-    reply->media = g_array_new (FALSE, TRUE, sizeof (AhMedia));
-  if (session->have_media)
-    g_array_append_val (reply->media, session->media);
-  reply->start_paused = session->start_paused;
-  if (session->discard_to > 0 && session->discard_to > msg->position) {
-    reply->has_discard_to = TRUE;
-    reply->discard_to = session->discard_to;
-  }
-  /* asked: an array, empty when no language is known (Genesys's own
-   * compliance checks want the member) */
-  if (msg->supported_languages) {
-    gchar **l;
-
-    if (reply->languages == NULL)
-      reply->languages = g_ptr_array_new_with_free_func (g_free);
-    for (l = session->languages; l && *l; l++)
-      g_ptr_array_add (reply->languages, g_strdup (*l));
-  }
-  send_message (session, reply);
-  ah_message_unref (reply);
-
-  session->opened = TRUE;
-  session->stream_paused = FALSE;
-  session->state = AH_STATE_ACTIVE;
-  session->position = ah_ns_to_samples (msg->position, session->rate);
-  session->open_samples = session->position;
-
-  action = push_action (session, AH_ACTION_OPENED);
-  action->message = ah_message_ref (msg);
-  if (session->have_media)
-    action->media = session->media;
-  action->probe = session->probe;
-  action->position = session->position;
+  if (idx == AH_MEDIA_SELECT_LATER)
+    session->answer_pending = TRUE;
+  else
+    server_answer_open (session, idx);
 }
 
 static void
@@ -1154,7 +1186,6 @@ client_leave_pause (AhSession * session)
 static void
 client_on_opened (AhSession * session, AhMessage * msg)
 {
-  AhAction *action;
   guint n = msg->media ? msg->media->len : 0;
 
   session->open_deadline = NO_DEADLINE;
@@ -1185,12 +1216,7 @@ client_on_opened (AhSession * session, AhMessage * msg)
   session->opened = TRUE;
   session->state = AH_STATE_ACTIVE;
   session->probe = ah_message_is_probe (session->open);
-  action = push_action (session, AH_ACTION_OPENED);
-  action->message = ah_message_ref (msg);
-  if (session->have_media)
-    action->media = session->media;
-  action->probe = session->probe;
-  action->position = session->position;
+  push_opened (session, msg);
 
   session->initial_ping = TRUE;
   if (session->ping_interval != NO_DEADLINE)
@@ -1740,6 +1766,21 @@ ah_session_close (AhSession * session, const gchar * reason, guint64 now)
 }
 
 gboolean
+ah_session_answer_open (AhSession * session, gint index, guint64 now)
+{
+  g_return_val_if_fail (session != NULL, FALSE);
+  g_return_val_if_fail (session->role == AH_ROLE_SERVER, FALSE);
+
+  if (!ah_session_is_answer_pending (session))
+    return FALSE;
+  session->now = now;
+  server_touch (session, FALSE);
+  server_answer_open (session, index);
+  update_deadline (session);
+  return TRUE;
+}
+
+gboolean
 ah_session_disconnect (AhSession * session, const gchar * reason,
     const gchar * info, JsonObject * output_variables, guint64 now)
 {
@@ -1917,4 +1958,11 @@ ah_session_get_open (const AhSession * session)
 {
   g_return_val_if_fail (session != NULL, NULL);
   return session->open;
+}
+
+gboolean
+ah_session_is_answer_pending (const AhSession * session)
+{
+  g_return_val_if_fail (session != NULL, FALSE);
+  return session->answer_pending && session->state == AH_STATE_PREPARING;
 }

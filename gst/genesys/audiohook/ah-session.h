@@ -80,9 +80,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AhAction, ah_action_free);
 
 typedef struct _AhSession AhSession;
 
-/* Chooses one of @n_offers offers; returns its index or -1 for none. */
+/* Chooses one of @n_offers offers; returns its index or -1 for none, or
+ * AH_MEDIA_SELECT_LATER: the open is answered later, with
+ * ah_session_answer_open(). */
 typedef gint (*AhMediaSelectFunc) (const AhMedia * offers, guint n_offers,
     gpointer user_data);
+
+/* A server selector's answer: not now (the application gets ready first).
+ * Until ah_session_answer_open() the session stays PREPARING: pings are
+ * answered, close is answered with closed (the answer is then not sent),
+ * audio and a second open are protocol errors as before any open. */
+#define AH_MEDIA_SELECT_LATER (-2)
 
 typedef enum
 {
@@ -141,6 +149,11 @@ void ah_session_timeout (AhSession * session, guint64 now);
 void ah_session_start (AhSession * session, guint64 now);
 
 /* ---- commands from the application ---- */
+/* Server: answers an open whose selector said AH_MEDIA_SELECT_LATER, with
+ * offer @index of that open (-1: no media). FALSE when the session waits
+ * for no answer (none deferred, or it closed or failed meanwhile). */
+gboolean ah_session_answer_open (AhSession * session, gint index,
+    guint64 now);
 /* Client: sends open with the parameters of @open (type AH_MSG_OPEN). */
 gboolean ah_session_open (AhSession * session, const AhMessage * open,
     guint64 now);
@@ -191,6 +204,8 @@ guint64 ah_session_get_deadline (const AhSession * session);
 gboolean ah_session_is_probe (const AhSession * session);
 /* The open message (server: received, client: sent), or NULL. */
 AhMessage *ah_session_get_open (const AhSession * session);
+/* Server: an open waits for ah_session_answer_open(). */
+gboolean ah_session_is_answer_pending (const AhSession * session);
 
 G_END_DECLS
 
