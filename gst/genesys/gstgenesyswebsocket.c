@@ -44,6 +44,7 @@ struct _GstGenesysWs
   gboolean close_sent;
   gboolean close_received;
   gboolean broken;              /* a write failed: end next round */
+  gboolean failed;              /* the peer broke the protocol: likewise */
   gushort close_code;
   gchar *close_reason;
 
@@ -194,6 +195,13 @@ ws_handle (GstGenesysWs * ws, AhWsEvent * ev)
           ev->reason, ev->code);
       if (ws->state == GST_GENESYS_WS_OPEN)
         gst_genesys_ws_close (ws, ev->code, NULL);
+      /* The connection is failed (RFC 6455 7.1.7): nothing more of the
+       * peer's is processed, its answer to our close included, so waiting
+       * for that answer would only wait for the timeout. What it already
+       * sent is read and dropped this round; the next round ends the
+       * connection, our close written first. */
+      ws->failed = TRUE;
+      ws_schedule (ws);
       break;
     case AH_WS_EVENT_NONE:
       break;
@@ -305,7 +313,7 @@ ws_again (GstGenesysPollerTimer * timer, gpointer data)
   GstGenesysWs *ws = data;
 
   ws_enter (ws);
-  if (ws->broken)
+  if (ws->broken || ws->failed)
     ws_finish (ws);
   else
     ws_read (ws);

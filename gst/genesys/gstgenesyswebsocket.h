@@ -9,7 +9,9 @@
  * nothing is created or destroyed per read. Reads drain the stream (up to a
  * fair share per wakeup); writes go out at once and queue only what the
  * socket does not take. Pings are answered here; the close handshake is
- * carried out here, with a timeout for a peer that never answers.
+ * carried out here, with a timeout for a peer that never answers. A peer
+ * that breaks the protocol gets a close with the code that says how, and
+ * the connection ends without waiting for its answer.
  *
  * Everything happens on the loop's thread, callbacks included. */
 

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <string.h>
 #include <glib/gstdio.h>
 #include "checkutil.h"
 
@@ -19,6 +20,36 @@ check_set_props (GstElement * e, const gchar * props)
     g_strfreev (pair);
   }
   g_strfreev (kv);
+}
+
+GstHarness *
+check_src_start (const gchar * props, GstBus ** bus, guint * port)
+{
+  GstElement *src = gst_element_factory_make ("genesyssrc", NULL);
+  GstHarness *h;
+
+  g_assert_nonnull (src);
+  g_object_set (src, "port", 0, "address", "127.0.0.1", NULL);
+  check_set_props (src, props);
+  *bus = gst_bus_new ();
+  gst_element_set_bus (src, *bus);
+  h = gst_harness_new_with_element (src, NULL, "src");
+  gst_object_unref (src);
+  gst_harness_play (h);
+  g_object_get (src, "current-port", port, NULL);
+  g_assert_cmpuint (*port, >, 0);
+  return h;
+}
+
+void
+check_src_stop (GstHarness * h, GstBus * bus)
+{
+  GstElement *src = gst_object_ref (h->element);
+
+  gst_harness_teardown (h);
+  gst_element_set_bus (src, NULL);
+  gst_object_unref (src);
+  gst_object_unref (bus);
 }
 
 GstStructure *
@@ -76,6 +107,19 @@ check_stat_u64 (GstElement * e, const gchar * field)
   return v;
 }
 
+static gpointer
+stop_thread (gpointer data)
+{
+  gst_element_set_state (GST_ELEMENT (data), GST_STATE_NULL);
+  return NULL;
+}
+
+GThread *
+check_stop_in_thread (GstElement * e)
+{
+  return g_thread_new ("stop", stop_thread, e);
+}
+
 GstEvent *
 check_pull_event_of_type (GstHarness * h, GstEventType type)
 {
@@ -127,4 +171,188 @@ check_tls_dir_remove (void)
   g_free (key);
   g_clear_pointer (&tls_dir, g_free);
   tls_made = FALSE;
+}
+
+#define WS_HEAD_WAIT_MS 5000
+
+/* Reads what arrives within @timeout_ms into ws->unread; FALSE when nothing
+ * came by then or the connection ended. */
+static gboolean
+ws_read_more (CheckWs * ws, guint timeout_ms)
+{
+  guint8 buf[4096];
+  GError *error = NULL;
+  gssize n;
+
+  if (ws->ended)
+    return FALSE;
+  if (!g_socket_condition_timed_wait (ws->socket, G_IO_IN,
+          (gint64) timeout_ms * 1000, NULL, &error)) {
+    g_error_free (error);
+    return FALSE;
+  }
+  n = g_socket_receive (ws->socket, (gchar *) buf, sizeof (buf), NULL, &error);
+  if (n <= 0) {
+    /* end of stream, or a reset */
+    g_clear_error (&error);
+    ws->ended = TRUE;
+    return FALSE;
+  }
+  g_byte_array_append (ws->unread, buf, n);
+  return TRUE;
+}
+
+static guint
+ms_left (gint64 end)
+{
+  gint64 left = end - g_get_monotonic_time ();
+
+  return left > 0 ? (guint) ((left + 999) / 1000) : 0;
+}
+
+CheckWs *
+check_ws_connect (guint port, const gchar * path, const gchar * extra_headers)
+{
+  CheckWs *ws = g_new0 (CheckWs, 1);
+  GSocketAddress *addr = g_inet_socket_address_new_from_string ("127.0.0.1",
+      port);
+  GError *error = NULL;
+  gint64 end = g_get_monotonic_time () + WS_HEAD_WAIT_MS * 1000;
+  gchar *request, *blank = NULL;
+
+  ws->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_connect (ws->socket, addr, NULL, &error);
+  g_assert_no_error (error);
+  g_object_unref (addr);
+  ws->session_id = g_uuid_string_random ();
+  ws->decoder = ah_ws_decoder_new (AH_WS_ROLE_CLIENT, 16 * 1024 * 1024);
+  ws->unread = g_byte_array_new ();
+
+  request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw==\r\n"
+      "Sec-WebSocket-Version: 13\r\n"
+      "Audiohook-Organization-Id: d7934305-0972-4844-938e-9060eef73d05\r\n"
+      "Audiohook-Session-Id: %s\r\nAudiohook-Correlation-Id: %s\r\n%s\r\n",
+      path, port, ws->session_id, ws->session_id,
+      extra_headers ? extra_headers : "");
+  check_ws_write (ws, request, strlen (request));
+  g_free (request);
+
+  while (!blank && ws_read_more (ws, ms_left (end))) {
+    g_byte_array_append (ws->unread, (const guint8 *) "", 1);
+    blank = strstr ((gchar *) ws->unread->data, "\r\n\r\n");
+    g_byte_array_set_size (ws->unread, ws->unread->len - 1);
+  }
+  if (!blank)
+    g_error ("no answer to the upgrade within %u ms", WS_HEAD_WAIT_MS);
+  ws->head = g_strndup ((gchar *) ws->unread->data,
+      blank + 4 - (gchar *) ws->unread->data);
+  g_byte_array_remove_range (ws->unread, 0, strlen (ws->head));
+  return ws;
+}
+
+void
+check_ws_free (CheckWs * ws)
+{
+  g_socket_close (ws->socket, NULL);
+  g_object_unref (ws->socket);
+  ah_ws_decoder_free (ws->decoder);
+  g_byte_array_unref (ws->unread);
+  g_free (ws->head);
+  g_free (ws->session_id);
+  g_free (ws);
+}
+
+void
+check_ws_write (CheckWs * ws, gconstpointer data, gsize size)
+{
+  gsize off = 0;
+
+  while (off < size) {
+    GError *error = NULL;
+    gssize n = g_socket_send (ws->socket, (const gchar *) data + off,
+        size - off, NULL, &error);
+
+    g_assert_no_error (error);
+    off += n;
+  }
+}
+
+void
+check_ws_frame (GByteArray * out, guint8 b0, gconstpointer payload, gsize size)
+{
+  guint start = out->len;
+
+  ah_ws_encode (AH_WS_ROLE_CLIENT, b0 & 0x0f, payload, size, out);
+  out->data[start] = b0;
+}
+
+void
+check_ws_send (CheckWs * ws, guint8 b0, gconstpointer payload, gsize size)
+{
+  GByteArray *frame = g_byte_array_new ();
+
+  check_ws_frame (frame, b0, payload, size);
+  check_ws_write (ws, frame->data, frame->len);
+  g_byte_array_unref (frame);
+}
+
+void
+check_ws_send_close (CheckWs * ws, gushort code, const gchar * reason)
+{
+  GByteArray *frame = g_byte_array_new ();
+
+  ah_ws_encode_close (AH_WS_ROLE_CLIENT, code, reason, frame);
+  check_ws_write (ws, frame->data, frame->len);
+  g_byte_array_unref (frame);
+}
+
+gboolean
+check_ws_next (CheckWs * ws, AhWsEvent * ev, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  memset (ev, 0, sizeof (*ev));
+  do {
+    while (ws->unread->len > 0) {
+      gsize used = ah_ws_decoder_feed (ws->decoder, ws->unread->data,
+          ws->unread->len, ev);
+
+      g_byte_array_remove_range (ws->unread, 0, used);
+      if (ev->type != AH_WS_EVENT_NONE)
+        return TRUE;
+    }
+  } while (ws_read_more (ws, ms_left (end)));
+  return FALSE;
+}
+
+gushort
+check_ws_expect_close (CheckWs * ws, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  AhWsEvent ev;
+
+  while (check_ws_next (ws, &ev, ms_left (end))) {
+    AhWsEventType type = ev.type;
+    gushort code = ev.code;
+
+    ah_ws_event_clear (&ev);
+    if (type == AH_WS_EVENT_CLOSE)
+      return code;
+  }
+  return 0;
+}
+
+gboolean
+check_ws_wait_end (CheckWs * ws, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  AhWsEvent ev;
+
+  while (check_ws_next (ws, &ev, ms_left (end)))
+    ah_ws_event_clear (&ev);
+  return ws->ended;
 }

@@ -39,25 +39,8 @@ typedef struct
 static void
 fixture_start (Fixture * f, const gchar * props)
 {
-  gchar **kv, **p;
-
-  f->src = gst_element_factory_make ("genesyssrc", NULL);
-  g_assert_nonnull (f->src);
-  g_object_set (f->src, "port", 0, "address", "127.0.0.1", NULL);
-  kv = g_strsplit (props ? props : "", " ", -1);
-  for (p = kv; *p; p++) {
-    gchar **pair = g_strsplit (*p, "=", 2);
-    if (pair[0] && pair[1])
-      gst_util_set_object_arg (G_OBJECT (f->src), pair[0], pair[1]);
-    g_strfreev (pair);
-  }
-  g_strfreev (kv);
-  f->bus = gst_bus_new ();
-  gst_element_set_bus (f->src, f->bus);
-  f->h = gst_harness_new_with_element (f->src, NULL, "src");
-  gst_harness_play (f->h);
-  g_object_get (f->src, "current-port", &f->port, NULL);
-  g_assert_cmpuint (f->port, >, 0);
+  f->h = check_src_start (props, &f->bus, &f->port);
+  f->src = f->h->element;
   f->peer = ah_peer_new ();
 }
 
@@ -65,10 +48,7 @@ static void
 fixture_stop (Fixture * f)
 {
   ah_peer_free (f->peer);
-  gst_harness_teardown (f->h);
-  gst_element_set_bus (f->src, NULL);
-  gst_object_unref (f->src);
-  gst_object_unref (f->bus);
+  check_src_stop (f->h, f->bus);
 }
 
 static gchar *
@@ -1665,13 +1645,6 @@ test_supported_languages (void)
 
 /* Stopping the element ends the session with its close transaction: the
  * client's close after the disconnect still gets `closed`. */
-static gpointer
-set_null_thread (gpointer data)
-{
-  gst_element_set_state (GST_ELEMENT (data), GST_STATE_NULL);
-  return NULL;
-}
-
 static void
 test_stop_close_transaction (void)
 {
@@ -1685,7 +1658,7 @@ test_stop_close_transaction (void)
   send_frames (&f, 1, 1600, 1);
   gst_buffer_unref (gst_harness_pull (f.h));
 
-  stopper = g_thread_new ("stop", set_null_thread, f.src);
+  stopper = check_stop_in_thread (f.src);
   frame = ah_peer_expect (f.peer, "disconnect", WAIT);
   g_assert_nonnull (frame);
   p = json_object_get_object_member (frame->json, "parameters");
