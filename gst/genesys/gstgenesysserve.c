@@ -142,6 +142,7 @@ struct _GstGenesysServe
   GHashTable *connectors;       /* connector id -> launch template */
   gchar **languages;            /* supportedLanguages answered; NULL: none */
   guint max_sessions;
+  gboolean push_from_loop;      /* set on every call's genesyssrc */
   GstGenesysServer *server;
   GstGenesysListener listener;
   GMainContext *context;
@@ -879,6 +880,9 @@ call_new (GstGenesysServe * self, Link * link, const AhMessage * open,
     return NULL;
   g_object_set (src, "mode", GST_GENESYS_MODE_EXTERNAL, "keep-listening",
       FALSE, NULL);
+  /* when asked; a template may set it itself */
+  if (self->push_from_loop)
+    g_object_set (src, "push-from-loop", TRUE, NULL);
   gst_element_set_name (pipeline, link->session_id);
 
   ret = gst_element_set_state (pipeline, GST_STATE_PLAYING);
@@ -1240,6 +1244,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->connectors = connectors;
   self->languages = g_strdupv ((gchar **) config->supported_languages);
   self->max_sessions = config->max_sessions;
+  self->push_from_loop = config->push_from_loop;
   self->context = g_main_context_ref_thread_default ();
   if (callbacks)
     self->callbacks = *callbacks;
