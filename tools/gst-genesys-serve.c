@@ -250,7 +250,7 @@ typedef struct
   gint port, max_sessions, health_port;
   gint drain_timeout, stats_interval, threads, trim_interval;
   gint malloc_arenas;
-  gboolean quiet, version;
+  gboolean quiet, version, push_from_loop;
 } Options;
 
 static Options opts = {
@@ -306,6 +306,10 @@ static GOptionEntry entries[] = {
         "MALLOC_ARENA_MAX environment variable wins)", "N"},
   {"health-port", 0, 0, G_OPTION_ARG_INT, &opts.health_port,
       "Answer GET /health on this port (0: any free)", "PORT"},
+  {"push-from-loop", 0, 0, G_OPTION_ARG_NONE, &opts.push_from_loop,
+        "Each call's loop thread pushes its audio (a thread wake less per "
+        "frame); only for templates whose downstream never blocks",
+      NULL},
   {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opts.quiet,
       "No line per call (failures are still printed)", NULL},
   {"version", 0, 0, G_OPTION_ARG_NONE, &opts.version, "Print the version",
@@ -433,6 +437,7 @@ serve (App * app, const gchar * launch)
   config.authority = opts.authority;
   config.max_sessions = opts.max_sessions;
   config.threads = opts.threads;
+  config.push_from_loop = opts.push_from_loop;
   config.connectors = (const gchar * const *) opts.connectors;
   if (opts.languages) {
     language_list = split_list (opts.languages);

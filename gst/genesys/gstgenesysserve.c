@@ -157,6 +157,7 @@ struct _GstGenesysServe
   GHashTable *connectors;       /* connector id -> launch template */
   gchar **languages;            /* supportedLanguages answered; NULL: none */
   guint max_sessions;
+  gboolean push_from_loop;      /* set on every call's genesyssrc */
   GstGenesysServer *server;
   GstGenesysListener listener;
   GMainContext *context;
@@ -928,6 +929,9 @@ call_build (Job * job, GstElement ** src, GError ** error)
     return NULL;
   g_object_set (*src, "mode", GST_GENESYS_MODE_EXTERNAL, "keep-listening",
       FALSE, NULL);
+  /* when asked; a template may set it itself */
+  if (call->serve->push_from_loop)
+    g_object_set (*src, "push-from-loop", TRUE, NULL);
   gst_element_set_name (pipeline, call->session_id);
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE)
@@ -1403,6 +1407,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->connectors = connectors;
   self->languages = g_strdupv ((gchar **) config->supported_languages);
   self->max_sessions = config->max_sessions;
+  self->push_from_loop = config->push_from_loop;
   self->context = g_main_context_ref_thread_default ();
   self->workers = g_thread_pool_new (job_run, self, MAX (MIN_WORKERS,
           g_get_num_processors ()), FALSE, NULL);

@@ -49,6 +49,11 @@ typedef struct _GstGenesysServe GstGenesysServe;
  *   codes (such as `en-US`) listed in `opened` when an open asks for them
  *   (`supportedLanguages: true`); %NULL: an empty list. A call's
  *   genesyssrc with its own supported-languages set answers with those.
+ * @push_from_loop: set genesyssrc's push-from-loop on every call's
+ *   pipeline: the connection's loop thread pushes the audio (a thread wake
+ *   less per frame). Only for templates whose downstream never blocks
+ *   (fakesink, a recording to local disk, appsink drop=true): a blocking
+ *   one delays every session on that loop thread, pongs included
  *
  * What gst_genesys_serve_new() listens with. Zero-initialise it and set
  * what you need. Without any API key every connection is accepted; a
@@ -72,9 +77,10 @@ typedef struct
   guint threads;
   const gchar *const *supported_languages;
   const gchar *const *connectors;
+  gboolean push_from_loop;
 
   /*< private > */
-  gpointer _gst_reserved[GST_PADDING - 2];
+  gpointer _gst_reserved[GST_PADDING - 3];
 } GstGenesysServeConfig;
 
 /**

@@ -132,6 +132,7 @@
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
 #define DEFAULT_START_PAUSED FALSE
 #define DEFAULT_DROP_ON_LATENCY FALSE
+#define DEFAULT_PUSH_FROM_LOOP FALSE
 #define DEFAULT_MODE GST_GENESYS_MODE_SERVER
 #define DEFAULT_CAPS "audio/x-mulaw, rate = (int) 8000, channels = (int) 1"
 
@@ -160,6 +161,7 @@ enum
   PROP_MODE,
   PROP_CAPS,
   PROP_SESSION_NAME,
+  PROP_PUSH_FROM_LOOP,
 };
 
 enum
@@ -190,7 +192,7 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
 {
   GstGenesysSrc *self = GST_GENESYS_SRC (bsrc);
   GstGenesysMode mode;
-  gboolean paired, drop;
+  gboolean paired, drop, push_from_loop;
   GstClockTime latency;
 
   GST_OBJECT_LOCK (self);
@@ -199,7 +201,16 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
       && *self->session_name;
   latency = self->latency;
   drop = self->drop_on_latency;
+  push_from_loop = self->push_from_loop;
   GST_OBJECT_UNLOCK (self);
+  g_mutex_lock (&self->lock);
+  self->loop_mode = push_from_loop && mode != GST_GENESYS_MODE_CLIENT;
+  self->loop_active = FALSE;
+  self->pushing = FALSE;
+  self->returned_buffer = FALSE;
+  self->loop_waiting = FALSE;
+  self->loop_ret = GST_FLOW_OK;
+  g_mutex_unlock (&self->lock);
   if (mode != GST_GENESYS_MODE_CLIENT && latency < CLIENT_FRAME_PERIOD)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("latency %" GST_TIME_FORMAT " is shorter than the client's frame "
@@ -275,6 +286,14 @@ gst_genesys_src_stop (GstBaseSrc * bsrc)
   g_clear_pointer (&self->listener.path, g_free);
 
   g_mutex_lock (&self->lock);
+  /* a loop thread still pushing (into a flushing pad) owns the output */
+  self->loop_active = FALSE;
+  while (self->pushing) {
+    self->loop_waiting = TRUE;
+    g_cond_wait (&self->cond, &self->lock);
+  }
+  self->loop_waiting = FALSE;
+  self->loop_mode = FALSE;
   while ((item = g_queue_pop_head (&self->items)))
     src_item_free (item);
   self->queued_samples = 0;
@@ -291,6 +310,9 @@ gst_genesys_src_unlock (GstBaseSrc * bsrc)
 
   g_mutex_lock (&self->lock);
   self->flushing = TRUE;
+  /* the loop threads stop pushing; a buffer through basesrc again first */
+  self->loop_active = FALSE;
+  self->returned_buffer = FALSE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -303,6 +325,7 @@ gst_genesys_src_unlock_stop (GstBaseSrc * bsrc)
 
   g_mutex_lock (&self->lock);
   self->flushing = FALSE;
+  self->loop_ret = GST_FLOW_OK;
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -410,16 +433,25 @@ ready_buffer (GstGenesysSrc * self, GstBuffer ** outbuf, GstFlowReturn * ret)
 }
 
 /* Waits for the next item from the loop threads, or for the end. A
- * barge-in gives GST_FLOW_OK and no item: what is ready goes first. */
+ * barge-in gives GST_FLOW_OK and no item: what is ready goes first.
+ * push-from-loop: not while a loop thread pushes, and with @claim taking
+ * the output (@pushing) with the item; a failed loop push is returned. */
 static GstFlowReturn
-wait_item (GstGenesysSrc * self, gboolean keep_listening, Item ** out)
+wait_item (GstGenesysSrc * self, gboolean keep_listening, gboolean claim,
+    Item ** out)
 {
   Item *item;
 
   *out = NULL;
   g_mutex_lock (&self->lock);
-  while (!(item = g_queue_pop_head (&self->items))) {
-    if (self->barge_in) {
+  while (self->pushing || !(item = g_queue_pop_head (&self->items))) {
+    GstFlowReturn loop_ret = self->loop_ret;
+    if (loop_ret != GST_FLOW_OK || (claim && self->flushing)) {
+      g_mutex_unlock (&self->lock);
+      return loop_ret != GST_FLOW_OK ? loop_ret : GST_FLOW_FLUSHING;
+    }
+    if (self->barge_in && !self->pushing) {
+      self->pushing = claim;
       g_mutex_unlock (&self->lock);
       return GST_FLOW_OK;
     }
@@ -431,12 +463,14 @@ wait_item (GstGenesysSrc * self, gboolean keep_listening, Item ** out)
       g_mutex_unlock (&self->lock);
       return GST_FLOW_ERROR;
     }
-    if (self->ended) {
+    if (self->ended && !self->pushing) {
       g_mutex_unlock (&self->lock);
       if (self->channel && !self->paired)
         gst_genesys_channel_end (self->channel);
       return GST_FLOW_EOS;
     }
+    /* a loop thread that stops pushing wakes us */
+    self->loop_waiting = self->pushing;
     if (self->lost_deadline) {
       if (!g_cond_wait_until (&self->cond, &self->lock,
               self->lost_deadline) && self->lost_deadline
@@ -450,9 +484,11 @@ wait_item (GstGenesysSrc * self, gboolean keep_listening, Item ** out)
     } else {
       g_cond_wait (&self->cond, &self->lock);
     }
+    self->loop_waiting = FALSE;
   }
   if (item->type == ITEM_AUDIO)
     self->queued_samples -= item->samples;
+  self->pushing = claim;
   g_mutex_unlock (&self->lock);
   *out = item;
   return GST_FLOW_OK;
@@ -574,22 +610,182 @@ handle_item (GstGenesysSrc * self, Item * item, gboolean keep_listening)
   return ret;
 }
 
+/* ---- push-from-loop ---- */
+
+/* Takes the output (timeline, queued buffers, silence) and the right to
+ * push on the src pad, once the thread that holds them is done. Under
+ * lock. */
+static void
+claim_output_locked (GstGenesysSrc * self)
+{
+  while (self->pushing) {
+    self->loop_waiting = TRUE;
+    g_cond_wait (&self->cond, &self->lock);
+  }
+  self->loop_waiting = FALSE;
+  self->pushing = TRUE;
+}
+
+static void
+release_output_locked (GstGenesysSrc * self)
+{
+  self->pushing = FALSE;
+  if (self->loop_waiting)
+    g_cond_broadcast (&self->cond);
+}
+
+/* Pushes what is ready, by the thread that owns the output. Not under
+ * lock. */
+static GstFlowReturn
+push_ready (GstGenesysSrc * self, guint64 * pushed)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstBuffer *buf;
+
+  while (ready_buffer (self, &buf, &ret) && ret == GST_FLOW_OK) {
+    ret = gst_pad_push (GST_BASE_SRC_PAD (self), buf);
+    (*pushed)++;
+    if (ret != GST_FLOW_OK)
+      break;
+  }
+  return ret;
+}
+
+/* The items a loop thread may handle, from the head of the queue, turned
+ * into output and pushed by the owner of the output. A failed push ends
+ * the loop delivery: the streaming thread returns the same flow. Under
+ * lock, released around each item. */
+static GstFlowReturn
+deliver_locked (GstGenesysSrc * self, gboolean on_loop)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint64 pushed = 0;
+  Item *item;
+
+  while (self->loop_active && !self->flushing
+      && (item = g_queue_peek_head (&self->items))
+      && src_item_loop_deliverable (item)) {
+    g_queue_pop_head (&self->items);
+    if (item->type == ITEM_AUDIO)
+      self->queued_samples -= item->samples;
+    g_mutex_unlock (&self->lock);
+    handle_item (self, item, FALSE);
+    ret = push_ready (self, &pushed);
+    g_mutex_lock (&self->lock);
+    if (ret != GST_FLOW_OK) {
+      /* after unlock() the flushing is theirs, not an error of ours */
+      if (self->loop_active) {
+        GST_DEBUG_OBJECT (self, "push failed (%s): back to the streaming "
+            "thread", gst_flow_get_name (ret));
+        self->loop_active = FALSE;
+        self->loop_ret = ret;
+        g_cond_broadcast (&self->cond);
+      }
+      break;
+    }
+  }
+  if (on_loop)
+    self->stats.loop_pushed_buffers += pushed;
+  return ret;
+}
+
+/* A loop thread queued audio, a gap, a resume or a DTMF: it pushes them
+ * itself unless another thread owns the output, which then pushes them. */
+void
+src_loop_deliver (GstGenesysSrc * self)
+{
+  g_mutex_lock (&self->lock);
+  if (self->loop_active && !self->pushing && !self->flushing) {
+    self->pushing = TRUE;
+    deliver_locked (self, TRUE);
+    release_output_locked (self);
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Streaming thread, push-from-loop: waits for a loop thread still pushing
+ * (FALSE when flushing: nothing to touch), then turns loop delivery on
+ * when basesrc pushed the buffer create() returned last (stream-start,
+ * caps and segment are out). *@active: keeping the output to push it in
+ * loop_create(); otherwise released, and the loop threads queue. */
+static gboolean
+loop_create_begin (GstGenesysSrc * self, gboolean * active)
+{
+  g_mutex_lock (&self->lock);
+  if (self->flushing) {
+    g_mutex_unlock (&self->lock);
+    return FALSE;
+  }
+  claim_output_locked (self);
+  if (self->returned_buffer && self->loop_ret == GST_FLOW_OK && !self->flushing)
+    self->loop_active = TRUE;
+  self->returned_buffer = FALSE;
+  *active = self->loop_active;
+  if (!*active)
+    release_output_locked (self);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* Streaming thread, loop delivery on, owning the output: handles what
+ * the loop threads leave (a session's media, its end), pushing the
+ * output itself, and returns only the end, a flush or a failed push. */
+static GstFlowReturn
+loop_create (GstGenesysSrc * self, gboolean keep_listening)
+{
+  GstFlowReturn ret;
+  guint64 pushed = 0;
+  Item *item;
+
+  ret = push_ready (self, &pushed);
+  while (TRUE) {
+    g_mutex_lock (&self->lock);
+    if (ret == GST_FLOW_OK)
+      ret = deliver_locked (self, FALSE);
+    else
+      self->loop_active = FALSE;
+    release_output_locked (self);
+    g_mutex_unlock (&self->lock);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    ret = wait_item (self, keep_listening, TRUE, &item);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    if (item)
+      ret = handle_item (self, item, keep_listening);
+    if (ret == GST_FLOW_OK)
+      ret = push_ready (self, &pushed);
+  }
+}
+
 static GstFlowReturn
 gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
   GstGenesysSrc *self = GST_GENESYS_SRC (psrc);
   GstFlowReturn ret;
   Item *item;
-  gboolean keep_listening;
+  gboolean keep_listening, active = FALSE;
 
   GST_OBJECT_LOCK (self);
   keep_listening = self->keep_listening;
   GST_OBJECT_UNLOCK (self);
 
+  if (self->loop_mode) {
+    if (!loop_create_begin (self, &active))
+      return GST_FLOW_FLUSHING;
+    if (active)
+      return loop_create (self, keep_listening);
+  }
   while (TRUE) {
-    if (ready_buffer (self, outbuf, &ret))
+    if (ready_buffer (self, outbuf, &ret)) {
+      if (ret == GST_FLOW_OK && self->loop_mode) {
+        g_mutex_lock (&self->lock);
+        self->returned_buffer = TRUE;
+        g_mutex_unlock (&self->lock);
+      }
       return ret;
-    ret = wait_item (self, keep_listening, &item);
+    }
+    ret = wait_item (self, keep_listening, FALSE, &item);
     if (ret != GST_FLOW_OK)
       return ret;
     /* after a barge-in, what is ready first */
@@ -783,7 +979,9 @@ build_stats (GstGenesysSrc * self)
       "dtmf", G_TYPE_UINT64, self->stats.dtmf,
       "barge-ins", G_TYPE_UINT64, self->stats.barge_ins,
       "barge-in-duration", G_TYPE_UINT64,
-      gst_genesys_samples_to_time (self->stats.barge_in_samples), NULL);
+      gst_genesys_samples_to_time (self->stats.barge_in_samples),
+      "loop-pushed-buffers", G_TYPE_UINT64, self->stats.loop_pushed_buffers,
+      NULL);
   for (i = 0; i < AH_SIGNATURE_ERROR_N_CODES; i++) {
     gchar *name = g_strdup_printf ("auth-failures-%s",
         ah_signature_error_nick (i));
@@ -949,6 +1147,9 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_DROP_ON_LATENCY:
       self->drop_on_latency = g_value_get_boolean (value);
       break;
+    case PROP_PUSH_FROM_LOOP:
+      self->push_from_loop = g_value_get_boolean (value);
+      break;
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
       break;
@@ -1019,6 +1220,9 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_DROP_ON_LATENCY:
       g_value_set_boolean (value, self->drop_on_latency);
       break;
+    case PROP_PUSH_FROM_LOOP:
+      g_value_set_boolean (value, self->push_from_loop);
+      break;
     case PROP_MODE:
       g_value_set_enum (value, self->mode);
       break;
@@ -1061,6 +1265,7 @@ gst_genesys_src_init (GstGenesysSrc * self)
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->start_paused = DEFAULT_START_PAUSED;
   self->drop_on_latency = DEFAULT_DROP_ON_LATENCY;
+  self->push_from_loop = DEFAULT_PUSH_FROM_LOOP;
   self->mode = DEFAULT_MODE;
   self->caps = gst_caps_from_string (DEFAULT_CAPS);
   gst_genesys_client_props_init (&self->client_props);
@@ -1247,6 +1452,27 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       g_param_spec_boolean ("drop-on-latency", "Drop on latency",
           "Drop audio later than PTS + latency (a gap instead) rather than "
           "output it late", DEFAULT_DROP_ON_LATENCY, rw));
+  /**
+   * GstGenesysSrc:push-from-loop:
+   *
+   * The connection's loop thread pushes the audio downstream itself, saving
+   * a wake of the streaming thread per frame. The downstream must never
+   * block (no `sync=true` sinks, no queue that can fill, no pausing of a
+   * playing pipeline), or every session on that loop thread waits, pongs
+   * included. Fit for fakesink, a recording to local disk
+   * (`wavenc ! filesink`) or an appsink with `drop=true`. The first buffer
+   * (after stream-start, caps and segment) and each session's media and
+   * end are still handled by the streaming thread; a push that fails hands
+   * the delivery back to it. Off (the default), a blocking downstream
+   * never delays a pong. Server and external modes only: client mode
+   * ignores it. `loop-pushed-buffers` in #GstGenesysSrc:stats counts the
+   * buffers the loop threads pushed.
+   */
+  g_object_class_install_property (gobject_class, PROP_PUSH_FROM_LOOP,
+      g_param_spec_boolean ("push-from-loop", "Push from loop",
+          "The connection's loop thread pushes the audio (a thread wake less "
+          "per frame); downstream must never block", DEFAULT_PUSH_FROM_LOOP,
+          rw));
   /**
    * GstGenesysSrc:stats:
    *

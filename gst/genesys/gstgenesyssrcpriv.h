@@ -76,6 +76,7 @@ typedef struct
   guint reanchors;
   gint64 skew_ppb;
   GstClockTimeDiff lateness;
+  guint64 loop_pushed_buffers;
 } Stats;
 
 struct _GstGenesysSrc
@@ -102,6 +103,7 @@ struct _GstGenesysSrc
   gboolean start_paused;
   gchar **languages;            /* supported-languages, NULL: none set */
   gboolean drop_on_latency;
+  gboolean push_from_loop;
   GstGenesysMode mode;
   GstGenesysClientProps client_props;  /* client mode */
   GstCaps *caps;
@@ -143,6 +145,20 @@ struct _GstGenesysSrc
   guint64 queued_samples;
   Stats stats;
 
+  /* push-from-loop, under lock: @loop_mode is fixed between start and
+   * stop; @pushing: a thread owns the output state below and pushes on
+   * the src pad (one at a time); @loop_active: the loop threads push
+   * audio themselves (set by create() once basesrc pushed a buffer of
+   * ours, cleared by unlock and by a failed push, whose return is
+   * @loop_ret); @returned_buffer: create() returned a buffer;
+   * @loop_waiting: the streaming thread waits for @pushing to clear */
+  gboolean loop_mode;
+  gboolean loop_active;
+  gboolean pushing;
+  gboolean returned_buffer;
+  gboolean loop_waiting;
+  GstFlowReturn loop_ret;
+
   /* streaming thread */
   GstGenesysTimeline timeline;
   AhMedia media;
@@ -166,6 +182,10 @@ void src_post_element_message (GstGenesysSrc * self, GstStructure * s);
 void src_push_item_locked (GstGenesysSrc * self, Item * item);
 void src_push_client_audio_locked (GstGenesysSrc * self, GBytes * data,
     guint64 samples, guint frame, GstClockTime arrival);
+gboolean src_item_loop_deliverable (const Item * item);
+
+/* gstgenesyssrc.c: push-from-loop (loop threads, not under lock) */
+void src_loop_deliver (GstGenesysSrc * self);
 
 /* gstgenesyssrcqueue.c: the session-name channel */
 gboolean src_join_channel (GstGenesysSrc * self, GstGenesysChannelFunc func);

@@ -104,7 +104,19 @@ src_push_item_locked (GstGenesysSrc * self, Item * item)
     }
   }
   g_queue_push_tail (&self->items, item);
-  g_cond_broadcast (&self->cond);
+  /* push-from-loop: the loop thread delivers it itself (src_loop_deliver)
+   * and the streaming thread sleeps on */
+  if (!self->loop_active || !src_item_loop_deliverable (item))
+    g_cond_broadcast (&self->cond);
+}
+
+/* What a loop thread may turn into output itself with push-from-loop:
+ * no caps to negotiate, no end of stream. */
+gboolean
+src_item_loop_deliverable (const Item * item)
+{
+  return item->type == ITEM_AUDIO || item->type == ITEM_GAP
+      || item->type == ITEM_RESUME || item->type == ITEM_DTMF;
 }
 
 /* Client modes: @samples whole samples of @data at the next position of

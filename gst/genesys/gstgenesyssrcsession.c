@@ -155,6 +155,7 @@ static void
 on_dtmf (GstGenesysSrc * self, AhMessage * msg)
 {
   Item *item;
+  gboolean deliver;
 
   GST_INFO_OBJECT (self, "DTMF %s at %" GST_TIME_FORMAT,
       GST_STR_NULL (msg->digit), GST_TIME_ARGS (msg->position));
@@ -169,7 +170,10 @@ on_dtmf (GstGenesysSrc * self, AhMessage * msg)
   g_mutex_lock (&self->lock);
   self->stats.dtmf++;
   src_push_item_locked (self, item);
+  deliver = self->loop_active;
   g_mutex_unlock (&self->lock);
+  if (deliver)
+    src_loop_deliver (self);
 }
 
 static gboolean
@@ -365,6 +369,7 @@ static void
 action_audio (GstGenesysSrc * self, AhAction * action)
 {
   Item *item;
+  gboolean deliver;
 
   item = src_item_new (ITEM_AUDIO);
   item->data = g_bytes_ref (action->data);
@@ -376,13 +381,17 @@ action_audio (GstGenesysSrc * self, AhAction * action)
   self->stats.bytes += g_bytes_get_size (action->data);
   self->stats.samples += action->samples;
   src_push_item_locked (self, item);
+  deliver = self->loop_active;
   g_mutex_unlock (&self->lock);
+  if (deliver)
+    src_loop_deliver (self);
 }
 
 static void
 action_gap (GstGenesysSrc * self, AhAction * action)
 {
   Item *item;
+  gboolean deliver;
 
   item = src_item_new (ITEM_GAP);
   item->position = action->position;
@@ -390,6 +399,7 @@ action_gap (GstGenesysSrc * self, AhAction * action)
   item->arrival = src_current_running_time (self);
   g_mutex_lock (&self->lock);
   src_push_item_locked (self, item);
+  deliver = self->loop_active;
   g_mutex_unlock (&self->lock);
   if (action->cause == AH_GAP_DISCARDED)
     src_post_element_message (self,
@@ -398,6 +408,8 @@ action_gap (GstGenesysSrc * self, AhAction * action)
             gst_genesys_samples_to_time (action->position),
             "duration", G_TYPE_UINT64,
             gst_genesys_samples_to_time (action->samples), NULL));
+  if (deliver)
+    src_loop_deliver (self);
 }
 
 static void
@@ -412,16 +424,20 @@ static void
 action_resumed (GstGenesysSrc * self, AhAction * action)
 {
   Item *item;
+  gboolean deliver;
 
   item = src_item_new (ITEM_RESUME);
   item->position = action->position;
   item->arrival = src_current_running_time (self);
   g_mutex_lock (&self->lock);
   src_push_item_locked (self, item);
+  deliver = self->loop_active;
   g_mutex_unlock (&self->lock);
   src_post_element_message (self, gst_structure_new ("genesys-resumed",
           "position", G_TYPE_UINT64,
           gst_genesys_samples_to_time (action->position), NULL));
+  if (deliver)
+    src_loop_deliver (self);
 }
 
 static void

@@ -24,6 +24,8 @@
 #   THREADS=        gst-genesys-serve --threads (loop threads; default: its own,
 #                   one per processor, 4 to 8). Several values, e.g.
 #                   THREADS="1 4", run serve once per value (rows serve/T)
+#   SERVE_ARGS=     more gst-genesys-serve options, word-split, e.g.
+#                   SERVE_ARGS=--push-from-loop
 #   KEEP=DIR        keep the logs and JSON reports there
 #
 # Columns:
@@ -90,7 +92,7 @@ run_one () {
     serve)
       # line-buffered, each line stamped with its arrival time (see serve_frames)
       "${srv_cpu[@]}" stdbuf -oL "$serve_bin" --port "$port" --path /ws --max-sessions $((n + 16)) \
-        ${threads:+--threads "$threads"} --stats-interval 1 -- "$TEMPLATE" > >(stamp >"$log") 2>&1 &
+        ${threads:+--threads "$threads"} ${SERVE_ARGS:-} --stats-interval 1 -- "$TEMPLATE" > >(stamp >"$log") 2>&1 &
       ;;
     element)
       local args=() i

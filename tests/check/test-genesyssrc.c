@@ -1824,6 +1824,192 @@ test_hostile_spans (void)
   check_hostile_span ("gap-mode=silence", TRUE);
 }
 
+/* ---- push-from-loop: the loop thread pushes the audio ---- */
+
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *seen;              /* what left the src pad, in order */
+  gboolean eos;
+} Recorder;
+
+/* Every buffer, GAP and EOS on the src pad, whichever thread pushes it. */
+static GstPadProbeReturn
+record_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Recorder *f = data;
+  gchar *line = NULL;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+    line = g_strdup_printf ("buffer pts=%" G_GUINT64_FORMAT " dur=%"
+        G_GUINT64_FORMAT " off=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+        " discont=%d gap=%d size=%" G_GSIZE_FORMAT, GST_BUFFER_PTS (b),
+        GST_BUFFER_DURATION (b), GST_BUFFER_OFFSET (b),
+        GST_BUFFER_OFFSET_END (b),
+        GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DISCONT),
+        GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_GAP),
+        gst_buffer_get_size (b));
+  } else if (GST_PAD_PROBE_INFO_TYPE (info) &
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP) {
+      GstClockTime t, d;
+      gst_event_parse_gap (ev, &t, &d);
+      line = g_strdup_printf ("gap pts=%" G_GUINT64_FORMAT " dur=%"
+          G_GUINT64_FORMAT, t, d);
+    } else if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS) {
+      line = g_strdup ("eos");
+    }
+  }
+  if (line) {
+    g_mutex_lock (&f->lock);
+    g_ptr_array_add (f->seen, line);
+    if (strcmp (line, "eos") == 0)
+      f->eos = TRUE;
+    g_mutex_unlock (&f->lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+recorder_start (Recorder * r, Fixture * f)
+{
+  GstPad *pad = gst_element_get_static_pad (f->src, "src");
+
+  g_mutex_init (&r->lock);
+  r->seen = g_ptr_array_new_with_free_func (g_free);
+  r->eos = FALSE;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record_probe, r, NULL);
+  gst_object_unref (pad);
+}
+
+static void
+recorder_clear (Recorder * r)
+{
+  g_ptr_array_unref (r->seen);
+  g_mutex_clear (&r->lock);
+}
+
+static void
+wait_seen (Recorder * r, guint n)
+{
+  gint64 end = g_get_monotonic_time () + WAIT * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&r->lock);
+  while (r->seen->len < n && g_get_monotonic_time () < end) {
+    g_mutex_unlock (&r->lock);
+    g_usleep (2000);
+    g_mutex_lock (&r->lock);
+  }
+  g_assert_cmpuint (r->seen->len, >=, n);
+  g_mutex_unlock (&r->lock);
+}
+
+/* A session open, and its first buffer out through basesrc (before the
+ * loop takes over). */
+static void
+loop_session_start (Fixture * f, Recorder * r, gboolean push_from_loop)
+{
+  fixture_start (f, push_from_loop ? "push-from-loop=true" : NULL);
+  recorder_start (r, f);
+  g_free (open_session (f, NULL, OFFER_MONO));
+  send_frames (f, 1, 1600, 1);
+  wait_seen (r, 1);
+}
+
+/* One session: audio, a discarded span, audio, a pause whose span the
+ * client reports, audio, close. Returns what left the pad; *@pushed:
+ * loop-pushed-buffers. */
+static gchar **
+run_loop_session (gboolean push_from_loop, guint64 * pushed)
+{
+  Fixture f;
+  Recorder r;
+  gchar **lines;
+  gint64 end;
+  guint i;
+
+  loop_session_start (&f, &r, push_from_loop);
+  send_frames (&f, 4, 1600, 2);
+  wait_seen (&r, 5);
+  ah_peer_send (f.peer, "discarded", "PT1S",
+      "{\"start\":\"PT1S\",\"discarded\":\"PT0.000125S\"}");
+  send_frames (&f, 3, 800, 10);
+  send_frames (&f, 2, 1600, 20);
+  ah_peer_send (f.peer, "paused", "PT1.700125S", "{}");
+  ah_peer_send (f.peer, "resumed", "PT2.900125S",
+      "{\"start\":\"PT1.700125S\",\"discarded\":\"PT1.2S\"}");
+  send_frames (&f, 5, 1600, 30);
+  close_session (&f, "PT3.900125S");
+  end = g_get_monotonic_time () + WAIT * G_TIME_SPAN_MILLISECOND;
+  g_mutex_lock (&r.lock);
+  while (!r.eos && g_get_monotonic_time () < end) {
+    g_mutex_unlock (&r.lock);
+    g_usleep (2000);
+    g_mutex_lock (&r.lock);
+  }
+  lines = g_new0 (gchar *, r.seen->len + 1);
+  for (i = 0; i < r.seen->len; i++)
+    lines[i] = g_strdup (g_ptr_array_index (r.seen, i));
+  g_mutex_unlock (&r.lock);
+  *pushed = check_stat_u64 (f.src, "loop-pushed-buffers");
+  fixture_stop (&f);
+  recorder_clear (&r);
+  return lines;
+}
+
+/* The same buffers (PTS, duration, offsets, flags), GAP events and EOS,
+ * in the same order, as through the streaming thread. */
+static void
+test_loop_same_output (void)
+{
+  guint64 pushed_stream, pushed_loop;
+  gchar **stream = run_loop_session (FALSE, &pushed_stream);
+  gchar **loop = run_loop_session (TRUE, &pushed_loop);
+  guint i, n = g_strv_length (stream), gaps = 0;
+
+  for (i = 0; stream[i] || loop[i]; i++) {
+    g_test_message ("%s | %s", GST_STR_NULL (stream[i]),
+        GST_STR_NULL (loop[i]));
+    g_assert_cmpstr (loop[i], ==, stream[i]);
+    if (g_str_has_prefix (stream[i], "gap "))
+      gaps++;
+  }
+  /* 15 frames, the discarded span and the pause, then the end */
+  g_assert_cmpuint (n, ==, 15 + 2 + 1);
+  g_assert_cmpuint (gaps, ==, 2);
+  g_assert_cmpstr (stream[n - 1], ==, "eos");
+  g_assert_cmpuint (pushed_stream, ==, 0);
+  /* all but the first buffer (and the few its push overlapped) */
+  g_assert_cmpuint (pushed_loop, >=, 10);
+  g_strfreev (stream);
+  g_strfreev (loop);
+}
+
+/* Set to NULL while the loop thread pushes a burst: no deadlock, no
+ * crash. */
+static void
+test_loop_stop_mid_stream (void)
+{
+  guint round;
+
+  for (round = 0; round < 20; round++) {
+    Fixture f;
+    Recorder r;
+
+    loop_session_start (&f, &r, TRUE);
+    send_frames (&f, 2, 1600, 2);
+    wait_seen (&r, 3);
+    send_frames (&f, 200, 160, 3);
+    g_usleep (g_random_int_range (0, 3000));
+    gst_element_set_state (f.src, GST_STATE_NULL);
+    fixture_stop (&f);
+    recorder_clear (&r);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1831,6 +2017,9 @@ main (int argc, char **argv)
   gst_init (NULL, NULL);
 
   g_test_add_func ("/genesyssrc/happy-mono", test_happy_mono);
+  g_test_add_func ("/genesyssrc/loop-same-output", test_loop_same_output);
+  g_test_add_func ("/genesyssrc/loop-stop-mid-stream",
+      test_loop_stop_mid_stream);
   g_test_add_func ("/genesyssrc/stereo", test_stereo);
   g_test_add_func ("/genesyssrc/stereo-reversed", test_stereo_reversed);
   g_test_add_func ("/genesyssrc/probe", test_probe);
