@@ -375,6 +375,17 @@ gst_genesys_conn_get_connector_id (GstGenesysConn * conn)
 
 /* The client broke a limit the guard watches: said, and closed with the
  * code that says which (the guard drops what it sends from now on). */
+/* A client that broke a limit: closed with @code, and on our own framing
+ * not waited for (it is not read any more). */
+static void
+conn_fail (GstGenesysConn * self, gushort code, const gchar * reason)
+{
+  if (self->framed)
+    gst_genesys_ws_fail (self->framed, code, reason);
+  else
+    ws_close (self, code, reason);
+}
+
 static void
 guard_violation (GstGenesysGuardViolation violation, guint64 size,
     gpointer data)
@@ -386,17 +397,17 @@ guard_violation (GstGenesysGuardViolation violation, guint64 size,
         " bytes or more, over the limit of %" G_GSIZE_FORMAT
         " (fragmented): closing with 1009",
         ah_session_get_id (self->session), size, self->max_message_size);
-    ws_close (self, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
+    conn_fail (self, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
   } else if (violation == GST_GENESYS_GUARD_NOT_FRAMING) {
     GST_WARNING ("session %s: the client's bytes are not WebSocket frames: "
         "closing with 1002", ah_session_get_id (self->session));
-    ws_close (self, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, "not WebSocket "
+    conn_fail (self, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, "not WebSocket "
         "framing");
   } else {
     GST_WARNING ("session %s: the client does not read: %" G_GUINT64_FORMAT
         " bytes owed to it (messages, pongs) and not written: closing with "
         "1008", ah_session_get_id (self->session), size);
-    ws_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "not reading");
+    conn_fail (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "not reading");
   }
 }
 

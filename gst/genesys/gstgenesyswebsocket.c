@@ -152,6 +152,22 @@ gst_genesys_ws_close (GstGenesysWs * ws, gushort code, const gchar * reason)
       GST_GENESYS_WS_CLOSE_TIMEOUT_MS * 1000);
 }
 
+/* The connection is failed (RFC 6455 7.1.7): nothing more of the peer's is
+ * read, its answer to our close included, so waiting for that answer would
+ * only wait for the timeout (and read on for a peer that floods us). The
+ * next round ends the connection, our close written first if the socket
+ * takes it. */
+void
+gst_genesys_ws_fail (GstGenesysWs * ws, gushort code, const gchar * reason)
+{
+  if (ws->state == GST_GENESYS_WS_OPEN)
+    gst_genesys_ws_close (ws, code, reason);
+  if (ws->state == GST_GENESYS_WS_CLOSED)
+    return;
+  ws->failed = TRUE;
+  ws_schedule (ws);
+}
+
 static void
 ws_handle_close (GstGenesysWs * ws, AhWsEvent * ev)
 {
@@ -193,15 +209,7 @@ ws_handle (GstGenesysWs * ws, AhWsEvent * ev)
     case AH_WS_EVENT_ERROR:
       GST_INFO ("the peer broke the WebSocket protocol (%s): closing with %u",
           ev->reason, ev->code);
-      if (ws->state == GST_GENESYS_WS_OPEN)
-        gst_genesys_ws_close (ws, ev->code, NULL);
-      /* The connection is failed (RFC 6455 7.1.7): nothing more of the
-       * peer's is processed, its answer to our close included, so waiting
-       * for that answer would only wait for the timeout. What it already
-       * sent is read and dropped this round; the next round ends the
-       * connection, our close written first. */
-      ws->failed = TRUE;
-      ws_schedule (ws);
+      gst_genesys_ws_fail (ws, ev->code, NULL);
       break;
     case AH_WS_EVENT_NONE:
       break;
@@ -214,7 +222,7 @@ ws_feed (GstGenesysWs * ws, const guint8 * data, gsize size)
 {
   gsize off = 0;
 
-  while (ws->state != GST_GENESYS_WS_CLOSED && !ws->doomed) {
+  while (ws->state != GST_GENESYS_WS_CLOSED && !ws->doomed && !ws->failed) {
     AhWsEvent ev = { AH_WS_EVENT_NONE, };
     gsize used = ah_ws_decoder_feed (ws->decoder, data + off, size - off,
         &ev);
@@ -238,7 +246,7 @@ ws_read (GstGenesysWs * ws)
   guint8 buf[READ_CHUNK];
   gsize total = 0;
 
-  while (ws->state != GST_GENESYS_WS_CLOSED && !ws->doomed) {
+  while (ws->state != GST_GENESYS_WS_CLOSED && !ws->doomed && !ws->failed) {
     GError *error = NULL;
     gssize n;
 

@@ -62,6 +62,11 @@ void gst_genesys_ws_send (GstGenesysWs * ws, AhWsOpcode op,
 /* Begins the close handshake (nothing if not OPEN). */
 void gst_genesys_ws_close (GstGenesysWs * ws, gushort code,
     const gchar * reason);
+/* Fails the connection (RFC 6455 7.1.7): a close with @code goes out if
+ * the socket takes it, nothing more is read, and the connection ends in the
+ * poller's next round (the peer broke the protocol or a limit). */
+void gst_genesys_ws_fail (GstGenesysWs * ws, gushort code,
+    const gchar * reason);
 /* Once CLOSED: the peer's close code (1005: its close had none; 1006: no
  * close came, the connection broke) and its reason (or ""). */
 gushort gst_genesys_ws_get_close_code (GstGenesysWs * ws);
