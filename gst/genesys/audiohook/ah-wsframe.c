@@ -104,14 +104,25 @@ static void
 unmask (guint8 * dst, const guint8 * src, gsize n, const guint8 * key,
     guint64 offset)
 {
+  guint8 k[8];
+  guint64 word, mask;
   gsize i;
 
   if (key == NULL) {
     memcpy (dst, src, n);
     return;
   }
-  for (i = 0; i < n; i++)
-    dst[i] = src[i] ^ key[(offset + i) & 3];
+  /* eight bytes at a time: the key turned to this offset, twice over */
+  for (i = 0; i < 8; i++)
+    k[i] = key[(offset + i) & 3];
+  memcpy (&mask, k, 8);
+  for (i = 0; i + 8 <= n; i += 8) {
+    memcpy (&word, src + i, 8);
+    word ^= mask;
+    memcpy (dst + i, &word, 8);
+  }
+  for (; i < n; i++)
+    dst[i] = src[i] ^ k[i & 7];
 }
 
 AhWsDecoder *
