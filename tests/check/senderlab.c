@@ -787,6 +787,7 @@ lab_collect_stats (Lab * lab)
   gst_structure_get_uint64 (stats, "gap-duration", &r->gap_ns);
   gst_structure_get_uint64 (stats, "position-mismatches",
       &r->position_mismatches);
+  gst_structure_get_uint64 (stats, "loop-pushed-buffers", &r->loop_pushed);
   gst_structure_free (stats);
 }
 

@@ -151,6 +151,7 @@ typedef struct
   guint reanchors;
   gdouble skew_ppm;
   guint64 late_ns, late_dropped_ns, gap_ns, position_mismatches;
+  guint64 loop_pushed;           /* buffers the loop thread pushed */
   GstClockTime latency;
   guint late_messages;          /* genesys-late bus messages */
   guint gap_messages;           /* genesys-gap bus messages */

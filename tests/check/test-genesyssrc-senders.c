@@ -75,6 +75,7 @@ typedef struct
   LabSender snd;
   LabMode mode;
   GstClockTime start;
+  const gchar *props;           /* more genesyssrc properties, or NULL */
 } Case;
 
 static gdouble worst_step, worst_ratio;
@@ -88,8 +89,14 @@ run_case (gconstpointer data)
   gchar *line;
   gboolean ok;
 
-  lab_run (&c->snd, c->mode, c->start, NULL, &r);
+  lab_run (&c->snd, c->mode, c->start, c->props, &r);
   ok = lab_check (&c->snd, &r);
+  /* with push-from-loop, the loop thread did push (not only create()) */
+  if (c->props && r.loop_pushed == 0) {
+    g_string_append (r.problems, "push-from-loop set, but no buffer was "
+        "pushed by a loop thread; ");
+    ok = FALSE;
+  }
   line = lab_summary (&c->snd, c->mode, c->start, &r);
   g_test_message ("%s", line);
   if (r.out && r.out->max_step > worst_step) {
@@ -114,11 +121,15 @@ main (int argc, char **argv)
     LabMode mode;
     guint start_s;
     const gchar *name;
+    const gchar *props;
   } modes[] = {
-    {LAB_STANDALONE, 0, "standalone-0s"},
-    {LAB_STANDALONE, 3600, "standalone-3600s"},
-    {LAB_EXTERNAL, 0, "external-0s"},
-    {LAB_EXTERNAL, 3600, "external-3600s"},
+    {LAB_STANDALONE, 0, "standalone-0s", NULL},
+    {LAB_STANDALONE, 3600, "standalone-3600s", NULL},
+    {LAB_EXTERNAL, 0, "external-0s", NULL},
+    {LAB_EXTERNAL, 3600, "external-3600s", NULL},
+    /* the same senders with the loop thread pushing the audio */
+    {LAB_STANDALONE, 0, "standalone-loop-push", "push-from-loop=true"},
+    {LAB_EXTERNAL, 0, "external-loop-push", "push-from-loop=true"},
   };
   guint i, m;
   gint ret;
@@ -142,6 +153,7 @@ main (int argc, char **argv)
         c->snd.seconds = 25;
       c->mode = modes[m].mode;
       c->start = modes[m].start_s * GST_SECOND;
+      c->props = modes[m].props;
       g_test_add_data_func_full (path, c, run_case, g_free);
       g_free (path);
     }
