@@ -23,7 +23,6 @@ struct _GstGenesysConn
   /* one of the two: libsoup's (client side), ours (server side) */
   SoupWebsocketConnection *ws;
   GstGenesysWs *framed;
-  GSocket *socket;              /* libsoup's: for the close guard */
   gchar *connector_id;          /* server side: the rest of the path */
   GstGenesysGuard *guard;       /* server side: the client's frames */
   AhSession *session;
@@ -106,70 +105,16 @@ ws_send (GstGenesysConn * self, gboolean binary, gconstpointer data, gsize size)
     soup_websocket_connection_send_text (self->ws, data);
 }
 
-/* libsoup (3.2 and later) waits 5 s for the peer to answer our close, and
- * when that timeout fires it drops its pointer to the timeout source
- * without unreferencing it: a source leaks for every dead peer we close.
- * Shutting the socket down first (a non-blocking syscall: no close or
- * flush of streams, which could block on a peer that reads nothing) makes
- * libsoup read the end of the stream and stop that timeout properly. */
-#define CLOSE_GUARD_MS 4000
-
-/* Weak: a WebSocket freed before (its dispose stops the timeout), or a
- * loop stopped before, needs nothing more. */
-typedef struct
-{
-  GWeakRef ws;
-  GSocket *socket;
-} CloseGuard;
-
-static gboolean
-close_guard_cb (gpointer data)
-{
-  CloseGuard *g = data;
-  SoupWebsocketConnection *ws = g_weak_ref_get (&g->ws);
-
-  if (!ws)
-    return G_SOURCE_REMOVE;
-  if (soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_CLOSED) {
-    GST_DEBUG ("the peer did not answer our close: shutting the socket down");
-    g_socket_shutdown (g->socket, TRUE, TRUE, NULL);
-  }
-  g_object_unref (ws);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-close_guard_free (gpointer data)
-{
-  CloseGuard *g = data;
-
-  g_weak_ref_clear (&g->ws);
-  g_object_unref (g->socket);
-  g_free (g);
-}
-
 /* Sends a close frame. The loop thread. */
 static void
 ws_close (GstGenesysConn * self, gushort code, const gchar * reason)
 {
-  CloseGuard *g;
-  GSource *source;
-
   if (!ws_is_open (self))
     return;
-  if (self->framed) {
+  if (self->framed)
     gst_genesys_ws_close (self->framed, code, reason);
-    return;
-  }
-  soup_websocket_connection_close (self->ws, code, reason);
-  if (!self->socket)
-    return;
-  g = g_new0 (CloseGuard, 1);
-  g_weak_ref_init (&g->ws, self->ws);
-  g->socket = g_object_ref (self->socket);
-  source = gst_genesys_loop_add_timeout (self->loop, CLOSE_GUARD_MS,
-      close_guard_cb, g, close_guard_free);
-  g_source_unref (source);
+  else
+    soup_websocket_connection_close (self->ws, code, reason);
 }
 
 /* Carries out the session's actions; hands the rest to the owner. */
@@ -353,13 +298,6 @@ gst_genesys_conn_new (GstGenesysLoop * loop, SoupWebsocketConnection * ws,
 }
 
 void
-gst_genesys_conn_set_socket (GstGenesysConn * conn, GSocket * socket)
-{
-  g_return_if_fail (conn->socket == NULL);
-  conn->socket = socket ? g_object_ref (socket) : NULL;
-}
-
-void
 gst_genesys_conn_set_connector_id (GstGenesysConn * conn,
     const gchar * connector_id)
 {
@@ -444,7 +382,6 @@ conn_finalize_cb (gpointer data)
   ws_close (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
   g_clear_object (&self->ws);
   gst_genesys_ws_free (self->framed);
-  g_clear_object (&self->socket);
   g_free (self->connector_id);
   if (self->guard) {
     gst_genesys_guard_set_func (self->guard, NULL, NULL, NULL);

@@ -42,9 +42,6 @@ GstGenesysConn *gst_genesys_conn_new (GstGenesysLoop * loop,
  * of @session. On the loop thread. */
 GstGenesysConn *gst_genesys_conn_new_framed (GstGenesysLoop * loop,
     GstGenesysWs * ws, AhSession * session, gsize max_message_size);
-/* The connection's socket (server side, before it starts): a close the
- * peer does not answer within 4 s shuts it down (see gstgenesysconn.c). */
-void gst_genesys_conn_set_socket (GstGenesysConn * conn, GSocket * socket);
 /* Server side: what followed the endpoint's path in the request target
  * (the Audio Connector's Connector ID), NULL when nothing did. Set before
  * the connection is handed out; read from any thread after. */
