@@ -250,7 +250,8 @@ typedef struct
   gint port, max_sessions, health_port;
   gint drain_timeout, stats_interval, threads, trim_interval;
   gint malloc_arenas;
-  gboolean quiet, version, push_from_loop;
+  gboolean quiet, version;
+  gchar *push_mode;
 } Options;
 
 static Options opts = {
@@ -292,7 +293,7 @@ static GOptionEntry entries[] = {
       "N"},
   {"threads", 0, 0, G_OPTION_ARG_INT, &opts.threads,
       "Loop threads the connections are spread over (default 0: one per "
-        "processor, at least 4, at most 8)", "N"},
+        "processor it may run on, at most 8)", "N"},
   {"drain-timeout", 0, 0, G_OPTION_ARG_INT, &opts.drain_timeout,
         "After SIGTERM/SIGINT, wait this long for calls to end (default 60)",
       "SECONDS"},
@@ -306,10 +307,10 @@ static GOptionEntry entries[] = {
         "MALLOC_ARENA_MAX environment variable wins)", "N"},
   {"health-port", 0, 0, G_OPTION_ARG_INT, &opts.health_port,
       "Answer GET /health on this port (0: any free)", "PORT"},
-  {"push-from-loop", 0, 0, G_OPTION_ARG_NONE, &opts.push_from_loop,
-        "Each call's loop thread pushes its audio (a thread wake less per "
-        "frame); only for templates whose downstream never blocks",
-      NULL},
+  {"push-mode", 0, 0, G_OPTION_ARG_STRING, &opts.push_mode,
+      "Which thread pushes each call's audio: thread, loop (only for "
+        "templates whose downstream never blocks) or auto (default: loop "
+        "when nothing downstream can block)", "MODE"},
   {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opts.quiet,
       "No line per call (failures are still printed)", NULL},
   {"version", 0, 0, G_OPTION_ARG_NONE, &opts.version, "Print the version",
@@ -329,6 +330,7 @@ options_clear (void)
   g_free (opts.credentials);
   g_free (opts.authority);
   g_free (opts.languages);
+  g_free (opts.push_mode);
   g_strfreev (opts.connectors);
 }
 
@@ -437,7 +439,7 @@ serve (App * app, const gchar * launch)
   config.authority = opts.authority;
   config.max_sessions = opts.max_sessions;
   config.threads = opts.threads;
-  config.push_from_loop = opts.push_from_loop;
+  config.push_mode = opts.push_mode;
   config.connectors = (const gchar * const *) opts.connectors;
   if (opts.languages) {
     language_list = split_list (opts.languages);

@@ -64,5 +64,28 @@ typedef enum
 #define GST_TYPE_GENESYS_MODE (gst_genesys_mode_get_type ())
 GType gst_genesys_mode_get_type (void);
 
+/**
+ * GstGenesysPushMode:
+ * @GST_GENESYS_PUSH_MODE_THREAD: the element's streaming thread pushes the
+ *   audio; the loop thread wakes it for every frame
+ * @GST_GENESYS_PUSH_MODE_LOOP: the connection's loop thread pushes the
+ *   audio itself; downstream must never block
+ * @GST_GENESYS_PUSH_MODE_AUTO: loop when every element downstream is known
+ *   never to block, thread otherwise
+ *
+ * Which thread pushes a server-role genesyssrc's audio downstream.
+ */
+typedef enum
+{
+  GST_GENESYS_PUSH_MODE_THREAD,
+  GST_GENESYS_PUSH_MODE_LOOP,
+  GST_GENESYS_PUSH_MODE_AUTO,
+} GstGenesysPushMode;
+
+#define GST_TYPE_GENESYS_PUSH_MODE (gst_genesys_push_mode_get_type ())
+GType gst_genesys_push_mode_get_type (void);
+gboolean gst_genesys_push_mode_from_nick (const gchar * nick,
+    GstGenesysPushMode * mode);
+
 G_END_DECLS
 #endif /* __GST_GENESYS_ENUMS_H__ */

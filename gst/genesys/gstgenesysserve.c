@@ -157,7 +157,8 @@ struct _GstGenesysServe
   GHashTable *connectors;       /* connector id -> launch template */
   gchar **languages;            /* supportedLanguages answered; NULL: none */
   guint max_sessions;
-  gboolean push_from_loop;      /* set on every call's genesyssrc */
+  gboolean set_push_mode;       /* set push_mode on every call's genesyssrc */
+  GstGenesysPushMode push_mode;
   GstGenesysServer *server;
   GstGenesysListener listener;
   GMainContext *context;
@@ -930,8 +931,8 @@ call_build (Job * job, GstElement ** src, GError ** error)
   g_object_set (*src, "mode", GST_GENESYS_MODE_EXTERNAL, "keep-listening",
       FALSE, NULL);
   /* when asked; a template may set it itself */
-  if (call->serve->push_from_loop)
-    g_object_set (*src, "push-from-loop", TRUE, NULL);
+  if (call->serve->set_push_mode)
+    g_object_set (*src, "push-mode", call->serve->push_mode, NULL);
   gst_element_set_name (pipeline, call->session_id);
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE)
@@ -1367,6 +1368,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   gboolean open_door;
   GHashTable *connectors;
   GError *local = NULL;
+  GstGenesysPushMode push_mode = GST_GENESYS_PUSH_MODE_AUTO;
 
   g_return_val_if_fail (config != NULL, NULL);
   ensure_elements ();
@@ -1379,6 +1381,12 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   if ((config->tls_certificate_file == NULL) != (config->tls_key_file == NULL)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "TLS needs both a certificate and a key file");
+    return NULL;
+  }
+  if (config->push_mode && !gst_genesys_push_mode_from_nick
+      (config->push_mode, &push_mode)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "push mode '%s': not thread, loop or auto", config->push_mode);
     return NULL;
   }
   if (!check_launch (config->launch, error))
@@ -1407,7 +1415,8 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->connectors = connectors;
   self->languages = g_strdupv ((gchar **) config->supported_languages);
   self->max_sessions = config->max_sessions;
-  self->push_from_loop = config->push_from_loop;
+  self->set_push_mode = config->push_mode != NULL;
+  self->push_mode = push_mode;
   self->context = g_main_context_ref_thread_default ();
   self->workers = g_thread_pool_new (job_run, self, MAX (MIN_WORKERS,
           g_get_num_processors ()), FALSE, NULL);

@@ -40,7 +40,7 @@ typedef struct _GstGenesysServe GstGenesysServe;
  * @max_sessions: most WebSocket sessions open at once (probes included);
  *   beyond it the upgrade is refused with HTTP 503. 0: no limit
  * @threads: loop threads the connections are spread over (each
- *   connection stays on one); 0: one per processor, at least 4, at most 8
+ *   connection stays on one); 0: one per processor it may run on, at most 8
  * @connectors: (nullable) (array zero-terminated=1): `ID=TEMPLATE`
  *   entries: a session whose connector id (what follows @path in the
  *   request, the Audio Connector's Connector ID; its part before any `?`)
@@ -49,11 +49,10 @@ typedef struct _GstGenesysServe GstGenesysServe;
  *   codes (such as `en-US`) listed in `opened` when an open asks for them
  *   (`supportedLanguages: true`); %NULL: an empty list. A call's
  *   genesyssrc with its own supported-languages set answers with those.
- * @push_from_loop: set genesyssrc's push-from-loop on every call's
- *   pipeline: the connection's loop thread pushes the audio (a thread wake
- *   less per frame). Only for templates whose downstream never blocks
- *   (fakesink, a recording to local disk, appsink drop=true): a blocking
- *   one delays every session on that loop thread, pongs included
+ * @push_mode: (nullable): genesyssrc's push-mode (`thread`, `loop` or
+ *   `auto`) set on every call's pipeline; %NULL: what the template says,
+ *   by default `auto` (the connection's loop thread pushes the audio when
+ *   nothing downstream can block, a thread wake less per frame)
  *
  * What gst_genesys_serve_new() listens with. Zero-initialise it and set
  * what you need. Without any API key every connection is accepted; a
@@ -77,7 +76,7 @@ typedef struct
   guint threads;
   const gchar *const *supported_languages;
   const gchar *const *connectors;
-  gboolean push_from_loop;
+  const gchar *push_mode;
 
   /*< private > */
   gpointer _gst_reserved[GST_PADDING - 3];
@@ -175,25 +174,21 @@ typedef struct
 } GstGenesysServeStats;
 
 GST_GENESYS_API
-GstGenesysServe *gst_genesys_serve_new (const GstGenesysServeConfig * config,
-    const GstGenesysServeCallbacks * callbacks, gpointer user_data,
+    GstGenesysServe * gst_genesys_serve_new (const GstGenesysServeConfig *
+    config, const GstGenesysServeCallbacks * callbacks, gpointer user_data,
     GError ** error);
-GST_GENESYS_API
-void gst_genesys_serve_free (GstGenesysServe * serve);
+GST_GENESYS_API void gst_genesys_serve_free (GstGenesysServe * serve);
 
+GST_GENESYS_API guint gst_genesys_serve_get_port (GstGenesysServe * serve);
 GST_GENESYS_API
-guint gst_genesys_serve_get_port (GstGenesysServe * serve);
-GST_GENESYS_API
-guint gst_genesys_serve_listen_health (GstGenesysServe * serve,
+    guint gst_genesys_serve_listen_health (GstGenesysServe * serve,
     const gchar * address, guint port, GError ** error);
+GST_GENESYS_API void gst_genesys_serve_drain (GstGenesysServe * serve);
 GST_GENESYS_API
-void gst_genesys_serve_drain (GstGenesysServe * serve);
-GST_GENESYS_API
-void gst_genesys_serve_get_stats (GstGenesysServe * serve,
+    void gst_genesys_serve_get_stats (GstGenesysServe * serve,
     GstGenesysServeStats * stats);
 
-GST_GENESYS_API
-gchar *gst_genesys_serve_sanitize (const gchar * value);
+GST_GENESYS_API gchar *gst_genesys_serve_sanitize (const gchar * value);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_SERVE_H__ */

@@ -1103,7 +1103,7 @@ server_free (GstGenesysServer * self)
 guint
 gst_genesys_server_default_threads (void)
 {
-  return CLAMP (g_get_num_processors (), 4, 8);
+  return MIN (g_get_num_processors (), 8);
 }
 
 GstGenesysServer *

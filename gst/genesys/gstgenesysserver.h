@@ -51,8 +51,9 @@ typedef struct
 GstGenesysServer *gst_genesys_server_acquire (const gchar * address,
     guint port, const gchar * cert_file, const gchar * key_file,
     guint threads, GError ** error);
-/* One per processor, at least 4 (the per-wakeup walk of a context shrinks
- * with its connections even on one core), at most 8. */
+/* One per processor the process may run on (its CPU affinity), at most
+ * 8: a loop's cost per frame does not grow with its connections, and more
+ * loops than processors only add context switches. */
 guint gst_genesys_server_default_threads (void);
 void gst_genesys_server_release (GstGenesysServer * server);
 /* Another reference, released with gst_genesys_server_release(). */

@@ -112,6 +112,7 @@
 
 #include "gstgenesyssrcpriv.h"
 #include "gstgenesysstringprops.h"
+#include "gstgenesysdownstream.h"
 #include "gstgenesyscaps.h"
 #include "gstgenesysjson.h"
 #include "gstgenesyscredentials.h"
@@ -132,7 +133,7 @@
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
 #define DEFAULT_START_PAUSED FALSE
 #define DEFAULT_DROP_ON_LATENCY FALSE
-#define DEFAULT_PUSH_FROM_LOOP FALSE
+#define DEFAULT_PUSH_MODE GST_GENESYS_PUSH_MODE_AUTO
 #define DEFAULT_MODE GST_GENESYS_MODE_SERVER
 #define DEFAULT_CAPS "audio/x-mulaw, rate = (int) 8000, channels = (int) 1"
 
@@ -161,7 +162,7 @@ enum
   PROP_MODE,
   PROP_CAPS,
   PROP_SESSION_NAME,
-  PROP_PUSH_FROM_LOOP,
+  PROP_PUSH_MODE,
 };
 
 enum
@@ -192,7 +193,8 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
 {
   GstGenesysSrc *self = GST_GENESYS_SRC (bsrc);
   GstGenesysMode mode;
-  gboolean paired, drop, push_from_loop;
+  GstGenesysPushMode push_mode;
+  gboolean paired, drop;
   GstClockTime latency;
 
   GST_OBJECT_LOCK (self);
@@ -201,10 +203,14 @@ gst_genesys_src_start (GstBaseSrc * bsrc)
       && *self->session_name;
   latency = self->latency;
   drop = self->drop_on_latency;
-  push_from_loop = self->push_from_loop;
+  push_mode = self->push_mode;
   GST_OBJECT_UNLOCK (self);
   g_mutex_lock (&self->lock);
-  self->loop_mode = push_from_loop && mode != GST_GENESYS_MODE_CLIENT;
+  self->loop_mode = push_mode != GST_GENESYS_PUSH_MODE_THREAD
+      && mode != GST_GENESYS_MODE_CLIENT;
+  self->loop_auto = push_mode == GST_GENESYS_PUSH_MODE_AUTO;
+  g_atomic_int_set (&self->downstream_stale, TRUE);
+  self->downstream_safe = FALSE;
   self->loop_active = FALSE;
   self->pushing = FALSE;
   self->returned_buffer = FALSE;
@@ -301,6 +307,27 @@ gst_genesys_src_stop (GstBaseSrc * bsrc)
   g_queue_clear_full (&self->out, (GDestroyNotify) gst_mini_object_unref);
   memset (&self->silence, 0, sizeof (self->silence));
   return TRUE;
+}
+
+/* A RECONFIGURE (downstream relinked or renegotiating): the streaming
+ * thread takes the output back, so basesrc renegotiates, and with
+ * push-mode=auto walks downstream again before the loop threads push. */
+static gboolean
+gst_genesys_src_event (GstBaseSrc * bsrc, GstEvent * event)
+{
+  GstGenesysSrc *self = GST_GENESYS_SRC (bsrc);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE) {
+    g_atomic_int_set (&self->downstream_stale, TRUE);
+    g_mutex_lock (&self->lock);
+    if (self->loop_active) {
+      GST_DEBUG_OBJECT (self, "reconfigure: back to the streaming thread");
+      self->loop_active = FALSE;
+      g_cond_broadcast (&self->cond);
+    }
+    g_mutex_unlock (&self->lock);
+  }
+  return GST_BASE_SRC_CLASS (parent_class)->event (bsrc, event);
 }
 
 static gboolean
@@ -434,7 +461,7 @@ ready_buffer (GstGenesysSrc * self, GstBuffer ** outbuf, GstFlowReturn * ret)
 
 /* Waits for the next item from the loop threads, or for the end. A
  * barge-in gives GST_FLOW_OK and no item: what is ready goes first.
- * push-from-loop: not while a loop thread pushes, and with @claim taking
+ * loop pushing: not while a loop thread pushes, and with @claim taking
  * the output (@pushing) with the item; a failed loop push is returned. */
 static GstFlowReturn
 wait_item (GstGenesysSrc * self, gboolean keep_listening, gboolean claim,
@@ -610,7 +637,7 @@ handle_item (GstGenesysSrc * self, Item * item, gboolean keep_listening)
   return ret;
 }
 
-/* ---- push-from-loop ---- */
+/* ---- loop pushing (push-mode loop, auto) ---- */
 
 /* Takes the output (timeline, queued buffers, silence) and the right to
  * push on the src pad, once the thread that holds them is done. Under
@@ -703,21 +730,50 @@ src_loop_deliver (GstGenesysSrc * self)
   g_mutex_unlock (&self->lock);
 }
 
-/* Streaming thread, push-from-loop: waits for a loop thread still pushing
+/* Streaming thread, push-mode=auto: whether the loop threads may push,
+ * walking downstream again when it changed. Not under lock. */
+static gboolean
+downstream_safe (GstGenesysSrc * self)
+{
+  gchar *blocker = NULL;
+  gboolean safe;
+
+  if (!self->loop_auto)
+    return TRUE;
+  if (!g_atomic_int_compare_and_exchange (&self->downstream_stale, TRUE, FALSE))
+    return self->downstream_safe;
+  safe = gst_genesys_downstream_never_blocks (GST_BASE_SRC_PAD (self),
+      &blocker);
+  if (safe)
+    GST_INFO_OBJECT (self, "push-mode auto: the loop threads push, nothing "
+        "downstream blocks");
+  else
+    GST_INFO_OBJECT (self, "push-mode auto: the streaming thread pushes, "
+        "%s", blocker);
+  g_free (blocker);
+  self->downstream_safe = safe;
+  return safe;
+}
+
+/* Streaming thread, loop pushing: waits for a loop thread still pushing
  * (FALSE when flushing: nothing to touch), then turns loop delivery on
  * when basesrc pushed the buffer create() returned last (stream-start,
- * caps and segment are out). *@active: keeping the output to push it in
- * loop_create(); otherwise released, and the loop threads queue. */
+ * caps and segment are out) and downstream allows it. *@active: keeping
+ * the output to push it in loop_create(); otherwise released, and the
+ * loop threads queue. */
 static gboolean
 loop_create_begin (GstGenesysSrc * self, gboolean * active)
 {
+  gboolean safe = downstream_safe (self);
+
   g_mutex_lock (&self->lock);
   if (self->flushing) {
     g_mutex_unlock (&self->lock);
     return FALSE;
   }
   claim_output_locked (self);
-  if (self->returned_buffer && self->loop_ret == GST_FLOW_OK && !self->flushing)
+  if (self->returned_buffer && self->loop_ret == GST_FLOW_OK && !self->flushing
+      && safe)
     self->loop_active = TRUE;
   self->returned_buffer = FALSE;
   *active = self->loop_active;
@@ -727,14 +783,20 @@ loop_create_begin (GstGenesysSrc * self, gboolean * active)
   return TRUE;
 }
 
+/* loop_create() hands the output back to create(): a RECONFIGURE turned
+ * loop delivery off */
+#define FLOW_BACK_TO_CREATE GST_FLOW_CUSTOM_SUCCESS
+
 /* Streaming thread, loop delivery on, owning the output: handles what
  * the loop threads leave (a session's media, its end), pushing the
- * output itself, and returns only the end, a flush or a failed push. */
+ * output itself, and returns only the end, a flush, a failed push or
+ * FLOW_BACK_TO_CREATE. */
 static GstFlowReturn
 loop_create (GstGenesysSrc * self, gboolean keep_listening)
 {
   GstFlowReturn ret;
   guint64 pushed = 0;
+  gboolean back;
   Item *item;
 
   ret = push_ready (self, &pushed);
@@ -744,8 +806,11 @@ loop_create (GstGenesysSrc * self, gboolean keep_listening)
       ret = deliver_locked (self, FALSE);
     else
       self->loop_active = FALSE;
+    back = ret == GST_FLOW_OK && !self->loop_active && !self->flushing;
     release_output_locked (self);
     g_mutex_unlock (&self->lock);
+    if (back)
+      return FLOW_BACK_TO_CREATE;
     if (ret != GST_FLOW_OK)
       return ret;
     ret = wait_item (self, keep_listening, TRUE, &item);
@@ -773,8 +838,11 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   if (self->loop_mode) {
     if (!loop_create_begin (self, &active))
       return GST_FLOW_FLUSHING;
-    if (active)
-      return loop_create (self, keep_listening);
+    if (active) {
+      ret = loop_create (self, keep_listening);
+      if (ret != FLOW_BACK_TO_CREATE)
+        return ret;
+    }
   }
   while (TRUE) {
     if (ready_buffer (self, outbuf, &ret)) {
@@ -1147,8 +1215,8 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_DROP_ON_LATENCY:
       self->drop_on_latency = g_value_get_boolean (value);
       break;
-    case PROP_PUSH_FROM_LOOP:
-      self->push_from_loop = g_value_get_boolean (value);
+    case PROP_PUSH_MODE:
+      self->push_mode = g_value_get_enum (value);
       break;
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
@@ -1220,8 +1288,8 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_DROP_ON_LATENCY:
       g_value_set_boolean (value, self->drop_on_latency);
       break;
-    case PROP_PUSH_FROM_LOOP:
-      g_value_set_boolean (value, self->push_from_loop);
+    case PROP_PUSH_MODE:
+      g_value_set_enum (value, self->push_mode);
       break;
     case PROP_MODE:
       g_value_set_enum (value, self->mode);
@@ -1265,7 +1333,7 @@ gst_genesys_src_init (GstGenesysSrc * self)
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->start_paused = DEFAULT_START_PAUSED;
   self->drop_on_latency = DEFAULT_DROP_ON_LATENCY;
-  self->push_from_loop = DEFAULT_PUSH_FROM_LOOP;
+  self->push_mode = DEFAULT_PUSH_MODE;
   self->mode = DEFAULT_MODE;
   self->caps = gst_caps_from_string (DEFAULT_CAPS);
   gst_genesys_client_props_init (&self->client_props);
@@ -1453,26 +1521,45 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
           "Drop audio later than PTS + latency (a gap instead) rather than "
           "output it late", DEFAULT_DROP_ON_LATENCY, rw));
   /**
-   * GstGenesysSrc:push-from-loop:
+   * GstGenesysSrc:push-mode:
    *
-   * The connection's loop thread pushes the audio downstream itself, saving
-   * a wake of the streaming thread per frame. The downstream must never
-   * block (no `sync=true` sinks, no queue that can fill, no pausing of a
-   * playing pipeline), or every session on that loop thread waits, pongs
-   * included. Fit for fakesink, a recording to local disk
-   * (`wavenc ! filesink`) or an appsink with `drop=true`. The first buffer
-   * (after stream-start, caps and segment) and each session's media and
-   * end are still handled by the streaming thread; a push that fails hands
-   * the delivery back to it. Off (the default), a blocking downstream
-   * never delays a pong. Server and external modes only: client mode
-   * ignores it. `loop-pushed-buffers` in #GstGenesysSrc:stats counts the
-   * buffers the loop threads pushed.
+   * Which thread pushes the audio downstream (server and external modes;
+   * client mode always uses the streaming thread).
+   *
+   * `loop`: the connection's loop thread pushes it itself, saving a wake
+   * of the streaming thread per frame. The downstream must never block (no
+   * `sync=true` sinks, no queue that can fill, no pausing of a playing
+   * pipeline, no pad probe that waits), or every session on that loop
+   * thread waits, pongs included.
+   *
+   * `thread`: the streaming thread pushes it; the loop thread wakes it for
+   * every frame. A blocking downstream never delays a pong.
+   *
+   * `auto` (the default): `loop` when every element downstream is known
+   * never to block, `thread` otherwise. Known: fakesink, filesink,
+   * multifilesink and appsink without `sync=true` (an appsink with
+   * `max-buffers` also needs `drop=true`); audioconvert, audioresample,
+   * audiorate, capsfilter, identity (no `sync`, no `sleep-time`), the
+   * mu-law and A-law coders, wavenc, volume, level, valve,
+   * audiobuffersplit, tee and deinterleave on every branch, and bins
+   * through their ghost pads; a leaky queue ends the walk. Decided when
+   * streaming starts and again after every RECONFIGURE event (downstream
+   * relinked or renegotiating); properties changed while playing and pad
+   * probes are not seen. The decision and what blocks are in the debug
+   * log (`genesyssrc:4`).
+   *
+   * In both loop cases the first buffer (after stream-start, caps and
+   * segment) and each session's media and end are handled by the
+   * streaming thread; a push that fails hands the delivery back to it.
+   * `loop-pushed-buffers` in #GstGenesysSrc:stats counts the buffers the
+   * loop threads pushed.
    */
-  g_object_class_install_property (gobject_class, PROP_PUSH_FROM_LOOP,
-      g_param_spec_boolean ("push-from-loop", "Push from loop",
-          "The connection's loop thread pushes the audio (a thread wake less "
-          "per frame); downstream must never block", DEFAULT_PUSH_FROM_LOOP,
-          rw));
+  g_object_class_install_property (gobject_class, PROP_PUSH_MODE,
+      g_param_spec_enum ("push-mode", "Push mode",
+          "Which thread pushes the audio: thread (a wake per frame, safe for "
+          "any downstream), loop (the connection's loop thread; downstream "
+          "must never block), auto (loop when downstream is known never to "
+          "block)", GST_TYPE_GENESYS_PUSH_MODE, DEFAULT_PUSH_MODE, rw));
   /**
    * GstGenesysSrc:stats:
    *
@@ -1568,10 +1655,12 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
   basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_genesys_src_unlock);
   basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_genesys_src_unlock_stop);
   basesrc_class->query = GST_DEBUG_FUNCPTR (gst_genesys_src_query);
+  basesrc_class->event = GST_DEBUG_FUNCPTR (gst_genesys_src_event);
   basesrc_class->negotiate = GST_DEBUG_FUNCPTR (gst_genesys_src_negotiate);
   pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_genesys_src_create);
 
   gst_type_mark_as_plugin_api (GST_TYPE_GENESYS_GAP_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_GENESYS_MEDIA_PREFERENCE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_GENESYS_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_GENESYS_PUSH_MODE, 0);
 }

@@ -27,9 +27,7 @@
 #include "gstgenesyschannel.h"
 #include "gstgenesystimeline.h"
 
-G_BEGIN_DECLS
-
-GST_DEBUG_CATEGORY_EXTERN (genesyssrc_debug);
+G_BEGIN_DECLS GST_DEBUG_CATEGORY_EXTERN (genesyssrc_debug);
 #define GST_CAT_DEFAULT genesyssrc_debug
 
 /* Audio waiting for a blocked streaming thread beyond this is dropped and
@@ -103,9 +101,9 @@ struct _GstGenesysSrc
   gboolean start_paused;
   gchar **languages;            /* supported-languages, NULL: none set */
   gboolean drop_on_latency;
-  gboolean push_from_loop;
+  GstGenesysPushMode push_mode;
   GstGenesysMode mode;
-  GstGenesysClientProps client_props;  /* client mode */
+  GstGenesysClientProps client_props;   /* client mode */
   GstCaps *caps;
   gchar *session_name;
 
@@ -145,7 +143,7 @@ struct _GstGenesysSrc
   guint64 queued_samples;
   Stats stats;
 
-  /* push-from-loop, under lock: @loop_mode is fixed between start and
+  /* loop pushing (push-mode loop or auto), under lock: @loop_mode is fixed between start and
    * stop; @pushing: a thread owns the output state below and pushes on
    * the src pad (one at a time); @loop_active: the loop threads push
    * audio themselves (set by create() once basesrc pushed a buffer of
@@ -154,6 +152,12 @@ struct _GstGenesysSrc
    * @loop_waiting: the streaming thread waits for @pushing to clear */
   gboolean loop_mode;
   gboolean loop_active;
+  /* push-mode=auto: @loop_auto fixed between start and stop;
+   * @downstream_stale (atomic) set at start and by RECONFIGURE;
+   * @downstream_safe: the last walk's answer (streaming thread) */
+  gboolean loop_auto;
+  gint downstream_stale;
+  gboolean downstream_safe;
   gboolean pushing;
   gboolean returned_buffer;
   gboolean loop_waiting;
@@ -184,7 +188,7 @@ void src_push_client_audio_locked (GstGenesysSrc * self, GBytes * data,
     guint64 samples, guint frame, GstClockTime arrival);
 gboolean src_item_loop_deliverable (const Item * item);
 
-/* gstgenesyssrc.c: push-from-loop (loop threads, not under lock) */
+/* gstgenesyssrc.c: loop pushing (loop threads, not under lock) */
 void src_loop_deliver (GstGenesysSrc * self);
 
 /* gstgenesyssrcqueue.c: the session-name channel */

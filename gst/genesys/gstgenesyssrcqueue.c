@@ -104,13 +104,13 @@ src_push_item_locked (GstGenesysSrc * self, Item * item)
     }
   }
   g_queue_push_tail (&self->items, item);
-  /* push-from-loop: the loop thread delivers it itself (src_loop_deliver)
+  /* loop pushing: the loop thread delivers it itself (src_loop_deliver)
    * and the streaming thread sleeps on */
   if (!self->loop_active || !src_item_loop_deliverable (item))
     g_cond_broadcast (&self->cond);
 }
 
-/* What a loop thread may turn into output itself with push-from-loop:
+/* What a loop thread may turn into output itself (push-mode loop):
  * no caps to negotiate, no end of stream. */
 gboolean
 src_item_loop_deliverable (const Item * item)

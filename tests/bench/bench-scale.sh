@@ -22,10 +22,10 @@
 #                   (frames arrive in clumps of about N/20)
 #   TEMPLATE='genesyssrc ! fakesink'   the pipeline gst-genesys-serve runs per session
 #   THREADS=        gst-genesys-serve --threads (loop threads; default: its own,
-#                   one per processor, 4 to 8). Several values, e.g.
+#                   one per processor it may run on, at most 8). Several values, e.g.
 #                   THREADS="1 4", run serve once per value (rows serve/T)
 #   SERVE_ARGS=     more gst-genesys-serve options, word-split, e.g.
-#                   SERVE_ARGS=--push-from-loop
+#                   SERVE_ARGS=--push-mode=thread
 #   KEEP=DIR        keep the logs and JSON reports there
 #
 # Columns:

@@ -596,6 +596,17 @@ test_bad_config (void)
   }
   expect_config_error ("genesyssrc ! filesink location=DIR/{sesion-id}.raw",
       NULL);
+  {
+    GstGenesysServeConfig config = { 0 };
+    GError *error = NULL;
+
+    config.launch = "genesyssrc ! fakesink";
+    config.push_mode = "sometimes";
+    g_assert_null (gst_genesys_serve_new (&config, NULL, NULL, &error));
+    g_assert_cmpstr (error->message, ==, "push mode 'sometimes': not "
+        "thread, loop or auto");
+    g_clear_error (&error);
+  }
 }
 
 /* Brace text in caps is no placeholder. */

@@ -1824,7 +1824,7 @@ test_hostile_spans (void)
   check_hostile_span ("gap-mode=silence", TRUE);
 }
 
-/* ---- push-from-loop: the loop thread pushes the audio ---- */
+/* ---- push-mode: which thread pushes the audio ---- */
 
 typedef struct
 {
@@ -1910,9 +1910,9 @@ wait_seen (Recorder * r, guint n)
 /* A session open, and its first buffer out through basesrc (before the
  * loop takes over). */
 static void
-loop_session_start (Fixture * f, Recorder * r, gboolean push_from_loop)
+loop_session_start (Fixture * f, Recorder * r, const gchar * props)
 {
-  fixture_start (f, push_from_loop ? "push-from-loop=true" : NULL);
+  fixture_start (f, props);
   recorder_start (r, f);
   g_free (open_session (f, NULL, OFFER_MONO));
   send_frames (f, 1, 1600, 1);
@@ -1923,7 +1923,7 @@ loop_session_start (Fixture * f, Recorder * r, gboolean push_from_loop)
  * client reports, audio, close. Returns what left the pad; *@pushed:
  * loop-pushed-buffers. */
 static gchar **
-run_loop_session (gboolean push_from_loop, guint64 * pushed)
+run_loop_session (const gchar * props, guint64 * pushed)
 {
   Fixture f;
   Recorder r;
@@ -1931,7 +1931,7 @@ run_loop_session (gboolean push_from_loop, guint64 * pushed)
   gint64 end;
   guint i;
 
-  loop_session_start (&f, &r, push_from_loop);
+  loop_session_start (&f, &r, props);
   send_frames (&f, 4, 1600, 2);
   wait_seen (&r, 5);
   ah_peer_send (f.peer, "discarded", "PT1S",
@@ -1966,8 +1966,8 @@ static void
 test_loop_same_output (void)
 {
   guint64 pushed_stream, pushed_loop;
-  gchar **stream = run_loop_session (FALSE, &pushed_stream);
-  gchar **loop = run_loop_session (TRUE, &pushed_loop);
+  gchar **stream = run_loop_session ("push-mode=thread", &pushed_stream);
+  gchar **loop = run_loop_session ("push-mode=loop", &pushed_loop);
   guint i, n = g_strv_length (stream), gaps = 0;
 
   for (i = 0; stream[i] || loop[i]; i++) {
@@ -1999,7 +1999,7 @@ test_loop_stop_mid_stream (void)
     Fixture f;
     Recorder r;
 
-    loop_session_start (&f, &r, TRUE);
+    loop_session_start (&f, &r, "push-mode=loop");
     send_frames (&f, 2, 1600, 2);
     wait_seen (&r, 3);
     send_frames (&f, 200, 160, 3);
