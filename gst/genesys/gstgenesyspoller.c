@@ -4,7 +4,7 @@
  */
 
 /* One epoll descriptor behind one GSource; timers in a binary min-heap
- * whose top is the source's ready time.
+ * whose top gives the source's poll timeout (prepare).
  *
  * A dispatch is one round: epoll_wait() without waiting, the ready watches
  * called, then the timers that are due fired. A watch removed during a
@@ -13,7 +13,16 @@
  * callback runs, and the firing loop only ever looks at the top of the heap,
  * so callbacks may set or free any timer. Timers set during the firing are
  * left for the next round, so a callback that keeps setting a deadline in
- * the past cannot hold the thread. */
+ * the past cannot hold the thread.
+ *
+ * The source may recurse and never sets a ready time: GLib blocks a source
+ * that may not recurse for its dispatch, taking its descriptors out of the
+ * poll set and back, and wakes its own context up on each change (a
+ * write to and a read from the wakeup descriptor, and one more poll, per
+ * round); a ready time changed outside a blocked dispatch does the same.
+ * Timers are read in prepare() instead, which runs before every poll on
+ * the thread that changes them. Nothing iterates the context from inside
+ * a round; a nested dispatch would return at once. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -76,7 +85,6 @@ struct _GstGenesysPoller
   GstGenesysPollerTimer **heap;
   guint heap_len, heap_size;
   guint64 next_seq;
-  gint64 ready_time;            /* what the source was last given */
   gboolean dispatching;
   gboolean freed;               /* gst_genesys_poller_free() was called */
   struct epoll_event events[MAX_EVENTS];
@@ -166,24 +174,11 @@ heap_remove (GstGenesysPoller * self, GstGenesysPollerTimer * timer)
   heap_fix (self, last);
 }
 
-/* The source wakes up at the earliest deadline. Outside a round only an
- * earlier deadline is passed on at once: GLib wakes the context up on
- * every change of a ready time made outside the source's dispatch, and a
- * ready time left too early only costs a round that finds nothing due
- * (and then sets it right). Inside a round nothing is passed on until the
- * round ends (@exact). */
-static void
-update_ready_time (GstGenesysPoller * self, gboolean exact)
+/* The earliest deadline, -1: none */
+static inline gint64
+next_deadline (GstGenesysPoller * self)
 {
-  gint64 next = self->heap_len > 0 ? self->heap[0]->deadline : -1;
-
-  if (next == self->ready_time)
-    return;
-  if (!exact && (self->dispatching || (self->ready_time != -1
-              && (next == -1 || next > self->ready_time))))
-    return;
-  self->ready_time = next;
-  g_source_set_ready_time (self->source, next);
+  return self->heap_len > 0 ? self->heap[0]->deadline : -1;
 }
 
 /* A round */
@@ -270,11 +265,44 @@ poller_finalize (GstGenesysPoller * self)
   g_free (self);
 }
 
+/* Before each poll: ready when a timer is due, else the poll waits at most
+ * until the earliest deadline (rounded up to the millisecond). */
+static gboolean
+poller_prepare (GSource * source, gint * timeout)
+{
+  GstGenesysPoller *self = ((PollerSource *) source)->poller;
+  gint64 next = next_deadline (self), now;
+
+  *timeout = -1;
+  if (next < 0)
+    return FALSE;
+  now = g_source_get_time (source);
+  if (next <= now) {
+    *timeout = 0;
+    return TRUE;
+  }
+  *timeout = (gint) MIN ((next - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+/* After the poll: a timer due (the epoll descriptor's readiness GLib
+ * checks itself). */
+static gboolean
+poller_check (GSource * source)
+{
+  GstGenesysPoller *self = ((PollerSource *) source)->poller;
+  gint64 next = next_deadline (self);
+
+  return next >= 0 && next <= g_source_get_time (source);
+}
+
 static gboolean
 poller_dispatch (GSource * source, GSourceFunc callback, gpointer user_data)
 {
   GstGenesysPoller *self = ((PollerSource *) source)->poller;
 
+  if (self->dispatching)
+    return G_SOURCE_CONTINUE;
   self->dispatching = TRUE;
   dispatch_watches (self);
   if (!self->freed)
@@ -285,13 +313,11 @@ poller_dispatch (GSource * source, GSourceFunc callback, gpointer user_data)
     return G_SOURCE_REMOVE;
   }
   reap_dead (self);
-  /* still inside the dispatch: GLib is not woken up for it */
-  update_ready_time (self, TRUE);
   return G_SOURCE_CONTINUE;
 }
 
 static GSourceFuncs poller_funcs = {
-  NULL, NULL, poller_dispatch, NULL,
+  poller_prepare, poller_check, poller_dispatch, NULL,
 };
 
 GstGenesysPoller *
@@ -306,11 +332,11 @@ gst_genesys_poller_new (GMainContext * context)
   g_queue_init (&self->watches);
   g_queue_init (&self->dead);
   g_queue_init (&self->timers);
-  self->ready_time = -1;
   self->source = g_source_new (&poller_funcs, sizeof (PollerSource));
   ((PollerSource *) self->source)->poller = self;
   g_source_set_static_name (self->source, "GstGenesysPoller");
   g_source_set_priority (self->source, G_PRIORITY_DEFAULT);
+  g_source_set_can_recurse (self->source, TRUE);
   g_source_add_unix_fd (self->source, self->epfd, G_IO_IN);
   g_source_attach (self->source, context);
   GST_DEBUG ("poller %p: epoll descriptor %d", self, self->epfd);
@@ -453,7 +479,6 @@ gst_genesys_poller_timer_set (GstGenesysPollerTimer * timer, gint64 deadline_us)
     else
       heap_insert (poller, timer);
   }
-  update_ready_time (poller, FALSE);
 }
 
 gint64
@@ -472,10 +497,8 @@ gst_genesys_poller_timer_free (GstGenesysPollerTimer * timer)
   g_return_if_fail (timer != NULL);
 
   poller = timer->m.poller;
-  if (timer->deadline >= 0) {
+  if (timer->deadline >= 0)
     heap_remove (poller, timer);
-    update_ready_time (poller, FALSE);
-  }
   g_queue_unlink (&poller->timers, &timer->m.link);
   g_free (timer);
 }

@@ -5,7 +5,7 @@
 
 /* Many descriptors and timers behind one GSource: one epoll descriptor,
  * watched by one source attached to a GMainContext, and a heap of timers
- * that sets the source's ready time. A wakeup costs what is ready, not what
+ * whose earliest deadline bounds the context's poll. A wakeup costs what is ready, not what
  * is registered: GLib walks one source and polls one descriptor however
  * many sockets and timers a context holds.
  *
