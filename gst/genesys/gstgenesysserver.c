@@ -3,10 +3,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* sched_getaffinity(), CPU_COUNT */
+#define _GNU_SOURCE
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <sched.h>
 #include <string.h>
 #include <gst/gst.h>
 #include <netinet/in.h>
@@ -1103,7 +1106,17 @@ server_free (GstGenesysServer * self)
 guint
 gst_genesys_server_default_threads (void)
 {
-  return MIN (g_get_num_processors (), 8);
+  cpu_set_t set;
+  guint n = 0;
+
+  /* the processors this process may run on (taskset, cgroup cpusets):
+   * GLib 2.74 counts every online one */
+  CPU_ZERO (&set);
+  if (sched_getaffinity (0, sizeof (set), &set) == 0)
+    n = CPU_COUNT (&set);
+  if (n == 0)
+    n = g_get_num_processors ();
+  return CLAMP (n, 1, 8);
 }
 
 GstGenesysServer *
