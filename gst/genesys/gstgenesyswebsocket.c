@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 #include "gstgenesysdebug.h"
 #include "gstgenesyspoller.h"
+#include "gstgenesysguard.h"
 #include "gstgenesyswebsocket.h"
 
 GST_GENESYS_DEBUG_CATEGORY ("genesyswebsocket",
@@ -31,6 +32,7 @@ struct _GstGenesysWs
   GPollableOutputStream *out;
   GSocket *socket;
   AhWsRole role;
+  gboolean plain;               /* no TLS under the stream: see ws_read() */
   AhWsDecoder *decoder;
   GstGenesysPollerWatch *watch;
   GIOCondition events;
@@ -259,6 +261,12 @@ ws_read (GstGenesysWs * ws)
     if (n > 0) {
       total += n;
       ws_feed (ws, buf, n);
+      /* A plain socket that gave less than asked has nothing more now
+       * (the watch is level-triggered: anything later calls again), which
+       * saves a read that would only say EAGAIN. Not under TLS, which may
+       * hold decrypted bytes the socket no longer shows. */
+      if (ws->plain && (gsize) n < sizeof (buf))
+        return;
       continue;
     }
     if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
@@ -374,6 +382,20 @@ ws_finish (GstGenesysWs * ws)
     ws->callbacks.closed (ws, ws->user_data);
 }
 
+/* Whether @io or a stream it wraps is a TLS connection. */
+static gboolean
+stream_has_tls (GIOStream * io)
+{
+  guint depth;
+
+  for (depth = 0; io && depth < 5; depth++) {
+    if (G_IS_TLS_CONNECTION (io))
+      return TRUE;
+    io = gst_genesys_io_stream_base (io);
+  }
+  return FALSE;
+}
+
 GstGenesysWs *
 gst_genesys_ws_new (GstGenesysLoop * loop, GIOStream * stream,
     GSocket * socket, AhWsRole role, gsize max_message_size)
@@ -394,6 +416,7 @@ gst_genesys_ws_new (GstGenesysLoop * loop, GIOStream * stream,
   ws->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
   ws->socket = g_object_ref (socket);
   ws->role = role;
+  ws->plain = !stream_has_tls (stream);
   ws->decoder = ah_ws_decoder_new (role, max_message_size);
   ws->queued = g_byte_array_new ();
   ws->close_code = 1006;
