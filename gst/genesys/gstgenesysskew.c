@@ -21,6 +21,7 @@ gst_genesys_skew_reset (GstGenesysSkew * skew)
 {
   skew->first = 0;
   skew->n = 0;
+  skew->fit_state = 0;
 }
 
 static gint64
@@ -51,8 +52,10 @@ gst_genesys_skew_add (GstGenesysSkew * skew, GstClockTime x, GstClockTime y)
   if (skew->n > 0 && bucket <= skew->bucket) {
     /* the earliest arrival of the newest bucket stands for it */
     GstGenesysSkewPoint *last = point (skew, skew->n - 1);
-    if (bucket == skew->bucket && lateness (&p) < lateness (last))
+    if (bucket == skew->bucket && lateness (&p) < lateness (last)) {
       *last = p;
+      skew->fit_state = 0;
+    }
     return;
   }
   /* points older than the kept span go */
@@ -64,6 +67,7 @@ gst_genesys_skew_add (GstGenesysSkew * skew, GstClockTime x, GstClockTime y)
   *point (skew, skew->n) = p;
   skew->n++;
   skew->bucket = bucket;
+  skew->fit_state = 0;
 }
 
 /* Cross product of (b - a) and (c - a) in coordinates relative to the
@@ -74,9 +78,10 @@ cross (const gdouble * ax, const gdouble * ay, guint a, guint b, guint c)
   return (ax[b] - ax[a]) * (ay[c] - ay[a]) - (ay[b] - ay[a]) * (ax[c] - ax[a]);
 }
 
-gboolean
-gst_genesys_skew_envelope (const GstGenesysSkew * skew, GstClockTime x,
-    gint64 * ppb, GstClockTimeDiff * at)
+/* The envelope of the points: FALSE when they give none. */
+static gboolean
+fit (const GstGenesysSkew * skew, gdouble * slope_out, gdouble * height_out,
+    gint64 * ppb)
 {
   gdouble px[GST_GENESYS_SKEW_BUCKETS], py[GST_GENESYS_SKEW_BUCKETS];
   guint hull[GST_GENESYS_SKEW_BUCKETS];
@@ -123,7 +128,28 @@ gst_genesys_skew_envelope (const GstGenesysSkew * skew, GstClockTime x,
   /* the line of that slope under every point */
   for (i = 0; i < skew->n; i++)
     height = MIN (height, py[i] - slope * px[i]);
-  *at = (GstClockTimeDiff) newest->y + (GstClockTimeDiff) round_to_int (height +
-      slope * (gdouble) ((gint64) x - (gint64) newest->x));
+  *slope_out = slope;
+  *height_out = height;
+  return TRUE;
+}
+
+/* The fit is kept until the points change: most audio adds none (a
+ * point per bucket, the earliest arrival in it). */
+gboolean
+gst_genesys_skew_envelope (GstGenesysSkew * skew, GstClockTime x,
+    gint64 * ppb, GstClockTimeDiff * at)
+{
+  const GstGenesysSkewPoint *newest;
+
+  if (skew->fit_state == 0)
+    skew->fit_state = fit (skew, &skew->fit_slope, &skew->fit_height,
+        &skew->fit_ppb) ? 2 : 1;
+  if (skew->fit_state == 1)
+    return FALSE;
+  newest = point (skew, skew->n - 1);
+  *ppb = skew->fit_ppb;
+  *at = (GstClockTimeDiff) newest->y +
+      (GstClockTimeDiff) round_to_int (skew->fit_height +
+      skew->fit_slope * (gdouble) ((gint64) x - (gint64) newest->x));
   return TRUE;
 }

@@ -39,6 +39,12 @@ typedef struct
   guint first;                  /* ring: oldest point */
   guint n;
   guint64 bucket;               /* of the newest point */
+  /* the envelope of the points as they are: @fit_state 0 not computed
+   * since they changed, 1 none, 2 the line through the newest point of
+   * slope @fit_slope, @fit_height under it, rate @fit_ppb */
+  guint fit_state;
+  gdouble fit_slope, fit_height;
+  gint64 fit_ppb;
 } GstGenesysSkew;
 
 void gst_genesys_skew_init (GstGenesysSkew * skew);
@@ -54,7 +60,7 @@ void gst_genesys_skew_add (GstGenesysSkew * skew, GstClockTime x,
  * billion (positive: a slow sender, its second lasts longer here). Returns
  * FALSE (and leaves both alone) while the points span too little time, or
  * when their rate is no clock's (beyond GST_GENESYS_SKEW_MAX_PPM). */
-gboolean gst_genesys_skew_envelope (const GstGenesysSkew * skew,
+gboolean gst_genesys_skew_envelope (GstGenesysSkew * skew,
     GstClockTime x, gint64 * ppb, GstClockTimeDiff * at);
 
 G_END_DECLS

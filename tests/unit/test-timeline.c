@@ -775,6 +775,43 @@ test_skew (void)
   }
 }
 
+/* The envelope kept between calls is the one the points give: after every
+ * arrival of a jittering, drifting sender (new buckets, earlier arrivals
+ * replacing a bucket's, later ones not), asked twice at two times, it
+ * equals a fresh fit. */
+static void
+test_skew_kept (void)
+{
+  GstGenesysSkew skew;
+  GRand *rand = g_rand_new_with_seed (7);
+  guint i, found = 0;
+
+  gst_genesys_skew_init (&skew);
+  for (i = 0; i < 3000; i++) {
+    GstClockTime x = i * 20 * MS;
+    GstClockTime y = x + x / 100 + g_rand_int_range (rand, 0, 80) * MS;
+    GstGenesysSkew fresh;
+    gint64 ppb_a = 0, ppb_b = 0;
+    GstClockTimeDiff at_a = 0, at_b = 0;
+    gboolean a, b;
+
+    gst_genesys_skew_add (&skew, x, y);
+    a = gst_genesys_skew_envelope (&skew, x, &ppb_a, &at_a);
+    a = gst_genesys_skew_envelope (&skew, x + 10 * MS, &ppb_a, &at_a) && a;
+    fresh = skew;
+    fresh.fit_state = 0;
+    b = gst_genesys_skew_envelope (&fresh, x, &ppb_b, &at_b);
+    b = gst_genesys_skew_envelope (&fresh, x + 10 * MS, &ppb_b, &at_b) && b;
+    g_assert_cmpint (a, ==, b);
+    g_assert_cmpint (ppb_a, ==, ppb_b);
+    g_assert_cmpint (at_a, ==, at_b);
+    found += a;
+  }
+  /* the +1 % sender's rate, once there are points enough */
+  g_assert_cmpuint (found, >, 2800);
+  g_rand_free (rand);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -787,5 +824,6 @@ main (int argc, char **argv)
   g_test_add_func ("/timeline/senders", test_senders);
   g_test_add_func ("/timeline/rate-recovered", test_rate_recovered);
   g_test_add_func ("/timeline/skew", test_skew);
+  g_test_add_func ("/timeline/skew-kept", test_skew_kept);
   return g_test_run ();
 }
