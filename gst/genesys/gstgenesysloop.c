@@ -25,6 +25,7 @@ loop_thread (gpointer data)
   GstGenesysLoop *self = data;
 
   g_main_context_push_thread_default (self->context);
+  gst_genesys_poller_bind (self->poller);
   g_main_loop_run (self->loop);
   /* Let sources released while stopping run their destroy notifies. */
   while (g_main_context_iteration (self->context, FALSE));

@@ -22,7 +22,14 @@
  * round); a ready time changed outside a blocked dispatch does the same.
  * Timers are read in prepare() instead, which runs before every poll on
  * the thread that changes them. Nothing iterates the context from inside
- * a round; a nested dispatch would return at once. */
+ * a round; a nested dispatch would return at once.
+ *
+ * Bound to the thread that runs its context (gst_genesys_poller_bind()),
+ * the poller also makes that context's poll: when GLib polls nothing but
+ * the epoll descriptor and the context's wakeup descriptor (registered
+ * in the epoll set), one blocking epoll_wait() does, and the round
+ * dispatches the events it returned; with any other descriptor in the set
+ * GLib's own poll runs and the round asks epoll again. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -87,8 +94,17 @@ struct _GstGenesysPoller
   guint64 next_seq;
   gboolean dispatching;
   gboolean freed;               /* gst_genesys_poller_free() was called */
+  GMainContext *context;
+  gboolean bound;               /* it makes the context's poll */
+  gint wakeup_fd;               /* the context's, in the epoll set; -1 */
+  guint pending;                /* @events the poll got, for the round */
   struct epoll_event events[MAX_EVENTS];
 };
+
+/* The poller bound to this thread (gst_genesys_poller_bind()) */
+static GPrivate bound_poller;
+/* epoll data of the context's wakeup descriptor */
+static const gchar wakeup_tag;
 
 /* The heap */
 
@@ -204,7 +220,13 @@ dispatch_watches (GstGenesysPoller * self)
 {
   gint n, i;
 
-  n = epoll_wait (self->epfd, self->events, MAX_EVENTS, 0);
+  if (self->pending > 0) {
+    /* what the poll got (poller_poll) */
+    n = self->pending;
+    self->pending = 0;
+  } else {
+    n = epoll_wait (self->epfd, self->events, MAX_EVENTS, 0);
+  }
   if (n < 0) {
     if (errno != EINTR)
       GST_WARNING ("epoll_wait: %s", g_strerror (errno));
@@ -214,7 +236,8 @@ dispatch_watches (GstGenesysPoller * self)
     GstGenesysPollerWatch *watch = self->events[i].data.ptr;
     GIOCondition ready;
 
-    if (watch->dead)
+    /* the wakeup is GLib's to read; NULL: removed since the poll */
+    if (watch == NULL || watch == (gpointer) & wakeup_tag || watch->dead)
       continue;
     ready = io_condition (self->events[i].events) &
         (watch->events | G_IO_HUP | G_IO_ERR);
@@ -258,6 +281,12 @@ poller_finalize (GstGenesysPoller * self)
   while ((link = g_queue_pop_head_link (&self->watches)))
     g_free (link->data);
   reap_dead (self);
+  if (self->bound) {
+    if (g_private_get (&bound_poller) == self)
+      g_private_set (&bound_poller, NULL);
+    g_main_context_set_poll_func (self->context, NULL);
+  }
+  g_main_context_unref (self->context);
   close (self->epfd);
   g_free (self->heap);
   g_source_unref (self->source);
@@ -274,6 +303,12 @@ poller_prepare (GSource * source, gint * timeout)
   gint64 next = next_deadline (self), now;
 
   *timeout = -1;
+  /* events a poll got that no round took yet (a source of higher
+   * priority went first) */
+  if (self->pending > 0) {
+    *timeout = 0;
+    return TRUE;
+  }
   if (next < 0)
     return FALSE;
   now = g_source_get_time (source);
@@ -316,6 +351,47 @@ poller_dispatch (GSource * source, GSourceFunc callback, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The context's poll, on the thread the poller is bound to. */
+static gint
+poller_poll (GPollFD * fds, guint nfds, gint timeout)
+{
+  GstGenesysPoller *self = g_private_get (&bound_poller);
+  GPollFD *ep, *wake;
+  guint kept = 0;
+  gint n, i;
+
+  if (self == NULL || self->freed || self->pending > 0 || nfds != 2)
+    return g_poll (fds, nfds, timeout);
+  ep = fds[0].fd == self->epfd ? &fds[0] : &fds[1];
+  wake = ep == &fds[0] ? &fds[1] : &fds[0];
+  if (ep->fd != self->epfd || wake->events != G_IO_IN)
+    return g_poll (fds, nfds, timeout);
+  if (wake->fd != self->wakeup_fd) {
+    struct epoll_event ev = { 0 };
+
+    ev.events = EPOLLIN;
+    ev.data.ptr = (gpointer) & wakeup_tag;
+    if (self->wakeup_fd >= 0
+        || epoll_ctl (self->epfd, EPOLL_CTL_ADD, wake->fd, &ev) < 0)
+      return g_poll (fds, nfds, timeout);
+    self->wakeup_fd = wake->fd;
+  }
+  ep->revents = wake->revents = 0;
+  n = epoll_wait (self->epfd, self->events, MAX_EVENTS, timeout);
+  if (n < 0)
+    return n;
+  for (i = 0; i < n; i++) {
+    if (self->events[i].data.ptr == (gpointer) & wakeup_tag)
+      wake->revents = G_IO_IN;
+    else
+      self->events[kept++] = self->events[i];
+  }
+  self->pending = kept;
+  if (kept > 0)
+    ep->revents = G_IO_IN;
+  return (ep->revents != 0) + (wake->revents != 0);
+}
+
 static GSourceFuncs poller_funcs = {
   poller_prepare, poller_check, poller_dispatch, NULL,
 };
@@ -332,6 +408,8 @@ gst_genesys_poller_new (GMainContext * context)
   g_queue_init (&self->watches);
   g_queue_init (&self->dead);
   g_queue_init (&self->timers);
+  self->wakeup_fd = -1;
+  self->context = g_main_context_ref (context);
   self->source = g_source_new (&poller_funcs, sizeof (PollerSource));
   ((PollerSource *) self->source)->poller = self;
   g_source_set_static_name (self->source, "GstGenesysPoller");
@@ -341,6 +419,16 @@ gst_genesys_poller_new (GMainContext * context)
   g_source_attach (self->source, context);
   GST_DEBUG ("poller %p: epoll descriptor %d", self, self->epfd);
   return self;
+}
+
+void
+gst_genesys_poller_bind (GstGenesysPoller * poller)
+{
+  g_return_if_fail (poller != NULL && !poller->bound);
+
+  poller->bound = TRUE;
+  g_private_set (&bound_poller, poller);
+  g_main_context_set_poll_func (poller->context, poller_poll);
 }
 
 void
@@ -435,10 +523,16 @@ gst_genesys_poller_watch_remove (GstGenesysPollerWatch * watch)
         "removed?): %s", poller, watch->fd, g_strerror (errno));
   g_queue_unlink (&poller->watches, &watch->m.link);
   watch->dead = TRUE;
-  if (poller->dispatching)
+  if (poller->dispatching) {
     g_queue_push_tail_link (&poller->dead, &watch->m.link);
-  else
+  } else {
+    guint i;
+    /* events a poll got for it, not dispatched yet */
+    for (i = 0; i < poller->pending; i++)
+      if (poller->events[i].data.ptr == watch)
+        poller->events[i].data.ptr = NULL;
     g_free (watch);
+  }
 }
 
 GstGenesysPollerTimer *

@@ -38,6 +38,10 @@ typedef void (*GstGenesysPollerTimerFunc) (GstGenesysPollerTimer * timer,
 /* One epoll descriptor, watched by one GSource (G_PRIORITY_DEFAULT)
  * attached to @context. */
 GstGenesysPoller *gst_genesys_poller_new (GMainContext * context);
+/* On the thread that runs the poller's context, for the life of the
+ * poller: the context's polls become one epoll_wait() while GLib polls
+ * nothing else (see gstgenesyspoller.c). */
+void gst_genesys_poller_bind (GstGenesysPoller * poller);
 /* Destroys the source; watches and timers still registered are freed (their
  * callbacks never run again, and their pointers are no longer valid). On the
  * context's thread (inside one of this poller's callbacks too), or after it

@@ -73,8 +73,8 @@ struct _GstGenesysServer
 
   /* shard 0's thread */
   GSocket *listen_socket;
-  GSource *listen_source;       /* NULL while accepting is paused */
-  GSource *resume_source;
+  GstGenesysPollerWatch *listen_watch;  /* NULL while accepting is paused */
+  GstGenesysPollerTimer *resume_timer;
   guint accept_failures;        /* since the last warning */
   gint64 accept_warned;         /* monotonic */
 
@@ -879,16 +879,19 @@ done:
 
 static void accept_pause (GstGenesysServer * self, const GError * error);
 
-/* Shard 0's thread: a burst at a time, then the other sources' turn. */
-static gboolean
-listen_ready_cb (GSocket * listen_socket, GIOCondition condition, gpointer data)
+/* Shard 0's thread, on its poller (so that its context polls nothing but
+ * the poller and its wakeup): a burst at a time, then the other
+ * descriptors' turn. */
+static void
+listen_ready_cb (GstGenesysPollerWatch * watch, gint fd, GIOCondition ready,
+    gpointer data)
 {
   GstGenesysServer *self = data;
   guint i;
 
   for (i = 0; i < ACCEPT_BATCH; i++) {
     GError *error = NULL;
-    GSocket *socket = g_socket_accept (listen_socket, NULL, &error);
+    GSocket *socket = g_socket_accept (self->listen_socket, NULL, &error);
     GSocketConnection *connection;
 
     if (!socket) {
@@ -900,7 +903,7 @@ listen_ready_cb (GSocket * listen_socket, GIOCondition condition, gpointer data)
           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
         accept_pause (self, error);
         g_error_free (error);
-        return G_SOURCE_REMOVE;
+        return;
       }
       /* that connection's own failure (reset before its accept) */
       GST_DEBUG ("accept: %s", error->message);
@@ -912,28 +915,21 @@ listen_ready_cb (GSocket * listen_socket, GIOCondition condition, gpointer data)
     incoming_cb (self, connection);
     g_object_unref (connection);
   }
-  return G_SOURCE_CONTINUE;
 }
 
 static void
 accept_resume (GstGenesysServer * self)
 {
-  self->listen_source = g_socket_create_source (self->listen_socket, G_IO_IN,
-      NULL);
-  g_source_set_callback (self->listen_source, G_SOURCE_FUNC (listen_ready_cb),
-      self, NULL);
-  g_source_attach (self->listen_source,
-      gst_genesys_loop_get_context (self->loop));
+  self->listen_watch =
+      gst_genesys_poller_watch (gst_genesys_loop_get_poller (self->loop),
+      g_socket_get_fd (self->listen_socket), G_IO_IN, listen_ready_cb, self);
+  g_warn_if_fail (self->listen_watch != NULL);
 }
 
-static gboolean
-accept_resume_cb (gpointer data)
+static void
+accept_resume_cb (GstGenesysPollerTimer * timer, gpointer data)
 {
-  GstGenesysServer *self = data;
-
-  g_clear_pointer (&self->resume_source, g_source_unref);
-  accept_resume (self);
-  return G_SOURCE_REMOVE;
+  accept_resume (data);
 }
 
 /* Out of descriptors (or memory): what waits in the backlog waits a
@@ -943,10 +939,14 @@ accept_pause (GstGenesysServer * self, const GError * error)
 {
   gint64 now = g_get_monotonic_time ();
 
-  g_source_destroy (self->listen_source);
-  g_clear_pointer (&self->listen_source, g_source_unref);
-  self->resume_source = gst_genesys_loop_add_timeout (self->loop,
-      ACCEPT_PAUSE_MS, accept_resume_cb, self, NULL);
+  gst_genesys_poller_watch_remove (self->listen_watch);
+  self->listen_watch = NULL;
+  if (!self->resume_timer)
+    self->resume_timer =
+        gst_genesys_poller_timer_new (gst_genesys_loop_get_poller (self->loop),
+        accept_resume_cb, self);
+  gst_genesys_poller_timer_set (self->resume_timer,
+      now + ACCEPT_PAUSE_MS * G_TIME_SPAN_MILLISECOND);
   self->accept_failures++;
   if (self->accept_warned && now - self->accept_warned < ACCEPT_WARN_INTERVAL)
     return;
@@ -1064,14 +1064,11 @@ destroy_cb (gpointer data)
 {
   GstGenesysServer *self = data;
 
-  if (self->listen_source) {
-    g_source_destroy (self->listen_source);
-    g_clear_pointer (&self->listen_source, g_source_unref);
+  if (self->listen_watch) {
+    gst_genesys_poller_watch_remove (self->listen_watch);
+    self->listen_watch = NULL;
   }
-  if (self->resume_source) {
-    g_source_destroy (self->resume_source);
-    g_clear_pointer (&self->resume_source, g_source_unref);
-  }
+  g_clear_pointer (&self->resume_timer, gst_genesys_poller_timer_free);
   if (self->listen_socket) {
     g_socket_close (self->listen_socket, NULL);
     g_clear_object (&self->listen_socket);

@@ -31,12 +31,15 @@ typedef struct
   GstGenesysPoller *poller;
 } Fixture;
 
+/* @data "bound": the poller makes the context's poll (a loop's way) */
 static void
 fixture_set_up (Fixture * f, gconstpointer data)
 {
   f->context = g_main_context_new ();
   g_main_context_push_thread_default (f->context);
   f->poller = gst_genesys_poller_new (f->context);
+  if (g_strcmp0 (data, "bound") == 0)
+    gst_genesys_poller_bind (f->poller);
 }
 
 static void
@@ -1161,6 +1164,79 @@ test_idle_cost (void)
       many, few, many * 1e6 / ROUNDS, few * 1e6 / ROUNDS);
 }
 
+/* A source that is ready only after the poll (as an invoke from another
+ * thread that lands while the loop polls): it goes before the poller's
+ * round in that iteration. */
+static gboolean
+late_prepare (GSource * source, gint * timeout)
+{
+  *timeout = -1;
+  return FALSE;
+}
+
+static gboolean
+late_check (GSource * source)
+{
+  return TRUE;
+}
+
+static gboolean
+late_dispatch (GSource * source, GSourceFunc callback, gpointer data)
+{
+  return callback (data);
+}
+
+static GSourceFuncs late_funcs = { late_prepare, late_check, late_dispatch,
+  NULL
+};
+
+static gboolean
+remove_watch_cb (gpointer data)
+{
+  GstGenesysPollerWatch **watch = data;
+
+  gst_genesys_poller_watch_remove (*watch);
+  *watch = NULL;
+  return G_SOURCE_REMOVE;
+}
+
+/* A round that a source of higher priority goes before: a watch it
+ * removes is not called for what the poll already got (bound, the poll's
+ * events wait for the round), another one is. */
+static void
+test_removed_before_round (Fixture * f, gconstpointer data)
+{
+  Pair a, b;
+  Seen seen_a = { 0 }, seen_b = { 0 };
+  GstGenesysPollerWatch *watch_a, *watch_b;
+  GSource *idle;
+  guint i;
+
+  make_pair (a);
+  make_pair (b);
+  seen_a.consume = seen_b.consume = TRUE;
+  watch_a = gst_genesys_poller_watch (f->poller, a[0], G_IO_IN, on_ready,
+      &seen_a);
+  watch_b = gst_genesys_poller_watch (f->poller, b[0], G_IO_IN, on_ready,
+      &seen_b);
+  send_byte (a[1]);
+  send_byte (b[1]);
+  idle = g_source_new (&late_funcs, sizeof (GSource));
+  g_source_set_priority (idle, G_PRIORITY_HIGH);
+  g_source_set_callback (idle, remove_watch_cb, &watch_a, NULL);
+  g_source_attach (idle, f->context);
+  g_source_unref (idle);
+  for (i = 0; i < 4; i++)
+    round_now (f);
+  g_assert_null (watch_a);
+  g_assert_cmpint (seen_a.calls, ==, 0);
+  g_assert_cmpint (seen_b.calls, ==, 1);
+  g_assert_cmpint (seen_b.got, ==, 1);
+  gst_genesys_poller_watch_remove (watch_b);
+  close_pair (a);
+  close_pair (b);
+}
+
 typedef void (*FixtureTest) (Fixture * f, gconstpointer data);
 
 static const struct
@@ -1187,6 +1263,7 @@ static const struct
   {"many-timers", test_many_timers},
   {"free-live", test_free_live},
   {"free-in-callback", test_free_in_callback},
+  {"removed-before-round", test_removed_before_round},
 };
 
 int
@@ -1202,6 +1279,11 @@ main (int argc, char **argv)
 
     g_test_add (path, Fixture, NULL, fixture_set_up, fixture_tests[i].func,
         fixture_tear_down);
+    g_free (path);
+    /* again with the poller making the context's poll */
+    path = g_strconcat ("/genesyspoller/bound/", fixture_tests[i].name, NULL);
+    g_test_add (path, Fixture, "bound", fixture_set_up,
+        fixture_tests[i].func, fixture_tear_down);
     g_free (path);
   }
   g_test_add_func ("/genesyspoller/loop", test_loop);
