@@ -93,6 +93,9 @@ ws_is_closed (GstGenesysConn * self)
       SOUP_WEBSOCKET_STATE_CLOSED;
 }
 
+/* Audio messages sent by every connection of the process. */
+static guint64 sent_frames, sent_bytes;
+
 static void
 ws_send (GstGenesysConn * self, gboolean binary, gconstpointer data, gsize size)
 {
@@ -141,6 +144,8 @@ conn_process (GstGenesysConn * self)
           if (self->guard)
             gst_genesys_guard_owe (self->guard, size);
           ws_send (self, TRUE, data, size);
+          __atomic_add_fetch (&sent_frames, 1, __ATOMIC_RELAXED);
+          __atomic_add_fetch (&sent_bytes, size, __ATOMIC_RELAXED);
         }
         ah_action_free (action);
         break;
@@ -658,4 +663,11 @@ gst_genesys_conn_set_observer (GstGenesysConn * conn,
   conn->observer_notify = notify;
   if (old_notify)
     old_notify (old);
+}
+
+void
+gst_genesys_conn_get_sent_counts (guint64 * frames, guint64 * bytes)
+{
+  *frames = __atomic_load_n (&sent_frames, __ATOMIC_RELAXED);
+  *bytes = __atomic_load_n (&sent_bytes, __ATOMIC_RELAXED);
 }

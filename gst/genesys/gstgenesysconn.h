@@ -123,5 +123,9 @@ GstGenesysLoop *gst_genesys_conn_get_loop (GstGenesysConn * conn);
 AhSession *gst_genesys_conn_get_session (GstGenesysConn * conn);
 
 
+/* Audio messages (binary frames) and their bytes sent by every connection
+ * of the process so far. */
+void gst_genesys_conn_get_sent_counts (guint64 * frames, guint64 * bytes);
+
 G_END_DECLS
 #endif /* __GST_GENESYS_CONN_H__ */

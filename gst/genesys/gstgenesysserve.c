@@ -66,13 +66,17 @@
 #endif
 
 #include <string.h>
+#include <unistd.h>
 #include <json-glib/json-glib.h>
 
 #include "gstgenesysserve.h"
 #include "gstgenesysdebug.h"
 #include "gstgenesyscredentials.h"
 #include "gstgenesystemplate.h"
-#include "gstgenesyshealth.h"
+#include "gstgenesyshealthport.h"
+#include "gstgenesysservemetrics.h"
+#include "gstgenesysconn.h"
+#include "gstgenesystime.h"
 #include "gstgenesysguard.h"
 #include "gstgenesysserver.h"
 #include "gstgenesyssrc.h"
@@ -123,6 +127,8 @@ typedef struct
 
   /* loop thread: the call could not start, disconnect with this */
   gchar *failure;
+  /* under serve lock: when its open came (monotonic ns), until opened */
+  guint64 open_at;
 } Link;
 
 /* One pipeline. */
@@ -149,6 +155,9 @@ struct _Call
   /* control context */
   GSource *grace;
   gboolean announced;
+
+  /* under serve lock: its source's late audio is in the serve's metrics */
+  gboolean counted;
 };
 
 struct _GstGenesysServe
@@ -164,8 +173,9 @@ struct _GstGenesysServe
   GMainContext *context;
   GstGenesysServeCallbacks callbacks;
   gpointer user_data;
-  GSocketService *health;
-  GQueue health_open;           /* requests being read or answered */
+  GstGenesysHealthPort *health;
+  /* what the verifier was made of, for gst_genesys_serve_reload_credentials */
+  gchar *api_key, *client_secret, *credentials_file, *authority;
 
   GMutex lock;
   /* under lock */
@@ -178,6 +188,7 @@ struct _GstGenesysServe
   gboolean drained_reported;
   gboolean stopping;
   GstGenesysServeStats stats;
+  GstGenesysServeMetrics metrics;       /* its stats are not used */
   /* sessions closed with close/closed (not for a reconnect), newest last,
    * at most CLOSED_MEMORY: their continuations are a repeated close */
   GHashTable *closed_ids;
@@ -263,7 +274,6 @@ link_ref (Link * link)
 }
 
 static void call_unref (Call * call);
-static void health_let_go (GstGenesysServe * serve);
 
 static void
 link_unref (gpointer data)
@@ -419,18 +429,43 @@ call_unwatch (Call * call)
   gst_object_unref (bus);
 }
 
+/* The late audio @src counted so far. */
+static void
+src_late_time (GstElement * src, GstClockTime * late, GstClockTime * dropped)
+{
+  GstStructure *stats = NULL;
+
+  *late = *dropped = 0;
+  if (!src)
+    return;
+  g_object_get (src, "stats", &stats, NULL);
+  if (!stats)
+    return;
+  gst_structure_get_uint64 (stats, "late-duration", late);
+  gst_structure_get_uint64 (stats, "late-dropped-duration", dropped);
+  gst_structure_free (stats);
+}
+
 /* Stops @call's pipeline (there is one unless it could not be built): a
  * worker thread, or gst_genesys_serve_free(). set_state(NULL) may take a
  * while: a file is closed, a streaming thread blocked downstream. */
 static void
 call_stop (Call * call)
 {
+  GstClockTime late = 0, dropped = 0;
+
   if (call->pipeline) {
     GST_INFO ("call %s: stopping its pipeline", call->session_id);
     gst_element_set_state (call->pipeline, GST_STATE_NULL);
+    src_late_time (call->src, &late, &dropped);
   }
   g_mutex_lock (&call->serve->lock);
   call->state = CALL_DONE;
+  if (!call->counted) {
+    call->counted = TRUE;
+    call->serve->metrics.late_time += late;
+    call->serve->metrics.late_dropped_time += dropped;
+  }
   g_mutex_unlock (&call->serve->lock);
 }
 
@@ -686,8 +721,12 @@ bus_sync_cb (GstBus * bus, GstMessage * msg, gpointer data)
       break;
     case GST_MESSAGE_ELEMENT:
       if (gst_message_has_name (msg, "genesys-gap")) {
+        GstClockTime duration = 0;
+        gst_structure_get_uint64 (gst_message_get_structure (msg), "duration",
+            &duration);
         g_mutex_lock (&self->lock);
         self->stats.gaps++;
+        self->metrics.gap_time += duration;
         g_mutex_unlock (&self->lock);
       }
       break;
@@ -781,9 +820,16 @@ observe_action (GstGenesysConn * conn, AhAction * action, gpointer data)
         remember_closed (self, link->session_id);
       break;
     case AH_ACTION_OPENED:
+      if (link->open_at) {
+        gst_genesys_histogram_observe (&self->metrics.open_time,
+            (gdouble) (gst_genesys_now () - link->open_at) / GST_SECOND);
+        link->open_at = 0;
+      }
       /* opened after the drain began: it is asked to move too */
-      if (self->draining && !action->probe)
+      if (self->draining && !action->probe) {
+        self->metrics.reconnects++;
         gst_genesys_conn_command (conn, cmd_reconnect, NULL, NULL);
+      }
       break;
     case AH_ACTION_AUDIO:
       self->stats.frames++;
@@ -791,9 +837,12 @@ observe_action (GstGenesysConn * conn, AhAction * action, gpointer data)
       break;
     case AH_ACTION_PING:
       self->stats.pings++;
-      if (action->message && action->message->has_rtt
-          && action->message->rtt > LATE_PONG)
-        self->stats.late_pongs++;
+      if (action->message && action->message->has_rtt) {
+        gst_genesys_histogram_observe (&self->metrics.pong_rtt,
+            (gdouble) action->message->rtt / GST_SECOND);
+        if (action->message->rtt > LATE_PONG)
+          self->stats.late_pongs++;
+      }
       break;
     case AH_ACTION_MESSAGE:
       if (action->message->type == AH_MSG_ERROR && action->message->code == 408)
@@ -1183,6 +1232,7 @@ serve_select (const AhMedia * offers, guint n_offers, gpointer data)
   job->launch = launch_for (self, gst_genesys_conn_get_connector_id (conn));
   g_mutex_lock (&self->lock);
   self->calls = g_list_prepend (self->calls, call);
+  link->open_at = gst_genesys_now ();
   g_mutex_unlock (&self->lock);
   GST_DEBUG ("session %s: its pipeline is being started", link->session_id);
   g_thread_pool_push (self->workers, job, NULL);
@@ -1226,9 +1276,12 @@ serve_refused (gpointer data, guint status, const GError * error)
 
   GST_INFO ("refused (HTTP %u): %s", status, error->message);
   g_mutex_lock (&self->lock);
-  if (status == 401)
+  if (status == 401) {
     self->stats.auth_failures++;
-  else if (status == 503)
+    if (error->domain == AH_SIGNATURE_ERROR && error->code >= 0
+        && error->code < AH_SIGNATURE_ERROR_N_CODES)
+      self->metrics.auth_failures[error->code]++;
+  } else if (status == 503)
     self->stats.refused++;      /* the replay cache is full */
   else
     self->stats.bad_requests++;
@@ -1268,6 +1321,15 @@ serve_accepted (gpointer data, GstGenesysConn * conn)
   gst_genesys_conn_set_observer (conn, &observer_callbacks, link_ref (link),
       link_unref);
   gst_genesys_conn_start (conn, &owner_callbacks, link_ref (link), link_unref);
+}
+
+static void
+free_auth_settings (GstGenesysServe * self)
+{
+  g_free (self->api_key);
+  g_free (self->client_secret);
+  g_free (self->credentials_file);
+  g_free (self->authority);
 }
 
 /* ---- API ---- */
@@ -1410,8 +1472,12 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->closed_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
   g_queue_init (&self->closed_order);
-  g_queue_init (&self->health_open);
+  gst_genesys_serve_metrics_init (&self->metrics);
   self->launch = g_strdup (config->launch);
+  self->api_key = g_strdup (config->api_key);
+  self->client_secret = g_strdup (config->client_secret);
+  self->credentials_file = g_strdup (config->credentials_file);
+  self->authority = g_strdup (config->authority);
   self->connectors = connectors;
   self->languages = g_strdupv ((gchar **) config->supported_languages);
   self->max_sessions = config->max_sessions;
@@ -1436,6 +1502,7 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
     g_thread_pool_free (self->workers, FALSE, TRUE);
     g_main_context_unref (self->context);
     g_free (self->launch);
+    free_auth_settings (self);
     if (self->connectors)
       g_hash_table_unref (self->connectors);
     g_strfreev (self->languages);
@@ -1458,6 +1525,42 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
       (self->server), self->listener.path,
       verifier ? "" : ", without authentication");
   return self;
+}
+
+/**
+ * gst_genesys_serve_reload_credentials:
+ * @serve: a #GstGenesysServe
+ * @error: why the keys stay as they were
+ *
+ * Reads the credentials file again (#GstGenesysServeConfig's
+ * credentials_file, with its api_key and client_secret): from the next
+ * upgrade on, the keys it holds now are the ones accepted. Sessions and
+ * calls go on. A file that cannot be read, does not parse or holds no key
+ * leaves the keys as they were. From any thread.
+ *
+ * Returns: %TRUE when the new keys are in use
+ */
+gboolean
+gst_genesys_serve_reload_credentials (GstGenesysServe * serve, GError ** error)
+{
+  AhVerifier *fresh;
+  gboolean open_door;
+
+  if (!serve->credentials_file) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+        "no credentials file was given: nothing to reload");
+    return FALSE;
+  }
+  fresh = gst_genesys_verifier_new (serve->api_key, serve->client_secret,
+      serve->credentials_file, serve->authority, option_names, &open_door,
+      error);
+  if (!fresh)
+    return FALSE;
+  gst_genesys_server_replace_keys (serve->server, serve->listener.verifier,
+      fresh);
+  ah_verifier_free (fresh);
+  GST_INFO ("credentials reloaded from %s", serve->credentials_file);
+  return TRUE;
 }
 
 /**
@@ -1526,6 +1629,9 @@ gst_genesys_serve_drain (GstGenesysServe * serve)
   }
   g_mutex_unlock (&serve->lock);
 
+  g_mutex_lock (&serve->lock);
+  serve->metrics.reconnects += g_list_length (conns);
+  g_mutex_unlock (&serve->lock);
   GST_INFO ("draining: %u session(s) asked to reconnect",
       g_list_length (conns));
   for (l = conns; l; l = l->next) {
@@ -1585,12 +1691,7 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   /* no open is being answered on any loop thread from here */
   gst_genesys_server_sync (serve->server);
   gst_genesys_server_remove_listener (serve->server, &serve->listener);
-  if (serve->health) {
-    health_let_go (serve);
-    g_socket_service_stop (serve->health);
-    g_socket_listener_close (G_SOCKET_LISTENER (serve->health));
-    g_clear_object (&serve->health);
-  }
+  g_clear_pointer (&serve->health, gst_genesys_health_port_free);
   /* the calls being started (their sessions are told that the server is
    * stopping) or stopped are done once the workers are; from then on
    * pipelines are stopped here */
@@ -1689,6 +1790,7 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   g_free (serve->listener.path);
   g_main_context_unref (serve->context);
   g_free (serve->launch);
+  free_auth_settings (serve);
   if (serve->connectors)
     g_hash_table_unref (serve->connectors);
   g_strfreev (serve->languages);
@@ -1698,151 +1800,139 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   g_free (serve);
 }
 
-/* ---- /health ---- */
+/* ---- /metrics and the health port ---- */
 
-/* A request must be complete this soon after the connection, and no more
- * than this many are open at once (a new one ends the oldest): the port
- * faces load balancers, not idle or trickling clients. */
-#define HEALTH_READ_TIMEOUT_MS 5000
-#define HEALTH_MAX_OPEN 64
-
-typedef struct
-{
-  GstGenesysServe *serve;
-  GIOStream *stream;
-  GCancellable *cancel;         /* the deadline passed, the serve is gone */
-  GSource *deadline;
-  gchar request[1024];
-  gsize len;
-  gchar *response;
-} HealthRequest;
-
-static void
-health_request_free (HealthRequest * req)
-{
-  if (req->deadline) {
-    g_source_destroy (req->deadline);
-    g_source_unref (req->deadline);
-  }
-  /* NULL: the serve is gone (it let go of its open requests) */
-  if (req->serve)
-    g_queue_remove (&req->serve->health_open, req);
-  g_io_stream_close (req->stream, NULL, NULL);
-  g_object_unref (req->stream);
-  g_object_unref (req->cancel);
-  g_free (req->response);
-  g_queue_remove (&req->serve->health_open, req);
-  g_free (req);
-}
-
-/* The serve is going: its open requests end on their own, after it. */
-static void
-health_let_go (GstGenesysServe * serve)
-{
-  HealthRequest *req;
-
-  while ((req = g_queue_pop_head (&serve->health_open))) {
-    req->serve = NULL;
-    g_cancellable_cancel (req->cancel);
-  }
-}
-
-static void
-health_written (GObject * source, GAsyncResult * res, gpointer data)
-{
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, NULL, NULL);
-  health_request_free (data);
-}
-
-static void health_read (GObject * source, GAsyncResult * res, gpointer data);
-
-static void
-health_read_more (HealthRequest * req)
-{
-  g_input_stream_read_async (g_io_stream_get_input_stream (req->stream),
-      req->request + req->len, sizeof (req->request) - 1 - req->len,
-      G_PRIORITY_DEFAULT, req->cancel, health_read, req);
-}
-
+/* The process_* values, from /proc (Linux); FALSE elsewhere. */
 static gboolean
-health_deadline (gpointer data)
+read_process (GstGenesysServeMetrics * m)
 {
-  HealthRequest *req = data;
+  gchar *text = NULL, *limits = NULL, *line;
+  guint64 utime, stime, start, vsize, rss;
+  glong ticks = sysconf (_SC_CLK_TCK), page = sysconf (_SC_PAGESIZE);
+  gdouble boot = 0;
+  GDir *dir;
+  gboolean ok;
 
-  GST_DEBUG ("health: no complete request within %u ms: closing",
-      HEALTH_READ_TIMEOUT_MS);
-  g_cancellable_cancel (req->cancel);
-  return G_SOURCE_REMOVE;
+  if (!g_file_get_contents ("/proc/self/stat", &text, NULL, NULL))
+    return FALSE;
+  ok = gst_genesys_metrics_parse_proc_stat (text, &utime, &stime, &start,
+      &vsize, &rss) && ticks > 0 && page > 0;
+  g_free (text);
+  if (!ok)
+    return FALSE;
+  /* boot time: btime in /proc/stat */
+  if (g_file_get_contents ("/proc/stat", &text, NULL, NULL)) {
+    line = strstr (text, "\nbtime ");
+    if (line)
+      boot = g_ascii_strtod (line + 7, NULL);
+    g_free (text);
+  }
+  m->cpu_seconds = (gdouble) (utime + stime) / ticks;
+  m->start_time = boot + (gdouble) start / ticks;
+  m->virtual_bytes = vsize;
+  m->resident_bytes = rss * page;
+  m->open_fds = 0;
+  if ((dir = g_dir_open ("/proc/self/fd", 0, NULL))) {
+    while (g_dir_read_name (dir))
+      m->open_fds++;
+    g_dir_close (dir);
+  }
+  m->max_fds = 0;
+  if (g_file_get_contents ("/proc/self/limits", &limits, NULL, NULL)) {
+    line = strstr (limits, "Max open files");
+    if (line)
+      m->max_fds = g_ascii_strtoull (line + strlen ("Max open files"), NULL,
+          10);
+    g_free (limits);
+  }
+  return TRUE;
 }
 
+/* The late audio of the calls still running, counted into @m. */
 static void
-health_read (GObject * source, GAsyncResult * res, gpointer data)
+add_running_late (GstGenesysServe * serve, GstGenesysServeMetrics * m)
 {
-  HealthRequest *req = data;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, NULL);
-  guint status;
-  const gchar *reason = "OK", *body = "ok\n";
-  gboolean draining;
+  GList *calls, *l;
 
-  /* cancelled (the deadline passed, the serve is gone), closed or failed */
-  if (n <= 0) {
-    health_request_free (req);
-    return;
-  }
-  req->len += n;
-  req->request[req->len] = '\0';
-  g_mutex_lock (&req->serve->lock);
-  draining = req->serve->draining || req->serve->stopping;
-  g_mutex_unlock (&req->serve->lock);
-  status = gst_genesys_health_status (req->request, req->len,
-      sizeof (req->request) - 1, draining);
-  if (status == 0) {
-    health_read_more (req);
-    return;
-  }
-  /* answered: the deadline no longer applies to the write */
-  g_source_destroy (req->deadline);
-  g_clear_pointer (&req->deadline, g_source_unref);
+  g_mutex_lock (&serve->lock);
+  calls = g_list_copy_deep (serve->calls, copy_call, NULL);
+  g_mutex_unlock (&serve->lock);
+  for (l = calls; l; l = l->next) {
+    Call *call = l->data;
+    GstClockTime late, dropped;
+    gboolean counted;
+    GstElement *src;
 
-  if (status == 404) {
-    reason = "Not Found";
-    body = "not found\n";
-  } else if (status == 503) {
-    reason = "Service Unavailable";
-    body = "draining\n";
+    g_mutex_lock (&serve->lock);
+    src = call->src && !call->counted ? gst_object_ref (call->src) : NULL;
+    g_mutex_unlock (&serve->lock);
+    if (!src)
+      continue;
+    src_late_time (src, &late, &dropped);
+    gst_object_unref (src);
+    g_mutex_lock (&serve->lock);
+    /* a call stopped meanwhile has it in the serve's count already */
+    counted = call->counted;
+    g_mutex_unlock (&serve->lock);
+    if (!counted) {
+      m->late_time += late;
+      m->late_dropped_time += dropped;
+    }
   }
-  req->response = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
-      "Content-Type: text/plain\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n"
-      "Connection: close\r\n\r\n%s", status, reason, strlen (body),
-      g_str_has_prefix (req->request, "HEAD ") ? "" : body);
-  g_output_stream_write_all_async (g_io_stream_get_output_stream
-      (req->stream), req->response, strlen (req->response),
-      G_PRIORITY_DEFAULT, req->cancel, health_written, req);
+  g_list_free_full (calls, (GDestroyNotify) call_unref);
 }
 
-static gboolean
-health_incoming (GSocketService * service, GSocketConnection * connection,
-    GObject * source, gpointer data)
+/**
+ * gst_genesys_serve_get_metrics:
+ * @serve: a #GstGenesysServe
+ *
+ * Everything it counts (its stats, auth failures by cause, refused
+ * upgrades by reason, gap and late audio durations, audio sent, ping
+ * round trips and open -> opened as histograms, the process's CPU time,
+ * memory and files) as Prometheus metrics in the text exposition format
+ * (version 0.0.4), what the health port's `/metrics` answers. No label
+ * carries a session or conversation id. From any thread.
+ *
+ * Returns: (transfer full): the metrics text
+ */
+gchar *
+gst_genesys_serve_get_metrics (GstGenesysServe * serve)
+{
+  GstGenesysServeMetrics m;
+  GString *out = g_string_new (NULL);
+
+  g_mutex_lock (&serve->lock);
+  m = serve->metrics;
+  g_mutex_unlock (&serve->lock);
+  gst_genesys_serve_get_stats (serve, &m.stats);
+  add_running_late (serve, &m);
+  gst_genesys_conn_get_sent_counts (&m.sent_frames, &m.sent_bytes);
+  m.have_process = read_process (&m);
+  gst_genesys_serve_metrics_render (&m, out);
+  return g_string_free (out, FALSE);
+}
+
+static guint
+health_answer (GstGenesysHealthPage page, GString * body,
+    const gchar ** content_type, gpointer data)
 {
   GstGenesysServe *serve = data;
-  HealthRequest *req;
+  gboolean draining;
+  guint status;
 
-  /* the serve's context: the only one touching health_open */
-  if (g_queue_get_length (&serve->health_open) >= HEALTH_MAX_OPEN) {
-    HealthRequest *oldest = g_queue_peek_head (&serve->health_open);
-    GST_DEBUG ("health: %u requests open: ending the oldest", HEALTH_MAX_OPEN);
-    g_cancellable_cancel (oldest->cancel);
+  if (page == GST_GENESYS_HEALTH_METRICS) {
+    gchar *text = gst_genesys_serve_get_metrics (serve);
+    g_string_append (body, text);
+    g_free (text);
+    *content_type = GST_GENESYS_METRICS_CONTENT_TYPE;
+    return 200;
   }
-  req = g_new0 (HealthRequest, 1);
-  req->serve = serve;
-  req->stream = g_object_ref (G_IO_STREAM (connection));
-  req->cancel = g_cancellable_new ();
-  req->deadline = g_timeout_source_new (HEALTH_READ_TIMEOUT_MS);
-  g_source_set_callback (req->deadline, health_deadline, req, NULL);
-  g_source_attach (req->deadline, serve->context);
-  g_queue_push_tail (&serve->health_open, req);
-  health_read_more (req);
-  return TRUE;
+  g_mutex_lock (&serve->lock);
+  draining = serve->draining || serve->stopping;
+  g_mutex_unlock (&serve->lock);
+  status = gst_genesys_health_status (page, draining);
+  g_string_append (body, status == 200 ? "ok\n" : "draining\n");
+  return status;
 }
 
 /**
@@ -1852,8 +1942,13 @@ health_incoming (GSocketService * service, GSocketConnection * connection,
  * @port: TCP port; 0 picks a free one
  * @error: why it does not listen
  *
- * Answers `GET /health` (and `HEAD`) on plain HTTP for load balancers:
- * 200 while sessions are taken, 503 once draining. Other requests get 404.
+ * Answers on plain HTTP (GET or HEAD; anything else gets 404):
+ * - `/health` and `/ready`, for load balancers and readiness probes: 200
+ *   while new sessions are taken, 503 once draining;
+ * - `/live`, for liveness probes: 200 as long as the process serves,
+ *   draining or not;
+ * - `/metrics`: gst_genesys_serve_get_metrics(), for Prometheus.
+ *
  * Runs in the main context of the callbacks; call it from its thread, at
  * most once.
  *
@@ -1863,30 +1958,8 @@ guint
 gst_genesys_serve_listen_health (GstGenesysServe * serve,
     const gchar * address, guint port, GError ** error)
 {
-  GInetAddress *inet;
-  GSocketAddress *addr, *bound = NULL;
-  guint result = 0;
-
   g_return_val_if_fail (serve->health == NULL, 0);
-  inet = g_inet_address_new_from_string (address ? address : DEFAULT_ADDRESS);
-  if (!inet) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "'%s' is not an IP address", address);
-    return 0;
-  }
-  addr = g_inet_socket_address_new (inet, port);
-  g_object_unref (inet);
-  serve->health = g_socket_service_new ();
-  if (g_socket_listener_add_address (G_SOCKET_LISTENER (serve->health), addr,
-          G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, error)) {
-    result = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-    g_object_unref (bound);
-    g_signal_connect (serve->health, "incoming", G_CALLBACK (health_incoming),
-        serve);
-    g_socket_service_start (serve->health);
-  } else {
-    g_clear_object (&serve->health);
-  }
-  g_object_unref (addr);
-  return result;
+  serve->health = gst_genesys_health_port_new (serve->context,
+      address ? address : DEFAULT_ADDRESS, port, health_answer, serve, error);
+  return serve->health ? gst_genesys_health_port_get_port (serve->health) : 0;
 }

@@ -188,6 +188,11 @@ GST_GENESYS_API
     void gst_genesys_serve_get_stats (GstGenesysServe * serve,
     GstGenesysServeStats * stats);
 
+GST_GENESYS_API gchar *gst_genesys_serve_get_metrics (GstGenesysServe * serve);
+GST_GENESYS_API
+    gboolean gst_genesys_serve_reload_credentials (GstGenesysServe * serve,
+    GError ** error);
+
 GST_GENESYS_API gchar *gst_genesys_serve_sanitize (const gchar * value);
 
 G_END_DECLS

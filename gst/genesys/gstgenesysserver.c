@@ -1298,6 +1298,18 @@ gst_genesys_server_get_listeners (GstGenesysServer * server)
   return copy;
 }
 
+void
+gst_genesys_server_replace_keys (GstGenesysServer * server,
+    AhVerifier * verifier, AhVerifier * from)
+{
+  /* the listeners' checks read keys under lock, upgrades under auth_lock */
+  g_mutex_lock (&server->lock);
+  g_mutex_lock (&server->auth_lock);
+  ah_verifier_take_keys (verifier, from);
+  g_mutex_unlock (&server->auth_lock);
+  g_mutex_unlock (&server->lock);
+}
+
 gboolean
 gst_genesys_server_check_listener (GstGenesysServer * server,
     const gchar * path, const AhVerifier * verifier, GError ** error)

@@ -72,6 +72,11 @@ void gst_genesys_server_sync (GstGenesysServer * server);
  * either. Check before gst_genesys_server_add_listener(). */
 gboolean gst_genesys_server_check_listener (GstGenesysServer * server,
     const gchar * path, const AhVerifier * verifier, GError ** error);
+/* Gives @verifier (a registered listener's) the keys of @from, between
+ * two upgrades: requests being checked finish with the old keys. Any
+ * thread. */
+void gst_genesys_server_replace_keys (GstGenesysServer * server,
+    AhVerifier * verifier, AhVerifier * from);
 /* Registers @listener (not copied: keep it alive until removed). Any
  * thread. */
 void gst_genesys_server_add_listener (GstGenesysServer * server,

@@ -4,9 +4,9 @@
  */
 
 /* The health port's request reader under any bytes, fed as they may come
- * in pieces: it answers only 0 (read more), 200, 503 or 404; once it has
- * answered, more bytes do not change the answer's kind; and a full buffer
- * is always answered (a client cannot make it wait past its capacity). */
+ * in pieces: once it has answered with a page, more bytes do not change
+ * the page or the method; a full buffer is always answered (a client cannot
+ * make it wait past its capacity); every page has a status. */
 
 #include <string.h>
 #include "gstgenesyshealth.h"
@@ -20,20 +20,28 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
 {
   const gchar *text = (const gchar *) data;
   gsize len = MIN (size, CAPACITY), i;
-  guint first = 0;
+  GstGenesysHealthPage first = GST_GENESYS_HEALTH_INCOMPLETE;
+  gboolean first_head = FALSE;
 
   for (i = 1; i <= len; i++) {
-    guint s = gst_genesys_health_status (text, i, CAPACITY, FALSE);
-    guint d = gst_genesys_health_status (text, i, CAPACITY, TRUE);
+    gboolean head;
+    GstGenesysHealthPage p = gst_genesys_health_page (text, i, CAPACITY,
+        &head);
+    guint s = gst_genesys_health_status (p, FALSE);
 
-    g_assert (s == 0 || s == 200 || s == 404);
-    g_assert (d == (s == 200 ? 503 : s));
-    if (first && s == 0)
-      g_assert_not_reached ();  /* complete once, complete after */
-    if (!first && s)
-      first = s;
+    g_assert (p >= GST_GENESYS_HEALTH_INCOMPLETE
+        && p <= GST_GENESYS_HEALTH_METRICS);
+    g_assert (s == 200 || s == 404);
+    g_assert ((s == 404) == (p <= GST_GENESYS_HEALTH_NOT_FOUND));
+    if (first) {
+      /* complete once, the same answer after */
+      g_assert (p == first && head == first_head);
+    } else if (p) {
+      first = p;
+      first_head = head;
+    }
     if (i == CAPACITY)
-      g_assert (s != 0);
+      g_assert (p != GST_GENESYS_HEALTH_INCOMPLETE);
   }
   return 0;
 }

@@ -1407,6 +1407,16 @@ ah_verifier_add_key (AhVerifier * verifier, const gchar * api_key,
   return TRUE;
 }
 
+void
+ah_verifier_take_keys (AhVerifier * verifier, AhVerifier * from)
+{
+  GHashTable *old = verifier->keys;
+
+  verifier->keys = from->keys;
+  from->keys = old;
+  g_hash_table_remove_all (from->keys);
+}
+
 gboolean
 ah_verifier_same_keys (const AhVerifier * a, const AhVerifier * b)
 {

@@ -14,28 +14,27 @@
 #include <glib.h>
 
 G_BEGIN_DECLS
-
 #define AH_SIGNATURE_ERROR (ah_signature_error_quark ())
-GQuark ah_signature_error_quark (void);
+    GQuark ah_signature_error_quark (void);
 
 /* One code per cause, so a log line (and a stats counter) says which. */
 typedef enum
 {
   AH_SIGNATURE_ERROR_MISSING_API_KEY,   /* no X-API-KEY header */
   AH_SIGNATURE_ERROR_UNKNOWN_API_KEY,   /* X-API-KEY not configured */
-  AH_SIGNATURE_ERROR_UNSIGNED,          /* no Signature/Signature-Input, key needs one */
-  AH_SIGNATURE_ERROR_MALFORMED,         /* header syntax, no sig1, bad base64 */
+  AH_SIGNATURE_ERROR_UNSIGNED,  /* no Signature/Signature-Input, key needs one */
+  AH_SIGNATURE_ERROR_MALFORMED, /* header syntax, no sig1, bad base64 */
   AH_SIGNATURE_ERROR_UNKNOWN_PARAMETER, /* signature parameter we do not know */
   AH_SIGNATURE_ERROR_KEYID_MISMATCH,    /* keyid != X-API-KEY */
-  AH_SIGNATURE_ERROR_ALGORITHM,         /* alg present and not hmac-sha256 */
+  AH_SIGNATURE_ERROR_ALGORITHM, /* alg present and not hmac-sha256 */
   AH_SIGNATURE_ERROR_MISSING_COMPONENT, /* a required component not covered or absent */
-  AH_SIGNATURE_ERROR_NONCE,             /* nonce missing or too short */
-  AH_SIGNATURE_ERROR_REPLAYED,          /* nonce seen recently */
+  AH_SIGNATURE_ERROR_NONCE,     /* nonce missing or too short */
+  AH_SIGNATURE_ERROR_REPLAYED,  /* nonce seen recently */
   AH_SIGNATURE_ERROR_CREATED_MISSING,   /* no created parameter */
   AH_SIGNATURE_ERROR_CREATED_IN_FUTURE, /* created beyond now + skew */
-  AH_SIGNATURE_ERROR_EXPIRED,           /* expires passed */
-  AH_SIGNATURE_ERROR_TOO_OLD,           /* created older than the max age */
-  AH_SIGNATURE_ERROR_MISMATCH,          /* HMAC differs */
+  AH_SIGNATURE_ERROR_EXPIRED,   /* expires passed */
+  AH_SIGNATURE_ERROR_TOO_OLD,   /* created older than the max age */
+  AH_SIGNATURE_ERROR_MISMATCH,  /* HMAC differs */
   AH_SIGNATURE_ERROR_BAD_SECRET,        /* configured secret is not base64 */
   AH_SIGNATURE_ERROR_CACHE_FULL,        /* the replay cache is full: refused */
 } AhSignatureError;
@@ -111,6 +110,9 @@ void ah_verifier_free (AhVerifier * verifier);
 gboolean ah_verifier_add_key (AhVerifier * verifier, const gchar * api_key,
     const gchar * client_secret, GError ** error);
 gboolean ah_verifier_has_keys (const AhVerifier * verifier);
+/* Replaces the keys of @verifier by those of @from, which is left without
+ * keys; @verifier's replay cache, authority and limits stay. */
+void ah_verifier_take_keys (AhVerifier * verifier, AhVerifier * from);
 /* The same API keys with the same secrets, and the same authority; two
  * NULLs (no authentication) are the same. */
 gboolean ah_verifier_same_keys (const AhVerifier * a, const AhVerifier * b);
@@ -138,5 +140,4 @@ gboolean ah_verifier_verify (AhVerifier * verifier, const AhRequest * req,
 gchar *ah_request_get_header (const AhRequest * req, const gchar * name);
 
 G_END_DECLS
-
 #endif /* __AH_SIGNATURE_H__ */
