@@ -84,7 +84,8 @@ elif (cd "$top/tests/interop" && npm ci --no-audit --no-fund --loglevel=error); 
     *" 0 failed"*) passed=$((passed + 1)) ;;
     *) failed=$((failed + 1)) ;;
   esac
-  for t in test-genesyssrc test-genesyssink test-bot test-timeline test-readme; do
+  for t in test-genesyssrc test-genesyssink test-bot test-timeline test-readme \
+      test-operate; do
     out=$("$top/tests/interop/$t.sh" "$builddir" 2>&1)
     echo "$out"
     add_counts "$(echo "$out" | tail -1)"

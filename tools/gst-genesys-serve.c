@@ -21,6 +21,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <gst/genesys/gstgenesysserve.h>
+#include "serve-log.h"
 
 #define FORCE_EXIT_AFTER G_USEC_PER_SEC
 
@@ -45,10 +46,11 @@ on_call_started (GstGenesysServe * serve, const gchar * session_id,
     const gchar * conversation_id, GstElement * pipeline, gpointer user_data)
 {
   App *app = user_data;
+  ServeLogIds ids = { conversation_id, session_id, session_id };
 
   if (!app->quiet)
-    g_print ("call %s: started (conversation %s)\n", session_id,
-        conversation_id);
+    serve_log ("info", "call-started", &ids, NULL,
+        "call %s: started (conversation %s)", session_id, conversation_id);
 }
 
 static void
@@ -56,12 +58,15 @@ on_call_ended (GstGenesysServe * serve, const gchar * session_id,
     const gchar * conversation_id, const GError * error, gpointer user_data)
 {
   App *app = user_data;
+  ServeLogIds ids = { conversation_id, session_id, session_id };
 
   if (error)
-    g_printerr ("call %s: failed: %s (conversation %s)\n", session_id,
-        error->message, conversation_id);
+    serve_log ("error", "call-failed", &ids, NULL,
+        "call %s: failed: %s (conversation %s)", session_id, error->message,
+        conversation_id);
   else if (!app->quiet)
-    g_print ("call %s: ended (conversation %s)\n", session_id, conversation_id);
+    serve_log ("info", "call-ended", &ids, NULL,
+        "call %s: ended (conversation %s)", session_id, conversation_id);
 }
 
 static void
@@ -69,7 +74,7 @@ on_drained (GstGenesysServe * serve, gpointer user_data)
 {
   App *app = user_data;
 
-  g_print ("drained\n");
+  serve_log ("info", "drained", NULL, NULL, "drained");
   g_main_loop_quit (app->loop);
 }
 
@@ -81,8 +86,9 @@ drain_timeout_cb (gpointer data)
 
   app->drain_source = 0;
   gst_genesys_serve_get_stats (app->serve, &stats);
-  g_print ("drain timeout: ending %u call(s), closing %u session(s)\n",
-      stats.calls, stats.sessions);
+  serve_log ("info", "drain-timeout", NULL, NULL,
+      "drain timeout: ending %u call(s), closing %u session(s)", stats.calls,
+      stats.sessions);
   g_main_loop_quit (app->loop);
   return G_SOURCE_REMOVE;
 }
@@ -94,8 +100,9 @@ static gpointer
 force_exit_thread (gpointer data)
 {
   g_usleep (FORCE_EXIT_AFTER);
-  g_printerr ("gst-genesys-serve: the calls did not stop within 1 s of the "
-      "second signal; exiting without waiting for them\n");
+  serve_log ("error", "forced-exit", NULL, NULL, "gst-genesys-serve: the "
+      "calls did not stop within 1 s of the second signal; exiting without "
+      "waiting for them");
   _exit (1);
   return NULL;
 }
@@ -106,7 +113,7 @@ signal_cb (gpointer data)
   App *app = data;
 
   if (app->draining) {
-    g_print ("second signal: stopping now\n");
+    serve_log ("info", "stopping", NULL, NULL, "second signal: stopping now");
     if (!app->forcing) {
       app->forcing = TRUE;
       g_thread_unref (g_thread_new ("force-exit", force_exit_thread, NULL));
@@ -115,7 +122,8 @@ signal_cb (gpointer data)
     return G_SOURCE_CONTINUE;
   }
   app->draining = TRUE;
-  g_print ("draining (up to %u s)\n", app->drain_timeout);
+  serve_log ("info", "draining", NULL, NULL, "draining (up to %u s)",
+      app->drain_timeout);
   /* not g_timeout_add_seconds(): it may fire up to a second early */
   app->drain_source = g_timeout_add (MIN (app->drain_timeout,
           G_MAXUINT / 1000) * 1000, drain_timeout_cb, app);
@@ -158,22 +166,42 @@ stats_cb (gpointer data)
   GstGenesysServeStats s;
   gint64 now = g_get_monotonic_time (), cpu = cpu_time ();
   gdouble seconds = (now - app->last_time) / (gdouble) G_USEC_PER_SEC;
+  gdouble fps, cpu_percent, rss_mib;
+  JsonObject *extra;
 
   gst_genesys_serve_get_stats (app->serve, &s);
   if (seconds <= 0)
     seconds = 1;
-  g_print ("stats: sessions=%u calls=%u frames/s=%.1f gaps=%" G_GUINT64_FORMAT
-      " auth-failures=%" G_GUINT64_FORMAT " not-found=%" G_GUINT64_FORMAT
-      " oversized=%" G_GUINT64_FORMAT " slow-readers=%" G_GUINT64_FORMAT
-      " late-pongs=%" G_GUINT64_FORMAT
-      " refused=%" G_GUINT64_FORMAT " calls-total=%" G_GUINT64_FORMAT
-      " calls-failed=%" G_GUINT64_FORMAT " probes=%" G_GUINT64_FORMAT
-      " cpu=%.1f%% rss=%.1fMiB\n", s.sessions, s.calls,
-      (s.frames - app->last_frames) / seconds, s.gaps, s.auth_failures,
-      s.not_found, s.oversized, s.slow_readers, s.late_pongs, s.refused,
-      s.calls_total, s.calls_failed, s.probes,
-      100.0 * (cpu - app->last_cpu) / (seconds * G_USEC_PER_SEC),
-      rss_bytes () / (1024.0 * 1024.0));
+  fps = (s.frames - app->last_frames) / seconds;
+  cpu_percent = 100.0 * (cpu - app->last_cpu) / (seconds * G_USEC_PER_SEC);
+  rss_mib = rss_bytes () / (1024.0 * 1024.0);
+  extra = json_object_new ();
+  json_object_set_int_member (extra, "sessions", s.sessions);
+  json_object_set_int_member (extra, "calls", s.calls);
+  json_object_set_double_member (extra, "frames_per_second", fps);
+  json_object_set_int_member (extra, "gaps", s.gaps);
+  json_object_set_int_member (extra, "auth_failures", s.auth_failures);
+  json_object_set_int_member (extra, "not_found", s.not_found);
+  json_object_set_int_member (extra, "oversized", s.oversized);
+  json_object_set_int_member (extra, "slow_readers", s.slow_readers);
+  json_object_set_int_member (extra, "late_pongs", s.late_pongs);
+  json_object_set_int_member (extra, "refused", s.refused);
+  json_object_set_int_member (extra, "calls_total", s.calls_total);
+  json_object_set_int_member (extra, "calls_failed", s.calls_failed);
+  json_object_set_int_member (extra, "probes", s.probes);
+  json_object_set_double_member (extra, "cpu_percent", cpu_percent);
+  json_object_set_double_member (extra, "rss_mib", rss_mib);
+  serve_log ("info", "stats", NULL, extra, "stats: sessions=%u calls=%u "
+      "frames/s=%.1f gaps=%" G_GUINT64_FORMAT " auth-failures=%"
+      G_GUINT64_FORMAT " not-found=%" G_GUINT64_FORMAT " oversized=%"
+      G_GUINT64_FORMAT " slow-readers=%" G_GUINT64_FORMAT " late-pongs=%"
+      G_GUINT64_FORMAT " refused=%" G_GUINT64_FORMAT " calls-total=%"
+      G_GUINT64_FORMAT " calls-failed=%" G_GUINT64_FORMAT " probes=%"
+      G_GUINT64_FORMAT " cpu=%.1f%% rss=%.1fMiB", s.sessions, s.calls, fps,
+      s.gaps, s.auth_failures, s.not_found, s.oversized, s.slow_readers,
+      s.late_pongs, s.refused, s.calls_total, s.calls_failed, s.probes,
+      cpu_percent, rss_mib);
+  json_object_unref (extra);
   app->last_time = now;
   app->last_frames = s.frames;
   app->last_cpu = cpu;
@@ -191,8 +219,9 @@ raise_open_files_limit (void)
     return;
   rl.rlim_cur = rl.rlim_max;
   if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
-    g_printerr ("warning: could not raise the limit on open files to %lu: "
-        "%s\n", (unsigned long) rl.rlim_max, g_strerror (errno));
+    serve_log ("warning", "open-files-limit", NULL, NULL, "warning: could not "
+        "raise the limit on open files to %lu: %s",
+        (unsigned long) rl.rlim_max, g_strerror (errno));
 }
 
 /* Calls start and end on hundreds of threads: glibc spreads them over up
@@ -252,6 +281,8 @@ typedef struct
   gint malloc_arenas;
   gboolean quiet, version;
   gchar *push_mode;
+  gchar *log_format;
+  ServeLogFormat log_format_value;
 } Options;
 
 static Options opts = {
@@ -311,6 +342,10 @@ static GOptionEntry entries[] = {
       "Which thread pushes each call's audio: thread, loop (only for "
         "templates whose downstream never blocks) or auto (default: loop "
         "when nothing downstream can block)", "MODE"},
+  {"log-format", 0, 0, G_OPTION_ARG_STRING, &opts.log_format,
+      "text (default): plain lines; json: one JSON object per line (time, "
+        "level, event, message, conversation_id, session_id, call_id), "
+        "GStreamer's warnings included", "FORMAT"},
   {"quiet", 'q', 0, G_OPTION_ARG_NONE, &opts.quiet,
       "No line per call (failures are still printed)", NULL},
   {"version", 0, 0, G_OPTION_ARG_NONE, &opts.version, "Print the version",
@@ -331,6 +366,7 @@ options_clear (void)
   g_free (opts.authority);
   g_free (opts.languages);
   g_free (opts.push_mode);
+  g_free (opts.log_format);
   g_strfreev (opts.connectors);
 }
 
@@ -388,6 +424,13 @@ parse_options (gint * argc, gchar *** argv, gchar ** launch)
     ret = 2;
     goto out;
   }
+  if (opts.log_format && !serve_log_format_from_name (opts.log_format,
+          &opts.log_format_value)) {
+    g_printerr ("gst-genesys-serve: --log-format %s: not text or json\n",
+        opts.log_format);
+    ret = 2;
+    goto out;
+  }
   *launch = g_strjoinv (" ", *argv + i);
 out:
   g_option_context_free (ctx);
@@ -398,6 +441,7 @@ out:
 static void
 prepare_process (void)
 {
+  serve_log_set_format (opts.log_format_value);
 #ifdef __GLIBC__
   if (opts.malloc_arenas > 0 && !g_getenv ("MALLOC_ARENA_MAX"))
     mallopt (M_ARENA_MAX, opts.malloc_arenas);
@@ -411,9 +455,28 @@ prepare_process (void)
       gst_debug_set_color_mode (GST_DEBUG_COLOR_MODE_OFF);
   }
   if (!opts.api_key && !opts.credentials && !opts.secret)
-    g_printerr ("warning: no API key is configured: every AudioHook "
-        "connection is accepted without authentication (set --api-key and "
-        "--client-secret, or --credentials)\n");
+    serve_log ("warning", "no-authentication", NULL, NULL, "warning: no API "
+        "key is configured: every AudioHook connection is accepted without "
+        "authentication (set --api-key and --client-secret, or "
+        "--credentials)");
+}
+
+/* SIGHUP: the credentials file again; the calls go on. */
+static gboolean
+reload_cb (gpointer data)
+{
+  App *app = data;
+  GError *error = NULL;
+
+  if (gst_genesys_serve_reload_credentials (app->serve, &error)) {
+    serve_log ("info", "credentials-reloaded", NULL, NULL,
+        "credentials reloaded from %s", opts.credentials);
+  } else {
+    serve_log ("error", "reload-failed", NULL, NULL, "SIGHUP: the keys stay "
+        "as they were: %s", error->message);
+    g_error_free (error);
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 /* Serves until a signal and the drain end it; the exit code. */
@@ -424,7 +487,7 @@ serve (App * app, const gchar * launch)
   GstGenesysServeCallbacks callbacks = { 0 };
   gchar **language_list = NULL;
   GError *error = NULL;
-  guint health = 0, sources[4] = { 0, 0, 0, 0 };
+  guint health = 0, sources[5] = { 0, 0, 0, 0, 0 };
   guint i;
 
   config.launch = launch;
@@ -451,7 +514,8 @@ serve (App * app, const gchar * launch)
   app->serve = gst_genesys_serve_new (&config, &callbacks, app, &error);
   g_strfreev (language_list);
   if (!app->serve) {
-    g_printerr ("gst-genesys-serve: %s\n", error->message);
+    serve_log ("error", "start-failed", NULL, NULL, "gst-genesys-serve: %s",
+        error->message);
     g_error_free (error);
     return 1;
   }
@@ -459,17 +523,19 @@ serve (App * app, const gchar * launch)
     health = gst_genesys_serve_listen_health (app->serve, opts.address,
         opts.health_port, &error);
     if (!health) {
-      g_printerr ("gst-genesys-serve: health port: %s\n", error->message);
+      serve_log ("error", "start-failed", NULL, NULL,
+          "gst-genesys-serve: health port: %s", error->message);
       g_error_free (error);
       gst_genesys_serve_free (app->serve);
       return 1;
     }
   }
-  g_print ("listening on %s:%u%s\n", opts.address ? opts.address : "0.0.0.0",
+  serve_log ("info", "listening", NULL, NULL, "listening on %s:%u%s",
+      opts.address ? opts.address : "0.0.0.0",
       gst_genesys_serve_get_port (app->serve),
       opts.path ? opts.path : "/api/v1/audiohook/ws");
   if (health)
-    g_print ("health on %s:%u/health\n",
+    serve_log ("info", "health", NULL, NULL, "health on %s:%u/health",
         opts.address ? opts.address : "0.0.0.0", health);
 
   sources[0] = g_unix_signal_add (SIGTERM, signal_cb, app);
@@ -481,6 +547,7 @@ serve (App * app, const gchar * launch)
   }
   if (opts.trim_interval > 0)
     sources[3] = g_timeout_add_seconds (opts.trim_interval, trim_cb, NULL);
+  sources[4] = g_unix_signal_add (SIGHUP, reload_cb, app);
   g_main_loop_run (app->loop);
 
   for (i = 0; i < G_N_ELEMENTS (sources); i++)
@@ -489,7 +556,7 @@ serve (App * app, const gchar * launch)
   if (app->drain_source)
     g_source_remove (app->drain_source);
   gst_genesys_serve_free (app->serve);
-  g_print ("stopped\n");
+  serve_log ("info", "stopped", NULL, NULL, "stopped");
   return 0;
 }
 
