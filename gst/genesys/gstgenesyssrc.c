@@ -163,6 +163,7 @@ enum
   PROP_CAPS,
   PROP_SESSION_NAME,
   PROP_PUSH_MODE,
+  PROP_START_POSITION,
 };
 
 enum
@@ -1197,6 +1198,9 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_SESSION_TIMEOUT:
       self->session_timeout = g_value_get_uint64 (value);
       break;
+    case PROP_START_POSITION:
+      self->start_position = g_value_get_uint64 (value);
+      break;
     case PROP_MAX_MESSAGE_SIZE:
       self->max_message_size = g_value_get_uint (value);
       break;
@@ -1268,6 +1272,9 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SESSION_TIMEOUT:
       g_value_set_uint64 (value, self->session_timeout);
+      break;
+    case PROP_START_POSITION:
+      g_value_set_uint64 (value, self->start_position);
       break;
     case PROP_MAX_MESSAGE_SIZE:
       g_value_set_uint (value, self->max_message_size);
@@ -1472,6 +1479,20 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       g_param_spec_uint64 ("session-timeout", "Session timeout",
           "Nanoseconds to wait after a session vanished before EOS", 0,
           G_MAXUINT64, DEFAULT_SESSION_TIMEOUT, rw));
+  /**
+   * GstGenesysSrc:start-position:
+   *
+   * The call position (in samples at 8000 Hz) that the first output sample
+   * stands for: audio and gaps before it are not output, and nothing
+   * before it is filled. 0 (the default): the output starts at position 0,
+   * and a first session whose audio starts later begins with a gap.
+   * gst-genesys-serve sets it on a call that goes on from another instance
+   * (`{start-position}`), whose output before it is that instance's.
+   */
+  g_object_class_install_property (gobject_class, PROP_START_POSITION,
+      g_param_spec_uint64 ("start-position", "Start position",
+          "Call position in samples (8000/s) of the first output sample; "
+          "what lies before it is not output", 0, G_MAXUINT64, 0, rw));
   /**
    * GstGenesysSrc:max-message-size:
    *

@@ -150,6 +150,7 @@ src_reset_output (GstGenesysSrc * self)
   GST_OBJECT_LOCK (self);
   gst_genesys_timeline_set_latency (&self->timeline, self->latency,
       self->drop_on_latency);
+  gst_genesys_timeline_set_origin (&self->timeline, self->start_position);
   GST_OBJECT_UNLOCK (self);
   self->late_run = FALSE;
   memset (&self->silence, 0, sizeof (self->silence));

@@ -30,6 +30,13 @@ gst_genesys_timeline_set_latency (GstGenesysTimeline * tl,
 }
 
 void
+gst_genesys_timeline_set_origin (GstGenesysTimeline * tl, guint64 origin)
+{
+  g_return_if_fail (!tl->anchored);
+  tl->origin = origin;
+}
+
+void
 gst_genesys_timeline_new_session (GstGenesysTimeline * tl)
 {
   tl->session_placed = FALSE;
@@ -163,7 +170,9 @@ place_by_arrival (GstGenesysTimeline * tl, guint64 end_pos, guint64 samples,
   guint64 out_end = tl->end + samples;
 
   if (!tl->anchored) {
-    GstClockTime span = gst_genesys_timeline_samples_to_time (tl, end_pos);
+    /* output sample 0 is position origin: what ends before it is not out */
+    guint64 out_pos = end_pos > tl->origin ? end_pos - tl->origin : 0;
+    GstClockTime span = gst_genesys_timeline_samples_to_time (tl, out_pos);
     /* Output starts at running time 0 at the earliest: audio that ended
      * before its own length had run is early; the steering takes it to the
      * envelope of the arrivals. */
@@ -172,7 +181,10 @@ place_by_arrival (GstGenesysTimeline * tl, guint64 end_pos, guint64 samples,
     tl->seg_out = 0;
     tl->end = 0;
     tl->anchored = TRUE;
-    out_end = end_pos;
+    tl->session_offset = -(gint64) tl->origin;
+    tl->session_placed = TRUE;
+    gst_genesys_skew_reset (&tl->skew);
+    return;
   } else {
     if (GST_CLOCK_TIME_IS_VALID (arrival))
       out_end = MAX (out_end, out_at (tl, arrival));

@@ -50,6 +50,7 @@ G_BEGIN_DECLS
   gint64 session_offset;        /* output sample of session position 0 */
   guint64 end;                  /* output samples covered so far */
 
+  guint64 origin;               /* first session's position of output 0 */
   GstClockTime latency;         /* audio should leave before PTS + latency */
   gboolean drop_late;           /* ... and is dropped (a gap) when it cannot */
 
@@ -75,6 +76,12 @@ void gst_genesys_timeline_init (GstGenesysTimeline * tl, guint rate);
 /* Defaults: latency 300 ms, late audio kept. */
 void gst_genesys_timeline_set_latency (GstGenesysTimeline * tl,
     GstClockTime latency, gboolean drop_late);
+
+/* Output sample 0 stands for position @origin of the first session
+ * (default 0): what lies before it is not output, and the first audio
+ * places nothing before it. For a call that goes on from elsewhere (its
+ * output before @origin is another pipeline's). Before any audio. */
+void gst_genesys_timeline_set_origin (GstGenesysTimeline * tl, guint64 origin);
 
 /* The next audio comes from a new session whose positions restart: it is
  * placed where it arrives. */

@@ -44,6 +44,7 @@ typedef struct
   const gchar *name;
   GstClockTime latency;         /* 0: the default, 300 ms */
   guint reanchors;              /* sessions placed by their arrival, at the end */
+  guint64 origin;               /* the first session's position of output 0 */
   Step steps[10];
 } Case;
 
@@ -234,6 +235,36 @@ static const Case cases[] = {
                     .duration = 200 * MS,.offset = 40000,.gap_pts = 200 * MS,
                   .gap_duration = 4800 * MS},
           }},
+  /* a call that moved here: output 0 is position 40000 (5 s) */
+  {.name = "a call that goes on from elsewhere starts at its origin",
+        .origin = 40000,.steps = {
+              {.op = AUDIO,.position = 40000,.samples = 1600,.arrival =
+                    1000 * MS,.emitted = TRUE,.pts = 800 * MS,
+                  .duration = 200 * MS,.offset = 0},
+              {.op = AUDIO,.position = 41600,.samples = 1600,.arrival =
+                    1200 * MS,.emitted = TRUE,.pts = 1000 * MS,
+                  .duration = 200 * MS,.offset = 1600},
+          }},
+  {.name = "audio before the origin is not output, across it is trimmed",
+        .origin = 40000,.steps = {
+              {.op = AUDIO,.position = 38400,.samples = 1600,.arrival =
+                    200 * MS,.emitted = FALSE},
+              {.op = AUDIO,.position = 39200,.samples = 1600,.arrival =
+                    300 * MS,.emitted = TRUE,.pts = 200 * MS,
+                  .duration = 100 * MS,.offset = 0,.skip = 800},
+              {.op = AUDIO,.position = 40800,.samples = 1600,.arrival =
+                    500 * MS,.emitted = TRUE,.pts = 300 * MS,
+                  .duration = 200 * MS,.offset = 800},
+          }},
+  {.name = "a gap across the origin covers only what lies after it",
+        .origin = 40000,.steps = {
+              {.op = GAP,.position = 36000,.samples = 8000,.arrival = 500 * MS,
+                    .emitted = TRUE,.pts = 0,.duration = 500 * MS,
+                  .offset = 0},
+              {.op = AUDIO,.position = 44000,.samples = 1600,.arrival =
+                    700 * MS,.emitted = TRUE,.pts = 500 * MS,
+                  .duration = 200 * MS,.offset = 4000},
+          }},
 };
 
 static void
@@ -247,6 +278,7 @@ test_table (void)
     gst_genesys_timeline_init (&tl, 8000);
     if (cases[i].latency)
       gst_genesys_timeline_set_latency (&tl, cases[i].latency, FALSE);
+    gst_genesys_timeline_set_origin (&tl, cases[i].origin);
     for (j = 0; j < G_N_ELEMENTS (cases[i].steps); j++) {
       const Step *s = &cases[i].steps[j];
       GstGenesysSpan span = { 0 }, gap = { 0 };
