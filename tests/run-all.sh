@@ -85,7 +85,7 @@ elif (cd "$top/tests/interop" && npm ci --no-audit --no-fund --loglevel=error); 
     *) failed=$((failed + 1)) ;;
   esac
   for t in test-genesyssrc test-genesyssink test-bot test-timeline test-readme \
-      test-operate; do
+      test-operate test-registry; do
     out=$("$top/tests/interop/$t.sh" "$builddir" 2>&1)
     echo "$out"
     add_counts "$(echo "$out" | tail -1)"

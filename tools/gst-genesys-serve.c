@@ -283,6 +283,7 @@ typedef struct
   gchar *push_mode;
   gchar *log_format;
   ServeLogFormat log_format_value;
+  gchar *registry, *instance;
 } Options;
 
 static Options opts = {
@@ -342,6 +343,14 @@ static GOptionEntry entries[] = {
       "Which thread pushes each call's audio: thread, loop (only for "
         "templates whose downstream never blocks) or auto (default: loop "
         "when nothing downstream can block)", "MODE"},
+  {"registry", 0, 0, G_OPTION_ARG_STRING, &opts.registry,
+      "redis://HOST[:PORT][/DB]: the session registry shared by the "
+        "instances behind one load balancer; a call that continues here "
+        "from another instance goes on as its next {segment} (default: "
+        "none, this instance alone)", "URL"},
+  {"instance", 0, 0, G_OPTION_ARG_STRING, &opts.instance,
+      "This instance's unique name in the registry (default: "
+        "HOSTNAME-PORT)", "NAME"},
   {"log-format", 0, 0, G_OPTION_ARG_STRING, &opts.log_format,
       "text (default): plain lines; json: one JSON object per line (time, "
         "level, event, message, conversation_id, session_id, call_id), "
@@ -367,6 +376,8 @@ options_clear (void)
   g_free (opts.languages);
   g_free (opts.push_mode);
   g_free (opts.log_format);
+  g_free (opts.registry);
+  g_free (opts.instance);
   g_strfreev (opts.connectors);
 }
 
@@ -503,6 +514,8 @@ serve (App * app, const gchar * launch)
   config.max_sessions = opts.max_sessions;
   config.threads = opts.threads;
   config.push_mode = opts.push_mode;
+  config.registry = opts.registry;
+  config.instance = opts.instance;
   config.connectors = (const gchar * const *) opts.connectors;
   if (opts.languages) {
     language_list = split_list (opts.languages);

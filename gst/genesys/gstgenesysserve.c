@@ -76,6 +76,7 @@
 #include "gstgenesyshealthport.h"
 #include "gstgenesysservemetrics.h"
 #include "gstgenesysconn.h"
+#include "gstgenesysregistry.h"
 #include "gstgenesystime.h"
 #include "gstgenesysguard.h"
 #include "gstgenesysserver.h"
@@ -136,8 +137,13 @@ struct _Call
 {
   gatomicrefcount ref_count;
   GstGenesysServe *serve;
-  gchar *session_id;
+  gchar *session_id;            /* the first session it had here */
+  /* the call's first session, on any instance: session_id, or the call it
+   * goes on from (set by the worker that starts it, then read-only) */
+  gchar *call_id;
   gchar *conversation_id;       /* of the open that started it */
+  guint segment;                /* 0; 1, 2, ... when it moved here */
+  guint64 start_position;       /* samples: where its output starts */
   /* set under serve lock by the worker that starts it, then read-only */
   GstElement *pipeline;         /* NULL: it could not be built */
   GstElement *src;              /* owned by the pipeline */
@@ -158,6 +164,9 @@ struct _Call
 
   /* under serve lock: its source's late audio is in the serve's metrics */
   gboolean counted;
+  /* its session continues one that the registry says was closed: answered
+   * without media, not reported (the worker's, then the control context's) */
+  gboolean closed_elsewhere;
 };
 
 struct _GstGenesysServe
@@ -174,6 +183,8 @@ struct _GstGenesysServe
   GstGenesysServeCallbacks callbacks;
   gpointer user_data;
   GstGenesysHealthPort *health;
+  GstGenesysRegistry *registry; /* NULL: no other instance */
+  GSource *heartbeat;
   /* what the verifier was made of, for gst_genesys_serve_reload_credentials */
   gchar *api_key, *client_secret, *credentials_file, *authority;
 
@@ -309,6 +320,7 @@ call_unref (Call * call)
     gst_object_unref (call->pipeline);
   g_clear_error (&call->error);
   g_free (call->session_id);
+  g_free (call->call_id);
   g_free (call->conversation_id);
   g_free (call);
 }
@@ -404,7 +416,7 @@ announce (Call * call)
   stopping = self->stopping;
   g_mutex_unlock (&self->lock);
   if (self->callbacks.call_started && !stopping)
-    self->callbacks.call_started (self, call->session_id,
+    self->callbacks.call_started (self, call->call_id,
         call->conversation_id, call->pipeline, self->user_data);
 }
 
@@ -490,9 +502,10 @@ call_finish (Call * call)
   /* a call that did not start is reported with the reason, but not from
    * gst_genesys_serve_free(): it reports the calls it ends, that were
    * announced */
-  report = call->announced || (!call->taken && !stopping);
+  report = call->announced || (!call->taken && !stopping
+      && !call->closed_elsewhere);
   if (self->callbacks.call_ended && report)
-    self->callbacks.call_ended (self, call->session_id,
+    self->callbacks.call_ended (self, call->call_id,
         call->conversation_id, call->error, self->user_data);
   if (!stopping)
     check_drained (self);
@@ -816,8 +829,12 @@ observe_action (GstGenesysConn * conn, AhAction * action, gpointer data)
   g_mutex_lock (&self->lock);
   switch (action->type) {
     case AH_ACTION_CLOSED:
-      if (g_strcmp0 (action->text, "reconnect") != 0)
+      if (g_strcmp0 (action->text, "reconnect") != 0) {
         remember_closed (self, link->session_id);
+        if (self->registry)
+          gst_genesys_registry_session_closed (self->registry,
+              link->session_id);
+      }
       break;
     case AH_ACTION_OPENED:
       if (link->open_at) {
@@ -966,8 +983,12 @@ static GstElement *
 call_build (Job * job, GstElement ** src, GError ** error)
 {
   Call *call = job->call;
+  GstGenesysTemplateCall values = { call->call_id,
+    gst_genesys_conn_get_connector_id (job->conn), call->segment,
+    call->start_position
+  };
   gchar *description = gst_genesys_template_fill (job->launch, job->open,
-      call->session_id, gst_genesys_conn_get_connector_id (job->conn));
+      &values);
   GstElement *pipeline;
   GstBus *bus;
   GstMessage *err;
@@ -978,11 +999,11 @@ call_build (Job * job, GstElement ** src, GError ** error)
   if (!pipeline)
     return NULL;
   g_object_set (*src, "mode", GST_GENESYS_MODE_EXTERNAL, "keep-listening",
-      FALSE, NULL);
+      FALSE, "start-position", call->start_position, NULL);
   /* when asked; a template may set it itself */
   if (call->serve->set_push_mode)
     g_object_set (*src, "push-mode", call->serve->push_mode, NULL);
-  gst_element_set_name (pipeline, call->session_id);
+  gst_element_set_name (pipeline, call->call_id);
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE)
     return pipeline;
@@ -1041,7 +1062,9 @@ adopt_cb (gpointer data)
   waiting = waiting
       && ah_session_is_answer_pending (gst_genesys_conn_get_session
       (job->conn));
-  if (waiting && call->pipeline && !stopping) {
+  if (waiting && call->closed_elsewhere) {
+    /* a repeated close: answered without media, as continues_closed() */
+  } else if (waiting && call->pipeline && !stopping) {
     guint n_offers = open->media ? open->media->len : 0;
     call->taken = gst_genesys_src_take_session (GST_GENESYS_SRC (call->src),
         self->server, job->conn, n_offers ? &g_array_index (open->media,
@@ -1059,11 +1082,16 @@ adopt_cb (gpointer data)
   if (call->taken) {
     call->state = CALL_RUNNING;
     self->stats.calls_total++;
+  } else if (call->closed_elsewhere) {
+    self->stats.continued_closed++;
   } else if (!stopping) {
     self->stats.calls_failed++;
   }
   g_mutex_unlock (&self->lock);
-  if (call->taken) {
+  if (call->closed_elsewhere) {
+    GST_INFO ("session %s continues a session closed on another instance: "
+        "no pipeline", link->session_id);
+  } else if (call->taken) {
     GST_INFO ("session %s: call started", link->session_id);
     link_join (self, link, call);
   } else {
@@ -1097,6 +1125,67 @@ call_watch (Call * call)
   gst_object_unref (bus);
 }
 
+/* With a registry: the call @job's session continues, when another
+ * instance had it (found in the registry), goes on here as its next
+ * segment from the session's position; otherwise it is a new call. The
+ * registry learns which. Worker thread, before the pipeline is built. */
+static void
+call_place (Job * job)
+{
+  Call *call = job->call;
+  GstGenesysServe *self = call->serve;
+  GArray *continued = job->open->continued_sessions;
+  GstGenesysSessionRecord record = { 0 };
+  GstGenesysPlacement placement = GST_GENESYS_PLACE_NEW;
+  GError *error = NULL;
+  guint i, segment;
+
+  for (i = 0; continued && i < continued->len; i++) {
+    AhContinuedSession *cs = &g_array_index (continued, AhContinuedSession, i);
+    if (!gst_genesys_registry_find (self->registry, cs->id, &record, &error)) {
+      GST_WARNING ("session %s: registry: %s; a call of its own",
+          call->session_id, error->message);
+      g_clear_error (&error);
+      break;
+    }
+    placement = gst_genesys_placement_decide (&record,
+        gst_genesys_registry_get_instance (self->registry));
+    if (placement != GST_GENESYS_PLACE_NEW)
+      break;
+    gst_genesys_session_record_clear (&record);
+  }
+  if (placement == GST_GENESYS_PLACE_CLOSED) {
+    call->closed_elsewhere = TRUE;
+  } else if (placement != GST_GENESYS_PLACE_NEW) {
+    /* no relay between instances yet: a call whose owner is up moves too,
+     * and the owner's part ends when its wait for a continuation does */
+    if (gst_genesys_registry_take_call (self->registry, record.call_id,
+            job->open->conversation_id, &segment, &error)) {
+      g_free (call->call_id);
+      call->call_id = g_strdup (record.call_id);
+      call->segment = segment;
+      call->start_position = gst_util_uint64_scale (job->open->position,
+          AH_RATE, GST_SECOND);
+      GST_INFO ("session %s: call %s moves here from %s (%s) as segment %u "
+          "from sample %" G_GUINT64_FORMAT, call->session_id, call->call_id,
+          record.instance, placement == GST_GENESYS_PLACE_RELAY ? "up" :
+          "draining or gone", segment, call->start_position);
+    } else {
+      GST_WARNING ("session %s: registry: %s; a call of its own",
+          call->session_id, error->message);
+      g_clear_error (&error);
+      placement = GST_GENESYS_PLACE_NEW;
+    }
+  }
+  if (placement == GST_GENESYS_PLACE_NEW)
+    gst_genesys_registry_call (self->registry, call->call_id,
+        job->open->conversation_id, 0);
+  if (placement != GST_GENESYS_PLACE_CLOSED)
+    gst_genesys_registry_session (self->registry, call->session_id,
+        call->call_id);
+  gst_genesys_session_record_clear (&record);
+}
+
 /* Builds and starts the pipeline of a call whose open waits, then has the
  * session's loop thread hand the session over. Worker thread. */
 static void
@@ -1111,7 +1200,9 @@ job_start (Job * job)
   g_mutex_lock (&self->lock);
   stopping = self->stopping;
   g_mutex_unlock (&self->lock);
-  if (!stopping)
+  if (self->registry && !stopping)
+    call_place (job);
+  if (!stopping && !call->closed_elsewhere)
     pipeline = call_build (job, &src, &error);
   g_mutex_lock (&self->lock);
   call->pipeline = pipeline;
@@ -1205,6 +1296,9 @@ serve_select (const AhMedia * offers, guint n_offers, gpointer data)
       GST_INFO ("session %s continues call %s", link->session_id,
           call->session_id);
       link_join (self, link, call);
+      if (self->registry)
+        gst_genesys_registry_session (self->registry, link->session_id,
+            call->call_id);
       g_mutex_lock (&self->lock);
       self->stats.sessions_continued++;
       g_mutex_unlock (&self->lock);
@@ -1222,6 +1316,7 @@ serve_select (const AhMedia * offers, guint n_offers, gpointer data)
   g_atomic_ref_count_init (&call->ref_count);   /* the list's */
   call->serve = self;
   call->session_id = g_strdup (link->session_id);
+  call->call_id = g_strdup (link->session_id);
   call->conversation_id = g_strdup (open->conversation_id);
   call->state = CALL_STARTING;
   job = g_new0 (Job, 1);
@@ -1332,6 +1427,50 @@ free_auth_settings (GstGenesysServe * self)
   g_free (self->authority);
 }
 
+/* ---- the registry ---- */
+
+#define HEARTBEAT_INTERVAL_MS 3000
+
+static gboolean
+heartbeat_cb (gpointer data)
+{
+  GstGenesysServe *self = data;
+  gboolean draining;
+
+  g_mutex_lock (&self->lock);
+  draining = self->draining;
+  g_mutex_unlock (&self->lock);
+  gst_genesys_registry_heartbeat (self->registry, draining);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Connects to the registry of @config as its instance (by default
+ * HOSTNAME-PORT) and starts the heartbeat. */
+static gboolean
+serve_join_registry (GstGenesysServe * self,
+    const GstGenesysServeConfig * config, GError ** error)
+{
+  gchar *instance = config->instance ? g_strdup (config->instance) :
+      g_strdup_printf ("%s-%u", g_get_host_name (),
+      gst_genesys_server_get_port (self->server));
+
+  if (*instance == '\0') {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "the instance name is empty");
+    g_free (instance);
+    return FALSE;
+  }
+  self->registry = gst_genesys_registry_new (config->registry, instance, error);
+  g_free (instance);
+  if (!self->registry)
+    return FALSE;
+  gst_genesys_registry_heartbeat (self->registry, FALSE);
+  self->heartbeat = g_timeout_source_new (HEARTBEAT_INTERVAL_MS);
+  g_source_set_callback (self->heartbeat, heartbeat_cb, self, NULL);
+  g_source_attach (self->heartbeat, self->context);
+  return TRUE;
+}
+
 /* ---- API ---- */
 
 /* The elements of this library, whatever the registry holds: a plugin
@@ -1360,7 +1499,7 @@ check_launch (const gchar * launch, GError ** error)
 
   if (!gst_genesys_template_check (launch, error))
     return FALSE;
-  check = gst_genesys_template_fill (launch, NULL, NULL, NULL);
+  check = gst_genesys_template_fill (launch, NULL, NULL);
   pipeline = parse_pipeline (check, &src, error);
   g_free (check);
   if (!pipeline)
@@ -1521,6 +1660,10 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->listener.accepted = serve_accepted;
   self->listener.user_data = self;
   gst_genesys_server_add_listener (self->server, &self->listener);
+  if (config->registry && !serve_join_registry (self, config, error)) {
+    gst_genesys_serve_free (self);
+    return NULL;
+  }
   GST_INFO ("listening on port %u, path %s%s", gst_genesys_server_get_port
       (self->server), self->listener.path,
       verifier ? "" : ", without authentication");
@@ -1617,6 +1760,8 @@ gst_genesys_serve_drain (GstGenesysServe * serve)
     return;
   }
   serve->draining = TRUE;
+  if (serve->registry)
+    gst_genesys_registry_heartbeat (serve->registry, TRUE);
   for (l = serve->links; l; l = l->next) {
     Link *link = l->data;
     if (link->conn)
@@ -1785,6 +1930,12 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   g_list_free (pending);
 
   gst_genesys_server_release (serve->server);
+  if (serve->heartbeat) {
+    g_source_destroy (serve->heartbeat);
+    g_source_unref (serve->heartbeat);
+  }
+  if (serve->registry)
+    gst_genesys_registry_free (serve->registry);
   if (serve->listener.verifier)
     ah_verifier_free (serve->listener.verifier);
   g_free (serve->listener.path);

@@ -53,6 +53,13 @@ typedef struct _GstGenesysServe GstGenesysServe;
  *   `auto`) set on every call's pipeline; %NULL: what the template says,
  *   by default `auto` (the connection's loop thread pushes the audio when
  *   nothing downstream can block, a thread wake less per frame)
+ * @registry: (nullable): `redis://HOST[:PORT][/DB]`: the session registry
+ *   that instances behind one load balancer share; a continuation of a
+ *   call another instance had goes on here as the call's next segment
+ *   (`{segment}`, `{start-position}`; `{session-id}` stays the call's first
+ *   session). %NULL: this instance alone. Redis must answer at start
+ * @instance: (nullable): this instance's unique name in the registry;
+ *   %NULL: HOSTNAME-PORT
  *
  * What gst_genesys_serve_new() listens with. Zero-initialise it and set
  * what you need. Without any API key every connection is accepted; a
@@ -77,9 +84,11 @@ typedef struct
   const gchar *const *supported_languages;
   const gchar *const *connectors;
   const gchar *push_mode;
+  const gchar *registry;
+  const gchar *instance;
 
   /*< private > */
-  gpointer _gst_reserved[GST_PADDING - 3];
+  gpointer _gst_reserved[GST_PADDING];
 } GstGenesysServeConfig;
 
 /**

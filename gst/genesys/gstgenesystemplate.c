@@ -50,11 +50,11 @@ json_member_string (JsonObject * obj, const gchar * key)
  * @open (checking the template), every value is "0". */
 static gboolean
 placeholder_value (const gchar * name, const AhMessage * open,
-    const gchar * session_id, const gchar * connector_id, gchar ** value)
+    const GstGenesysTemplateCall * call, gchar ** value)
 {
   static const gchar *const names[] = { "session-id", "conversation-id",
     "organization-id", "participant-id", "ani", "ani-name", "dnis",
-    "language", "connector-id", NULL
+    "language", "connector-id", "segment", "start-position", NULL
   };
   JsonObject *obj = NULL;
   const gchar *key = NULL;
@@ -75,9 +75,13 @@ placeholder_value (const gchar * name, const AhMessage * open,
   } else if (key) {
     *value = json_member_string (obj, key);
   } else if (strcmp (name, "session-id") == 0) {
-    *value = g_strdup (session_id);
+    *value = g_strdup (call->session_id);
   } else if (strcmp (name, "connector-id") == 0) {
-    *value = g_strdup (connector_id);
+    *value = g_strdup (call->connector_id);
+  } else if (strcmp (name, "segment") == 0) {
+    *value = g_strdup_printf ("%u", call->segment);
+  } else if (strcmp (name, "start-position") == 0) {
+    *value = g_strdup_printf ("%" G_GUINT64_FORMAT, call->start_position);
   } else if (strcmp (name, "conversation-id") == 0) {
     *value = g_strdup (open->conversation_id);
   } else if (strcmp (name, "organization-id") == 0) {
@@ -141,13 +145,13 @@ gst_genesys_template_check (const gchar * tmpl, GError ** error)
     if (!like || in_caps (tmpl, p))
       continue;
     name = g_strndup (p + 1, end - p - 1);
-    if (placeholder_value (name, NULL, NULL, NULL, &value)) {
+    if (placeholder_value (name, NULL, NULL, &value)) {
       g_free (value);
       g_free (name);
       continue;
     }
     g_strdelimit (name, "_", '-');
-    hint = placeholder_value (name, NULL, NULL, NULL, &value) ?
+    hint = placeholder_value (name, NULL, NULL, &value) ?
         g_strdup_printf (" (did you mean {%s}?)", name) : g_strdup ("");
     g_free (value);
     g_free (name);
@@ -163,7 +167,7 @@ gst_genesys_template_check (const gchar * tmpl, GError ** error)
 
 gchar *
 gst_genesys_template_fill (const gchar * tmpl, const AhMessage * open,
-    const gchar * session_id, const gchar * connector_id)
+    const GstGenesysTemplateCall * call)
 {
   GString *out = g_string_new (NULL);
   const gchar *p = tmpl;
@@ -173,8 +177,7 @@ gst_genesys_template_fill (const gchar * tmpl, const AhMessage * open,
     if (end) {
       gchar *name = g_strndup (p + 1, end - p - 1);
       gchar *value = NULL;
-      gboolean known = placeholder_value (name, open, session_id,
-          connector_id, &value);
+      gboolean known = placeholder_value (name, open, call, &value);
       g_free (name);
       if (known) {
         gchar *safe = gst_genesys_template_sanitize (value);

@@ -14,17 +14,25 @@
 #include "audiohook/ah-message.h"
 
 G_BEGIN_DECLS
-
 /* A value made safe as one file name component that needs no quoting in a
  * launch description (gst_genesys_serve_sanitize()). */
-gchar *gst_genesys_template_sanitize (const gchar * value);
+    gchar * gst_genesys_template_sanitize (const gchar * value);
 /* FALSE (with @error) when @tmpl has brace text that looks like a
  * placeholder but is none (outside caps). */
 gboolean gst_genesys_template_check (const gchar * tmpl, GError ** error);
-/* @tmpl with its placeholders filled from @open (NULL: every value "0"),
- * @session_id and @connector_id. */
+/* What a call's placeholders are filled from besides its open message. */
+typedef struct
+{
+  const gchar *session_id;      /* the call's first session */
+  const gchar *connector_id;
+  guint segment;                /* 0, then 1, 2... as it moves */
+  guint64 start_position;       /* samples: where this segment starts */
+} GstGenesysTemplateCall;
+
+/* @tmpl with its placeholders filled from @open and @call (both NULL:
+ * every value "0"). */
 gchar *gst_genesys_template_fill (const gchar * tmpl, const AhMessage * open,
-    const gchar * session_id, const gchar * connector_id);
+    const GstGenesysTemplateCall * call);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_TEMPLATE_H__ */

@@ -39,6 +39,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
 {
   gchar *tmpl = next_part (&data, &size);
   gchar *v1 = next_part (&data, &size), *v2 = next_part (&data, &size);
+  GstGenesysTemplateCall call = { v2, v1, G_MAXUINT, G_MAXUINT64 };
   AhMessage *open = ah_message_new (AH_MSG_OPEN);
   GError *error = NULL;
   gchar *safe, *filled;
@@ -67,12 +68,12 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
   json_object_set_int_member (open->custom_config, "n", strlen (v2));
   open->input_variables = json_object_new ();
   json_object_set_string_member (open->input_variables, "q", v2);
-  filled = gst_genesys_template_fill (tmpl, open, v2, v1);
+  filled = gst_genesys_template_fill (tmpl, open, &call);
   /* every byte out is the template's or a sanitised one */
   for (p = filled; *p; p++)
     g_assert (safe_byte (*p) || strchr (tmpl, *p) != NULL);
   g_free (filled);
-  filled = gst_genesys_template_fill (tmpl, NULL, NULL, NULL);
+  filled = gst_genesys_template_fill (tmpl, NULL, NULL);
   g_free (filled);
 
   ah_message_unref (open);

@@ -9,45 +9,12 @@
 # Needs prometheus and promtool (Debian's prometheus package). Ends with
 # "N passed, N failed".
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-builddir=${1:-build}
-case "$builddir" in /*) ;; *) builddir="$top/$builddir" ;; esac
-export GST_PLUGIN_PATH="$builddir/gst/genesys"
-serve_bin="$builddir/tools/gst-genesys-serve"
+. "$(cd "$(dirname "$0")" && pwd)/lib/serve-test.sh"
 client="$here/audiohook-client.mjs"
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-
-result () {
-  if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "ok - $1${3:+: $3}"
-  else failed=$((failed + 1)); echo "not ok - $1${3:+: $3}"; fi
-}
-
-finish () {
-  echo "$passed passed, $failed failed"
-  [ "$failed" = 0 ]
-  exit
-}
 
 for p in prometheus promtool curl; do
   command -v $p >/dev/null || { result "$p is installed (.ci/install-deps)" 1; finish; }
 done
-
-free_port () {
-  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
-}
-
-# wait_for FILE PATTERN SECONDS
-wait_for () {
-  i=0
-  while ! grep -q "$2" "$1" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt $(($3 * 20)) ] && return 1; sleep 0.05
-  done
-}
 
 # metric FILE 'NAME{LABELS}': its value (first match), empty when absent
 metric () {
