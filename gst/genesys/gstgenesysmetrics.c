@@ -75,6 +75,14 @@ append_name (GString * out, const gchar * name, const gchar * label,
   g_string_append_c (out, ' ');
 }
 
+/* 15 significant digits: 0.15 stays 0.15 (not 0.14999999999999999), and
+ * counters of seconds keep microseconds for years. */
+static const gchar *
+format_double (gchar * buf, gdouble value)
+{
+  return g_ascii_formatd (buf, G_ASCII_DTOSTR_BUF_SIZE, "%.15g", value);
+}
+
 static void
 append_double (GString * out, gdouble value)
 {
@@ -85,7 +93,7 @@ append_double (GString * out, gdouble value)
   else if (isinf (value))
     g_string_append (out, value > 0 ? "+Inf" : "-Inf");
   else
-    g_string_append (out, g_ascii_dtostr (buf, sizeof (buf), value));
+    g_string_append (out, format_double (buf, value));
 }
 
 void
@@ -134,7 +142,7 @@ gst_genesys_metrics_histogram (GString * out, const gchar * name,
   for (i = 0; i < h->n_bounds; i++) {
     below += h->counts[i];
     gst_genesys_metrics_sample (out, series, "le",
-        g_ascii_dtostr (buf, sizeof (buf), h->bounds[i]), below);
+        format_double (buf, h->bounds[i]), below);
   }
   gst_genesys_metrics_sample (out, series, "le", "+Inf", h->count);
   g_free (series);
