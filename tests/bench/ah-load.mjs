@@ -34,6 +34,12 @@
 //
 // Output: a progress line on stderr every --progress s, and a JSON summary on
 // stdout (and in --report FILE).
+//
+// A server `reconnect` (a draining instance) is obeyed in soak mode: the
+// session closes with reason "reconnect" and the call goes on at once on a
+// new connection that continues it (through a balancer: another instance);
+// the audio that fell due meanwhile is reported discarded. --ignore-reconnect
+// only logs it, as the Genesys reference client does.
 
 import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
@@ -56,6 +62,7 @@ const { values: v } = parseArgs({
     'ping-ms': { type: 'string', default: '5000' },
     'first-ping-ms': { type: 'string', default: '1000' },
     'pong-timeout-ms': { type: 'string', default: '5000' },
+    'ignore-reconnect': { type: 'boolean', default: false },
     'max-buffered': { type: 'string', default: '65536' },
     'api-key': { type: 'string', default: 'load-test-key' },
     'server-pid': { type: 'string' },
@@ -158,6 +165,7 @@ const stats = {
   closeTimeouts: 0,
   openTimeouts: 0,
   connectionsLost: 0,
+  moved: 0, // sessions closed with reason reconnect for a server's reconnect
   reconnects: 0,
   continuedOpens: 0,
   disconnects: 0,
@@ -314,6 +322,12 @@ class Client {
         return this.onPong(msg);
       case 'closed':
         return this.onClosed();
+      case 'reconnect':
+        if (SOAK && !v['ignore-reconnect'] && this.state === 'OPEN') {
+          this.moving = true;
+          this.startClose('reconnect');
+        }
+        return;
       case 'disconnect':
         stats.disconnects++;
         note(failures, `client ${this.index}: server disconnect ${JSON.stringify(msg.parameters)}`);
@@ -474,6 +488,13 @@ class Client {
       stats.violations++;
       return;
     }
+    if (this.moving) {
+      // the call goes on at once on a new connection, continuing this one
+      this.moving = false;
+      stats.moved++;
+      this.lost('moved on reconnect', this.ws, true);
+      return;
+    }
     stats.closedOk++;
     this.endCall(this.endReason === 'end');
   }
@@ -517,12 +538,13 @@ class Client {
   }
 
   // the connection failed (or was judged dead): forget it; reconnect with continuation (soak)
-  lost(why, ws) {
+  lost(why, ws, moved = false) {
     if (ws !== this.ws || this.state === 'DONE' || this.state === 'RETRY') return;
-    const wasClosing = this.state === 'CLOSING';
+    const wasClosing = this.state === 'CLOSING' && !moved;
     const c = this.call;
-    if (this.state === 'OPEN' || this.state === 'OPENING' || wasClosing) {
-      stats.connectionsLost++;
+    this.moving = false;
+    if (this.state === 'OPEN' || this.state === 'OPENING' || this.state === 'CLOSING') {
+      if (!moved) stats.connectionsLost++;
       // the session to continue: the last one that was opened
       if (this.state !== 'OPENING') c.prev = { id: this.sessionId, serverseq: this.serverSeq, clientseq: this.seq };
     }
@@ -545,7 +567,7 @@ class Client {
     }
     if (wasClosing) this.endReason = this.endReason ?? 'end';
     this.state = 'RETRY';
-    const delay = Math.min(2000, 100 * 2 ** c.attempts) * (0.5 + rng() * 0.5);
+    const delay = moved ? 0 : Math.min(2000, 100 * 2 ** c.attempts) * (0.5 + rng() * 0.5);
     c.attempts++;
     stats.reconnects++;
     setTimeout(() => {
