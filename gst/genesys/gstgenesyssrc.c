@@ -641,17 +641,22 @@ handle_item (GstGenesysSrc * self, Item * item, gboolean keep_listening)
 /* ---- loop pushing (push-mode loop, auto) ---- */
 
 /* Takes the output (timeline, queued buffers, silence) and the right to
- * push on the src pad, once the thread that holds them is done. Under
- * lock. */
-static void
+ * push on the src pad, once the thread that holds them is done; FALSE
+ * when flushing: a loop thread's push may be held by a sink waiting in
+ * its preroll while the pipeline pauses, which goes on only once create()
+ * returned. Under lock. */
+static gboolean
 claim_output_locked (GstGenesysSrc * self)
 {
-  while (self->pushing) {
+  while (self->pushing && !self->flushing) {
     self->loop_waiting = TRUE;
     g_cond_wait (&self->cond, &self->lock);
   }
   self->loop_waiting = FALSE;
+  if (self->flushing)
+    return FALSE;
   self->pushing = TRUE;
+  return TRUE;
 }
 
 static void
@@ -768,11 +773,10 @@ loop_create_begin (GstGenesysSrc * self, gboolean * active)
   gboolean safe = downstream_safe (self);
 
   g_mutex_lock (&self->lock);
-  if (self->flushing) {
+  if (!claim_output_locked (self)) {
     g_mutex_unlock (&self->lock);
     return FALSE;
   }
-  claim_output_locked (self);
   if (self->returned_buffer && self->loop_ret == GST_FLOW_OK && !self->flushing
       && safe)
     self->loop_active = TRUE;
@@ -788,39 +792,63 @@ loop_create_begin (GstGenesysSrc * self, gboolean * active)
  * loop delivery off */
 #define FLOW_BACK_TO_CREATE GST_FLOW_CUSTOM_SUCCESS
 
+/* Hands @ret (and the buffer in *@outbuf) to basesrc, which pushes it
+ * outside its live lock: the loop threads queue until create() is called
+ * again. Owning the output. */
+static GstFlowReturn
+loop_hand_back (GstGenesysSrc * self, GstFlowReturn ret)
+{
+  g_mutex_lock (&self->lock);
+  self->loop_active = FALSE;
+  self->returned_buffer = ret == GST_FLOW_OK;
+  release_output_locked (self);
+  g_mutex_unlock (&self->lock);
+  return ret;
+}
+
 /* Streaming thread, loop delivery on, owning the output: handles what
- * the loop threads leave (a session's media, its end), pushing the
- * output itself, and returns only the end, a flush, a failed push or
+ * the loop threads leave (a session's media, its end) and what they
+ * queued meanwhile. It never pushes from within create(), which basesrc
+ * calls under its live lock: a sink that waits in its preroll while the
+ * pipeline pauses would hold the state change forever. Output goes back
+ * through basesrc (*@outbuf); returns also the end, a flush, an error or
  * FLOW_BACK_TO_CREATE. */
 static GstFlowReturn
-loop_create (GstGenesysSrc * self, gboolean keep_listening)
+loop_create (GstGenesysSrc * self, gboolean keep_listening, GstBuffer ** outbuf)
 {
   GstFlowReturn ret;
-  guint64 pushed = 0;
-  gboolean back;
   Item *item;
 
-  ret = push_ready (self, &pushed);
   while (TRUE) {
+    if (ready_buffer (self, outbuf, &ret))
+      return loop_hand_back (self, ret);
     g_mutex_lock (&self->lock);
-    if (ret == GST_FLOW_OK)
-      ret = deliver_locked (self, FALSE);
-    else
-      self->loop_active = FALSE;
-    back = ret == GST_FLOW_OK && !self->loop_active && !self->flushing;
+    if (!self->loop_active || self->flushing) {
+      gboolean flushing = self->flushing;
+      release_output_locked (self);
+      g_mutex_unlock (&self->lock);
+      return flushing ? GST_FLOW_FLUSHING : FLOW_BACK_TO_CREATE;
+    }
+    /* what a loop thread queued while the output was ours */
+    item = g_queue_peek_head (&self->items);
+    if (item && src_item_loop_deliverable (item)) {
+      g_queue_pop_head (&self->items);
+      if (item->type == ITEM_AUDIO)
+        self->queued_samples -= item->samples;
+      g_mutex_unlock (&self->lock);
+      handle_item (self, item, FALSE);
+      continue;
+    }
+    /* the loop threads push meanwhile; an item they leave claims it */
     release_output_locked (self);
     g_mutex_unlock (&self->lock);
-    if (back)
-      return FLOW_BACK_TO_CREATE;
-    if (ret != GST_FLOW_OK)
-      return ret;
     ret = wait_item (self, keep_listening, TRUE, &item);
     if (ret != GST_FLOW_OK)
       return ret;
     if (item)
       ret = handle_item (self, item, keep_listening);
-    if (ret == GST_FLOW_OK)
-      ret = push_ready (self, &pushed);
+    if (ret != GST_FLOW_OK)
+      return loop_hand_back (self, ret);
   }
 }
 
@@ -840,7 +868,7 @@ gst_genesys_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     if (!loop_create_begin (self, &active))
       return GST_FLOW_FLUSHING;
     if (active) {
-      ret = loop_create (self, keep_listening);
+      ret = loop_create (self, keep_listening, outbuf);
       if (ret != FLOW_BACK_TO_CREATE)
         return ret;
     }

@@ -134,6 +134,22 @@ for i in $(seq 50); do grep -q LISTENING "$proxy_out" && break; sleep 0.1; done
 pport=$(sed -n 's/^LISTENING //p' "$proxy_out")
 
 echo "# soak: $minutes min, $sessions sessions, server $SERVER$([ "$valgrind" = 1 ] && echo ' under valgrind')$([ "$asan" = 1 ] && echo ' (ASan build)'), proxy seed $SEED, mean fault interval ${MEAN_FAULT_MS} ms"
+# a stall watch: when serve's stats show no audio for 5 s in a row while
+# the clients still send, every thread's stack goes to $work/stall.txt
+# (gdb, once), and the summary says so
+stall_watch () {
+  command -v gdb >/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 5
+    [ -f "$work/stalled" ] && continue
+    if [ "$(grep '^stats' "$log" | tail -n 5 | grep -c 'frames/s=0.0 ')" = 5 ] \
+        && [ "$(grep -c '^stats' "$log")" -gt 30 ] && [ ! -f "$work/load.json" ]; then
+      touch "$work/stalled"
+      gdb -p "$pid" -batch -ex 'thread apply all bt' >"$work/stall.txt" 2>&1
+    fi
+  done
+}
+if [ "$SERVER" = serve ]; then stall_watch & watcher=$!; fi
 node "$here/ah-load.mjs" --soak --url "ws://127.0.0.1:$pport/ws" --clients "$sessions" --duration $((minutes * 60)) \
   --seed "$SEED" --server-pid "$pid" --report "$work/load.json" --progress 60 >/dev/null 2>"$work/load.log"
 
@@ -200,6 +216,10 @@ ALIVE=$alive STATUS=$status WORK=$work VALGRIND=$valgrind ASAN=$asan MINUTES=$mi
   else if (mN) console.log(`RSS: ${mN[1]} KiB at ${mN[0]} s`);
   if (r.failures.length) console.log(`first failures: ${r.failures.slice(0, 8).join("; ")}`);
 '
+if [ -f "$work/stalled" ]; then
+  echo "STALL: no audio for 5 s while the clients sent; the threads' stacks are in $work/stall.txt (run with KEEP=DIR to keep them)"
+fi
+[ -n "${watcher:-}" ] && kill "$watcher" 2>/dev/null
 if [ "$valgrind" = 1 ]; then
   for f in "$work"/valgrind.*.log; do
     # (a child that exec'd another program, such as the plugin scanner, has no summary)
