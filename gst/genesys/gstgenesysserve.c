@@ -1143,6 +1143,9 @@ call_place (Job * job)
   for (i = 0; continued && i < continued->len; i++) {
     AhContinuedSession *cs = &g_array_index (continued, AhContinuedSession, i);
     if (!gst_genesys_registry_find (self->registry, cs->id, &record, &error)) {
+      g_mutex_lock (&self->lock);
+      self->metrics.registry_errors++;
+      g_mutex_unlock (&self->lock);
       GST_WARNING ("session %s: registry: %s; a call of its own",
           call->session_id, error->message);
       g_clear_error (&error);
@@ -1161,6 +1164,9 @@ call_place (Job * job)
      * and the owner's part ends when its wait for a continuation does */
     if (gst_genesys_registry_take_call (self->registry, record.call_id,
             job->open->conversation_id, &segment, &error)) {
+      g_mutex_lock (&self->lock);
+      self->metrics.moved_in++;
+      g_mutex_unlock (&self->lock);
       g_free (call->call_id);
       call->call_id = g_strdup (record.call_id);
       call->segment = segment;
@@ -1174,6 +1180,9 @@ call_place (Job * job)
       GST_WARNING ("session %s: registry: %s; a call of its own",
           call->session_id, error->message);
       g_clear_error (&error);
+      g_mutex_lock (&self->lock);
+      self->metrics.registry_errors++;
+      g_mutex_unlock (&self->lock);
       placement = GST_GENESYS_PLACE_NEW;
     }
   }
@@ -2058,6 +2067,8 @@ gst_genesys_serve_get_metrics (GstGenesysServe * serve)
   gst_genesys_serve_get_stats (serve, &m.stats);
   add_running_late (serve, &m);
   gst_genesys_conn_get_sent_counts (&m.sent_frames, &m.sent_bytes);
+  if (serve->registry)
+    m.registry_errors += gst_genesys_registry_get_errors (serve->registry);
   m.have_process = read_process (&m);
   gst_genesys_serve_metrics_render (&m, out);
   return g_string_free (out, FALSE);

@@ -60,6 +60,11 @@ static const Plain plain[] = {
       "Connection probes answered (they start no pipeline)"},
   {"gst_genesys_reconnects_requested_total", COUNTER, OWN (reconnects),
       "Sessions sent reconnect (while draining)"},
+  {"gst_genesys_calls_moved_in_total", COUNTER, OWN (moved_in),
+      "Calls that went on here as their next segment, from another instance "
+        "(--registry)"},
+  {"gst_genesys_registry_errors_total", COUNTER, OWN (registry_errors),
+      "Registry writes and lookups that failed (Redis gone or refusing)"},
   {"gst_genesys_calls", GAUGE_UINT, STAT (calls),
       "Calls now: pipelines being started, running or being stopped"},
   {"gst_genesys_calls_started_total", COUNTER, STAT (calls_total),

@@ -24,6 +24,8 @@ G_BEGIN_DECLS typedef struct
   guint64 sent_frames;          /* audio messages sent (whole process) */
   guint64 sent_bytes;
   guint64 reconnects;           /* sessions sent `reconnect` (drain) */
+  guint64 moved_in;             /* calls that went on here from elsewhere */
+  guint64 registry_errors;      /* registry writes and lookups that failed */
   GstGenesysHistogram pong_rtt; /* seconds, the rtt clients report in ping */
   GstGenesysHistogram open_time;        /* seconds, open -> opened of calls */
 

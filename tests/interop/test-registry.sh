@@ -31,11 +31,17 @@ template="genesyssrc gap-mode=silence ! filesink location=$tmp/rec/{session-id}-
 # start NAME: an instance on a free port, its URL in $url_NAME
 start () {
   p=$(free_port)
-  "$serve_bin" --address 127.0.0.1 --port "$p" --registry "$registry" --instance "$1" \
-    --drain-timeout 10 -- "$template" >"$1.log" 2>&1 &
+  "$serve_bin" --address 127.0.0.1 --port "$p" --health-port 0 --registry "$registry" \
+    --instance "$1" --drain-timeout 10 -- "$template" >"$1.log" 2>&1 &
   eval "pid_$1=$!"
   eval "url_$1=ws://127.0.0.1:$p/api/v1/audiohook/ws"
-  wait_for "$1.log" "^listening" 10
+  wait_for "$1.log" "^health on" 10
+  eval "health_$1=$(sed -n 's/^health on 127.0.0.1:\([0-9]*\).*/\1/p' "$1.log")"
+}
+
+# moved NAME: the instance's gst_genesys_calls_moved_in_total
+moved () {
+  eval "curl -s http://127.0.0.1:\$health_$1/metrics" | awk '$1 == "gst_genesys_calls_moved_in_total" { print $2 }'
 }
 
 stop () {
@@ -69,6 +75,10 @@ call=$(node -e 'console.log(require("./one.json").callId)')
 samples=$(node -e 'console.log(require("./one.json").samples)')
 n=$(node -e 'console.log(require("./one.json").repeat?.media)')
 result "a repeated close on the other instance is answered without media" "$([ "$n" = 0 ]; echo $?)"
+ma=$(moved a)
+mb=$(moved b)
+[ "$ma" = 1 ] && [ "$mb" = 1 ]
+result "each instance counts the call that moved in (/metrics)" $? "a $ma, b $mb"
 
 # 2. a drains under its call: the client closes with reconnect, goes on at b
 node "$here/continue-across.mjs" --leg "$url_a:10:reconnect" --leg "$url_b:5" --report two.json \
