@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Shared by the example pipeline scripts: sourced, not run.
 # Expects $top (the repository) and $out (the output folder) to be set.
 

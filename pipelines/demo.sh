@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Self-contained demo, no Genesys org needed. genesyssink plays Genesys
 # Cloud: it streams a spoken WAV, signed with an API key and client secret,
 # through a proxy that cuts the connection every 2 s without a close frame

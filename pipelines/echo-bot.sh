@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A voice bot that echoes the caller one second late, against the built-in
 # simulator (no Genesys org needed).
 #

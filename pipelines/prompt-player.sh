@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A prompt player voice bot against the built-in simulator (no Genesys org
 # needed): the bot (build/pipelines/prompt-player) answers with a welcome
 # prompt; the simulated caller presses a key 2 s into the call; the bot

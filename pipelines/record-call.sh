@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Waits for one AudioHook session (Genesys Cloud, or any AudioHook client)
 # and records it to a WAV file: stereo when the client offers both parties
 # (left = customer, right = agent or bot), else mono.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Finds a reference recording inside another one (8 kHz mono S16 WAVs).
 
 Used by the pipeline scripts to say how much of what was sent was heard and

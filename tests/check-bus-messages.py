@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Checks docs/bus-messages.md against the sources: every element message an
 # element posts (gst_structure_new* with a "genesys-..." name in its source)
 # has a row in that element's table naming each of the fields it is made

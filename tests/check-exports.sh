@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # libgstgenesys-1.0 exports its API and nothing else: the GstGenesysServe
 # functions and gst_genesys_elements_register() (GST_GENESYS_API), and the
 # plugin file the two symbols GStreamer loads it by.

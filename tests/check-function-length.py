@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # No function in gst/ or tools/ runs over 150 lines, but for the tables
 # that install an element's properties (class_init, *_install).
 import os

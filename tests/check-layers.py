@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Holds gst/genesys to the layer list of docs/architecture.md: every file
 # of gst/genesys is listed, and each includes only files listed above it
 # (or its own header, or its element's private header).

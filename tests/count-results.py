@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Counts test cases in a meson testlog.json.
 
 TAP tests are counted per case ("ok N" / "not ok N" / "# SKIP"), so that

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what is missing, builds, and runs every test of gst-genesys:
 #  - gst-indent: every tracked .c file as .ci/gst-indent leaves it (1 test);
 #  - gcc, -Dwerror=true: the unit and element tests (meson test), then the

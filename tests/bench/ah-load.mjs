@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // AudioHook load generator: N Genesys-like clients in one Node process, for the
 // scale benchmark (bench-scale.sh) and the fault soak (soak.sh). Independent of
 // gst/: written from shared/docs/audiohook-protocol.md, on npm `ws` (installed by

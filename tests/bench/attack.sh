@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Hostile clients against gst-genesys-serve, one attack at a time, each for
 # SECONDS (default 20) while a real, signed client opens and pings beside it:
 #   gst-genesys-serve --api-key K --client-secret S --max-sessions 50 -- 'genesyssrc ! fakesink'

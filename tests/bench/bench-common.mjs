@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Shared by the Node benchmark tools: npm `ws` from tests/interop (installed
 // there with `npm ci`), and a small seeded PRNG.
 import { createRequire } from 'node:module';

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Sourced by bench-scale.sh and soak.sh: $top must be the source tree.
 
 # npm `ws` for the Node tools (from tests/interop's lock file) and enough file

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Scale benchmark: N concurrent AudioHook sessions (tests/bench/ah-load.mjs, one
 # Node process) against gst-genesys-serve with `genesyssrc ! fakesink`, and
 # against a plain Node `ws` server (tests/bench/ws-plain-server.mjs). Prints one

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A fault-injecting TCP proxy for the soak (soak.sh): forwards 127.0.0.1:LISTEN
 // to TARGET and, on every connection, injects faults at random times:
 //

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Senders are not clocks: how much of what an AudioHook client sent ends up
 # in the file. A benchmark: it prints two tables, nothing passes or fails.
 #

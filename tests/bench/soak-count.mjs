@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Counts, for soak.sh, the samples genesyssrc output during a soak: audio and gaps.
 //
 //   node soak-count.mjs --files DIR

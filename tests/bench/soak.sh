@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Fault soak: SESSIONS AudioHook calls at a time (tests/bench/ah-load.mjs --soak)
 # through a fault-injecting proxy (tests/bench/fault-proxy.mjs: drops without
 # close frames, 0-3 s stalls, half-open connections, slow reads) into

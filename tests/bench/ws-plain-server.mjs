@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The baseline for bench-scale.sh: the AudioHook server people write today on
 // Node + npm `ws`, doing the least a server must. It parses every JSON message,
 // answers open (with the first stereo offer, else the first offer), ping and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs a libFuzzer harness once over each file of its checked-in corpus
 # (no fuzzing, nothing written): the meson tests of suite 'fuzz'.
 #   tests/fuzz/replay.sh HARNESS CORPUSDIR

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds the libFuzzer harnesses with clang under ASan and UBSan and runs
 # each for SECONDS (default 60), one after another, or JOBS at a time.
 #   tests/fuzz/run-fuzzers.sh [SECONDS] [JOBS]

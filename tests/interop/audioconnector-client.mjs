@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Independent Genesys-like Audio Connector client (voice-bot flavour of AudioHook v2).
 // Written from shared/docs/audiohook-protocol.md only ("sec." numbers refer to it); it shares
 // no code with gst/. It streams caller audio, plays the bot's audio back in real time (a playout

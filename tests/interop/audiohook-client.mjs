@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Independent Genesys-like AudioHook v2 client simulator (monitor / transcription flavour).
 // Written from shared/docs/audiohook-protocol.md only: it shares no code with gst/.
 //

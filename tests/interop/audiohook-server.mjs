@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Independent AudioHook v2 server (test peer for AudioHook clients, e.g. our sink element).
 // Written from shared/docs/audiohook-protocol.md only: it shares no code with gst/.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Checks what a GStreamer element wrote (raw interleaved PCMU) against what
 // an AudioHook peer sent: the number of sample frames, and for each channel
 // the tone it carries (estimated from zero crossings), so the channel order

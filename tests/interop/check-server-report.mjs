@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Checks the report of audiohook-server.mjs after a genesyssink run.
 //   node check-server-report.mjs REPORT.json KEY=VALUE ...
 // Keys: sessions=N (at least N), samples=N (final timeline, in samples, of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A fault-injecting TCP proxy: forwards 127.0.0.1:LISTEN to TARGET and
 // cuts every connection after --drop-every-ms without a WebSocket close
 // (both sockets destroyed: the peers see an abnormal 1006 drop).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Self-test of the independent AudioHook peers: runs audiohook-client.mjs against
 # audiohook-server.mjs (and against deliberately broken peers) on 127.0.0.1 with port 0,
 # then checks the JSON reports with lib/selftest-check.mjs.

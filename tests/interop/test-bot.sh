@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Voice-bot (Audio Connector) interop: genesyssrc + genesyssink session-name=
 # in gst-launch-1.0 against the independent Node Audio Connector client
 # (audioconnector-client.mjs). The client streams caller audio, plays the

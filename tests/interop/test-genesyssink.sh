@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # genesyssink (in gst-launch-1.0) against the independent Node AudioHook
 # server. Each case streams 4 s of audio (32000 samples at 8 kHz) and checks
 # the server's report: sessions, timeline length, continuations, discarded

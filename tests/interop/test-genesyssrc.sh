@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # genesyssrc (in gst-launch-1.0) against the independent Node AudioHook
 # client. Each case starts a pipeline, runs one client session against it
 # and checks both sides: the client saw a clean session, the pipeline wrote

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs the pipelines of README.md's first example block as written (they
 # listen on port 9000): the recorder with a signed Node client calling in,
 # then the echo bot with the third pipeline playing the recording into it.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Senders are not clocks: the independent Node client with sender models
 # (setInterval pacing, a clock off by +-5000 ppm, jitter, a stall then a
 # burst, a frozen-position pause) into genesyssrc with its DEFAULT settings

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Shared helpers for the independent AudioHook v2 peers (client and server simulators).
 // Written from shared/docs/audiohook-protocol.md (shared protocol notes) only; it shares no code
 // with the C implementation under gst/.

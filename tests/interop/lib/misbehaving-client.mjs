@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A deliberately broken AudioHook client, used by selftest.sh to prove that
 // audiohook-server.mjs counts client violations (seq, serverseq, id, position, audio while
 // paused, partial sample frames). Usage: node misbehaving-client.mjs URL

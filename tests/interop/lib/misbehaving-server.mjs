@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A deliberately broken AudioHook server, used by selftest.sh to prove that
 // audiohook-client.mjs notices server protocol violations. The misbehaviour is chosen per
 // connection by the query string: ws://127.0.0.1:PORT/any?mode=MODE

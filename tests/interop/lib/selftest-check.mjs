@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Helper for selftest.sh.
 //   node selftest-check.mjs make-wav FILE CHANNELS SECONDS HZ [HZ2]   write a 16-bit 8 kHz test WAV
 //   node selftest-check.mjs check DIR                                 check the reports in DIR

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=sh disable=SC2154
 # Sourced by tests/interop/test-timeline.sh and tests/bench/sender-table.sh:
 # runs audiohook-client.mjs sessions (with a sender model) into genesyssrc,

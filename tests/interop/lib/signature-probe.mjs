@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Sends hand-made signed upgrade requests to audiohook-server.mjs to exercise its signature
 // verifier (sec. 1.4): component order taken from Signature-Input, nonce replay, freshness,
 // coverage and parameter rules. Usage (secret and key from the environment, never printed):
