@@ -136,15 +136,19 @@ pport=$(sed -n 's/^LISTENING //p' "$proxy_out")
 
 echo "# soak: $minutes min, $sessions sessions, server $SERVER$([ "$valgrind" = 1 ] && echo ' under valgrind')$([ "$asan" = 1 ] && echo ' (ASan build)'), proxy seed $SEED, mean fault interval ${MEAN_FAULT_MS} ms"
 # a stall watch: when serve's stats show no audio for 5 s in a row while
-# the clients still send, every thread's stack goes to $work/stall.txt
+# at least half the sessions are open, every thread's stack goes to $work/stall.txt
 # (gdb, once), and the summary says so
 stall_watch () {
   command -v gdb >/dev/null || return 0
   while kill -0 "$pid" 2>/dev/null; do
     sleep 5
     [ -f "$work/stalled" ] && continue
+    # (not while the clients close their calls at the end: then their
+    # sessions go)
+    open=$(grep '^stats' "$log" | tail -n 1 | sed -n 's/^stats: sessions=\([0-9]*\).*/\1/p')
     if [ "$(grep '^stats' "$log" | tail -n 5 | grep -c 'frames/s=0.0 ')" = 5 ] \
-        && [ "$(grep -c '^stats' "$log")" -gt 30 ] && [ ! -f "$work/load.json" ]; then
+        && [ "$(grep -c '^stats' "$log")" -gt 30 ] && [ "${open:-0}" -ge $((sessions / 2)) ] \
+        && [ ! -f "$work/load.json" ]; then
       touch "$work/stalled"
       gdb -p "$pid" -batch -ex 'thread apply all bt' >"$work/stall.txt" 2>&1
     fi
