@@ -2036,14 +2036,19 @@ gst_genesys_serve_stop (GstGenesysServe * serve)
   GstClockTime deadline;
   GList *calls, *links, *pending, *conns = NULL, *l;
   GThreadPool *workers;
+  gboolean stopping;
 
   g_return_if_fail (GST_GENESYS_IS_SERVE (serve));
-  /* stopped, or it never listened */
+  /* it never listened, or it was stopped */
   if (serve->server == NULL)
     return;
   g_mutex_lock (&serve->lock);
+  stopping = serve->stopping;
   serve->stopping = TRUE;
   g_mutex_unlock (&serve->lock);
+  /* from a call-ended handler while it stops */
+  if (stopping)
+    return;
   /* no open is being answered on any loop thread from here */
   gst_genesys_server_sync (serve->server);
   gst_genesys_server_remove_listener (serve->server, &serve->listener);
@@ -2351,11 +2356,15 @@ gst_genesys_serve_listen_health (GstGenesysServe * serve,
   GInetAddress *inet;
   GSocketAddress *addr, *bound = NULL;
   guint result = 0;
+  gboolean stopped;
 
   g_return_val_if_fail (GST_GENESYS_IS_SERVE (serve), 0);
   g_return_val_if_fail (serve->bound_port != 0, 0);
   g_return_val_if_fail (serve->health == NULL, 0);
-  if (serve->server == NULL) {
+  g_mutex_lock (&serve->lock);
+  stopped = serve->stopping;
+  g_mutex_unlock (&serve->lock);
+  if (stopped) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "it was stopped");
     return 0;
   }
