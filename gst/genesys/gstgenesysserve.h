@@ -6,6 +6,7 @@
 #ifndef __GST_GENESYS_SERVE_H__
 #define __GST_GENESYS_SERVE_H__
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 #include "genesys-prelude.h"
 
