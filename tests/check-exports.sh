@@ -29,7 +29,9 @@ check () {
 check "$1" gst_genesys_elements_register gst_genesys_serve_drain \
   gst_genesys_serve_free gst_genesys_serve_get_port \
   gst_genesys_serve_get_metrics gst_genesys_serve_get_stats \
-  gst_genesys_serve_listen_health gst_genesys_serve_reload_credentials \
-  gst_genesys_serve_new gst_genesys_serve_sanitize
+  gst_genesys_serve_get_type gst_genesys_serve_listen_health \
+  gst_genesys_serve_new gst_genesys_serve_reload_credentials \
+  gst_genesys_serve_sanitize gst_genesys_serve_stats_get_type \
+  gst_genesys_serve_stop
 check "$2" gst_plugin_genesys_get_desc gst_plugin_genesys_register
 exit $status

@@ -18,6 +18,16 @@
  * is then stopped and freed. `gst-genesys-serve` is a command line around
  * this API.
  *
+ * It is a #GObject and a #GInitable: its construct-only properties are the
+ * members of #GstGenesysServeConfig and its signals the callbacks of
+ * #GstGenesysServeCallbacks; a bad configuration is the #GError of
+ * g_initable_init(), with the messages of gst_genesys_serve_new(), e.g.
+ * `g_initable_new (GST_GENESYS_TYPE_SERVE, NULL, &error, "launch", launch,
+ * "port", 9000, NULL)`, or from Python `GstGenesys.Serve(launch=launch,
+ * port=9000)` then `init(None)`. gst_genesys_serve_stop(), or the last
+ * unref (dispose), ends it; either from the thread of the main context of
+ * the signals.
+ *
  * Threads: connections are spread over a few loop threads
  * (#GstGenesysServeConfig.threads); a session stays on the thread that
  * accepted it. Pipelines are built, started and stopped by a few worker
@@ -27,9 +37,9 @@
  * session's pings are answered meanwhile). A template element that blocks
  * in a state change (a FIFO that nobody reads, a remote service) holds a
  * worker, not the sessions: the other workers go on. Each pipeline has its
- * streaming thread(s). Bus messages and the callbacks run in the main
- * context that was the thread default when gst_genesys_serve_new() was
- * called: run it.
+ * streaming thread(s). Bus messages and the signals run in the main
+ * context that was the thread default when it was initialised
+ * (g_initable_init(), or gst_genesys_serve_new()): run it.
  *
  * - Connection probes (null conversation and participant ids) are answered
  *   with no media and start no pipeline.
@@ -171,6 +181,13 @@ struct _Call
 
 struct _GstGenesysServe
 {
+  GObject parent;
+  /* the construct-only properties; owned copies of each string */
+  GstGenesysServeConfig config;
+  gboolean initialized;         /* g_initable_init() ran */
+  GError *init_error;           /* what it failed with */
+  guint bound_port;             /* 0 until it listens */
+
   gchar *launch;
   GHashTable *connectors;       /* connector id -> launch template */
   gchar **languages;            /* supportedLanguages answered; NULL: none */
@@ -180,8 +197,6 @@ struct _GstGenesysServe
   GstGenesysServer *server;
   GstGenesysListener listener;
   GMainContext *context;
-  GstGenesysServeCallbacks callbacks;
-  gpointer user_data;
   GstGenesysHealthPort *health;
   GstGenesysRegistry *registry; /* NULL: no other instance */
   GSource *heartbeat;
@@ -207,6 +222,22 @@ struct _GstGenesysServe
 };
 
 #define CLOSED_MEMORY 4096
+
+enum
+{
+  SIGNAL_CALL_STARTED,
+  SIGNAL_CALL_ENDED,
+  SIGNAL_DRAINED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void gst_genesys_serve_initable_iface_init (GInitableIface * iface);
+
+G_DEFINE_TYPE_WITH_CODE (GstGenesysServe, gst_genesys_serve, G_TYPE_OBJECT,
+    G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+        gst_genesys_serve_initable_iface_init));
 
 /* Threads that build, start and stop the pipelines: as many as processors
  * (parsing and state changes are work), at least 2 (one element that
@@ -348,7 +379,10 @@ posted_dispatch (gpointer data)
     g_source_unref (source);
   }
   g_mutex_unlock (&self->lock);
+  /* a signal handler may let go of the application's ref */
+  g_object_ref (self);
   posted->func (posted->data);
+  g_object_unref (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -397,8 +431,7 @@ check_drained (gpointer data)
   g_mutex_unlock (&self->lock);
   if (drained) {
     GST_INFO ("drained");
-    if (self->callbacks.drained)
-      self->callbacks.drained (self, self->user_data);
+    g_signal_emit (self, signals[SIGNAL_DRAINED], 0);
   }
   return G_SOURCE_REMOVE;
 }
@@ -415,9 +448,9 @@ announce (Call * call)
   g_mutex_lock (&self->lock);
   stopping = self->stopping;
   g_mutex_unlock (&self->lock);
-  if (self->callbacks.call_started && !stopping)
-    self->callbacks.call_started (self, call->call_id,
-        call->conversation_id, call->pipeline, self->user_data);
+  if (!stopping)
+    g_signal_emit (self, signals[SIGNAL_CALL_STARTED], 0, call->call_id,
+        call->conversation_id, call->pipeline);
 }
 
 static gboolean
@@ -504,9 +537,9 @@ call_finish (Call * call)
    * announced */
   report = call->announced || (!call->taken && !stopping
       && !call->closed_elsewhere);
-  if (self->callbacks.call_ended && report)
-    self->callbacks.call_ended (self, call->call_id,
-        call->conversation_id, call->error, self->user_data);
+  if (report)
+    g_signal_emit (self, signals[SIGNAL_CALL_ENDED], 0, call->call_id,
+        call->conversation_id, call->error);
   if (!stopping)
     check_drained (self);
   call_unref (call);            /* the list's */
@@ -1554,57 +1587,43 @@ static const gchar *const option_names[3] = { "--api-key", "--client-secret",
   "--credentials"
 };
 
-/**
- * gst_genesys_serve_new:
- * @config: where to listen and what to run
- * @callbacks: (nullable): what to tell the application
- * @user_data: for @callbacks
- * @error: why it does not listen
- *
- * Checks @config (the template is parsed once with every placeholder "0"),
- * listens, and from then on starts a pipeline for each call. Call it with
- * the main context that is to run the callbacks as the thread default.
- * gst_init() must have been called.
- *
- * Returns: (transfer full): the new #GstGenesysServe, or %NULL with @error
- */
-GstGenesysServe *
-gst_genesys_serve_new (const GstGenesysServeConfig * config,
-    const GstGenesysServeCallbacks * callbacks, gpointer user_data,
+/* Checks @config (the properties), listens, and from then on starts a
+ * pipeline for each call: g_initable_init(). What it sets up before it
+ * fails is let go in finalize. */
+static gboolean
+serve_setup (GstGenesysServe * self, const GstGenesysServeConfig * config,
     GError ** error)
 {
-  GstGenesysServe *self;
   AhVerifier *verifier;
   gboolean open_door;
   GHashTable *connectors;
   GError *local = NULL;
   GstGenesysPushMode push_mode = GST_GENESYS_PUSH_MODE_AUTO;
 
-  g_return_val_if_fail (config != NULL, NULL);
   ensure_elements ();
 
   if (!config->launch) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "no launch template");
-    return NULL;
+    return FALSE;
   }
   if ((config->tls_certificate_file == NULL) != (config->tls_key_file == NULL)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "TLS needs both a certificate and a key file");
-    return NULL;
+    return FALSE;
   }
   if (config->push_mode && !gst_genesys_push_mode_from_nick
       (config->push_mode, &push_mode)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "push mode '%s': not thread, loop or auto", config->push_mode);
-    return NULL;
+    return FALSE;
   }
   if (!check_launch (config->launch, error))
-    return NULL;
+    return FALSE;
   connectors = parse_connectors (config->connectors, &local);
   if (local) {
     g_propagate_error (error, local);
-    return NULL;
+    return FALSE;
   }
   verifier = gst_genesys_verifier_new (config->api_key,
       config->client_secret, config->credentials_file, config->authority,
@@ -1612,15 +1631,9 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   if (!verifier && !open_door) {
     if (connectors)
       g_hash_table_unref (connectors);
-    return NULL;
+    return FALSE;
   }
 
-  self = g_new0 (GstGenesysServe, 1);
-  g_mutex_init (&self->lock);
-  self->closed_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
-  g_queue_init (&self->closed_order);
-  gst_genesys_serve_metrics_init (&self->metrics);
   self->launch = g_strdup (config->launch);
   self->api_key = g_strdup (config->api_key);
   self->client_secret = g_strdup (config->client_secret);
@@ -1634,9 +1647,6 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->context = g_main_context_ref_thread_default ();
   self->workers = g_thread_pool_new (job_run, self, MAX (MIN_WORKERS,
           g_get_num_processors ()), FALSE, NULL);
-  if (callbacks)
-    self->callbacks = *callbacks;
-  self->user_data = user_data;
   self->server = gst_genesys_server_acquire (config->address ?
       config->address : DEFAULT_ADDRESS, config->port,
       config->tls_certificate_file, config->tls_key_file, config->threads,
@@ -1647,17 +1657,10 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   if (!self->server) {
     if (verifier)
       ah_verifier_free (verifier);
+    /* the rest goes in finalize */
     g_thread_pool_free (self->workers, FALSE, TRUE);
-    g_main_context_unref (self->context);
-    g_free (self->launch);
-    free_auth_settings (self);
-    if (self->connectors)
-      g_hash_table_unref (self->connectors);
-    g_strfreev (self->languages);
-    g_mutex_clear (&self->lock);
-    g_hash_table_unref (self->closed_ids);
-    g_free (self);
-    return NULL;
+    self->workers = NULL;
+    return FALSE;
   }
   self->listener.path = g_strdup (config->path ? config->path : DEFAULT_PATH);
   self->listener.verifier = verifier;
@@ -1669,13 +1672,470 @@ gst_genesys_serve_new (const GstGenesysServeConfig * config,
   self->listener.accepted = serve_accepted;
   self->listener.user_data = self;
   gst_genesys_server_add_listener (self->server, &self->listener);
-  if (config->registry && !serve_join_registry (self, config, error)) {
-    gst_genesys_serve_free (self);
-    return NULL;
-  }
+  /* a failure here: gst_genesys_serve_stop() undoes the rest */
+  if (config->registry && !serve_join_registry (self, config, error))
+    return FALSE;
   GST_INFO ("listening on port %u, path %s%s", gst_genesys_server_get_port
       (self->server), self->listener.path,
       verifier ? "" : ", without authentication");
+  self->bound_port = gst_genesys_server_get_port (self->server);
+  return TRUE;
+}
+
+/* ---- the object ---- */
+
+typedef enum
+{
+  FIELD_STRING,
+  FIELD_UINT,
+  FIELD_STRV,
+} FieldType;
+
+/* A construct-only property: a member of GstGenesysServeConfig. */
+typedef struct
+{
+  const gchar *name;
+  FieldType type;
+  gsize offset;
+  guint max;                    /* FIELD_UINT */
+  const gchar *blurb;
+} ConfigProp;
+
+#define FIELD(member) G_STRUCT_OFFSET (GstGenesysServeConfig, member)
+
+/* property ids: 1 + the index */
+static const ConfigProp config_props[] = {
+  /**
+   * GstGenesysServe:launch:
+   *
+   * The launch template: a gst-launch-1.0 description with exactly one
+   * `genesyssrc`, and placeholders such as `{session-id}` that are filled
+   * from each call's open message (see the section's introduction).
+   * Required: g_initable_init() fails without it.
+   */
+  {"launch", FIELD_STRING, FIELD (launch), 0,
+      "gst-launch-1.0 description of a call's pipeline, with one genesyssrc"},
+  /**
+   * GstGenesysServe:address:
+   *
+   * Local IP address to listen on; %NULL: 0.0.0.0.
+   */
+  {"address", FIELD_STRING, FIELD (address), 0,
+      "Local IP address to listen on (NULL: 0.0.0.0)"},
+  /**
+   * GstGenesysServe:port:
+   *
+   * TCP port to listen on; 0 picks a free one (#GstGenesysServe:bound-port).
+   */
+  {"port", FIELD_UINT, FIELD (port), 65535,
+      "TCP port to listen on (0: a free one, see bound-port)"},
+  /**
+   * GstGenesysServe:path:
+   *
+   * Request path of the endpoint; %NULL: /api/v1/audiohook/ws.
+   */
+  {"path", FIELD_STRING, FIELD (path), 0,
+      "Request path of the endpoint (NULL: /api/v1/audiohook/ws)"},
+  /**
+   * GstGenesysServe:tls-certificate-file:
+   *
+   * PEM certificate chain for wss://, with #GstGenesysServe:tls-key-file.
+   */
+  {"tls-certificate-file", FIELD_STRING, FIELD (tls_certificate_file), 0,
+      "PEM certificate chain for wss://"},
+  /**
+   * GstGenesysServe:tls-key-file:
+   *
+   * PEM private key for wss://, with #GstGenesysServe:tls-certificate-file.
+   */
+  {"tls-key-file", FIELD_STRING, FIELD (tls_key_file), 0,
+      "PEM private key for wss://"},
+  /**
+   * GstGenesysServe:api-key:
+   *
+   * API key clients present in X-API-KEY. Without any API key (nor
+   * #GstGenesysServe:credentials-file) every connection is accepted.
+   */
+  {"api-key", FIELD_STRING, FIELD (api_key), 0,
+      "API key clients present in X-API-KEY"},
+  /**
+   * GstGenesysServe:client-secret:
+   *
+   * Base64 client secret of #GstGenesysServe:api-key; empty: unsigned
+   * requests with the API key are accepted.
+   */
+  {"client-secret", FIELD_STRING, FIELD (client_secret), 0,
+      "Base64 client secret of api-key (empty: unsigned requests)"},
+  /**
+   * GstGenesysServe:credentials-file:
+   *
+   * JSON object mapping API keys to client secrets, as genesyssrc's
+   * credentials-file.
+   */
+  {"credentials-file", FIELD_STRING, FIELD (credentials_file), 0,
+      "JSON file mapping API keys to client secrets"},
+  /**
+   * GstGenesysServe:authority:
+   *
+   * Public host[:port] for the signature's `@authority` behind proxies that
+   * rewrite Host.
+   */
+  {"authority", FIELD_STRING, FIELD (authority), 0,
+      "Public host[:port] of signatures behind proxies that rewrite Host"},
+  /**
+   * GstGenesysServe:max-sessions:
+   *
+   * Most WebSocket sessions open at once (probes included); beyond it the
+   * upgrade is refused with HTTP 503. 0: no limit.
+   */
+  {"max-sessions", FIELD_UINT, FIELD (max_sessions), G_MAXINT,
+      "Most WebSocket sessions open at once (0: no limit)"},
+  /**
+   * GstGenesysServe:threads:
+   *
+   * Loop threads the connections are spread over (each connection stays
+   * on one); 0: one per processor it may run on, at most 8.
+   */
+  {"threads", FIELD_UINT, FIELD (threads), 64,
+      "Loop threads the connections are spread over (0: per processor)"},
+  /**
+   * GstGenesysServe:supported-languages:
+   *
+   * Language codes (such as `en-US`) listed in `opened` when an open asks
+   * for them; %NULL: an empty list.
+   */
+  {"supported-languages", FIELD_STRV, FIELD (supported_languages), 0,
+      "Language codes listed in opened when an open asks for them"},
+  /**
+   * GstGenesysServe:connectors:
+   *
+   * `ID=TEMPLATE` entries: a session whose connector id (what follows
+   * #GstGenesysServe:path in the request, before any `?`) is ID runs
+   * TEMPLATE instead of #GstGenesysServe:launch. Each is checked like it.
+   */
+  {"connectors", FIELD_STRV, FIELD (connectors), 0,
+      "ID=TEMPLATE entries: the launch template of a connector id"},
+  /**
+   * GstGenesysServe:push-mode:
+   *
+   * genesyssrc's push-mode (`thread`, `loop` or `auto`) set on every call's
+   * pipeline; %NULL: what the template says.
+   */
+  {"push-mode", FIELD_STRING, FIELD (push_mode), 0,
+      "genesyssrc's push-mode on every call: thread, loop or auto"},
+  /**
+   * GstGenesysServe:registry:
+   *
+   * `redis://HOST[:PORT][/DB]`: the session registry that instances behind
+   * one load balancer share; a continuation of a call another instance had
+   * goes on here as the call's next segment. %NULL: this instance alone.
+   * Redis must answer at initialisation.
+   */
+  {"registry", FIELD_STRING, FIELD (registry), 0,
+      "redis://HOST[:PORT][/DB]: the session registry instances share"},
+  /**
+   * GstGenesysServe:instance:
+   *
+   * This instance's unique name in the registry; %NULL: HOSTNAME-PORT.
+   */
+  {"instance", FIELD_STRING, FIELD (instance), 0,
+      "This instance's unique name in the registry (default HOSTNAME-PORT)"},
+};
+
+enum
+{
+  PROP_BOUND_PORT = G_N_ELEMENTS (config_props) + 1,
+  PROP_DRAINING,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+/* @value (of the property's type) gets a copy of @config's member. */
+static void
+field_get (const GstGenesysServeConfig * config, const ConfigProp * prop,
+    GValue * value)
+{
+  gconstpointer field = G_STRUCT_MEMBER_P (config, prop->offset);
+
+  switch (prop->type) {
+    case FIELD_STRING:
+      g_value_set_string (value, *(const gchar * const *) field);
+      break;
+    case FIELD_UINT:
+      g_value_set_uint (value, *(const guint *) field);
+      break;
+    case FIELD_STRV:
+      g_value_set_boxed (value, *(const gchar * const *const *) field);
+      break;
+  }
+}
+
+/* @config's member (its own copy) becomes @value's. */
+static void
+field_set (GstGenesysServeConfig * config, const ConfigProp * prop,
+    const GValue * value)
+{
+  gpointer field = G_STRUCT_MEMBER_P (config, prop->offset);
+
+  switch (prop->type) {
+    case FIELD_STRING:
+      g_free (*(gchar **) field);
+      *(gchar **) field = g_value_dup_string (value);
+      break;
+    case FIELD_UINT:
+      *(guint *) field = g_value_get_uint (value);
+      break;
+    case FIELD_STRV:
+      g_strfreev (*(gchar ***) field);
+      *(gchar ***) field = g_value_dup_boxed (value);
+      break;
+  }
+}
+
+/* Each member of @dst becomes a copy of @src's, or (@src NULL) is freed. */
+static void
+config_copy (GstGenesysServeConfig * dst, const GstGenesysServeConfig * src)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (config_props); i++) {
+    GValue value = G_VALUE_INIT;
+
+    g_value_init (&value, G_PARAM_SPEC_VALUE_TYPE (props[i + 1]));
+    if (src)
+      field_get (src, &config_props[i], &value);
+    field_set (dst, &config_props[i], &value);
+    g_value_unset (&value);
+  }
+}
+
+static void
+config_clear (GstGenesysServeConfig * config)
+{
+  config_copy (config, NULL);
+}
+
+static void
+gst_genesys_serve_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstGenesysServe *self = GST_GENESYS_SERVE (object);
+
+  if (prop_id >= 1 && prop_id <= G_N_ELEMENTS (config_props))
+    field_set (&self->config, &config_props[prop_id - 1], value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+gst_genesys_serve_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstGenesysServe *self = GST_GENESYS_SERVE (object);
+
+  if (prop_id >= 1 && prop_id <= G_N_ELEMENTS (config_props)) {
+    field_get (&self->config, &config_props[prop_id - 1], value);
+  } else if (prop_id == PROP_BOUND_PORT) {
+    g_value_set_uint (value, self->bound_port);
+  } else if (prop_id == PROP_DRAINING) {
+    g_mutex_lock (&self->lock);
+    g_value_set_boolean (value, self->draining);
+    g_mutex_unlock (&self->lock);
+  } else {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+/* What gst_genesys_serve_stop() does: the last unref comes from the
+ * thread of the main context of the signals. */
+static void
+gst_genesys_serve_dispose (GObject * object)
+{
+  gst_genesys_serve_stop (GST_GENESYS_SERVE (object));
+  G_OBJECT_CLASS (gst_genesys_serve_parent_class)->dispose (object);
+}
+
+static void gst_genesys_serve_finalize (GObject * object);
+
+static gboolean
+gst_genesys_serve_initable_init (GInitable * initable,
+    GCancellable * cancellable, GError ** error)
+{
+  GstGenesysServe *self = GST_GENESYS_SERVE (initable);
+
+  /* once; again, it says the same */
+  if (!self->initialized) {
+    self->initialized = TRUE;
+    serve_setup (self, &self->config, &self->init_error);
+  }
+  if (self->init_error) {
+    g_propagate_error (error, g_error_copy (self->init_error));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+gst_genesys_serve_initable_iface_init (GInitableIface * iface)
+{
+  iface->init = gst_genesys_serve_initable_init;
+}
+
+static GParamSpec *
+config_pspec (const ConfigProp * prop)
+{
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+      G_PARAM_STATIC_STRINGS;
+
+  switch (prop->type) {
+    case FIELD_STRING:
+      return g_param_spec_string (prop->name, NULL, prop->blurb, NULL, flags);
+    case FIELD_UINT:
+      return g_param_spec_uint (prop->name, NULL, prop->blurb, 0, prop->max,
+          0, flags);
+    case FIELD_STRV:
+    default:
+      return g_param_spec_boxed (prop->name, NULL, prop->blurb, G_TYPE_STRV,
+          flags);
+  }
+}
+
+static void
+gst_genesys_serve_class_init (GstGenesysServeClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  guint i;
+
+  gobject_class->set_property = gst_genesys_serve_set_property;
+  gobject_class->get_property = gst_genesys_serve_get_property;
+  gobject_class->dispose = gst_genesys_serve_dispose;
+  gobject_class->finalize = gst_genesys_serve_finalize;
+
+  for (i = 0; i < G_N_ELEMENTS (config_props); i++)
+    props[i + 1] = config_pspec (&config_props[i]);
+  /**
+   * GstGenesysServe:bound-port:
+   *
+   * The TCP port it listens on, once initialised (gst_genesys_serve_get_port());
+   * 0 before.
+   */
+  props[PROP_BOUND_PORT] = g_param_spec_uint ("bound-port", NULL,
+      "The TCP port it listens on (0 before it listens)", 0, 65535, 0,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * GstGenesysServe:draining:
+   *
+   * gst_genesys_serve_drain() was called: new sessions are refused. Notified
+   * from the drain.
+   */
+  props[PROP_DRAINING] = g_param_spec_boolean ("draining", NULL,
+      "Draining: new sessions are refused", FALSE,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (gobject_class, N_PROPS, props);
+
+  /**
+   * GstGenesysServe::call-started:
+   * @serve: the #GstGenesysServe
+   * @session_id: the call's first session
+   * @conversation_id: the Genesys conversation of its open
+   * @pipeline: the call's pipeline, playing
+   *
+   * A call's pipeline is playing. Like every signal of #GstGenesysServe, in
+   * the main context that was the thread default at g_initable_init().
+   */
+  signals[SIGNAL_CALL_STARTED] = g_signal_new ("call-started",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 3, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+      G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE, GST_TYPE_ELEMENT);
+  /**
+   * GstGenesysServe::call-ended:
+   * @serve: the #GstGenesysServe
+   * @session_id: the call's first session
+   * @conversation_id: the Genesys conversation of its open
+   * @error: (nullable): why it failed; %NULL when it ended normally
+   *
+   * A call's pipeline was stopped and let go. Also for a call whose
+   * pipeline could not start, or whose session closed before it played
+   * (without #GstGenesysServe::call-started before), with the reason; and
+   * from within gst_genesys_serve_stop() (or the last unref) for the calls
+   * it ends.
+   */
+  signals[SIGNAL_CALL_ENDED] = g_signal_new ("call-ended",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 3, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+      G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+      G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * GstGenesysServe::drained:
+   * @serve: the #GstGenesysServe
+   *
+   * After gst_genesys_serve_drain(), no session and no call is left.
+   */
+  signals[SIGNAL_DRAINED] = g_signal_new ("drained",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 0);
+}
+
+static void
+gst_genesys_serve_init (GstGenesysServe * self)
+{
+  g_mutex_init (&self->lock);
+  self->closed_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
+  g_queue_init (&self->closed_order);
+  gst_genesys_serve_metrics_init (&self->metrics);
+}
+
+static GstGenesysServeStats *
+serve_stats_copy (const GstGenesysServeStats * stats)
+{
+  return g_memdup2 (stats, sizeof (*stats));
+}
+
+G_DEFINE_BOXED_TYPE (GstGenesysServeStats, gst_genesys_serve_stats,
+    serve_stats_copy, g_free);
+
+/**
+ * gst_genesys_serve_new: (skip)
+ * @config: where to listen and what to run
+ * @callbacks: (nullable): what to tell the application
+ * @user_data: for @callbacks
+ * @error: why it does not listen
+ *
+ * The object with @config as its properties and @callbacks connected to
+ * its signals, initialised: it checks @config (the template is parsed once
+ * with every placeholder "0"), listens, and from then on starts a pipeline
+ * for each call. Call it with the main context that is to run the
+ * callbacks as the thread default. gst_init() must have been called. The
+ * same as g_initable_new() with the properties, for C.
+ *
+ * Returns: (transfer full): the new #GstGenesysServe, or %NULL with @error;
+ * gst_genesys_serve_free() it
+ */
+GstGenesysServe *
+gst_genesys_serve_new (const GstGenesysServeConfig * config,
+    const GstGenesysServeCallbacks * callbacks, gpointer user_data,
+    GError ** error)
+{
+  GstGenesysServe *self;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  self = g_object_new (GST_GENESYS_TYPE_SERVE, NULL);
+  config_copy (&self->config, config);
+  if (callbacks && callbacks->call_started)
+    g_signal_connect (self, "call-started",
+        G_CALLBACK (callbacks->call_started), user_data);
+  if (callbacks && callbacks->call_ended)
+    g_signal_connect (self, "call-ended", G_CALLBACK (callbacks->call_ended),
+        user_data);
+  if (callbacks && callbacks->drained)
+    g_signal_connect (self, "drained", G_CALLBACK (callbacks->drained),
+        user_data);
+  if (!g_initable_init (G_INITABLE (self), NULL, error)) {
+    g_object_unref (self);
+    return NULL;
+  }
   return self;
 }
 
@@ -1719,12 +2179,14 @@ gst_genesys_serve_reload_credentials (GstGenesysServe * serve, GError ** error)
  * gst_genesys_serve_get_port:
  * @serve: a #GstGenesysServe
  *
- * Returns: the TCP port it listens on
+ * Returns: the TCP port it listens on (#GstGenesysServe:bound-port), also
+ * once stopped; 0 before it is initialised
  */
 guint
 gst_genesys_serve_get_port (GstGenesysServe * serve)
 {
-  return gst_genesys_server_get_port (serve->server);
+  g_return_val_if_fail (GST_GENESYS_IS_SERVE (serve), 0);
+  return serve->bound_port;
 }
 
 /**
@@ -1754,17 +2216,20 @@ gst_genesys_serve_get_stats (GstGenesysServe * serve,
  * Starts shutting down gracefully: new sessions are refused with HTTP 503
  * (and /health answers 503), every open session is sent `reconnect`, and
  * each call ends (EOS, then its pipeline stops) once its sessions are
- * gone. The `drained` callback runs when nothing is left. Clients may
- * ignore `reconnect`; bound the wait and call gst_genesys_serve_free().
- * From the thread of the main context of the callbacks.
+ * gone. #GstGenesysServe::drained is emitted when nothing is left. Clients
+ * may ignore `reconnect`; bound the wait and call gst_genesys_serve_stop()
+ * (or gst_genesys_serve_free()). From the thread of the main context of
+ * the signals; once stopped, it does nothing.
  */
 void
 gst_genesys_serve_drain (GstGenesysServe * serve)
 {
   GList *conns = NULL, *idle = NULL, *l;
 
+  g_return_if_fail (GST_GENESYS_IS_SERVE (serve));
+  g_return_if_fail (serve->bound_port != 0);
   g_mutex_lock (&serve->lock);
-  if (serve->draining) {
+  if (serve->draining || serve->stopping) {
     g_mutex_unlock (&serve->lock);
     return;
   }
@@ -1800,6 +2265,7 @@ gst_genesys_serve_drain (GstGenesysServe * serve)
   }
   g_list_free (idle);
   post (serve, check_drained, serve, NULL);
+  g_object_notify_by_pspec (G_OBJECT (serve), props[PROP_DRAINING]);
 }
 
 /* Lets go of a session still open. Its loop thread. */
@@ -1821,27 +2287,43 @@ copy_call (gconstpointer call, gpointer data)
 }
 
 /**
- * gst_genesys_serve_free:
- * @serve: (transfer full): a #GstGenesysServe
+ * gst_genesys_serve_stop:
+ * @serve: a #GstGenesysServe
  *
  * Stops listening and ends what is left: each call's output ends (EOS,
  * up to 3 s to finish, so that files are complete), every session is sent
  * `disconnect` (completed) and gets up to 1 s to close (a client's close is
- * answered with `closed`), and each call's pipeline is freed; the
- * `call_ended` callback runs for each call that was announced, from
- * within this function. From the thread of the main context of the
- * callbacks; no other callback runs from here on.
+ * answered with `closed`), and each call's pipeline is freed;
+ * #GstGenesysServe::call-ended is emitted for each call that was
+ * announced, from within this function. From the thread of the main
+ * context of the signals; no other signal is emitted from here on.
+ *
+ * Disposing of the object (its last unref) stops it too, so the last
+ * unref must also come from that thread; call this first where the
+ * moment matters (a binding's garbage collector). Stopped, the object
+ * keeps its properties, port and stats: gst_genesys_serve_drain() does
+ * nothing and gst_genesys_serve_listen_health() fails. Calling it again,
+ * or on an object that did not initialise, does nothing.
  */
 void
-gst_genesys_serve_free (GstGenesysServe * serve)
+gst_genesys_serve_stop (GstGenesysServe * serve)
 {
   GstClockTime deadline;
   GList *calls, *links, *pending, *conns = NULL, *l;
   GThreadPool *workers;
+  gboolean stopping;
 
+  g_return_if_fail (GST_GENESYS_IS_SERVE (serve));
+  /* it never listened, or it was stopped */
+  if (serve->server == NULL)
+    return;
   g_mutex_lock (&serve->lock);
+  stopping = serve->stopping;
   serve->stopping = TRUE;
   g_mutex_unlock (&serve->lock);
+  /* from a call-ended handler while it stops */
+  if (stopping)
+    return;
   /* no open is being answered on any loop thread from here */
   gst_genesys_server_sync (serve->server);
   gst_genesys_server_remove_listener (serve->server, &serve->listener);
@@ -1938,17 +2420,37 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   }
   g_list_free (pending);
 
-  gst_genesys_server_release (serve->server);
   if (serve->heartbeat) {
     g_source_destroy (serve->heartbeat);
-    g_source_unref (serve->heartbeat);
+    g_clear_pointer (&serve->heartbeat, g_source_unref);
   }
-  if (serve->registry)
-    gst_genesys_registry_free (serve->registry);
-  if (serve->listener.verifier)
-    ah_verifier_free (serve->listener.verifier);
+  g_clear_pointer (&serve->registry, gst_genesys_registry_free);
+  g_clear_pointer (&serve->server, gst_genesys_server_release);
+  g_clear_pointer (&serve->listener.verifier, ah_verifier_free);
+}
+
+/**
+ * gst_genesys_serve_free: (skip)
+ * @serve: (transfer full): a #GstGenesysServe
+ *
+ * gst_genesys_serve_stop(), then g_object_unref(): the counterpart of
+ * gst_genesys_serve_new().
+ */
+void
+gst_genesys_serve_free (GstGenesysServe * serve)
+{
+  gst_genesys_serve_stop (serve);
+  g_object_unref (serve);
+}
+
+static void
+gst_genesys_serve_finalize (GObject * object)
+{
+  GstGenesysServe *serve = GST_GENESYS_SERVE (object);
+
   g_free (serve->listener.path);
-  g_main_context_unref (serve->context);
+  if (serve->context)
+    g_main_context_unref (serve->context);
   g_free (serve->launch);
   free_auth_settings (serve);
   if (serve->connectors)
@@ -1957,7 +2459,9 @@ gst_genesys_serve_free (GstGenesysServe * serve)
   g_mutex_clear (&serve->lock);
   g_queue_clear (&serve->closed_order);
   g_hash_table_unref (serve->closed_ids);
-  g_free (serve);
+  config_clear (&serve->config);
+  g_clear_error (&serve->init_error);
+  G_OBJECT_CLASS (gst_genesys_serve_parent_class)->finalize (object);
 }
 
 /* ---- /metrics and the health port ---- */
@@ -2111,8 +2615,8 @@ health_answer (GstGenesysHealthPage page, GString * body,
  *   draining or not;
  * - `/metrics`: gst_genesys_serve_get_metrics(), for Prometheus.
  *
- * Runs in the main context of the callbacks; call it from its thread, at
- * most once.
+ * Runs in the main context of the signals; call it from its thread, at
+ * most once, before gst_genesys_serve_stop().
  *
  * Returns: the port it listens on, 0 with @error
  */
@@ -2120,7 +2624,18 @@ guint
 gst_genesys_serve_listen_health (GstGenesysServe * serve,
     const gchar * address, guint port, GError ** error)
 {
+  gboolean stopped;
+
+  g_return_val_if_fail (GST_GENESYS_IS_SERVE (serve), 0);
+  g_return_val_if_fail (serve->bound_port != 0, 0);
   g_return_val_if_fail (serve->health == NULL, 0);
+  g_mutex_lock (&serve->lock);
+  stopped = serve->stopping;
+  g_mutex_unlock (&serve->lock);
+  if (stopped) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "it was stopped");
+    return 0;
+  }
   serve->health = gst_genesys_health_port_new (serve->context,
       address ? address : DEFAULT_ADDRESS, port, health_answer, serve, error);
   return serve->health ? gst_genesys_health_port_get_port (serve->health) : 0;

@@ -6,20 +6,31 @@
 #ifndef __GST_GENESYS_SERVE_H__
 #define __GST_GENESYS_SERVE_H__
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 #include "genesys-prelude.h"
 
 G_BEGIN_DECLS
 /**
+ * GST_GENESYS_TYPE_SERVE:
+ *
+ * The #GType of #GstGenesysServe.
+ */
+#define GST_GENESYS_TYPE_SERVE (gst_genesys_serve_get_type ())
+/**
  * GstGenesysServe:
  *
  * Listens once for AudioHook sessions and runs one pipeline per call,
- * built from a launch template whose `genesyssrc` serves the call. Opaque.
+ * built from a launch template whose `genesyssrc` serves the call. A
+ * #GObject with construct-only properties and a #GInitable: see
+ * gst_genesys_serve_new() for C with a config struct. Opaque.
  */
-typedef struct _GstGenesysServe GstGenesysServe;
+GST_GENESYS_API
+G_DECLARE_FINAL_TYPE (GstGenesysServe, gst_genesys_serve, GST_GENESYS, SERVE,
+    GObject);
 
 /**
- * GstGenesysServeConfig:
+ * GstGenesysServeConfig: (skip)
  * @launch: the launch template: a gst-launch-1.0 description with exactly
  *   one `genesyssrc`, and placeholders such as `{session-id}` that are
  *   filled from each call's open message (see gst_genesys_serve_new())
@@ -61,7 +72,8 @@ typedef struct _GstGenesysServe GstGenesysServe;
  * @instance: (nullable): this instance's unique name in the registry;
  *   %NULL: HOSTNAME-PORT
  *
- * What gst_genesys_serve_new() listens with. Zero-initialise it and set
+ * What gst_genesys_serve_new() listens with, the #GstGenesysServe
+ * properties of the same names as a struct. Zero-initialise it and set
  * what you need. Without any API key every connection is accepted; a
  * client secret without an API key, an empty API key and a credentials
  * file without a key are errors (their messages name gst-genesys-serve's
@@ -92,7 +104,7 @@ typedef struct
 } GstGenesysServeConfig;
 
 /**
- * GstGenesysServeCallbacks:
+ * GstGenesysServeCallbacks: (skip)
  * @call_started: a call's pipeline is playing; @session_id is the call's
  *   first session, @conversation_id the Genesys conversation of its open,
  *   @pipeline is borrowed (ref it to keep it)
@@ -103,9 +115,11 @@ typedef struct
  * @drained: after gst_genesys_serve_drain(), no session and no call is
  *   left
  *
- * What the application hears about; every member may be %NULL. They run in
- * the main context that was the thread default when
- * gst_genesys_serve_new() was called, and never after
+ * What the application hears about; every member may be %NULL.
+ * gst_genesys_serve_new() connects them to the signals of the same names
+ * (#GstGenesysServe::call-started, #GstGenesysServe::call-ended,
+ * #GstGenesysServe::drained). They run in the main context that was the
+ * thread default when gst_genesys_serve_new() was called, and never after
  * gst_genesys_serve_free(); during it only @call_ended runs, for the calls
  * it ends.
  */
@@ -153,7 +167,8 @@ typedef struct
  * @slow_readers: connections closed (1008) for not reading what they are
  *   owed (pongs), for the whole process
  *
- * Counters since gst_genesys_serve_new().
+ * Counters since gst_genesys_serve_new() (or g_initable_init()). A boxed
+ * type (#GST_GENESYS_TYPE_SERVE_STATS) for bindings.
  */
 typedef struct
 {
@@ -182,11 +197,20 @@ typedef struct
   gpointer _gst_reserved[GST_PADDING - 3];
 } GstGenesysServeStats;
 
+/**
+ * GST_GENESYS_TYPE_SERVE_STATS:
+ *
+ * The boxed #GType of #GstGenesysServeStats.
+ */
+#define GST_GENESYS_TYPE_SERVE_STATS (gst_genesys_serve_stats_get_type ())
+GST_GENESYS_API GType gst_genesys_serve_stats_get_type (void);
+
 GST_GENESYS_API
     GstGenesysServe * gst_genesys_serve_new (const GstGenesysServeConfig *
     config, const GstGenesysServeCallbacks * callbacks, gpointer user_data,
     GError ** error);
 GST_GENESYS_API void gst_genesys_serve_free (GstGenesysServe * serve);
+GST_GENESYS_API void gst_genesys_serve_stop (GstGenesysServe * serve);
 
 GST_GENESYS_API guint gst_genesys_serve_get_port (GstGenesysServe * serve);
 GST_GENESYS_API

@@ -134,6 +134,15 @@ fixture_launch (Fixture * f, const gchar * tail)
   return launch;
 }
 
+static void
+fixture_prepare (Fixture * f)
+{
+  memset (f, 0, sizeof (*f));
+  f->dir = make_dir ();
+  f->started = g_ptr_array_new_with_free_func (g_free);
+  f->ended = g_ptr_array_new_with_free_func (ended_free);
+}
+
 /* The serve with @tail after the source, e.g. "! filesink location=...";
  * "DIR" in it is the fixture's directory. @connector: NULL, or "ID=TAIL"
  * for a connector template. @threads: loop threads, 0 for 4. */
@@ -146,10 +155,7 @@ fixture_start_full (Fixture * f, const gchar * tail, guint max_sessions,
   GError *error = NULL;
   gchar *launch, *connectors[2] = { NULL, NULL };
 
-  memset (f, 0, sizeof (*f));
-  f->dir = make_dir ();
-  f->started = g_ptr_array_new_with_free_func (g_free);
-  f->ended = g_ptr_array_new_with_free_func (ended_free);
+  fixture_prepare (f);
   launch = fixture_launch (f, tail);
   if (connector) {
     const gchar *eq = strchr (connector, '=');
@@ -286,6 +292,19 @@ peer_open (AhPeer * peer, guint port, const AhPeerAuth * auth,
   n = json_array_get_length (json_object_get_array_member (p, "media"));
   ah_peer_frame_free (frame);
   return n;
+}
+
+/* Opens a call of @conversation on @peer, its pipeline failing after
+ * @error_after buffers ("-1": never). */
+static void
+peer_open_call (Fixture * f, AhPeer * peer, const gchar * conversation,
+    const gchar * error_after)
+{
+  gchar *params = open_params (conversation,
+      "0f1e2d3c-4b5a-4697-8877-665544332211", "", error_after, NULL);
+
+  g_assert_cmpuint (peer_open (peer, f->port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
 }
 
 /* ah_peer_expect() while the serve's context runs (bus messages). */
@@ -1078,6 +1097,40 @@ test_auth (void)
   fixture_stop (&f);
 }
 
+/* Opens a call on @peer and sends two frames of @value, in once a ping is
+ * answered. */
+static void
+peer_call_in (Fixture * f, AhPeer * peer, guint8 value)
+{
+  peer_open_call (f, peer, "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60", "-1");
+  peer_frames (peer, 2, value);
+  ah_peer_send (peer, "ping", "PT0.4S", "{}");
+  ah_peer_frame_free (ah_peer_expect (peer, "pong", WAIT));
+}
+
+/* The serve was let go during @peer's call (peer_call_in()): the session
+ * was told and closed, DIR/SESSION-ID.raw holds both frames of @value.
+ * Then what fixture_stop() does but for the serve. */
+static void
+check_let_go (Fixture * f, AhPeer * peer, guint8 value)
+{
+  AhPeerFrame *frame = ah_peer_expect (peer, "disconnect", WAIT);
+  gchar *name, *path;
+
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  g_assert_cmpuint (ah_peer_wait_closed (peer, WAIT), !=, 0);
+  name = g_strdup_printf ("%s.raw", ah_peer_session_id (peer));
+  path = g_build_filename (f->dir, name, NULL);
+  check_file (path, 2, value);
+  g_free (path);
+  g_free (name);
+  g_ptr_array_unref (f->started);
+  g_ptr_array_unref (f->ended);
+  remove_dir (f->dir);
+  g_free (f->dir);
+}
+
 /* gst_genesys_serve_free() with a call still open: its output is finished
  * and its session is told. */
 static void
@@ -1085,38 +1138,13 @@ test_free_with_calls (void)
 {
   Fixture f;
   AhPeer *peer = ah_peer_new ();
-  AhPeerFrame *frame;
-  gchar *params, *dir, *name, *path, *id;
 
   fixture_start (&f, "! filesink location=DIR/{session-id}.raw", 0, FALSE);
-  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
-      "0f1e2d3c-4b5a-4697-8877-665544332211", "", "-1", NULL);
-  g_assert_cmpuint (peer_open (peer, f.port, NULL, "PT0S", params), ==, 1);
-  g_free (params);
-  peer_frames (peer, 2, 5);
-  ah_peer_send (peer, "ping", "PT0.4S", "{}");
-  ah_peer_frame_free (ah_peer_expect (peer, "pong", WAIT));
-
-  /* fixture_stop without removing the directory first */
-  dir = g_strdup (f.dir);
-  id = g_strdup (ah_peer_session_id (peer));
+  peer_call_in (&f, peer, 5);
   gst_genesys_serve_free (f.serve);
-  frame = ah_peer_expect (peer, "disconnect", WAIT);
-  g_assert_nonnull (frame);
-  ah_peer_frame_free (frame);
-  g_assert_cmpuint (ah_peer_wait_closed (peer, WAIT), !=, 0);
+  /* not announced: the context did not run */
   g_assert_cmpuint (f.ended->len, ==, 0);
-  name = g_strdup_printf ("%s.raw", id);
-  path = g_build_filename (dir, name, NULL);
-  check_file (path, 2, 5);
-  g_free (path);
-  g_free (name);
-  g_free (id);
-  g_ptr_array_unref (f.started);
-  g_ptr_array_unref (f.ended);
-  remove_dir (dir);
-  g_free (dir);
-  g_free (f.dir);
+  check_let_go (&f, peer, 5);
   ah_peer_free (peer);
 }
 
@@ -1977,6 +2005,272 @@ test_fifty_wav (void)
   fixture_stop (&f);
 }
 
+/* ---- the object: properties, GInitable, signals, dispose ---- */
+
+/* The serve as a GObject: g_initable_new() with @tail after the source
+ * (as fixture_start()), the fixture's handlers connected to its signals. */
+static void
+fixture_start_object (Fixture * f, const gchar * tail)
+{
+  GError *error = NULL;
+  gchar *launch;
+
+  fixture_prepare (f);
+  launch = fixture_launch (f, tail);
+  f->serve = g_initable_new (GST_GENESYS_TYPE_SERVE, NULL, &error,
+      "launch", launch, "address", "127.0.0.1", "path", PATH, "threads", 2,
+      NULL);
+  g_assert_no_error (error);
+  g_free (launch);
+  g_signal_connect (f->serve, "call-started", G_CALLBACK (on_started), f);
+  g_signal_connect (f->serve, "call-ended", G_CALLBACK (on_ended), f);
+  g_signal_connect (f->serve, "drained", G_CALLBACK (on_drained), f);
+  g_object_get (f->serve, "bound-port", &f->port, NULL);
+  g_assert_cmpuint (f->port, ==, gst_genesys_serve_get_port (f->serve));
+}
+
+/* A value of @pspec's type for the round trip: "NAME-value", 7, a list. */
+static void
+sample_value (GParamSpec * pspec, GValue * value)
+{
+  static const gchar *const list[] = { "a=genesyssrc ! fakesink", "b", NULL };
+  gchar *s;
+
+  g_value_init (value, G_PARAM_SPEC_VALUE_TYPE (pspec));
+  if (G_VALUE_HOLDS_STRING (value)) {
+    s = g_strdup_printf ("%s-value", pspec->name);
+    g_value_take_string (value, s);
+  } else if (G_VALUE_HOLDS_UINT (value)) {
+    g_value_set_uint (value, 7);
+  } else {
+    g_assert_true (G_VALUE_HOLDS (value, G_TYPE_STRV));
+    g_value_set_boxed (value, list);
+  }
+}
+
+/* Every property of the config, construct-only, with a blurb, reads back
+ * what was set (on an object that is not initialised: nothing is
+ * checked); the read-only state is there too. */
+static void
+test_object_properties (void)
+{
+  static const gchar *const names[] = { "launch", "address", "port", "path",
+    "tls-certificate-file", "tls-key-file", "api-key", "client-secret",
+    "credentials-file", "authority", "max-sessions", "threads", "connectors",
+    "supported-languages", "push-mode", "registry", "instance"
+  };
+  GValue values[G_N_ELEMENTS (names)];
+  GObjectClass *klass = g_type_class_ref (GST_GENESYS_TYPE_SERVE);
+  GObject *serve;
+  GParamSpec *pspec;
+  guint i, n, port;
+  gboolean draining;
+
+  g_free (g_object_class_list_properties (klass, &n));
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (names) + 2);
+  memset (values, 0, sizeof (values));
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    pspec = g_object_class_find_property (klass, names[i]);
+    g_assert_nonnull (pspec);
+    g_assert_cmpuint (pspec->flags & (G_PARAM_READWRITE |
+            G_PARAM_CONSTRUCT_ONLY), ==, G_PARAM_READWRITE |
+        G_PARAM_CONSTRUCT_ONLY);
+    g_assert_cmpuint (strlen (g_param_spec_get_blurb (pspec)), >, 10);
+    sample_value (pspec, &values[i]);
+  }
+  serve = g_object_new_with_properties (GST_GENESYS_TYPE_SERVE,
+      G_N_ELEMENTS (names), (const gchar **) names, values);
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    GValue got = G_VALUE_INIT;
+
+    g_value_init (&got, G_VALUE_TYPE (&values[i]));
+    g_object_get_property (serve, names[i], &got);
+    pspec = g_object_class_find_property (klass, names[i]);
+    if (G_VALUE_HOLDS (&got, G_TYPE_STRV))
+      g_assert_true (g_strv_equal (g_value_get_boxed (&got),
+              g_value_get_boxed (&values[i])));
+    else
+      g_assert_cmpint (g_param_values_cmp (pspec, &got, &values[i]), ==, 0);
+    g_value_unset (&got);
+    g_value_unset (&values[i]);
+  }
+  g_object_get (serve, "bound-port", &port, "draining", &draining, NULL);
+  g_assert_cmpuint (port, ==, 0);
+  g_assert_false (draining);
+  pspec = g_object_class_find_property (klass, "bound-port");
+  g_assert_cmpuint (pspec->flags & G_PARAM_READWRITE, ==, G_PARAM_READABLE);
+  /* never initialised: dispose has nothing to stop */
+  g_object_unref (serve);
+  g_type_class_unref (klass);
+}
+
+static void
+count_notify (GObject * object, GParamSpec * pspec, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* Initialised: bound-port is the port; draining is notified. Stopped, the
+ * port and the stats stay, drain does nothing and the health port cannot
+ * be had; stopping again does nothing. */
+static void
+test_object_state (void)
+{
+  Fixture f;
+  GstGenesysServeStats stats, *copy;
+  GError *error = NULL;
+  gboolean draining;
+  guint notified = 0;
+
+  fixture_start_object (&f, "! fakesink");
+  g_assert_cmpuint (f.port, >, 0);
+  g_signal_connect (f.serve, "notify::draining", G_CALLBACK (count_notify),
+      &notified);
+  gst_genesys_serve_drain (f.serve);
+  g_assert_cmpuint (notified, ==, 1);
+  g_object_get (f.serve, "draining", &draining, NULL);
+  g_assert_true (draining);
+  g_assert_true (wait_for (is_drained, &f, WAIT));
+
+  gst_genesys_serve_stop (f.serve);
+  g_assert_cmpuint (gst_genesys_serve_get_port (f.serve), ==, f.port);
+  gst_genesys_serve_get_stats (f.serve, &stats);
+  g_assert_true (stats.draining);
+  copy = g_boxed_copy (GST_GENESYS_TYPE_SERVE_STATS, &stats);
+  g_assert_true (copy->draining);
+  g_boxed_free (GST_GENESYS_TYPE_SERVE_STATS, copy);
+  gst_genesys_serve_drain (f.serve);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpuint (gst_genesys_serve_listen_health (f.serve, "127.0.0.1", 0,
+          &error), ==, 0);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+  fixture_stop (&f);
+}
+
+/* g_initable_new() fails with gst_genesys_serve_new()'s messages;
+ * g_initable_init() again gives the same error. */
+static void
+test_object_bad_config (void)
+{
+  GError *error = NULL;
+  GObject *serve;
+
+  g_assert_null (g_initable_new (GST_GENESYS_TYPE_SERVE, NULL, &error,
+          "address", "127.0.0.1", NULL));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "no launch template");
+  g_clear_error (&error);
+
+  g_assert_null (g_initable_new (GST_GENESYS_TYPE_SERVE, NULL, &error,
+          "launch", "genesyssrc ! filesink location=/tmp/{conversation_id}",
+          NULL));
+  g_assert_cmpstr (error->message, ==, "unknown placeholder "
+      "{conversation_id} in the launch template (did you mean "
+      "{conversation-id}?)");
+  g_clear_error (&error);
+
+  g_assert_null (g_initable_new (GST_GENESYS_TYPE_SERVE, NULL, &error,
+          "launch", "genesyssrc ! fakesink", "client-secret", SECRET, NULL));
+  g_assert_nonnull (strstr (error->message,
+          "--client-secret is set without --api-key"));
+  g_clear_error (&error);
+
+  serve = g_object_new (GST_GENESYS_TYPE_SERVE, "launch",
+      "genesyssrc ! fakesink", "push-mode", "sometimes", NULL);
+  g_assert_false (g_initable_init (G_INITABLE (serve), NULL, &error));
+  g_assert_cmpstr (error->message, ==, "push mode 'sometimes': not "
+      "thread, loop or auto");
+  g_clear_error (&error);
+  g_assert_false (g_initable_init (G_INITABLE (serve), NULL, &error));
+  g_assert_cmpstr (error->message, ==, "push mode 'sometimes': not "
+      "thread, loop or auto");
+  g_clear_error (&error);
+  g_object_unref (serve);
+}
+
+/* Signals connected to the object: call-started with the playing
+ * pipeline, call-ended without an error, call-ended with the pipeline's
+ * error, drained. */
+static void
+test_object_signals (void)
+{
+  Fixture f;
+  AhPeer *ok = ah_peer_new (), *bad = ah_peer_new ();
+  AhPeerFrame *frame;
+  gchar *name, *path;
+  Ended *e;
+  guint i;
+
+  fixture_start_object (&f, "! identity "
+      "error-after={custom-config.errorAfter} ! filesink "
+      "location=DIR/{session-id}.raw");
+  peer_open_call (&f, ok, "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60", "-1");
+  peer_open_call (&f, bad, "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f61", "2");
+  peer_frames (ok, 3, 4);
+  peer_frames (bad, 3, 5);
+  frame = expect_running (bad, "disconnect");
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  peer_close (ok, "PT0.6S", "end");
+  peer_close (bad, "PT0.6S", "disconnect");
+  wait_ended (&f, 2);
+  g_assert_cmpuint (f.started->len, ==, 2);
+  for (i = 0; i < 2; i++) {
+    e = g_ptr_array_index (f.ended, i);
+    if (g_strcmp0 (e->session_id, ah_peer_session_id (ok)) == 0) {
+      g_assert_no_error (e->error);
+      g_assert_cmpstr (e->conversation_id, ==,
+          "6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60");
+    } else {
+      g_assert_cmpstr (e->session_id, ==, ah_peer_session_id (bad));
+      g_assert_nonnull (e->error);
+    }
+  }
+  name = g_strdup_printf ("%s.raw", ah_peer_session_id (ok));
+  path = g_build_filename (f.dir, name, NULL);
+  check_file (path, 3, 4);
+  g_free (path);
+  g_free (name);
+  gst_genesys_serve_drain (f.serve);
+  g_assert_true (wait_for (is_drained, &f, WAIT));
+  ah_peer_free (ok);
+  ah_peer_free (bad);
+  fixture_stop (&f);
+}
+
+static void
+stop_again (GstGenesysServe * serve, const gchar * session_id,
+    const gchar * conversation_id, const GError * error, gpointer user_data)
+{
+  gst_genesys_serve_stop (serve);
+}
+
+/* The last unref during a call: dispose ends it as gst_genesys_serve_free()
+ * does (output complete, the session told), call-ended is emitted from
+ * within it (its handler may call stop: nothing happens), and nothing is
+ * critical (G_DEBUG=fatal-criticals). */
+static void
+test_object_dispose_during_call (void)
+{
+  Fixture f;
+  AhPeer *peer = ah_peer_new ();
+
+  fixture_start_object (&f, "! filesink location=DIR/{session-id}.raw");
+  peer_call_in (&f, peer, 6);
+  while (f.started->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_signal_connect (f.serve, "call-ended", G_CALLBACK (stop_again), NULL);
+  g_object_add_weak_pointer (G_OBJECT (f.serve), (gpointer *) & f.serve);
+  g_object_unref (f.serve);
+  g_assert_null (f.serve);
+  g_assert_cmpuint (f.ended->len, ==, 1);
+  g_assert_no_error (((Ended *) g_ptr_array_index (f.ended, 0))->error);
+  check_let_go (&f, peer, 6);
+  ah_peer_free (peer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2007,5 +2301,11 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/blocked-start", test_blocked_start);
   g_test_add_func ("/serve/start-abandoned", test_start_abandoned);
   g_test_add_func ("/serve/fifty-wav", test_fifty_wav);
+  g_test_add_func ("/serve/object-properties", test_object_properties);
+  g_test_add_func ("/serve/object-state", test_object_state);
+  g_test_add_func ("/serve/object-bad-config", test_object_bad_config);
+  g_test_add_func ("/serve/object-signals", test_object_signals);
+  g_test_add_func ("/serve/object-dispose-during-call",
+      test_object_dispose_during_call);
   return g_test_run ();
 }
