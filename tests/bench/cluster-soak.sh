@@ -115,6 +115,8 @@ wait "$load"
 declare -a rss_end
 for i in $(seq "$instances"); do rss_end[$i]=$(rss "${pid[$i]}"); done
 kill -TERM "$proxy" 2>/dev/null
+# what the instances asked of Redis, per call started
+redis-cli -p "$rport" info commandstats >"$work/redis-commands.txt" 2>/dev/null
 crashes=0
 for i in $(seq "$instances"); do
   kill -0 "${pid[$i]}" 2>/dev/null || crashes=$((crashes + 1))
@@ -148,6 +150,12 @@ WORK=$work TOP=$top CRASHES=$crashes node --input-type=module -e '
   }
   console.log(`joined: ${match} of ${(r.calls ?? []).length} calls equal their timeline to the sample (${segments} segments)` +
     (differ.length ? `; ${differ.length} differ, e.g. ${differ.slice(0, 4).join("; ")}` : ""));
+  try {
+    const cs = fs.readFileSync(`${w}/redis-commands.txt`, "utf8").split("\n")
+      .map((l) => /^cmdstat_(\w+):calls=(\d+)/.exec(l)).filter(Boolean).filter((m) => !["info", "ping", "select"].includes(m[1]));
+    const total = cs.reduce((a, m) => a + Number(m[2]), 0);
+    console.log(`redis: ${total} commands (${cs.map((m) => `${m[1]} ${m[2]}`).join(", ")}), ${(total / Math.max(1, r.callsStarted)).toFixed(1)} per call started (heartbeats included)`);
+  } catch {}
   if (r.failures.length) console.log(`first failures: ${r.failures.slice(0, 6).join("; ")}`);
 '
 [ -n "${KEEP:-}" ] && echo "# logs, reports and recordings in $work"
