@@ -338,7 +338,8 @@ static GOptionEntry entries[] = {
       "glibc malloc arenas (default 4; 0: glibc's default; the "
         "MALLOC_ARENA_MAX environment variable wins)", "N"},
   {"health-port", 0, 0, G_OPTION_ARG_INT, &opts.health_port,
-      "Answer GET /health on this port (0: any free)", "PORT"},
+      "Serve /health, /ready, /live and /metrics on this port (0: any "
+        "free)", "PORT"},
   {"push-mode", 0, 0, G_OPTION_ARG_STRING, &opts.push_mode,
       "Which thread pushes each call's audio: thread, loop (only for "
         "templates whose downstream never blocks) or auto (default: loop "
@@ -462,6 +463,9 @@ prepare_process (void)
    * reach stderr unless GST_DEBUG says otherwise */
   if (!g_getenv ("GST_DEBUG")) {
     gst_debug_set_threshold_for_name ("genesysserver", GST_LEVEL_WARNING);
+    /* a registry that fails (Redis gone) is said, as well as counted */
+    gst_debug_set_threshold_for_name ("genesysregistry", GST_LEVEL_WARNING);
+    gst_debug_set_threshold_for_name ("genesysserve", GST_LEVEL_WARNING);
     if (!isatty (STDERR_FILENO))
       gst_debug_set_color_mode (GST_DEBUG_COLOR_MODE_OFF);
   }
