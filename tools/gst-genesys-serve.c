@@ -284,6 +284,7 @@ typedef struct
   gchar *log_format;
   ServeLogFormat log_format_value;
   gchar *registry, *instance;
+  gchar *relay_key, *relay_url;
 } Options;
 
 static Options opts = {
@@ -352,6 +353,15 @@ static GOptionEntry entries[] = {
   {"instance", 0, 0, G_OPTION_ARG_STRING, &opts.instance,
       "This instance's unique name in the registry (default: "
         "HOSTNAME-PORT)", "NAME"},
+  {"relay-key", 0, 0, G_OPTION_ARG_FILENAME, &opts.relay_key,
+        "File holding the relay key KEY-ID:SECRET (base64), the same on every "
+        "instance: a continuation whose call's owner is up is relayed to it, "
+        "and relays are accepted (default: none, such a call moves here)",
+      "FILE"},
+  {"relay-url", 0, 0, G_OPTION_ARG_STRING, &opts.relay_url,
+      "Where the other instances reach this one for relays, advertised in "
+        "the registry (default: ws://ADDRESS:PORT/PATH, the host name for "
+        "0.0.0.0)", "URL"},
   {"log-format", 0, 0, G_OPTION_ARG_STRING, &opts.log_format,
       "text (default): plain lines; json: one JSON object per line (time, "
         "level, event, message, conversation_id, session_id, call_id), "
@@ -379,6 +389,8 @@ options_clear (void)
   g_free (opts.log_format);
   g_free (opts.registry);
   g_free (opts.instance);
+  g_free (opts.relay_key);
+  g_free (opts.relay_url);
   g_strfreev (opts.connectors);
 }
 
@@ -520,6 +532,8 @@ serve (App * app, const gchar * launch)
   config.push_mode = opts.push_mode;
   config.registry = opts.registry;
   config.instance = opts.instance;
+  config.relay_key_file = opts.relay_key;
+  config.relay_url = opts.relay_url;
   config.connectors = (const gchar * const *) opts.connectors;
   if (opts.languages) {
     language_list = split_list (opts.languages);

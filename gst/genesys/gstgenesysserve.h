@@ -71,6 +71,15 @@ G_DECLARE_FINAL_TYPE (GstGenesysServe, gst_genesys_serve, GST_GENESYS, SERVE,
  *   session). %NULL: this instance alone. Redis must answer at start
  * @instance: (nullable): this instance's unique name in the registry;
  *   %NULL: HOSTNAME-PORT
+ * @relay_key_file: (nullable): a file holding the relay key,
+ *   `KEY-ID:SECRET` (the secret in base64), the same on every instance of
+ *   a registry: a continuation that reaches this instance while its call's
+ *   owner is up is relayed to the owner, signed with it, and relays signed
+ *   with it are accepted here. %NULL: such a call moves here instead
+ * @relay_url: (nullable): where the other instances reach this one for
+ *   relays, advertised in the registry: `ws://HOST:PORT/PATH` (`wss://`
+ *   with TLS); %NULL: the listening address (the host name when it is
+ *   0.0.0.0 or ::), the port and the path
  *
  * What gst_genesys_serve_new() listens with, the #GstGenesysServe
  * properties of the same names as a struct. Zero-initialise it and set
@@ -98,9 +107,11 @@ typedef struct
   const gchar *push_mode;
   const gchar *registry;
   const gchar *instance;
+  const gchar *relay_key_file;
+  const gchar *relay_url;
 
   /*< private > */
-  gpointer _gst_reserved[GST_PADDING];
+  gpointer _gst_reserved[GST_PADDING - 2];
 } GstGenesysServeConfig;
 
 /**
