@@ -7,8 +7,11 @@
 // mono, 200 ms, frame i filled with the byte 16 + i % 200, sent in real time.
 //
 //   node continue-across.mjs --leg URL:FRAMES[:drop|reconnect|end] ... [--report FILE]
-//     [--repeat-close URL]
+//     [--repeat-close URL] [--ping]
 //
+// --ping: a ping every 5 frames (1 s); every ping must get its pong
+// (clientseq = the ping's seq) before the leg ends: report.pings, .pongs,
+// .pongMaxMs.
 // The last leg ends the call with close "end". --repeat-close then opens
 // one more session on URL continuing the closed one and sends close again
 // (a client that missed `closed`): the server must answer without media.
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     leg: { type: 'string', multiple: true },
     report: { type: 'string' },
     'repeat-close': { type: 'string' },
+    ping: { type: 'boolean' },
   },
 });
 const FRAME = 1600;
@@ -42,7 +46,7 @@ const conversationId = crypto.randomUUID();
 const orgId = crypto.randomUUID();
 let frame = 0;
 let previous = null; // {id, serverseq, clientseq}
-const report = { callId: null, legs: [], frames: 0, samples: 0 };
+const report = { callId: null, legs: [], frames: 0, samples: 0, pings: 0, pongs: 0, pongMaxMs: 0 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,11 +54,20 @@ function session(url, continued) {
   const id = crypto.randomUUID();
   const ws = new WebSocket(url, { headers: { 'Audiohook-Organization-Id': orgId, 'Audiohook-Session-Id': id,
     'Audiohook-Correlation-Id': crypto.randomUUID(), 'X-API-KEY': 'continue-across' } });
-  const s = { id, ws, seq: 0, serverseq: 0, queue: [], waiters: [] };
+  const s = { id, ws, seq: 0, serverseq: 0, queue: [], waiters: [], pings: new Map() };
   ws.on('message', (data, binary) => {
     if (binary) return;
     const msg = JSON.parse(data.toString());
     s.serverseq = msg.seq;
+    if (msg.type === 'pong') {
+      const sent = s.pings.get(msg.clientseq);
+      if (sent !== undefined) {
+        s.pings.delete(msg.clientseq);
+        report.pongs += 1;
+        report.pongMaxMs = Math.max(report.pongMaxMs, Date.now() - sent);
+      }
+      return;
+    }
     const w = s.waiters.findIndex((x) => x.type === msg.type);
     if (w >= 0) s.waiters.splice(w, 1)[0].resolve(msg); else s.queue.push(msg);
   });
@@ -98,6 +111,11 @@ for (const leg of legs) {
   report.legs.push(entry);
   const start = Date.now();
   for (let i = 0; i < leg.frames; i++) {
+    if (values.ping && i % 5 === 0 && leg.frames - i >= 5) {
+      s.send('ping', {});
+      s.pings.set(s.seq, Date.now());
+      report.pings += 1;
+    }
     s.ws.send(Buffer.alloc(FRAME, 16 + (frame % 200)));
     frame += 1;
     const due = start + (i + 1) * 200;
@@ -117,7 +135,7 @@ for (const leg of legs) {
 }
 report.frames = frame;
 report.samples = frame * FRAME;
-let ok = report.legs.every((l) => l.media === 1);
+let ok = report.legs.every((l) => l.media === 1) && report.pongs === report.pings;
 if (values['repeat-close']) {
   const { s, media } = await open(values['repeat-close']);
   s.send('close', { reason: 'end' });

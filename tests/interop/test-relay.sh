@@ -1,0 +1,141 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Relays between gst-genesys-serve instances sharing Debian's redis-server
+# as their registry, with a relay key (--relay-key): a continuation that
+# reaches an instance while its call's owner is up is relayed to the owner
+# over an AudioHook hop, so the owner records the whole call in one file.
+#   - a call dropped three times, alternating between the owner a and b
+#     (each continuation on b relayed to a, the one back on a taken by a
+#     directly), pinging all along: one recording on a, its exact timeline
+#     byte for byte, every ping answered, nothing recorded on b;
+#   - a call whose relay hop itself drops every 1.5 s (tests/interop/
+#     drop-proxy.mjs between b and the owner c, through c's --relay-url):
+#     the hop reconnects, and c's one recording is still exact;
+#   - the relay key with a wrong secret is refused (401).
+#   tests/interop/test-relay.sh [BUILDDIR]
+# Ends with "N passed, N failed".
+set -u
+. "$(cd "$(dirname "$0")" && pwd)/lib/serve-test.sh"
+
+command -v redis-server >/dev/null || { result "redis-server is installed (.ci/install-deps)" 1; finish; }
+
+rport=$(free_port)
+mkdir redis rec
+redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp/redis" \
+  >redis.log 2>&1 &
+i=0
+until redis-cli -p "$rport" ping >/dev/null 2>&1; do
+  i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+done
+registry="redis://127.0.0.1:$rport"
+template="genesyssrc gap-mode=silence ! filesink location=$tmp/rec/{session-id}-{segment}-{start-position}.raw"
+relay_secret=$(head -c 32 /dev/urandom | base64)
+printf 'relay-test:%s\n' "$relay_secret" >relay.key
+# the test client's key, unsigned
+printf '{"continue-across": ""}\n' >creds.json
+
+# start NAME [OPTION...]: an instance; its port in $port_NAME (or preset),
+# its URL in $url_NAME, its health port in $health_NAME
+start () {
+  name=$1
+  shift
+  eval "p=\${port_$name:-}"
+  [ -n "$p" ] || p=$(free_port)
+  "$serve_bin" --address 127.0.0.1 --port "$p" --health-port 0 --registry "$registry" \
+    --instance "$name" --credentials creds.json --relay-key relay.key --drain-timeout 10 "$@" \
+    -- "$template" >"$name.log" 2>&1 &
+  eval "pid_$name=$!"
+  eval "port_$name=$p"
+  eval "url_$name=ws://127.0.0.1:$p/api/v1/audiohook/ws"
+  wait_for "$name.log" "^health on" 10
+  eval "health_$name=$(sed -n 's/^health on 127.0.0.1:\([0-9]*\).*/\1/p' "$name.log")"
+}
+
+# metric NAME FAMILY: the value of FAMILY on instance NAME's /metrics
+metric () {
+  eval "curl -s http://127.0.0.1:\$health_$1/metrics" | awk -v f="$2" '$1 == f { print $2 }'
+}
+
+# joined CALL-ID SAMPLES: the call's recordings (all on one instance) are one
+# file holding frames 16 + i % 200 of 1600 bytes
+one_recording () {
+  files=$(ls rec | grep "^$1-")
+  [ "$(printf '%s\n' "$files" | grep -c .)" = 1 ] || { echo "recordings: $files"; return 1; }
+  python3 - "rec/$files" "$2" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+n = int(sys.argv[2]) // 1600
+want = b"".join(bytes([16 + i % 200]) * 1600 for i in range(n))
+if data != want:
+    first = next((i for i in range(min(len(data), len(want))) if data[i] != want[i]), min(len(data), len(want)))
+    print(f"{len(data)} bytes, {len(want)} expected; first difference at byte {first}")
+    sys.exit(1)
+PY
+}
+
+# c advertises a relay URL through the drop proxy, which cuts every
+# connection after 1.5 s
+port_c=$(free_port)
+node "$here/drop-proxy.mjs" --target "127.0.0.1:$port_c" --drop-every-ms 1500 >proxy.log 2>&1 &
+proxy=$!
+wait_for proxy.log "^LISTENING" 10
+pport=$(sed -n 's/^LISTENING //p' proxy.log)
+
+start a
+start b
+start c --relay-url "ws://127.0.0.1:$pport/api/v1/audiohook/ws"
+redis-cli -p "$rport" get gg:relay:a | grep -qx "$url_a"
+result "three instances start, each advertising its relay URL" $? "a: $(redis-cli -p "$rport" get gg:relay:a)"
+
+# 1. a -> b -> a -> b, the owner a up all along
+node "$here/continue-across.mjs" --ping --leg "$url_a:10:drop" --leg "$url_b:10:drop" \
+  --leg "$url_a:10:drop" --leg "$url_b:10" --report one.json >one.out 2>&1
+result "a call whose continuations land on b while its owner a is up runs to its end" $? \
+  "$(tail -c 300 one.out)"
+call=$(node -e 'console.log(require("./one.json").callId)')
+samples=$(node -e 'console.log(require("./one.json").samples)')
+pings=$(node -e 'const r=require("./one.json");console.log(r.pings+" pings, "+r.pongs+" pongs, max "+r.pongMaxMs+" ms")')
+node -e 'const r=require("./one.json");process.exit(r.pings>=8&&r.pings===r.pongs?0:1)'
+result "every ping of the client is answered, relayed legs included" $? "$pings"
+one_recording "$call" "$samples"
+result "the owner has the call in one recording, its exact timeline" $? "$(ls rec | tr '\n' ' ')"
+r=$(metric b gst_genesys_sessions_relayed_total)
+[ "$r" = 2 ]
+result "b relayed both sessions (/metrics)" $? "relayed $r"
+m=$(metric a gst_genesys_calls_moved_in_total)$(metric b gst_genesys_calls_moved_in_total)
+[ "$m" = 00 ]
+result "no call moved" $? "moved in a,b: $m"
+
+# 2. the hop b -> c drops every 1.5 s
+node "$here/continue-across.mjs" --leg "$url_c:5:drop" --leg "$url_b:30" --report two.json \
+  >two.out 2>&1
+result "a call relayed over a hop that drops runs to its end" $? "$(tail -c 300 two.out)"
+call2=$(node -e 'console.log(require("./two.json").callId)')
+samples2=$(node -e 'console.log(require("./two.json").samples)')
+one_recording "$call2" "$samples2"
+result "the owner's one recording of it is its exact timeline" $? "$(ls rec | tr '\n' ' ')"
+i=0
+until [ "$(metric b gst_genesys_relay_hops_total)" != 2 ] || [ $i -gt 40 ]; do
+  i=$((i + 1)); sleep 0.25
+done
+hops=$(metric b gst_genesys_relay_hops_total)
+drops=$(kill -TERM $proxy; wait $proxy; sed -n 's/^DROPS //p' proxy.log)
+[ "$hops" -ge 5 ]
+result "the hop reconnected after its drops (continuing its previous hop session)" $? \
+  "hop sessions $hops (2 from the first call), proxy drops $drops"
+
+# 3. a forged relay credential
+node "$here/audiohook-client.mjs" --url "$url_a" --api-key relay-test \
+  --client-secret "$(head -c 32 /dev/urandom | base64)" --expect-status 401 --quiet >forged.out 2>&1
+result "the relay key with a wrong secret is refused (401)" $? "$(tail -c 200 forged.out)"
+node "$here/audiohook-client.mjs" --url "$url_a" --api-key relay-test --expect-status 401 --quiet \
+  >unsigned.out 2>&1
+result "the relay key without a signature is refused (401)" $? "$(tail -c 200 unsigned.out)"
+
+for n in a b c; do
+  eval "kill -TERM \$pid_$n; wait \$pid_$n"
+done
+[ "$(ls rec | wc -l)" = 2 ]
+result "no other recording" $? "$(ls rec | tr '\n' ' ')"
+
+finish
