@@ -17,17 +17,8 @@
 set -u
 . "$(cd "$(dirname "$0")" && pwd)/lib/serve-test.sh"
 
-command -v redis-server >/dev/null || { result "redis-server is installed (.ci/install-deps)" 1; finish; }
-
-rport=$(free_port)
-mkdir redis rec
-redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp/redis" \
-  >redis.log 2>&1 &
-i=0
-until redis-cli -p "$rport" ping >/dev/null 2>&1; do
-  i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
-done
-registry="redis://127.0.0.1:$rport"
+start_redis
+mkdir rec
 template="genesyssrc gap-mode=silence ! filesink location=$tmp/rec/{session-id}-{segment}-{start-position}.raw"
 relay_secret=$(head -c 32 /dev/urandom | base64)
 printf 'relay-test:%s\n' "$relay_secret" >relay.key
@@ -56,21 +47,12 @@ metric () {
   eval "curl -s http://127.0.0.1:\$health_$1/metrics" | awk -v f="$2" '$1 == f { print $2 }'
 }
 
-# joined CALL-ID SAMPLES: the call's recordings (all on one instance) are one
-# file holding frames 16 + i % 200 of 1600 bytes
+# one_recording CALL-ID SAMPLES: the call has one recording (on its owner),
+# holding frames 16 + i % 200 of 1600 bytes
 one_recording () {
   files=$(ls rec | grep "^$1-")
   [ "$(printf '%s\n' "$files" | grep -c .)" = 1 ] || { echo "recordings: $files"; return 1; }
-  python3 - "rec/$files" "$2" <<'PY'
-import sys
-data = open(sys.argv[1], "rb").read()
-n = int(sys.argv[2]) // 1600
-want = b"".join(bytes([16 + i % 200]) * 1600 for i in range(n))
-if data != want:
-    first = next((i for i in range(min(len(data), len(want))) if data[i] != want[i]), min(len(data), len(want)))
-    print(f"{len(data)} bytes, {len(want)} expected; first difference at byte {first}")
-    sys.exit(1)
-PY
+  frames_exact "rec/$files" "$2"
 }
 
 # c advertises a relay URL through the drop proxy, which cuts every
