@@ -7,8 +7,10 @@
 // mono, 200 ms, frame i filled with the byte 16 + i % 200, sent in real time.
 //
 //   node continue-across.mjs --leg URL:FRAMES[:drop|reconnect|end] ... [--report FILE]
-//     [--repeat-close URL] [--ping]
+//     [--repeat-close URL] [--ping] [--gap-ms MS]
 //
+// --gap-ms: the client waits MS between a leg's end and the next leg's
+// connect; positions go on where the previous leg ended.
 // --ping: a ping every 5 frames (1 s); every ping must get its pong
 // (clientseq = the ping's seq) before the leg ends: report.pings, .pongs,
 // .pongMaxMs.
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     report: { type: 'string' },
     'repeat-close': { type: 'string' },
     ping: { type: 'boolean' },
+    'gap-ms': { type: 'string' },
   },
 });
 const FRAME = 1600;
@@ -105,6 +108,7 @@ async function open(url) {
 }
 
 for (const leg of legs) {
+  if (previous && values['gap-ms']) await sleep(Number(values['gap-ms']));
   const { s, media } = await open(leg.url);
   report.callId ??= s.id;
   const entry = { url: leg.url, session: s.id, media, frames: leg.frames };

@@ -11,6 +11,9 @@
 #   - a call whose relay hop itself drops every 1.5 s (tests/interop/
 #     drop-proxy.mjs between b and the owner c, through c's --relay-url):
 #     the hop reconnects, and c's one recording is still exact;
+#   - an owner that does not answer (SIGSTOP, its heartbeat still "up"):
+#     the relay gives up after 3 s and the call moves to b instead, its
+#     two segments joining to the exact timeline;
 #   - the relay key with a wrong secret is refused (401).
 #   tests/interop/test-relay.sh [BUILDDIR]
 # Ends with "N passed, N failed".
@@ -106,7 +109,31 @@ drops=$(kill -TERM $proxy; wait $proxy; sed -n 's/^DROPS //p' proxy.log)
 result "the hop reconnected after its drops (continuing its previous hop session)" $? \
   "hop sessions $hops (2 from the first call), proxy drops $drops"
 
-# 3. a forged relay credential
+# 3. the owner d stops answering: no relay, the call moves to b
+start d
+node "$here/continue-across.mjs" --gap-ms 2500 --leg "$url_d:5:drop" --leg "$url_b:5" \
+  --report three.json >three.out 2>&1 &
+client=$!
+sleep 2
+kill -STOP $pid_d
+wait $client
+st=$?
+kill -CONT $pid_d
+result "a call whose owner does not answer the relay goes on at b" $st "$(tail -c 300 three.out)"
+f=$(metric b gst_genesys_relay_fallbacks_total)
+m=$(metric b gst_genesys_calls_moved_in_total)
+[ "$f" = 1 ] && [ "$m" = 1 ]
+result "b counts the relay it gave up and the call that moved in" $? "fallbacks $f, moved in $m"
+call3=$(node -e 'console.log(require("./three.json").callId)')
+samples3=$(node -e 'console.log(require("./three.json").samples)')
+kill -TERM $pid_d
+wait $pid_d
+"$top/tools/gst-genesys-join" "$tmp/rec/{session-id}-{segment}-{start-position}.raw" "$call3" \
+  "$call3.joined" >"$call3.join.log" 2>&1 && frames_exact "$call3.joined" "$samples3"
+result "its two segments join to the exact timeline" $? \
+  "$(ls rec | grep "^$call3-" | tr '\n' ' ') $(tail -n 1 "$call3.join.log")"
+
+# 4. a forged relay credential
 node "$here/audiohook-client.mjs" --url "$url_a" --api-key relay-test \
   --client-secret "$(head -c 32 /dev/urandom | base64)" --expect-status 401 --quiet >forged.out 2>&1
 result "the relay key with a wrong secret is refused (401)" $? "$(tail -c 200 forged.out)"
@@ -117,7 +144,7 @@ result "the relay key without a signature is refused (401)" $? "$(tail -c 200 un
 for n in a b c; do
   eval "kill -TERM \$pid_$n; wait \$pid_$n"
 done
-[ "$(ls rec | wc -l)" = 2 ]
+[ "$(ls rec | wc -l)" = 4 ]
 result "no other recording" $? "$(ls rec | tr '\n' ' ')"
 
 finish
