@@ -54,6 +54,7 @@ struct _GstGenesysRelay
   GstGenesysConn *conn;         /* the client leg, once attached */
   GQueue waiting;               /* Forward: for the client leg before it is attached */
   gboolean stopped;
+  gboolean over;                /* finished: it takes no client leg */
   guint hops;
 
   /* loop thread */
@@ -158,19 +159,22 @@ forward (GstGenesysRelay * self, AhMessage * msg, GBytes * data)
 {
   Forward *fwd = g_new0 (Forward, 1);
   GstGenesysConn *conn = NULL;
+  gboolean kept = FALSE;
 
   fwd->msg = msg;
   fwd->data = data;
   g_mutex_lock (&self->lock);
-  if (self->conn)
+  if (self->conn) {
     conn = gst_genesys_conn_ref (self->conn);
-  else if (!self->stopped)
+  } else if (!self->stopped) {
     g_queue_push_tail (&self->waiting, fwd);
+    kept = TRUE;
+  }
   g_mutex_unlock (&self->lock);
   if (conn) {
     gst_genesys_conn_command (conn, cmd_forward, fwd, forward_free);
     gst_genesys_conn_unref (conn);
-  } else if (!g_queue_find (&self->waiting, fwd)) {
+  } else if (!kept) {
     forward_free (fwd);
   }
 }
@@ -220,6 +224,15 @@ stop_timer (GSource ** timer)
   }
 }
 
+/* Closes @ws with @code unless a close went out already. */
+static void
+close_ws (SoupWebsocketConnection * ws, gushort code, const gchar * reason)
+{
+  if (ws && soup_websocket_connection_get_state (ws) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (ws, code, reason);
+}
+
 static void
 release_ws (GstGenesysRelay * self)
 {
@@ -251,15 +264,15 @@ finish (GstGenesysRelay * self, const gchar * why)
   if (self->finished)
     return;
   self->finished = TRUE;
+  g_mutex_lock (&self->lock);
+  self->over = TRUE;
+  g_mutex_unlock (&self->lock);
   GST_INFO ("relay of session %s to %s ends: %s (%u hop sessions)",
       self->session_id, self->uri, why, ah_relay_get_hops (self->ah));
   stop_timer (&self->ping_timer);
   stop_timer (&self->close_timer);
   gst_genesys_dialer_stop (self->dialer);
-  if (self->ws && soup_websocket_connection_get_state (self->ws) ==
-      SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL,
-        NULL);
+  close_ws (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
   first_failed (self, why);
   if (self->done)
     self->done (self, self->user_data);
@@ -357,9 +370,7 @@ owner_text (GstGenesysRelay * self, const gchar * text, gsize len)
       GST_WARNING ("hop %s: %s", ah_relay_get_id (self->ah), error->message);
       g_clear_error (&error);
       /* a hop session out of step: the next one starts clean */
-      if (self->ws)
-        soup_websocket_connection_close (self->ws,
-            SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, NULL);
+      close_ws (self->ws, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, NULL);
       break;
   }
   if (msg)
@@ -471,7 +482,7 @@ on_connected (SoupWebsocketConnection * ws, gpointer user_data)
   gchar *open;
 
   if (self->finished) {
-    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+    close_ws (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
     return;
   }
   self->ws = g_object_ref (ws);
@@ -612,7 +623,7 @@ client_item_cb (gpointer data)
     /* the owner's closed is awaited */
   } else if (self->ws) {
     /* a drop: the owner sees one too, and waits for a continuation */
-    soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+    close_ws (self->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
         "the client went away");
   } else {
     finish (self, "the client went away");
@@ -722,12 +733,18 @@ gst_genesys_relay_connect (GstGenesysRelay * self, guint64 timeout,
   return ok;
 }
 
-void
+gboolean
 gst_genesys_relay_attach (GstGenesysRelay * self, GstGenesysConn * conn)
 {
   GQueue waiting = G_QUEUE_INIT;
   Forward *fwd;
 
+  g_mutex_lock (&self->lock);
+  if (self->over) {
+    g_mutex_unlock (&self->lock);
+    return FALSE;
+  }
+  g_mutex_unlock (&self->lock);
   gst_genesys_conn_set_callbacks (conn, &client_callbacks, relay_ref (self),
       relay_unref);
   g_mutex_lock (&self->lock);
@@ -737,6 +754,7 @@ gst_genesys_relay_attach (GstGenesysRelay * self, GstGenesysConn * conn)
   g_mutex_unlock (&self->lock);
   while ((fwd = g_queue_pop_head (&waiting)))
     gst_genesys_conn_command (conn, cmd_forward, fwd, forward_free);
+  return TRUE;
 }
 
 guint

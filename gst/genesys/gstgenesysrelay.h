@@ -50,8 +50,10 @@ gboolean gst_genesys_relay_connect (GstGenesysRelay * relay, guint64 timeout,
     gint * chosen, GError ** error);
 
 /* The relay becomes @conn's owner (the client leg), before its open is
- * answered. On @conn's loop thread. */
-void gst_genesys_relay_attach (GstGenesysRelay * relay, GstGenesysConn * conn);
+ * answered. FALSE when the relay ended meanwhile (the owner was lost for
+ * good). On @conn's loop thread. */
+gboolean gst_genesys_relay_attach (GstGenesysRelay * relay,
+    GstGenesysConn * conn);
 
 /* Hop sessions opened so far (1 + the hop's reconnections). */
 guint gst_genesys_relay_get_hops (GstGenesysRelay * relay);

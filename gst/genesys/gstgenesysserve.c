@@ -1099,7 +1099,7 @@ adopt_cb (gpointer data)
   Link *link = job->link;
   GstGenesysServe *self = call->serve;
   AhMessage *open = job->open;
-  gboolean waiting, stopping;
+  gboolean waiting, stopping, relay_lost = FALSE;
   gint chosen = -1;
 
   g_mutex_lock (&self->lock);
@@ -1114,8 +1114,10 @@ adopt_cb (gpointer data)
   } else if (call->relayed) {
     /* the call's owner answered: the relay serves the session from now */
     if (waiting && !stopping) {
-      gst_genesys_relay_attach (call->relay, job->conn);
-      chosen = call->relay_chosen;
+      if (gst_genesys_relay_attach (call->relay, job->conn))
+        chosen = call->relay_chosen;
+      else
+        relay_lost = TRUE;
     }
   } else if (waiting && call->pipeline && !stopping) {
     guint n_offers = open->media ? open->media->len : 0;
@@ -1137,23 +1139,26 @@ adopt_cb (gpointer data)
     self->stats.calls_total++;
   } else if (call->closed_elsewhere) {
     self->stats.continued_closed++;
-  } else if (call->relayed && waiting && !stopping) {
+  } else if (call->relayed && waiting && !stopping && !relay_lost) {
     self->metrics.relayed++;
     self->relays = g_list_prepend (self->relays, call->relay);
   } else if (!stopping && !call->relayed) {
     self->stats.calls_failed++;
   }
   g_mutex_unlock (&self->lock);
-  if (call->relayed && waiting && !stopping) {
+  if (call->relayed && waiting && !stopping && !relay_lost) {
     GST_INFO ("session %s: relayed to the owner of call %s",
         link->session_id, call->call_id);
     /* the serve's list has it now */
     call->relay = NULL;
   } else if (call->relayed) {
     GST_INFO ("session %s: not relayed: %s", link->session_id, stopping ?
-        "the server is stopping" : "it ended first");
+        "the server is stopping" : relay_lost ? "the call's owner was lost" :
+        "it ended first");
     if (stopping)
       link->failure = g_strdup ("the server is stopping");
+    else if (relay_lost)
+      link->failure = g_strdup ("the call's owner cannot be reached");
   } else if (call->closed_elsewhere) {
     GST_INFO ("session %s continues a session closed on another instance: "
         "no pipeline", link->session_id);

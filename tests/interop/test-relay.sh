@@ -16,6 +16,8 @@
 #     two segments joining to the exact timeline;
 #   - the relay key with a wrong secret is refused (401).
 #   tests/interop/test-relay.sh [BUILDDIR]
+# WRAP_B="valgrind ..." runs the relaying instance b under that command
+# (its output in b.log, which is kept as $KEEP_B when set).
 # Ends with "N passed, N failed".
 set -u
 . "$(cd "$(dirname "$0")" && pwd)/lib/serve-test.sh"
@@ -35,13 +37,15 @@ start () {
   shift
   eval "p=\${port_$name:-}"
   [ -n "$p" ] || p=$(free_port)
-  "$serve_bin" --address 127.0.0.1 --port "$p" --health-port 0 --registry "$registry" \
+  eval "wrap=\${WRAP_$(echo "$name" | tr a-z A-Z):-}"
+  # shellcheck disable=SC2086
+  $wrap "$serve_bin" --address 127.0.0.1 --port "$p" --health-port 0 --registry "$registry" \
     --instance "$name" --credentials creds.json --relay-key relay.key --drain-timeout 10 "$@" \
     -- "$template" >"$name.log" 2>&1 &
   eval "pid_$name=$!"
   eval "port_$name=$p"
   eval "url_$name=ws://127.0.0.1:$p/api/v1/audiohook/ws"
-  wait_for "$name.log" "^health on" 10
+  wait_for "$name.log" "^health on" 60
   eval "health_$name=$(sed -n 's/^health on 127.0.0.1:\([0-9]*\).*/\1/p' "$name.log")"
 }
 
@@ -144,6 +148,7 @@ result "the relay key without a signature is refused (401)" $? "$(tail -c 200 un
 for n in a b c; do
   eval "kill -TERM \$pid_$n; wait \$pid_$n"
 done
+[ -n "${KEEP_B:-}" ] && cp b.log "$KEEP_B"
 [ "$(ls rec | wc -l)" = 4 ]
 result "no other recording" $? "$(ls rec | tr '\n' ' ')"
 
