@@ -7,8 +7,10 @@
 // mono, 200 ms, frame i filled with the byte 16 + i % 200, sent in real time.
 //
 //   node continue-across.mjs --leg URL:FRAMES[:drop|reconnect|end] ... [--report FILE]
-//     [--repeat-close URL] [--ping] [--gap-ms MS]
+//     [--repeat-close URL] [--ping] [--gap-ms MS] [--times FILE]
 //
+// --times: FILE gets the wall-clock time (ms, fractional) each frame was
+// handed to the socket, a JSON array indexed by frame.
 // --gap-ms: the client waits MS between a leg's end and the next leg's
 // connect; positions go on where the previous leg ended.
 // --ping: a ping every 5 frames (1 s); every ping must get its pong
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     'repeat-close': { type: 'string' },
     ping: { type: 'boolean' },
     'gap-ms': { type: 'string' },
+    times: { type: 'string' },
   },
 });
 const FRAME = 1600;
@@ -51,6 +54,7 @@ let frame = 0;
 let previous = null; // {id, serverseq, clientseq}
 const report = { callId: null, legs: [], frames: 0, samples: 0, pings: 0, pongs: 0, pongMaxMs: 0 };
 
+const sendTimes = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function session(url, continued) {
@@ -121,6 +125,7 @@ for (const leg of legs) {
       report.pings += 1;
     }
     s.ws.send(Buffer.alloc(FRAME, 16 + (frame % 200)));
+    sendTimes.push(performance.timeOrigin + performance.now());
     frame += 1;
     const due = start + (i + 1) * 200;
     await sleep(Math.max(0, due - Date.now()));
@@ -148,6 +153,7 @@ if (values['repeat-close']) {
   report.repeat = { session: s.id, media, closed };
   ok = ok && media === 0 && closed;
 }
+if (values.times) fs.writeFileSync(values.times, JSON.stringify(sendTimes));
 if (values.report) fs.writeFileSync(values.report, JSON.stringify(report, null, 1));
 console.log(JSON.stringify(report));
 process.exit(ok ? 0 : 1);
