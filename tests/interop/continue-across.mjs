@@ -9,6 +9,10 @@
 //   node continue-across.mjs --leg URL:FRAMES[:drop|reconnect|end] ... [--report FILE]
 //     [--repeat-close URL] [--ping] [--gap-ms MS] [--times FILE]
 //
+// --dtmf: a dtmf message (digit 5) in the middle of each leg.
+// Every leg's report lists the types of the server's messages (pongs
+// left out) in .messages; report.seqErrors counts server messages whose
+// seq is not the previous one + 1 or whose clientseq is ahead of ours.
 // --times: FILE gets the wall-clock time (ms, fractional) each frame was
 // handed to the socket, a JSON array indexed by frame.
 // --gap-ms: the client waits MS between a leg's end and the next leg's
@@ -37,6 +41,7 @@ const { values } = parseArgs({
     ping: { type: 'boolean' },
     'gap-ms': { type: 'string' },
     times: { type: 'string' },
+    dtmf: { type: 'boolean' },
   },
 });
 const FRAME = 1600;
@@ -52,7 +57,7 @@ const conversationId = crypto.randomUUID();
 const orgId = crypto.randomUUID();
 let frame = 0;
 let previous = null; // {id, serverseq, clientseq}
-const report = { callId: null, legs: [], frames: 0, samples: 0, pings: 0, pongs: 0, pongMaxMs: 0 };
+const report = { callId: null, legs: [], frames: 0, samples: 0, pings: 0, pongs: 0, pongMaxMs: 0, seqErrors: 0 };
 
 const sendTimes = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -61,11 +66,13 @@ function session(url, continued) {
   const id = crypto.randomUUID();
   const ws = new WebSocket(url, { headers: { 'Audiohook-Organization-Id': orgId, 'Audiohook-Session-Id': id,
     'Audiohook-Correlation-Id': crypto.randomUUID(), 'X-API-KEY': 'continue-across' } });
-  const s = { id, ws, seq: 0, serverseq: 0, queue: [], waiters: [], pings: new Map() };
+  const s = { id, ws, seq: 0, serverseq: 0, queue: [], waiters: [], pings: new Map(), messages: [] };
   ws.on('message', (data, binary) => {
     if (binary) return;
     const msg = JSON.parse(data.toString());
+    if (msg.seq !== s.serverseq + 1 || msg.clientseq > s.seq) report.seqErrors += 1;
     s.serverseq = msg.seq;
+    if (msg.type !== 'pong') s.messages.push(msg.type);
     if (msg.type === 'pong') {
       const sent = s.pings.get(msg.clientseq);
       if (sent !== undefined) {
@@ -124,6 +131,7 @@ for (const leg of legs) {
       s.pings.set(s.seq, Date.now());
       report.pings += 1;
     }
+    if (values.dtmf && i === Math.floor(leg.frames / 2)) s.send('dtmf', { digit: '5' });
     s.ws.send(Buffer.alloc(FRAME, 16 + (frame % 200)));
     sendTimes.push(performance.timeOrigin + performance.now());
     frame += 1;
@@ -141,10 +149,11 @@ for (const leg of legs) {
     s.ws.close();
   }
   entry.ended = leg.how;
+  entry.messages = s.messages;
 }
 report.frames = frame;
 report.samples = frame * FRAME;
-let ok = report.legs.every((l) => l.media === 1) && report.pongs === report.pings;
+let ok = report.legs.every((l) => l.media === 1) && report.pongs === report.pings && report.seqErrors === 0;
 if (values['repeat-close']) {
   const { s, media } = await open(values['repeat-close']);
   s.send('close', { reason: 'end' });

@@ -6,8 +6,13 @@
 # over an AudioHook hop, so the owner records the whole call in one file.
 #   - a call dropped three times, alternating between the owner a and b
 #     (each continuation on b relayed to a, the one back on a taken by a
-#     directly), pinging all along: one recording on a, its exact timeline
-#     byte for byte, every ping answered, nothing recorded on b;
+#     directly), pinging and sending a DTMF digit on each leg: one recording
+#     on a, its exact timeline byte for byte, every ping answered, the
+#     server's seq and clientseq in order on every leg, no disconnect,
+#     nothing recorded on b;
+#   - the owner drains during a relayed leg: its reconnect reaches the
+#     client through the relay, the client's close reaches the owner, which
+#     then exits, its recording whole;
 #   - a call whose relay hop itself drops every 1.5 s (tests/interop/
 #     drop-proxy.mjs between b and the owner c, through c's --relay-url):
 #     the hop reconnects, and c's one recording is still exact;
@@ -77,7 +82,7 @@ redis-cli -p "$rport" get gg:relay:a | grep -qx "$url_a"
 result "three instances start, each advertising its relay URL" $? "a: $(redis-cli -p "$rport" get gg:relay:a)"
 
 # 1. a -> b -> a -> b, the owner a up all along
-node "$here/continue-across.mjs" --ping --leg "$url_a:10:drop" --leg "$url_b:10:drop" \
+node "$here/continue-across.mjs" --ping --dtmf --leg "$url_a:10:drop" --leg "$url_b:10:drop" \
   --leg "$url_a:10:drop" --leg "$url_b:10" --report one.json >one.out 2>&1
 result "a call whose continuations land on b while its owner a is up runs to its end" $? \
   "$(tail -c 300 one.out)"
@@ -86,6 +91,9 @@ samples=$(node -e 'console.log(require("./one.json").samples)')
 pings=$(node -e 'const r=require("./one.json");console.log(r.pings+" pings, "+r.pongs+" pongs, max "+r.pongMaxMs+" ms")')
 node -e 'const r=require("./one.json");process.exit(r.pings>=8&&r.pings===r.pongs?0:1)'
 result "every ping of the client is answered, relayed legs included" $? "$pings"
+msgs=$(node -e 'const r=require("./one.json");console.log(r.legs.map((l)=>l.messages.join(",")).join(" / ")+"; seq errors "+r.seqErrors)')
+node -e 'const r=require("./one.json");process.exit(r.seqErrors===0&&!r.legs.some((l)=>l.messages.includes("disconnect"))?0:1)'
+result "every leg's messages in order (seq, clientseq), DTMF taken without a disconnect" $? "$msgs"
 one_recording "$call" "$samples"
 result "the owner has the call in one recording, its exact timeline" $? "$(ls rec | tr '\n' ' ')"
 r=$(metric b gst_genesys_sessions_relayed_total)
@@ -137,7 +145,27 @@ wait $pid_d
 result "its two segments join to the exact timeline" $? \
   "$(ls rec | grep "^$call3-" | tr '\n' ' ') $(tail -n 1 "$call3.join.log")"
 
-# 4. a forged relay credential
+# 4. the owner e drains while its call is relayed from b
+start e
+node "$here/continue-across.mjs" --leg "$url_e:5:drop" --leg "$url_b:25" --report four.json \
+  >four.out 2>&1 &
+client=$!
+sleep 3
+kill -TERM $pid_e
+wait $client
+result "a relayed call whose owner drains runs to its end" $? "$(tail -c 300 four.out)"
+node -e 'process.exit(require("./four.json").legs[1].messages.includes("reconnect")?0:1)'
+result "the owner's reconnect reaches the client through the relay" $? \
+  "$(node -e 'console.log(require("./four.json").legs[1].messages.join(","))')"
+wait $pid_e
+grep -q '^drained' e.log
+result "the owner exits drained once the client's close reached it" $? "$(tail -n 2 e.log | tr '\n' ' ')"
+call4=$(node -e 'console.log(require("./four.json").callId)')
+samples4=$(node -e 'console.log(require("./four.json").samples)')
+one_recording "$call4" "$samples4"
+result "the owner's one recording of it is whole" $? "$(ls rec | grep "^$call4-" | tr '\n' ' ')"
+
+# 5. a forged relay credential
 node "$here/audiohook-client.mjs" --url "$url_a" --api-key relay-test \
   --client-secret "$(head -c 32 /dev/urandom | base64)" --expect-status 401 --quiet >forged.out 2>&1
 result "the relay key with a wrong secret is refused (401)" $? "$(tail -c 200 forged.out)"
@@ -149,7 +177,7 @@ for n in a b c; do
   eval "kill -TERM \$pid_$n; wait \$pid_$n"
 done
 [ -n "${KEEP_B:-}" ] && cp b.log "$KEEP_B"
-[ "$(ls rec | wc -l)" = 4 ]
+[ "$(ls rec | wc -l)" = 5 ]
 result "no other recording" $? "$(ls rec | tr '\n' ' ')"
 
 finish
