@@ -179,6 +179,29 @@ forward (GstGenesysRelay * self, AhMessage * msg, GBytes * data)
   }
 }
 
+static gboolean
+cmd_answer_close (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_answer_close (session, now);
+}
+
+/* The client leg's closed, held back until the owner's (or the relay's
+ * end): what the owner sent before its closed went out first. */
+static void
+answer_close (GstGenesysRelay * self)
+{
+  GstGenesysConn *conn = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->conn)
+    conn = gst_genesys_conn_ref (self->conn);
+  g_mutex_unlock (&self->lock);
+  if (conn) {
+    gst_genesys_conn_command (conn, cmd_answer_close, NULL, NULL);
+    gst_genesys_conn_unref (conn);
+  }
+}
+
 static void
 forward_text (GstGenesysRelay * self, AhMessageType type, const gchar * reason,
     const gchar * info)
@@ -273,6 +296,8 @@ finish (GstGenesysRelay * self, const gchar * why)
   stop_timer (&self->close_timer);
   gst_genesys_dialer_stop (self->dialer);
   close_ws (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  if (self->client_closed)
+    answer_close (self);
   first_failed (self, why);
   if (self->done)
     self->done (self, self->user_data);
@@ -745,6 +770,8 @@ gst_genesys_relay_attach (GstGenesysRelay * self, GstGenesysConn * conn)
     return FALSE;
   }
   g_mutex_unlock (&self->lock);
+  /* the client's close is answered once the owner answered the hop's */
+  ah_session_set_defer_closed (gst_genesys_conn_get_session (conn), TRUE);
   gst_genesys_conn_set_callbacks (conn, &client_callbacks, relay_ref (self),
       relay_unref);
   g_mutex_lock (&self->lock);

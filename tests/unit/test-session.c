@@ -82,6 +82,7 @@ typedef enum
   STEP_CHECK_POSITION,
   STEP_START,
   STEP_ANSWER,
+  STEP_ANSWER_CLOSE,
 } StepKind;
 
 #define MAX_EXPECT 8
@@ -124,6 +125,7 @@ typedef struct
   guint64 close_timeout;
   guint64 ping_interval;
   guint64 linger;
+  gboolean defer_closed;
 } Config;
 
 typedef struct
@@ -165,6 +167,8 @@ typedef struct
   { .kind = STEP_START, .now = (t), .x = { __VA_ARGS__ } }
 #define CMD_ANSWER(t, index, r, ...) \
   { .kind = STEP_ANSWER, .now = (t), .n = (index), .ret = (r), .x = { __VA_ARGS__ } }
+#define CMD_ANSWER_CLOSE(t, r, ...) \
+  { .kind = STEP_ANSWER_CLOSE, .now = (t), .ret = (r), .x = { __VA_ARGS__ } }
 #define STATE(st) { .kind = STEP_CHECK_STATE, .n = (st) }
 #define POSITION(p) { .kind = STEP_CHECK_POSITION, .n = (p) }
 #define END { .kind = STEP_END }
@@ -417,6 +421,9 @@ perform (AhSession * s, const Step * step)
     case STEP_ANSWER:
       ret = ah_session_answer_open (s, (gint) step->n, step->now);
       break;
+    case STEP_ANSWER_CLOSE:
+      ret = ah_session_answer_close (s, step->now);
+      break;
     case STEP_OPEN:{
       AhMessage *tmpl = parse_template (step->str, AH_ROLE_CLIENT);
 
@@ -492,6 +499,7 @@ is_command (StepKind kind)
     case STEP_SEND_AUDIO:
     case STEP_SEND_MESSAGE:
     case STEP_ANSWER:
+    case STEP_ANSWER_CLOSE:
       return TRUE;
     default:
       return FALSE;
@@ -518,6 +526,8 @@ apply_config (AhSession * s, const Config * c)
     ah_session_set_max_message_size (s, c->max_size);
   ah_session_set_timeouts (s, c->open_timeout, c->close_timeout,
       c->ping_interval, c->linger);
+  if (c->defer_closed)
+    ah_session_set_defer_closed (s, TRUE);
 }
 
 /* Returns FALSE (after marking the test failed) on the first mismatch. */
@@ -862,6 +872,46 @@ static const Step server_close_paused[] = {
   CMD_EVENT (SEC (9), "[]", FALSE),
   STATE (AH_STATE_CLOSED),
   TIMEOUT (SEC (35), X_HANGUP, X_DEADLINE (NONE)),
+  END
+};
+
+/* A relay's client leg: closed waits for the owner's. Meanwhile pings
+ * are answered and events go out; a second close is ignored; then
+ * closed, the last word, and the linger. */
+static const Step server_defer_closed[] = {
+  FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE)),
+  BIN (MS (200), 3200, X_AUDIO (0, 1600)),
+  FEED (MS (300), C ("close", 2, 1, "PT0.2S", "{'reason':'end'}"),
+      X_CLOSED ("end", 0),
+      X_DEADLINE (MS (8300))),
+  STATE (AH_STATE_CLOSING),
+  FEED (MS (400), C ("ping", 3, 1, "PT0.2S", "{}"),
+      X_TEXT (S ("pong", 2, 3, "{}")), X_PING (0)),
+  CMD_EVENT (MS (500), "[{'type':'transcript','data':{}}]", TRUE,
+      X_TEXT (S ("event", 3, 3,
+              "{'entities':[{'type':'transcript','data':{}}]}"))),
+  FEED (MS (600), C ("close", 4, 3, "PT0.2S", "{'reason':'end'}")),
+  CMD_DISCONNECT (MS (700), "completed", NULL, NULL, FALSE),
+  CMD_ANSWER_CLOSE (MS (800), TRUE,
+      X_TEXT (S ("closed", 4, 4, "{}")),
+      X_DEADLINE (MS (30800))),
+  STATE (AH_STATE_CLOSED),
+  CMD_ANSWER_CLOSE (MS (900), FALSE),
+  FEED (MS (1000), C ("ping", 5, 4, "PT0.2S", "{}")),
+  TIMEOUT (MS (30800), X_HANGUP, X_DEADLINE (NONE)),
+  END
+};
+
+/* Nobody answers: closed goes out by itself 8 s after the close. */
+static const Step server_defer_closed_timeout[] = {
+  FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE)),
+  FEED (MS (300), C ("close", 2, 1, "PT0S", "{'reason':'reconnect'}"),
+      X_CLOSED ("reconnect", 0),
+      X_DEADLINE (MS (8300))),
+  TIMEOUT (MS (8299)),
+  TIMEOUT (MS (8300), X_TEXT (S ("closed", 2, 2, "{}")),
+      X_DEADLINE (MS (38300))),
+  STATE (AH_STATE_CLOSED),
   END
 };
 
@@ -1969,6 +2019,10 @@ static const Case cases[] = {
               MS (500)}, client_custom_timers},
   {"/session/client/no-pings", AH_ROLE_CLIENT, {.ping_interval = NONE},
       client_no_pings},
+  {"/session/server/defer-closed", AH_ROLE_SERVER, {.defer_closed = TRUE},
+      server_defer_closed},
+  {"/session/server/defer-closed-timeout", AH_ROLE_SERVER,
+      {.defer_closed = TRUE}, server_defer_closed_timeout},
   {"/session/server/custom-linger", AH_ROLE_SERVER, {.linger = SEC (2)},
       server_custom_linger},
 };

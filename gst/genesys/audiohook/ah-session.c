@@ -32,6 +32,9 @@
 #define DEFAULT_FIRST_PING (1 * AH_NSECOND)
 #define DEFAULT_PING_INTERVAL (5 * AH_NSECOND)
 #define DEFAULT_LINGER (30 * AH_NSECOND)
+/* Server, closed deferred: answered by itself this long after the close,
+ * before the client's own close timeout (10 s). */
+#define DEFERRED_CLOSED_TIMEOUT (8 * AH_NSECOND)
 /* Server: a session that receives nothing at all (not even a ping; the
  * reference client pings every 5 s, paused or not) for this long is ended. */
 #define DEFAULT_IDLE_TIMEOUT (60 * AH_NSECOND)
@@ -101,6 +104,7 @@ struct _AhSession
   gboolean stream_paused;
   gboolean disconnect_sent;
   gboolean close_received;
+  gboolean defer_closed;        /* server: closed waits for answer_close() */
   guint64 linger_deadline;
   gboolean have_start;          /* the first entry point ran: @start_time */
   guint64 start_time;
@@ -486,6 +490,14 @@ ah_session_set_idle_timeout (AhSession * session, guint64 idle_timeout)
 }
 
 void
+ah_session_set_defer_closed (AhSession * session, gboolean defer)
+{
+  g_return_if_fail (session != NULL);
+  g_return_if_fail (session->role == AH_ROLE_SERVER);
+  session->defer_closed = defer;
+}
+
+void
 ah_session_set_start_position (AhSession * session, guint64 samples)
 {
   g_return_if_fail (session != NULL);
@@ -804,14 +816,34 @@ server_on_close (AhSession * session, AhMessage * msg)
   }
   server_check_position (session, msg);
   session->close_received = TRUE;
-  send_simple (session, AH_MSG_CLOSED);
+  if (!session->defer_closed)
+    send_simple (session, AH_MSG_CLOSED);
   action = push_action (session, AH_ACTION_CLOSED);
   action->text = g_strdup (msg->reason);
   action->code = 0;
   action->position = session->position;
-  session->state = AH_STATE_CLOSED;
   session->idle_deadline = NO_DEADLINE;
+  if (session->defer_closed) {
+    /* events may still go out; closed when the application says */
+    session->state = AH_STATE_CLOSING;
+    session->close_deadline = sat_add (session->now, DEFERRED_CLOSED_TIMEOUT);
+    return;
+  }
+  session->state = AH_STATE_CLOSED;
   session->linger_deadline = sat_add (session->now, session->linger);
+}
+
+/* A deferred closed goes out now. */
+static gboolean
+server_answer_close (AhSession * session)
+{
+  if (session->role != AH_ROLE_SERVER || session->state != AH_STATE_CLOSING)
+    return FALSE;
+  send_simple (session, AH_MSG_CLOSED);
+  session->state = AH_STATE_CLOSED;
+  session->close_deadline = NO_DEADLINE;
+  session->linger_deadline = sat_add (session->now, session->linger);
+  return TRUE;
 }
 
 static void
@@ -1591,6 +1623,8 @@ ah_session_timeout (AhSession * session, guint64 now)
       session->open_deadline = NO_DEADLINE;
       client_fail (session, CODE_TIMEOUT,
           g_strdup ("Timeout waiting for opened"));
+    } else if (d == session->close_deadline && session->role == AH_ROLE_SERVER) {
+      server_answer_close (session);
     } else if (d == session->close_deadline) {
       session->close_deadline = NO_DEADLINE;
       client_close_timeout (session);
@@ -1831,6 +1865,19 @@ ah_session_reconnect (AhSession * session, const gchar * info, guint64 now)
 }
 
 gboolean
+ah_session_answer_close (AhSession * session, guint64 now)
+{
+  gboolean answered;
+
+  g_return_val_if_fail (session != NULL, FALSE);
+
+  session->now = now;
+  answered = server_answer_close (session);
+  update_deadline (session);
+  return answered;
+}
+
+gboolean
 ah_session_send_event (AhSession * session, JsonArray * entities, guint64 now)
 {
   AhMessage *msg;
@@ -1840,7 +1887,8 @@ ah_session_send_event (AhSession * session, JsonArray * entities, guint64 now)
   g_return_val_if_fail (entities != NULL, FALSE);
 
   if (session->state != AH_STATE_ACTIVE && session->state != AH_STATE_PAUSED
-      && session->state != AH_STATE_DISCONNECTING)
+      && session->state != AH_STATE_DISCONNECTING
+      && session->state != AH_STATE_CLOSING)
     return FALSE;
 
   session->now = now;

@@ -18,15 +18,14 @@
 
 #include "ah-message.h"
 
-G_BEGIN_DECLS
-
-typedef enum
+G_BEGIN_DECLS typedef enum
 {
   AH_STATE_PREPARING,           /* server: waiting for open; client: not opened yet */
   AH_STATE_OPENING,             /* client: open sent, waiting for opened */
   AH_STATE_ACTIVE,
   AH_STATE_PAUSED,
-  AH_STATE_CLOSING,             /* client: close sent, waiting for closed */
+  AH_STATE_CLOSING,             /* client: close sent, waiting for closed; server: close
+                                 * received, closed deferred */
   AH_STATE_CLOSED,
   AH_STATE_ERROR,               /* server: disconnect(error) sent; only close and ping answered */
   AH_STATE_DISCONNECTING,       /* server: disconnect sent, waiting for close */
@@ -136,6 +135,10 @@ void ah_session_set_timeouts (AhSession * session, guint64 open_timeout,
  * 60 s. A server session without open within the open timeout (5 s) is
  * ended the same way; either drops the connection 2 s after. */
 void ah_session_set_idle_timeout (AhSession * session, guint64 idle_timeout);
+/* Server: the client's close is not answered with closed at once: the
+ * session goes CLOSING (pings answered, events may still be sent) until
+ * ah_session_answer_close(), or by itself 8 s later. Default FALSE. */
+void ah_session_set_defer_closed (AhSession * session, gboolean defer);
 /* Where a client's position starts (continued timelines), in samples. */
 void ah_session_set_start_position (AhSession * session, guint64 samples);
 
@@ -152,16 +155,14 @@ void ah_session_start (AhSession * session, guint64 now);
 /* Server: answers an open whose selector said AH_MEDIA_SELECT_LATER, with
  * offer @index of that open (-1: no media). FALSE when the session waits
  * for no answer (none deferred, or it closed or failed meanwhile). */
-gboolean ah_session_answer_open (AhSession * session, gint index,
-    guint64 now);
+gboolean ah_session_answer_open (AhSession * session, gint index, guint64 now);
 /* Client: sends open with the parameters of @open (type AH_MSG_OPEN). */
 gboolean ah_session_open (AhSession * session, const AhMessage * open,
     guint64 now);
 /* Both roles: audio to send (client: the call; server: bot audio). Audio
  * while paused or before discardTo is dropped and accounted. Returns the
  * number of samples queued for sending. */
-guint64 ah_session_send_audio (AhSession * session, GBytes * data,
-    guint64 now);
+guint64 ah_session_send_audio (AhSession * session, GBytes * data, guint64 now);
 /* Client: audio that could not be sent (e.g. while disconnected): reported
  * with one discarded message when the session next sends. */
 void ah_session_discard (AhSession * session, guint64 samples);
@@ -179,6 +180,9 @@ gboolean ah_session_disconnect (AhSession * session, const gchar * reason,
 /* Server: asks the client to reconnect. */
 gboolean ah_session_reconnect (AhSession * session, const gchar * info,
     guint64 now);
+/* Server: sends the closed that ah_session_set_defer_closed() held back.
+ * FALSE when none waits. */
+gboolean ah_session_answer_close (AhSession * session, guint64 now);
 /* Server: an event with @entities ({type, data} objects). */
 gboolean ah_session_send_event (AhSession * session, JsonArray * entities,
     guint64 now);
@@ -208,5 +212,4 @@ AhMessage *ah_session_get_open (const AhSession * session);
 gboolean ah_session_is_answer_pending (const AhSession * session);
 
 G_END_DECLS
-
 #endif /* __AH_SESSION_H__ */
