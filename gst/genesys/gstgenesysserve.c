@@ -1114,10 +1114,25 @@ adopt_cb (gpointer data)
   } else if (call->relayed) {
     /* the call's owner answered: the relay serves the session from now */
     if (waiting && !stopping) {
-      if (gst_genesys_relay_attach (call->relay, job->conn))
+      /* listed first: its end may come as soon as it is attached */
+      g_mutex_lock (&self->lock);
+      self->relays = g_list_prepend (self->relays, call->relay);
+      g_mutex_unlock (&self->lock);
+      if (gst_genesys_relay_attach (call->relay, job->conn)) {
         chosen = call->relay_chosen;
-      else
+        /* the serve's list has it now */
+        call->relay = NULL;
+      } else {
         relay_lost = TRUE;
+        /* over already: freed by relay_done() if it found it listed, else
+         * by job_start() */
+        g_mutex_lock (&self->lock);
+        if (g_list_find (self->relays, call->relay))
+          self->relays = g_list_remove (self->relays, call->relay);
+        else
+          call->relay = NULL;
+        g_mutex_unlock (&self->lock);
+      }
     }
   } else if (waiting && call->pipeline && !stopping) {
     guint n_offers = open->media ? open->media->len : 0;
@@ -1141,7 +1156,6 @@ adopt_cb (gpointer data)
     self->stats.continued_closed++;
   } else if (call->relayed && waiting && !stopping && !relay_lost) {
     self->metrics.relayed++;
-    self->relays = g_list_prepend (self->relays, call->relay);
   } else if (!stopping && !call->relayed) {
     self->stats.calls_failed++;
   }
@@ -1149,8 +1163,6 @@ adopt_cb (gpointer data)
   if (call->relayed && waiting && !stopping && !relay_lost) {
     GST_INFO ("session %s: relayed to the owner of call %s",
         link->session_id, call->call_id);
-    /* the serve's list has it now */
-    call->relay = NULL;
   } else if (call->relayed) {
     GST_INFO ("session %s: not relayed: %s", link->session_id, stopping ?
         "the server is stopping" : relay_lost ? "the call's owner was lost" :
