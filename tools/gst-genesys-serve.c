@@ -478,6 +478,8 @@ prepare_process (void)
     /* a registry that fails (Redis gone) is said, as well as counted */
     gst_debug_set_threshold_for_name ("genesysregistry", GST_LEVEL_WARNING);
     gst_debug_set_threshold_for_name ("genesysserve", GST_LEVEL_WARNING);
+    /* a relay's owner that cannot be reached, or breaks the protocol */
+    gst_debug_set_threshold_for_name ("genesysrelay", GST_LEVEL_WARNING);
     if (!isatty (STDERR_FILENO))
       gst_debug_set_color_mode (GST_DEBUG_COLOR_MODE_OFF);
   }
