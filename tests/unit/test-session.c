@@ -902,12 +902,15 @@ static const Step server_defer_closed[] = {
   END
 };
 
-/* Nobody answers: closed goes out by itself 8 s after the close. */
+/* Nobody answers: closed goes out by itself 8 s after the close. Audio
+ * after the close is reported, but no disconnect follows a close. */
 static const Step server_defer_closed_timeout[] = {
   FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE)),
   FEED (MS (300), C ("close", 2, 1, "PT0S", "{'reason':'reconnect'}"),
       X_CLOSED ("reconnect", 0),
       X_DEADLINE (MS (8300))),
+  BIN (MS (400), 3200, X_PERR (400)),
+  STATE (AH_STATE_CLOSING),
   TIMEOUT (MS (8299)),
   TIMEOUT (MS (8300), X_TEXT (S ("closed", 2, 2, "{}")),
       X_DEADLINE (MS (38300))),

@@ -527,7 +527,9 @@ server_violation (AhSession * session, gint code, const gchar * format, ...)
   text = g_strdup_vprintf (format, args);
   va_end (args);
 
-  if (!session->disconnect_sent && session->state != AH_STATE_CLOSED) {
+  /* nothing but closed may follow a close, even a deferred closed */
+  if (!session->disconnect_sent && session->state != AH_STATE_CLOSED
+      && !session->close_received) {
     AhMessage *msg = ah_message_new (AH_MSG_DISCONNECT);
 
     msg->reason = g_strdup ("error");
@@ -1032,6 +1034,7 @@ server_feed_binary (AhSession * session, GBytes * data)
       /* in flight before the client saw our disconnect */
       return;
     case AH_STATE_CLOSED:
+    case AH_STATE_CLOSING:     /* close received, closed deferred */
       server_violation (session, CODE_BAD_REQUEST,
           "binary message of %" G_GSIZE_FORMAT " bytes after close", len);
       return;
@@ -1624,6 +1627,8 @@ ah_session_timeout (AhSession * session, guint64 now)
       client_fail (session, CODE_TIMEOUT,
           g_strdup ("Timeout waiting for opened"));
     } else if (d == session->close_deadline && session->role == AH_ROLE_SERVER) {
+      /* cleared whatever the state: the session may have left CLOSING */
+      session->close_deadline = NO_DEADLINE;
       server_answer_close (session);
     } else if (d == session->close_deadline) {
       session->close_deadline = NO_DEADLINE;
