@@ -21,6 +21,11 @@ GST_GENESYS_DEBUG_CATEGORY ("genesyschannel",
 #define DEFAULT_RETRY_AFTER (1 * GST_SECOND)
 /* A partial frame never waits longer for more audio. */
 #define MAX_LINGER (1 * GST_SECOND)
+/* The lead a playback starts with beyond what its pieces need (see
+ * ah-pacer.h): bot audio that comes in real time stays at least this far
+ * ahead of the client's playout, so the client does not run dry in the
+ * middle of a prompt when a message is a little late. */
+#define START_MARGIN (100 * GST_MSECOND)
 
 struct _GstGenesysChannel
 {
@@ -378,6 +383,7 @@ make_pacer (GstGenesysChannel * ch, guint64 now)
   config.frame_bytes = gst_util_uint64_scale (ch->pacing.frame_duration, bps,
       GST_SECOND);
   config.frame_bytes = MAX (config.frame_bytes, ch->bpf);
+  config.start_margin = START_MARGIN;
   config.rate = ch->pacing.rate;
   config.burst = ch->pacing.burst;
   config.max_lead = ch->pacing.max_lead;
