@@ -71,6 +71,10 @@ G_DECLARE_FINAL_TYPE (GstGenesysServe, gst_genesys_serve, GST_GENESYS, SERVE,
  *   session). %NULL: this instance alone. Redis must answer at start
  * @instance: (nullable): this instance's unique name in the registry;
  *   %NULL: HOSTNAME-PORT
+ * @idle_timeout: seconds without any message from a client (audio, ping)
+ *   after which its session is over (`disconnect`, reason `error`, and the
+ *   connection dropped); 0: 60. Clients ping every 5 s; a shorter timeout
+ *   also ends a drain sooner when connections behind a proxy went dead
  *
  * What gst_genesys_serve_new() listens with, the #GstGenesysServe
  * properties of the same names as a struct. Zero-initialise it and set
@@ -98,6 +102,7 @@ typedef struct
   const gchar *push_mode;
   const gchar *registry;
   const gchar *instance;
+  guint idle_timeout;
 
   /*< private > */
   gpointer _gst_reserved[GST_PADDING];

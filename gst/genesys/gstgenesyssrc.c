@@ -130,6 +130,7 @@
 #define STOP_CLOSE_TIMEOUT (1 * GST_SECOND)
 #define DEFAULT_KEEP_LISTENING FALSE
 #define DEFAULT_SESSION_TIMEOUT (30 * GST_SECOND)
+#define DEFAULT_IDLE_TIMEOUT (60 * GST_SECOND)
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
 #define DEFAULT_START_PAUSED FALSE
 #define DEFAULT_DROP_ON_LATENCY FALSE
@@ -154,6 +155,7 @@ enum
   PROP_LATENCY,
   PROP_KEEP_LISTENING,
   PROP_SESSION_TIMEOUT,
+  PROP_IDLE_TIMEOUT,
   PROP_MAX_MESSAGE_SIZE,
   PROP_START_PAUSED,
   PROP_SUPPORTED_LANGUAGES,
@@ -1223,6 +1225,9 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_KEEP_LISTENING:
       self->keep_listening = g_value_get_boolean (value);
       break;
+    case PROP_IDLE_TIMEOUT:
+      self->idle_timeout = g_value_get_uint64 (value);
+      break;
     case PROP_SESSION_TIMEOUT:
       self->session_timeout = g_value_get_uint64 (value);
       break;
@@ -1298,6 +1303,9 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_KEEP_LISTENING:
       g_value_set_boolean (value, self->keep_listening);
       break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint64 (value, self->idle_timeout);
+      break;
     case PROP_SESSION_TIMEOUT:
       g_value_set_uint64 (value, self->session_timeout);
       break;
@@ -1365,6 +1373,7 @@ gst_genesys_src_init (GstGenesysSrc * self)
   self->latency = DEFAULT_LATENCY;
   self->keep_listening = DEFAULT_KEEP_LISTENING;
   self->session_timeout = DEFAULT_SESSION_TIMEOUT;
+  self->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->start_paused = DEFAULT_START_PAUSED;
   self->drop_on_latency = DEFAULT_DROP_ON_LATENCY;
@@ -1507,6 +1516,21 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       g_param_spec_uint64 ("session-timeout", "Session timeout",
           "Nanoseconds to wait after a session vanished before EOS", 0,
           G_MAXUINT64, DEFAULT_SESSION_TIMEOUT, rw));
+  /**
+   * GstGenesysSrc:idle-timeout:
+   *
+   * Server mode: a session from whose client nothing came (no audio, no
+   * ping) for this long is over: it is sent `disconnect` (reason `error`),
+   * and its connection is dropped soon after, as one that vanished (a
+   * continuation may follow within #GstGenesysSrc:session-timeout). A
+   * client pings every 5 s; the default leaves room for clients that ping
+   * less often. 0: never.
+   */
+  g_object_class_install_property (gobject_class, PROP_IDLE_TIMEOUT,
+      g_param_spec_uint64 ("idle-timeout", "Idle timeout",
+          "Nanoseconds without any message from the client before the "
+          "session is over (server mode; 0: never)", 0, G_MAXUINT64,
+          DEFAULT_IDLE_TIMEOUT, rw));
   /**
    * GstGenesysSrc:start-position:
    *

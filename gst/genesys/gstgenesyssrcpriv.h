@@ -97,6 +97,7 @@ struct _GstGenesysSrc
   GstClockTime latency;
   gboolean keep_listening;
   GstClockTime session_timeout;
+  GstClockTime idle_timeout;
   guint64 start_position;       /* samples: the timeline's origin */
   guint max_message_size;
   gboolean start_paused;

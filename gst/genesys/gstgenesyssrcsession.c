@@ -487,8 +487,13 @@ action_protocol_error (GstGenesysSrc * self, AhAction * action)
   g_mutex_lock (&self->lock);
   self->stats.protocol_errors++;
   g_mutex_unlock (&self->lock);
-  GST_ELEMENT_WARNING (self, STREAM, DECODE,
-      ("The AudioHook client broke the protocol."), ("%s", action->text));
+  if (action->code == AH_CODE_TIMEOUT)
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("The AudioHook client went silent: %s.", action->text),
+        ("the session is sent disconnect (error) and dropped"));
+  else
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("The AudioHook client broke the protocol."), ("%s", action->text));
 }
 
 static void

@@ -50,7 +50,7 @@
 /* Error codes used in PROTOCOL_ERROR actions and client error messages. */
 #define CODE_BAD_REQUEST 400
 #define CODE_UNAUTHORIZED 401
-#define CODE_TIMEOUT 408
+#define CODE_TIMEOUT AH_CODE_TIMEOUT
 #define CODE_CONFLICT 409
 #define CODE_TOO_LARGE 413
 #define CODE_UNSUPPORTED_MEDIA 415

@@ -19,8 +19,10 @@
 #include "ah-message.h"
 
 G_BEGIN_DECLS
-
-typedef enum
+/* The @code of an AH_ACTION_PROTOCOL_ERROR that is a timeout (no open, an
+ * idle client, no pong, no closed), as the protocol's error 408. */
+#define AH_CODE_TIMEOUT 408
+    typedef enum
 {
   AH_STATE_PREPARING,           /* server: waiting for open; client: not opened yet */
   AH_STATE_OPENING,             /* client: open sent, waiting for opened */
@@ -152,16 +154,14 @@ void ah_session_start (AhSession * session, guint64 now);
 /* Server: answers an open whose selector said AH_MEDIA_SELECT_LATER, with
  * offer @index of that open (-1: no media). FALSE when the session waits
  * for no answer (none deferred, or it closed or failed meanwhile). */
-gboolean ah_session_answer_open (AhSession * session, gint index,
-    guint64 now);
+gboolean ah_session_answer_open (AhSession * session, gint index, guint64 now);
 /* Client: sends open with the parameters of @open (type AH_MSG_OPEN). */
 gboolean ah_session_open (AhSession * session, const AhMessage * open,
     guint64 now);
 /* Both roles: audio to send (client: the call; server: bot audio). Audio
  * while paused or before discardTo is dropped and accounted. Returns the
  * number of samples queued for sending. */
-guint64 ah_session_send_audio (AhSession * session, GBytes * data,
-    guint64 now);
+guint64 ah_session_send_audio (AhSession * session, GBytes * data, guint64 now);
 /* Client: audio that could not be sent (e.g. while disconnected): reported
  * with one discarded message when the session next sends. */
 void ah_session_discard (AhSession * session, guint64 samples);
@@ -208,5 +208,4 @@ AhMessage *ah_session_get_open (const AhSession * session);
 gboolean ah_session_is_answer_pending (const AhSession * session);
 
 G_END_DECLS
-
 #endif /* __AH_SESSION_H__ */
