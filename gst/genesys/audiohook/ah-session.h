@@ -18,15 +18,13 @@
 
 #include "ah-message.h"
 
-G_BEGIN_DECLS
-
-typedef enum
+G_BEGIN_DECLS typedef enum
 {
   AH_STATE_PREPARING,           /* server: waiting for open; client: not opened yet */
   AH_STATE_OPENING,             /* client: open sent, waiting for opened */
   AH_STATE_ACTIVE,
   AH_STATE_PAUSED,
-  AH_STATE_CLOSING,             /* client: close sent, waiting for closed */
+  AH_STATE_CLOSING,             /* client: close sent, waiting for closed; server: close held */
   AH_STATE_CLOSED,
   AH_STATE_ERROR,               /* server: disconnect(error) sent; only close and ping answered */
   AH_STATE_DISCONNECTING,       /* server: disconnect sent, waiting for close */
@@ -152,16 +150,14 @@ void ah_session_start (AhSession * session, guint64 now);
 /* Server: answers an open whose selector said AH_MEDIA_SELECT_LATER, with
  * offer @index of that open (-1: no media). FALSE when the session waits
  * for no answer (none deferred, or it closed or failed meanwhile). */
-gboolean ah_session_answer_open (AhSession * session, gint index,
-    guint64 now);
+gboolean ah_session_answer_open (AhSession * session, gint index, guint64 now);
 /* Client: sends open with the parameters of @open (type AH_MSG_OPEN). */
 gboolean ah_session_open (AhSession * session, const AhMessage * open,
     guint64 now);
 /* Both roles: audio to send (client: the call; server: bot audio). Audio
  * while paused or before discardTo is dropped and accounted. Returns the
  * number of samples queued for sending. */
-guint64 ah_session_send_audio (AhSession * session, GBytes * data,
-    guint64 now);
+guint64 ah_session_send_audio (AhSession * session, GBytes * data, guint64 now);
 /* Client: audio that could not be sent (e.g. while disconnected): reported
  * with one discarded message when the session next sends. */
 void ah_session_discard (AhSession * session, guint64 samples);
@@ -179,9 +175,19 @@ gboolean ah_session_disconnect (AhSession * session, const gchar * reason,
 /* Server: asks the client to reconnect. */
 gboolean ah_session_reconnect (AhSession * session, const gchar * info,
     guint64 now);
-/* Server: an event with @entities ({type, data} objects). */
+/* Server: an event with @entities ({type, data} objects). Also while
+ * CLOSING (a held close): final results go out before closed. */
 gboolean ah_session_send_event (AhSession * session, JsonArray * entities,
     guint64 now);
+/* Server: with @hold > 0 (ns), a close is not answered at once: the
+ * session reports CLOSED (the action) and enters CLOSING, where events may
+ * still be sent and pings are answered; closed goes out at
+ * ah_session_release_close() or @hold after the close, whichever comes
+ * first (the reference client gives up 10 s after its close). 0 (the
+ * default): closed answers close at once. */
+void ah_session_set_close_hold (AhSession * session, guint64 hold);
+/* Server: sends the closed a held close waits for. FALSE when none waits. */
+gboolean ah_session_release_close (AhSession * session, guint64 now);
 /* Client: sends any client message not covered above (dtmf, error,
  * playback_started/completed, update). Envelope fields are filled in. */
 gboolean ah_session_send_message (AhSession * session, AhMessage * msg,
@@ -208,5 +214,4 @@ AhMessage *ah_session_get_open (const AhSession * session);
 gboolean ah_session_is_answer_pending (const AhSession * session);
 
 G_END_DECLS
-
 #endif /* __AH_SESSION_H__ */
