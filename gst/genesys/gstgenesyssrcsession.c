@@ -518,6 +518,8 @@ action_closed (GstGenesysSrc * self, GstGenesysConn * conn, AhAction * action)
   timeout = self->session_timeout;
   GST_OBJECT_UNLOCK (self);
   if (self->channel) {
+    /* transcribers still send their last results before closed */
+    gst_genesys_channel_session_closing (self->channel, conn);
     gst_genesys_channel_session_ended (self->channel, conn);
     /* no session follows: the bot's stream ends too, even while the
      * caller's audio still waits to leave this element */
@@ -622,7 +624,8 @@ on_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
   GST_OBJECT_UNLOCK (self);
 
   /* Closed without the close/closed exchange (a probe needs none). */
-  lost = !probe && ah_session_get_state (session) != AH_STATE_CLOSED;
+  lost = !probe && ah_session_get_state (session) != AH_STATE_CLOSED
+      && ah_session_get_state (session) != AH_STATE_CLOSING;
   if (self->channel)
     gst_genesys_channel_session_ended (self->channel, conn);
 

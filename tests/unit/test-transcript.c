@@ -142,6 +142,31 @@ test_map_tables (void)
   }
 }
 
+/* A gap that would put the position back is left out: its time maps to
+ * where the stream stood. A span of audio is taken even so (a
+ * continuation whose positions restart). */
+static void
+test_map_gaps (void)
+{
+  AhPositionMap *map = ah_position_map_new (8);
+  guint64 pos;
+
+  g_assert_true (ah_position_map_add (map, MS (0), MS (200), 8000, 1600));
+  g_assert_false (ah_position_map_add_gap (map, MS (200), MS (3000), 6000,
+          24000));
+  g_assert_true (ah_position_map_add (map, MS (3200), MS (200), 9600, 1600));
+  g_assert_true (ah_position_map_lookup (map, MS (1000), 8000, &pos));
+  g_assert_cmpuint (pos, ==, 9600);
+  g_assert_true (ah_position_map_add_gap (map, MS (3400), MS (100), 11200,
+          800));
+  g_assert_true (ah_position_map_lookup (map, MS (3450), 8000, &pos));
+  g_assert_cmpuint (pos, ==, 11600);
+  g_assert_true (ah_position_map_add (map, MS (3500), MS (200), 0, 1600));
+  g_assert_true (ah_position_map_lookup (map, MS (3600), 8000, &pos));
+  g_assert_cmpuint (pos, ==, 800);
+  ah_position_map_free (map);
+}
+
 /* Spans out of order are refused; the oldest go beyond the limit. */
 static void
 test_map_limits (void)
@@ -305,6 +330,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/transcript/map-tables", test_map_tables);
   g_test_add_func ("/transcript/map-limits", test_map_limits);
+  g_test_add_func ("/transcript/map-gaps", test_map_gaps);
   g_test_add_func ("/transcript/confidence", test_confidence);
   g_test_add_func ("/transcript/entities", test_entities);
   g_test_add_func ("/transcript/fresh-ids", test_fresh_ids);

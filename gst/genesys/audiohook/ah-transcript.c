@@ -68,6 +68,17 @@ ah_position_map_add (AhPositionMap * map, guint64 time, guint64 duration,
   return TRUE;
 }
 
+gboolean
+ah_position_map_add_gap (AhPositionMap * map, guint64 time, guint64 duration,
+    guint64 position, guint64 samples)
+{
+  Span *last = g_queue_peek_tail (&map->spans);
+
+  if (last && position < last->position + last->samples)
+    return FALSE;
+  return ah_position_map_add (map, time, duration, position, samples);
+}
+
 /* @a * @b / @c without overflow for the values met here (128-bit). */
 static guint64
 mul_div (guint64 a, guint64 b, guint64 c)

@@ -30,6 +30,11 @@ guint ah_position_map_get_length (const AhPositionMap * map);
  * before the end of the last is ignored (FALSE). */
 gboolean ah_position_map_add (AhPositionMap * map, guint64 time,
     guint64 duration, guint64 position, guint64 samples);
+/* A span without audio: as ah_position_map_add(), but ignored (FALSE)
+ * when it would put the position back (a pause whose position stood
+ * still: its time maps to where the stream stood). */
+gboolean ah_position_map_add_gap (AhPositionMap * map, guint64 time,
+    guint64 duration, guint64 position, guint64 samples);
 
 /* The stream position (samples) of running time @time:
  * - inside a span: its position plus the samples of the part before @time,
