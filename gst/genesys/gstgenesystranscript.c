@@ -379,8 +379,14 @@ message_confidence (const GstStructure * st)
     return 1.0;
   if (G_VALUE_HOLDS_DOUBLE (v))
     return g_value_get_double (v);
-  if (G_VALUE_HOLDS_LONG (v))
-    return ah_transcript_confidence_from_log (g_value_get_long (v), LOG_BASE);
+  if (G_VALUE_HOLDS_LONG (v)) {
+    glong l = g_value_get_long (v);
+    /* pocketsphinx puts an int32 into the long unsigned: 4294958304 is
+     * -8992 */
+    if (l > G_MAXINT32 && l <= (glong) G_MAXUINT32)
+      l = (gint32) (guint32) l;
+    return ah_transcript_confidence_from_log (l, LOG_BASE);
+  }
   if (G_VALUE_HOLDS_INT (v))
     return ah_transcript_confidence_from_log (g_value_get_int (v), LOG_BASE);
   if (G_VALUE_HOLDS_INT64 (v))
@@ -673,6 +679,8 @@ tap_init (Tap * tap)
 
 /* ---- the recogniser ---- */
 
+static void drop_recognizer (GstGenesysTranscript * self);
+
 static gboolean
 build_recognizer (GstGenesysTranscript * self)
 {
@@ -699,12 +707,6 @@ build_recognizer (GstGenesysTranscript * self)
   }
   g_free (desc);
   gst_bin_add (GST_BIN (self), rec);
-  if (!gst_element_link_pads (rec, "src", GST_ELEMENT (self->tap), "sink")) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("The recognizer has no output to link"), (NULL));
-    gst_bin_remove (GST_BIN (self), rec);
-    return FALSE;
-  }
   pad = gst_element_get_static_pad (rec, "sink");
   if (!pad) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
@@ -712,9 +714,16 @@ build_recognizer (GstGenesysTranscript * self)
     gst_bin_remove (GST_BIN (self), rec);
     return FALSE;
   }
+  /* the tap's pad is free once the audio goes to the recogniser */
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), pad);
   gst_object_unref (pad);
   self->recognizer = rec;
+  if (!gst_element_link_pads (rec, "src", GST_ELEMENT (self->tap), "sink")) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("The recognizer has no output to link"), (NULL));
+    drop_recognizer (self);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -725,12 +734,13 @@ drop_recognizer (GstGenesysTranscript * self)
 
   if (!self->recognizer)
     return;
-  tap_pad = gst_element_get_static_pad (GST_ELEMENT (self->tap), "sink");
-  gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), tap_pad);
-  gst_object_unref (tap_pad);
+  /* removing it unlinks its pads: the tap's is free for the ghost again */
   gst_element_set_state (self->recognizer, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (self), self->recognizer);
   self->recognizer = NULL;
+  tap_pad = gst_element_get_static_pad (GST_ELEMENT (self->tap), "sink");
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), tap_pad);
+  gst_object_unref (tap_pad);
 }
 
 /* ---- state ---- */
