@@ -11,7 +11,8 @@
 #
 # Mono (the default) transcribes the external party (the customer); with
 # --stereo both parties, one recogniser each (channelId as negotiated).
-# Uses the plugin and gst-genesys-serve from ./build when they are there.
+# Uses the plugin and gst-genesys-serve from ./build (or
+# $GST_GENESYS_BUILD_DIR) when they are there.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -40,9 +41,10 @@ if { [ -n "$cert" ] && [ -z "$tlskey" ]; } || { [ -z "$cert" ] && [ -n "$tlskey"
 fi
 
 serve=gst-genesys-serve
-if [ -x "$top/build/tools/gst-genesys-serve" ]; then
-  serve="$top/build/tools/gst-genesys-serve"
-  GST_PLUGIN_PATH="$top/build/gst/genesys${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+build=${GST_GENESYS_BUILD_DIR:-$top/build}
+if [ -x "$build/tools/gst-genesys-serve" ]; then
+  serve="$build/tools/gst-genesys-serve"
+  GST_PLUGIN_PATH="$build/gst/genesys${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
   export GST_PLUGIN_PATH
 fi
 gst-inspect-1.0 pocketsphinx >/dev/null 2>&1 || {

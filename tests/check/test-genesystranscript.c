@@ -16,6 +16,7 @@
 #include <gst/check/gsttestclock.h>
 #include "ahpeer.h"
 #include "checkutil.h"
+#include "ah-duration.h"
 
 #define PATH "/api/v1/audiohook/ws"
 #define WAIT 5000
@@ -194,7 +195,7 @@ push (GstHarness * t, GstBuffer * buf)
   g_assert_cmpint (gst_harness_push (t, buf), ==, GST_FLOW_OK);
 }
 
-/* The next server message: of @type, with the next seq. */
+/* The next server message: of @type (NULL: any), with the next seq. */
 static AhPeerFrame *
 next_message (Fix * f, const gchar * type)
 {
@@ -208,7 +209,8 @@ next_message (Fix * f, const gchar * type)
     ah_peer_frame_free (frame);
   } while (TRUE);
   g_assert_nonnull (frame->json);
-  g_assert_cmpstr (ah_peer_type (frame), ==, type);
+  if (type)
+    g_assert_cmpstr (ah_peer_type (frame), ==, type);
   g_assert_cmpint (json_object_get_int_member (frame->json, "seq"), ==,
       ++f->seq);
   return frame;
@@ -527,6 +529,175 @@ test_close_hold_expires (void)
   fix_stop (&f);
 }
 
+/* ---- pocketsphinx inside ---- */
+
+#define SENTENCE "please connect me to the billing department"
+
+/* G.711 mu-law of a 16-bit sample. */
+static guint8
+mulaw (gint16 pcm)
+{
+  gint sign = pcm < 0 ? 0x80 : 0, mag = pcm < 0 ? -(gint) pcm : pcm, exp;
+
+  mag = MIN (mag, 32635) + 132;
+  for (exp = 7; exp > 0 && !(mag & (0x4000 >> (7 - exp))); exp--);
+  return ~(sign | (exp << 4) | ((mag >> (exp + 3)) & 0x0f));
+}
+
+/* The sentence as espeak says it: 8 kHz mu-law with 1 s of silence
+ * before and 1.5 s after; *@start and *@end where it is not silence. */
+static GByteArray *
+speak (GstClockTime * start, GstClockTime * end)
+{
+  GstHarness *h = gst_harness_new_parse ("espeak text=\"" SENTENCE "\" ! "
+      "audioconvert ! audioresample ! "
+      "capsfilter caps=audio/x-raw,format=S16LE,rate=8000,channels=1");
+  GByteArray *out = g_byte_array_new ();
+  gint64 first = -1, last = -1, n = 8000;
+  GstBuffer *buf;
+  guint8 silence = mulaw (0);
+  gint i;
+
+  gst_harness_play (h);
+  for (i = 0; i < 8000; i++)
+    g_byte_array_append (out, &silence, 1);
+  while ((buf = gst_harness_pull (h))) {
+    GstMapInfo map;
+    gsize k;
+
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    for (k = 0; k + 1 < map.size; k += 2, n++) {
+      gint16 v = GST_READ_UINT16_LE (map.data + k);
+      guint8 u = mulaw (v);
+      if (ABS (v) > 300) {
+        if (first < 0)
+          first = n;
+        last = n;
+      }
+      g_byte_array_append (out, &u, 1);
+    }
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+    if (gst_harness_events_in_queue (h) > 0) {
+      GstEvent *ev;
+      gboolean eos = FALSE;
+      while ((ev = gst_harness_try_pull_event (h))) {
+        eos |= GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+        gst_event_unref (ev);
+      }
+      if (eos)
+        break;
+    }
+  }
+  gst_harness_teardown (h);
+  for (i = 0; i < 12000; i++)
+    g_byte_array_append (out, &silence, 1);
+  g_assert_cmpint (first, >, 0);
+  *start = gst_util_uint64_scale (first, GST_SECOND, 8000);
+  *end = gst_util_uint64_scale (last + 1, GST_SECOND, 8000);
+  return out;
+}
+
+static gboolean
+have_element (const gchar * name)
+{
+  GstElementFactory *f = gst_element_factory_find (name);
+
+  if (f)
+    gst_object_unref (f);
+  return f != NULL;
+}
+
+/* The recogniser inside: pocketsphinx's messages become events placed by
+ * the audio it was given: every final offset inside the spoken span, its
+ * end at most 0.3 s past it (the end of speech is known to a buffer or
+ * so), before closed. */
+static void
+test_pocketsphinx (void)
+{
+  GstClockTime start, end;
+  GByteArray *call;
+  GstHarness *p;
+  gchar *desc;
+  guint finals = 0;
+  gsize off;
+  GstEvent *ev;
+  Fix f;
+
+  if (!have_element ("pocketsphinx") || !have_element ("espeak")) {
+    g_test_skip ("no pocketsphinx or espeak element");
+    return;
+  }
+  call = speak (&start, &end);
+  fix_start (&f, 0);
+  gst_test_clock_set_time (f.clock, 10 * GST_SECOND);
+  desc = g_strdup_printf ("mulawdec ! audioconvert ! audioresample ! "
+      "audio/x-raw,format=S16LE,rate=16000,channels=1 ! "
+      "genesystranscript session-name=%s recognizer=pocketsphinx", f.name);
+  p = gst_harness_new_parse (desc);
+  g_free (desc);
+  gst_element_set_bus (p->element, f.bus);
+  gst_harness_set_src_caps_str (p, "audio/x-mulaw, rate=(int)8000, "
+      "channels=(int)1");
+  gst_harness_play (p);
+  gst_element_set_clock (p->element, GST_CLOCK (f.clock));
+
+  fix_open (&f, OFFER_MONO, "PT0S", NULL);
+  for (off = 0; off < call->len; off += 1600) {
+    GstBuffer *buf;
+    ah_peer_send_binary (f.peer, call->data + off, MIN (1600, call->len - off));
+    buf = gst_harness_pull (f.h);
+    g_assert_nonnull (buf);
+    push (p, buf);
+  }
+  ah_peer_send (f.peer, "close", "PT0S", "{\"reason\":\"end\"}");
+  ev = check_pull_event_of_type (f.h, GST_EVENT_EOS);
+  g_assert_nonnull (ev);
+  g_assert_true (gst_harness_push_event (p, ev));
+
+  for (;;) {
+    AhPeerFrame *frame = next_message (&f, NULL);
+    JsonObject *data;
+    guint64 o, d;
+
+    if (g_strcmp0 (ah_peer_type (frame), "closed") == 0) {
+      ah_peer_frame_free (frame);
+      break;
+    }
+    g_assert_cmpstr (ah_peer_type (frame), ==, "event");
+    data = json_object_get_object_member (json_array_get_object_element
+        (json_object_get_array_member (json_object_get_object_member
+                (frame->json, "parameters"), "entities"), 0), "data");
+    g_assert_true (ah_duration_parse (json_object_get_string_member (data,
+                "offset"), &o, NULL));
+    g_assert_true (ah_duration_parse (json_object_get_string_member (data,
+                "duration"), &d, NULL));
+    g_test_message ("%s \"%s\" at %" GST_TIME_FORMAT " + %" GST_TIME_FORMAT,
+        json_object_get_boolean_member (data, "isFinal") ? "final" :
+        "partial", json_object_get_string_member (json_array_get_object_element
+            (json_object_get_array_member (json_array_get_object_element
+                    (json_object_get_array_member (data, "alternatives"), 0),
+                    "interpretations"), 0), "transcript"), GST_TIME_ARGS (o),
+        GST_TIME_ARGS (d));
+    g_assert_cmpuint (o, >=, start);
+    g_assert_cmpuint (o, <=, end);
+    if (json_object_get_boolean_member (data, "isFinal")) {
+      finals++;
+      g_assert_cmpuint (o + d, <=, end + 300 * GST_MSECOND);
+    }
+    ah_peer_frame_free (frame);
+  }
+  g_assert_cmpuint (finals, >=, 1);
+  {
+    GstElement *e = gst_object_ref (p->element);
+    gst_harness_teardown (p);
+    gst_element_set_bus (e, NULL);
+    gst_object_unref (e);
+  }
+  g_byte_array_unref (call);
+  fix_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -536,5 +707,6 @@ main (int argc, char **argv)
   g_test_add_func ("/transcript/stereo", test_stereo);
   g_test_add_func ("/transcript/closing", test_closing);
   g_test_add_func ("/transcript/close-hold-expires", test_close_hold_expires);
+  g_test_add_func ("/transcript/pocketsphinx", test_pocketsphinx);
   return g_test_run ();
 }

@@ -70,7 +70,7 @@ end=${span#* }
 
 # ---- the connector, signed calls
 port=$(free_port)
-"$top/pipelines/transcription-connector.sh" --port "$port" --api-key "$KEY" --client-secret "$SECRET" \
+GST_GENESYS_BUILD_DIR="$build" "$top/pipelines/transcription-connector.sh" --port "$port" --api-key "$KEY" --client-secret "$SECRET" \
   >"$tmp/tc.log" 2>&1 &
 tc_pid=$!
 i=0
