@@ -833,11 +833,19 @@ release (GstGenesysChannel * ch, GstGenesysConn * conn)
 }
 
 void
-gst_genesys_channel_transcriber_done (GstGenesysChannel * ch)
+gst_genesys_channel_transcriber_done (GstGenesysChannel * ch,
+    const gchar * session_id)
 {
   GstGenesysConn *conn;
 
   g_mutex_lock (&ch->lock);
+  if (session_id && (!ch->closing || g_strcmp0 (session_id,
+              ah_session_get_id (gst_genesys_conn_get_session (ch->closing)))
+          != 0)) {
+    /* a session that is not waiting: its closed went out already */
+    g_mutex_unlock (&ch->lock);
+    return;
+  }
   ch->transcribers_done++;
   conn = transcriber_gone_locked (ch);
   g_mutex_unlock (&ch->lock);

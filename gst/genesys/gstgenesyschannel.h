@@ -131,8 +131,11 @@ GstStructure *gst_genesys_channel_get_pacing_stats (GstGenesysChannel *
  * GST_GENESYS_CHANNEL_CLOSE_HOLD). */
 GstGenesysChannel *gst_genesys_channel_join_transcriber (const gchar * name);
 void gst_genesys_channel_leave_transcriber (GstGenesysChannel * channel);
-/* The transcriber's results are all sent: its stream ended. */
-void gst_genesys_channel_transcriber_done (GstGenesysChannel * channel);
+/* The transcriber's results are all sent: its stream ended (@session_id
+ * NULL), or the session @session_id ended in a stream that goes on (counts
+ * only while that session's closed is held). */
+void gst_genesys_channel_transcriber_done (GstGenesysChannel * channel,
+    const gchar * session_id);
 
 /* The src, for each span it outputs (audio, or a @gap): running time
  * [@pts, @pts + @duration) stands for session positions [@position,

@@ -36,6 +36,7 @@ src_item_free (Item * item)
   if (item->data)
     g_bytes_unref (item->data);
   g_free (item->digit);
+  g_free (item->session_id);
   g_free (item);
 }
 

@@ -553,6 +553,7 @@ action_closed (GstGenesysSrc * self, GstGenesysConn * conn, AhAction * action)
   if (!probe) {
     item = src_item_new (ITEM_END);
     item->position = action->position;
+    item->session_id = g_strdup (ah_session_get_id (session));
     src_push_item_locked (self, item);
   }
   /* The protocol is done: with keep-listening (or after a probe) the

@@ -47,8 +47,9 @@
  * Events go out in the order results come, numbered as the session's other
  * messages. When the client closes the session, its `closed` waits (at most
  * 5 s) until every genesystranscript on the session saw EOS, which
- * genesyssrc sends after the close: final results of the last words still
- * go out, before `closed`.
+ * genesyssrc sends after the close (with keep-listening, its
+ * `GstGenesysSessionEnd` event): final results of the last words still go
+ * out, before `closed`.
  *
  * For each event sent the element posts `genesys-transcript` with the
  * latency from the end of the speech (the running time of the result's
@@ -122,6 +123,8 @@ struct _GstGenesysTranscript
   GstPad *sinkpad;              /* ghost: the recogniser's or the tap's */
   Tap *tap;
   GstElement *recognizer;
+  GstPad *probed;               /* where the audio into it is watched */
+  gulong probe;
 
   /* properties (object lock) */
   gchar *session_name;
@@ -625,9 +628,25 @@ on_eos (GstGenesysTranscript * self, Tap * tap)
   g_mutex_unlock (&self->lock);
   GST_DEBUG_OBJECT (self, "EOS: done with the session");
   if (ch)
-    gst_genesys_channel_transcriber_done (ch);
+    gst_genesys_channel_transcriber_done (ch, NULL);
   gst_element_post_message (GST_ELEMENT (tap),
       gst_message_new_eos (GST_OBJECT (tap)));
+}
+
+/* genesyssrc with keep-listening: a session ended, the stream goes on.
+ * What the recogniser had of it went out before this event. */
+static void
+on_session_end (GstGenesysTranscript * self, const GstStructure * st)
+{
+  GstGenesysChannel *ch;
+  const gchar *id = gst_structure_get_string (st, "session-id");
+
+  g_mutex_lock (&self->lock);
+  ch = self->ch;
+  g_mutex_unlock (&self->lock);
+  GST_DEBUG_OBJECT (self, "session %s ended", id);
+  if (ch && id)
+    gst_genesys_channel_transcriber_done (ch, id);
 }
 
 static gboolean
@@ -653,6 +672,10 @@ tap_event (GstPad * pad, GstObject * parent, GstEvent * event)
       break;
     case GST_EVENT_EOS:
       on_eos (self, TRANSCRIPT_TAP (parent));
+      break;
+    case GST_EVENT_CUSTOM_DOWNSTREAM:
+      if (gst_event_has_name (event, "GstGenesysSessionEnd"))
+        on_session_end (self, gst_event_get_structure (event));
       break;
     default:
       break;
@@ -680,6 +703,40 @@ tap_init (Tap * tap)
 /* ---- the recogniser ---- */
 
 static void drop_recognizer (GstGenesysTranscript * self);
+
+static void
+watch_audio (GstGenesysTranscript * self, GstPad * pad)
+{
+  if (self->probed) {
+    gst_pad_remove_probe (self->probed, self->probe);
+    gst_object_unref (self->probed);
+  }
+  self->probed = gst_object_ref (pad);
+  self->probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, audio_probe, self, NULL);
+}
+
+/* The audio pocketsphinx itself is given (after any converter in the
+ * description); else what comes into the bin. */
+static void
+watch_recognizer_input (GstGenesysTranscript * self, GstElement * rec)
+{
+  GstIterator *it = gst_bin_iterate_all_by_element_factory_name (GST_BIN
+      (rec), "pocketsphinx");
+  GValue v = G_VALUE_INIT;
+
+  if (it && gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstPad *pad = gst_element_get_static_pad (g_value_get_object (&v),
+        "sink");
+    if (pad) {
+      watch_audio (self, pad);
+      gst_object_unref (pad);
+    }
+    g_value_unset (&v);
+  }
+  if (it)
+    gst_iterator_free (it);
+}
 
 static gboolean
 build_recognizer (GstGenesysTranscript * self)
@@ -718,6 +775,7 @@ build_recognizer (GstGenesysTranscript * self)
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), pad);
   gst_object_unref (pad);
   self->recognizer = rec;
+  watch_recognizer_input (self, rec);
   if (!gst_element_link_pads (rec, "src", GST_ELEMENT (self->tap), "sink")) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("The recognizer has no output to link"), (NULL));
@@ -735,6 +793,7 @@ drop_recognizer (GstGenesysTranscript * self)
   if (!self->recognizer)
     return;
   /* removing it unlinks its pads: the tap's is free for the ghost again */
+  watch_audio (self, self->sinkpad);
   gst_element_set_state (self->recognizer, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (self), self->recognizer);
   self->recognizer = NULL;
@@ -929,6 +988,8 @@ gst_genesys_transcript_finalize (GObject * object)
   g_free (self->language);
   g_free (self->utt_id);
   g_free (self->text_utt_id);
+  if (self->probed)
+    gst_object_unref (self->probed);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gst_genesys_transcript_parent_class)->finalize (object);
 }
@@ -946,8 +1007,7 @@ gst_genesys_transcript_init (GstGenesysTranscript * self)
   self->sinkpad = gst_ghost_pad_new_from_template ("sink", tap_pad,
       gst_static_pad_template_get (&sink_template));
   gst_object_unref (tap_pad);
-  gst_pad_add_probe (self->sinkpad, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, audio_probe, self, NULL);
+  watch_audio (self, self->sinkpad);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 }
 

@@ -62,14 +62,14 @@ transcript_start (Fix * f, guint channel)
 }
 
 static void
-fix_start (Fix * f, guint transcripts)
+fix_start_props (Fix * f, guint transcripts, const gchar * more)
 {
   gchar *props;
   guint i;
 
   memset (f, 0, sizeof (*f));
   f->name = g_strdup_printf ("transcript-%d", g_atomic_int_add (&counter, 1));
-  props = g_strdup_printf ("session-name=%s", f->name);
+  props = g_strdup_printf ("session-name=%s %s", f->name, more);
   f->h = check_src_start (props, &f->bus, &f->port);
   g_free (props);
   f->src = f->h->element;
@@ -77,6 +77,12 @@ fix_start (Fix * f, guint transcripts)
   for (i = 0; i < transcripts; i++)
     f->t[i] = transcript_start (f, i);
   f->peer = ah_peer_new ();
+}
+
+static void
+fix_start (Fix * f, guint transcripts)
+{
+  fix_start_props (f, transcripts, "");
 }
 
 static void
@@ -529,6 +535,61 @@ test_close_hold_expires (void)
   fix_stop (&f);
 }
 
+/* The session-end event of a source that keeps listening, forwarded. */
+static void
+forward_session_end (Fix * f, const gchar * session_id)
+{
+  GstEvent *ev;
+
+  while ((ev = check_pull_event_of_type (f->h, GST_EVENT_CUSTOM_DOWNSTREAM))) {
+    if (gst_event_has_name (ev, "GstGenesysSessionEnd")) {
+      g_assert_cmpstr (gst_structure_get_string (gst_event_get_structure (ev),
+              "session-id"), ==, session_id);
+      g_assert_true (gst_harness_push_event (f->t[0], ev));
+      return;
+    }
+    gst_event_unref (ev);
+  }
+  g_assert_not_reached ();
+}
+
+/* keep-listening: no EOS between calls; the session-end event releases
+ * each session's closed after its last result, call after call. */
+static void
+test_keep_listening (void)
+{
+  GstClockTime a[2];
+  guint call;
+  Fix f;
+
+  fix_start_props (&f, 1, "keep-listening=true");
+  for (call = 0; call < 2; call++) {
+    gint64 t0;
+    gchar *id;
+
+    if (call > 0) {
+      ah_peer_free (f.peer);
+      f.peer = ah_peer_new ();
+    }
+    fix_open (&f, OFFER_MONO, "PT0S", NULL);
+    id = g_strdup (ah_peer_session_id (f.peer));
+    send_pull (&f, 2, 1600, a);
+    t0 = g_get_monotonic_time ();
+    ah_peer_send (f.peer, "close", "PT0.4S", "{\"reason\":\"end\"}");
+    g_assert_null (ah_peer_next (f.peer, 300));
+    push (f.t[0], result ("one more thing", a[0], a[1], TRUE, 0.5));
+    g_free (expect_transcript (&f, &(Want) {
+            0, TRUE, "PT0S", "PT0.2S", "one more thing", 0.5}
+            , NULL));
+    forward_session_end (&f, id);
+    ah_peer_frame_free (next_message (&f, "closed"));
+    /* released by the event, not by the hold's end */
+    g_assert_cmpint (g_get_monotonic_time () - t0, <, 3 * G_USEC_PER_SEC);
+    g_free (id);
+  }
+  fix_stop (&f);
+}
+
 /* ---- pocketsphinx inside ---- */
 
 #define SENTENCE "please connect me to the billing department"
@@ -707,6 +768,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transcript/stereo", test_stereo);
   g_test_add_func ("/transcript/closing", test_closing);
   g_test_add_func ("/transcript/close-hold-expires", test_close_hold_expires);
+  g_test_add_func ("/transcript/keep-listening", test_keep_listening);
   g_test_add_func ("/transcript/pocketsphinx", test_pocketsphinx);
   return g_test_run ();
 }
