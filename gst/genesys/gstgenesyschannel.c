@@ -898,6 +898,23 @@ gst_genesys_channel_session_closing (GstGenesysChannel * ch,
 }
 
 void
+gst_genesys_channel_session_gone (GstGenesysChannel * ch, GstGenesysConn * conn)
+{
+  GstGenesysConn *closing = NULL;
+
+  g_mutex_lock (&ch->lock);
+  if (ch->closing == conn) {
+    closing = g_steal_pointer (&ch->closing);
+    ch->closing_pending = 0;
+  }
+  g_mutex_unlock (&ch->lock);
+  if (closing) {
+    GST_INFO ("channel %s: the client left before closed", ch->name);
+    gst_genesys_conn_unref (closing);
+  }
+}
+
+void
 gst_genesys_channel_add_span (GstGenesysChannel * ch, GstClockTime pts,
     GstClockTime duration, guint64 position, guint64 samples, gboolean gap)
 {

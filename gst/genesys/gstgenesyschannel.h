@@ -167,6 +167,9 @@ gboolean gst_genesys_channel_send_event (GstGenesysChannel * channel,
  * are done. Before gst_genesys_channel_session_ended(). */
 void gst_genesys_channel_session_closing (GstGenesysChannel * channel,
     GstGenesysConn * conn);
+/* @conn's connection is gone: nothing of it waits any more. */
+void gst_genesys_channel_session_gone (GstGenesysChannel * channel,
+    GstGenesysConn * conn);
 
 /* ---- client side, from the sink: relays to the src ---- */
 void gst_genesys_channel_relay (GstGenesysChannel * channel,

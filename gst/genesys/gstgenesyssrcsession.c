@@ -627,8 +627,10 @@ on_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
   /* Closed without the close/closed exchange (a probe needs none). */
   lost = !probe && ah_session_get_state (session) != AH_STATE_CLOSED
       && ah_session_get_state (session) != AH_STATE_CLOSING;
-  if (self->channel)
+  if (self->channel) {
+    gst_genesys_channel_session_gone (self->channel, conn);
     gst_genesys_channel_session_ended (self->channel, conn);
+  }
 
   g_mutex_lock (&self->lock);
   owned = g_list_find (self->conns, conn) != NULL;

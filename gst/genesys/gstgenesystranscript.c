@@ -1005,7 +1005,8 @@ gst_genesys_transcript_init (GstGenesysTranscript * self)
   gst_bin_add (GST_BIN (self), GST_ELEMENT (self->tap));
   tap_pad = gst_element_get_static_pad (GST_ELEMENT (self->tap), "sink");
   self->sinkpad = gst_ghost_pad_new_from_template ("sink", tap_pad,
-      gst_static_pad_template_get (&sink_template));
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+          "sink"));
   gst_object_unref (tap_pad);
   watch_audio (self, self->sinkpad);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
