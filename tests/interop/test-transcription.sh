@@ -18,7 +18,8 @@ build=${1:-$top/build}
 build=$(cd "$build" && pwd)
 tmp=$(mktemp -d)
 tc_pid=0
-trap 'kill -TERM $tc_pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+# (never kill 0: that is the whole process group)
+trap '[ "$tc_pid" -gt 0 ] && kill -TERM "$tc_pid" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 passed=0
 failed=0
 KEY=SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh
