@@ -101,6 +101,15 @@
  * server sends back on the genesyssink's session and posts
  * `genesys-barge-in` (`flushed`, nanoseconds) when the server's barge_in
  * event drops what was not played yet.
+ *
+ * ## Transcripts
+ * genesystranscript elements with the same #GstGenesysSrc:session-name
+ * send transcript events on the session; its `closed` then waits (at most
+ * 5 s) until each of them saw the end of the stream. With
+ * #GstGenesysSrc:keep-listening, where the stream goes on, the end of a
+ * session goes downstream, after its audio, as a custom downstream event
+ * named `GstGenesysSessionEnd` with `session-id` and `position`
+ * (nanoseconds).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -602,6 +611,15 @@ handle_end (GstGenesysSrc * self, Item * item, gboolean keep_listening)
     g_mutex_lock (&self->lock);
     self->ended = TRUE;
     g_mutex_unlock (&self->lock);
+  } else if (self->output_started && item->session_id) {
+    /* the stream goes on: transcribers learn the session ended here */
+    gst_pad_push_event (GST_BASE_SRC_PAD (self),
+        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+            gst_structure_new ("GstGenesysSessionEnd",
+                "session-id", G_TYPE_STRING, item->session_id,
+                "position", G_TYPE_UINT64, item->position == G_MAXUINT64 ?
+                GST_CLOCK_TIME_NONE :
+                gst_genesys_samples_to_time (item->position), NULL)));
   }
 }
 

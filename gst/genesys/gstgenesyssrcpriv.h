@@ -56,6 +56,7 @@ typedef struct
   guint64 samples;
   GstClockTime arrival;
   gchar *digit;                 /* DTMF */
+  gchar *session_id;            /* END: the session that closed */
 } Item;
 
 typedef struct

@@ -101,6 +101,7 @@ struct _AhSession
   gboolean stream_paused;
   gboolean disconnect_sent;
   gboolean close_received;
+  guint64 close_hold;           /* closed waits up to this for release */
   guint64 linger_deadline;
   gboolean have_start;          /* the first entry point ran: @start_time */
   guint64 start_time;
@@ -515,7 +516,8 @@ server_violation (AhSession * session, gint code, const gchar * format, ...)
   text = g_strdup_vprintf (format, args);
   va_end (args);
 
-  if (!session->disconnect_sent && session->state != AH_STATE_CLOSED) {
+  if (!session->disconnect_sent && session->state != AH_STATE_CLOSED
+      && session->state != AH_STATE_CLOSING) {
     AhMessage *msg = ah_message_new (AH_MSG_DISCONNECT);
 
     msg->reason = g_strdup ("error");
@@ -804,13 +806,30 @@ server_on_close (AhSession * session, AhMessage * msg)
   }
   server_check_position (session, msg);
   session->close_received = TRUE;
-  send_simple (session, AH_MSG_CLOSED);
+  if (session->close_hold == 0)
+    send_simple (session, AH_MSG_CLOSED);
   action = push_action (session, AH_ACTION_CLOSED);
   action->text = g_strdup (msg->reason);
   action->code = 0;
   action->position = session->position;
-  session->state = AH_STATE_CLOSED;
   session->idle_deadline = NO_DEADLINE;
+  if (session->close_hold > 0) {
+    /* events may still go out; closed waits for release or the hold */
+    session->state = AH_STATE_CLOSING;
+    session->close_deadline = sat_add (session->now, session->close_hold);
+    return;
+  }
+  session->state = AH_STATE_CLOSED;
+  session->linger_deadline = sat_add (session->now, session->linger);
+}
+
+/* Server: closed goes out after a held close. */
+static void
+server_send_closed (AhSession * session)
+{
+  session->close_deadline = NO_DEADLINE;
+  send_simple (session, AH_MSG_CLOSED);
+  session->state = AH_STATE_CLOSED;
   session->linger_deadline = sat_add (session->now, session->linger);
 }
 
@@ -1000,6 +1019,7 @@ server_feed_binary (AhSession * session, GBytes * data)
       /* in flight before the client saw our disconnect */
       return;
     case AH_STATE_CLOSED:
+    case AH_STATE_CLOSING:
       server_violation (session, CODE_BAD_REQUEST,
           "binary message of %" G_GSIZE_FORMAT " bytes after close", len);
       return;
@@ -1591,6 +1611,9 @@ ah_session_timeout (AhSession * session, guint64 now)
       session->open_deadline = NO_DEADLINE;
       client_fail (session, CODE_TIMEOUT,
           g_strdup ("Timeout waiting for opened"));
+    } else if (d == session->close_deadline && session->role == AH_ROLE_SERVER) {
+      g_debug ("session %s: closed after the close hold", session->id);
+      server_send_closed (session);
     } else if (d == session->close_deadline) {
       session->close_deadline = NO_DEADLINE;
       client_close_timeout (session);
@@ -1840,7 +1863,8 @@ ah_session_send_event (AhSession * session, JsonArray * entities, guint64 now)
   g_return_val_if_fail (entities != NULL, FALSE);
 
   if (session->state != AH_STATE_ACTIVE && session->state != AH_STATE_PAUSED
-      && session->state != AH_STATE_DISCONNECTING)
+      && session->state != AH_STATE_DISCONNECTING
+      && session->state != AH_STATE_CLOSING)
     return FALSE;
 
   session->now = now;
@@ -1848,6 +1872,29 @@ ah_session_send_event (AhSession * session, JsonArray * entities, guint64 now)
   msg->entities = json_array_ref (entities);
   send_message (session, msg);
   ah_message_unref (msg);
+  update_deadline (session);
+  return TRUE;
+}
+
+void
+ah_session_set_close_hold (AhSession * session, guint64 hold)
+{
+  g_return_if_fail (session != NULL);
+  g_return_if_fail (session->role == AH_ROLE_SERVER);
+
+  session->close_hold = hold;
+}
+
+gboolean
+ah_session_release_close (AhSession * session, guint64 now)
+{
+  g_return_val_if_fail (session != NULL, FALSE);
+  g_return_val_if_fail (session->role == AH_ROLE_SERVER, FALSE);
+
+  if (session->state != AH_STATE_CLOSING)
+    return FALSE;
+  session->now = now;
+  server_send_closed (session);
   update_deadline (session);
   return TRUE;
 }
