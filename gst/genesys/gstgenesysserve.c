@@ -805,6 +805,10 @@ link_gone_cb (gpointer data)
     call_teardown (call);
   else if (empty && draining)
     call_end (call);
+  /* a call that ended before its last session (its pipeline's EOS) is
+   * gone already: this session was the last thing a drain waited for */
+  if (draining)
+    check_drained (self);
   return G_SOURCE_REMOVE;
 }
 
