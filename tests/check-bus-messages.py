@@ -12,7 +12,8 @@ import sys
 root = sys.argv[1]
 # an element's sources: its file and the files of its insides
 elements = {'genesyssrc': 'gst/genesys/gstgenesyssrc*.c',
-            'genesyssink': 'gst/genesys/gstgenesyssink.c'}
+            'genesyssink': 'gst/genesys/gstgenesyssink.c',
+            'genesystranscript': 'gst/genesys/gstgenesystranscript.c'}
 
 
 def posted(pattern):

@@ -277,7 +277,7 @@ typedef struct
   gchar *api_key, *secret, *credentials, *authority, *languages;
   gchar **connectors;
   gint port, max_sessions, health_port;
-  gint drain_timeout, stats_interval, threads, trim_interval;
+  gint drain_timeout, stats_interval, threads, trim_interval, idle_timeout;
   gint malloc_arenas;
   gboolean quiet, version;
   gchar *push_mode;
@@ -291,6 +291,7 @@ static Options opts = {
   .port = 9000,
   .health_port = -1,
   .drain_timeout = 60,
+  .idle_timeout = 60,
   .trim_interval = 30,
   .malloc_arenas = 4,
 };
@@ -330,6 +331,9 @@ static GOptionEntry entries[] = {
   {"drain-timeout", 0, 0, G_OPTION_ARG_INT, &opts.drain_timeout,
         "After SIGTERM/SIGINT, wait this long for calls to end (default 60)",
       "SECONDS"},
+  {"idle-timeout", 0, 0, G_OPTION_ARG_INT, &opts.idle_timeout,
+      "End a session after this long without any message from its client "
+        "(default 60)", "SECONDS"},
   {"stats-interval", 0, 0, G_OPTION_ARG_INT, &opts.stats_interval,
       "Print a stats line this often (default 0: never)", "SECONDS"},
   {"trim-interval", 0, 0, G_OPTION_ARG_INT, &opts.trim_interval,
@@ -442,6 +446,7 @@ parse_options (gint * argc, gchar *** argv, gchar ** launch)
       || !in_range ("--max-sessions", opts.max_sessions, 0, G_MAXINT)
       || !in_range ("--threads", opts.threads, 0, 64)
       || !in_range ("--drain-timeout", opts.drain_timeout, 0, G_MAXINT)
+      || !in_range ("--idle-timeout", opts.idle_timeout, 1, G_MAXINT / 1000)
       || !in_range ("--stats-interval", opts.stats_interval, 0, G_MAXINT)
       || !in_range ("--trim-interval", opts.trim_interval, 0, G_MAXINT)
       || !in_range ("--malloc-arenas", opts.malloc_arenas, 0, G_MAXINT)) {
@@ -530,6 +535,7 @@ serve (App * app, const gchar * launch)
   config.credentials_file = opts.credentials;
   config.authority = opts.authority;
   config.max_sessions = opts.max_sessions;
+  config.idle_timeout = opts.idle_timeout;
   config.threads = opts.threads;
   config.push_mode = opts.push_mode;
   config.registry = opts.registry;

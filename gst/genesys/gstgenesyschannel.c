@@ -10,6 +10,7 @@
 #include "gstgenesyschannel.h"
 #include "gstgenesysdebug.h"
 #include "audiohook/ah-pacer.h"
+#include "audiohook/ah-transcript.h"
 
 GST_GENESYS_DEBUG_CATEGORY ("genesyschannel",
     "Genesys sessions shared between elements");
@@ -21,6 +22,13 @@ GST_GENESYS_DEBUG_CATEGORY ("genesyschannel",
 #define DEFAULT_RETRY_AFTER (1 * GST_SECOND)
 /* A partial frame never waits longer for more audio. */
 #define MAX_LINGER (1 * GST_SECOND)
+/* The lead a playback starts with beyond what its pieces need (see
+ * ah-pacer.h): bot audio that comes in real time stays at least this far
+ * ahead of the client's playout, so the client does not run dry in the
+ * middle of a prompt when a message is a little late. */
+#define START_MARGIN (100 * GST_MSECOND)
+/* Spans kept for transcribers: 200 ms frames for about 27 minutes. */
+#define MAX_SPANS 8192
 
 struct _GstGenesysChannel
 {
@@ -57,6 +65,15 @@ struct _GstGenesysChannel
   gboolean barge_pending;       /* no audio before the barge_in event */
   guint64 last_push;            /* ns, 0: none yet */
   guint64 flushed_waiting;      /* bytes dropped that way */
+
+  /* transcribers */
+  guint transcribers;
+  guint transcribers_done;      /* of the current session */
+  AhPositionMap *spans;
+  gchar *language;
+  AhMedia session_media;
+  GstGenesysConn *closing;      /* a session whose closed is held */
+  guint closing_pending;        /* transcribers not done with it */
 };
 
 static GMutex registry_lock;
@@ -76,6 +93,10 @@ channel_unref (GstGenesysChannel * ch)
     return;
   g_assert (ch->conn == NULL && ch->timer == NULL);
   g_clear_pointer (&ch->pacer, ah_pacer_free);
+  if (ch->closing)
+    gst_genesys_conn_unref (ch->closing);
+  ah_position_map_free (ch->spans);
+  g_free (ch->language);
   g_free (ch->dc_reason);
   g_free (ch->dc_info);
   if (ch->dc_vars)
@@ -97,6 +118,37 @@ emit (GstGenesysChannel * ch, GstGenesysChannelSide side,
   g_rec_mutex_unlock (&ch->dispatch);
 }
 
+/* A new channel in the registry; registry_lock held. */
+static GstGenesysChannel *
+channel_new_locked (const gchar * name)
+{
+  GstGenesysChannel *ch = g_new0 (GstGenesysChannel, 1);
+
+  if (!registry)
+    registry = g_hash_table_new (g_str_hash, g_str_equal);
+  g_atomic_ref_count_init (&ch->ref);
+  ch->name = g_strdup (name);
+  g_rec_mutex_init (&ch->dispatch);
+  g_mutex_init (&ch->lock);
+  g_cond_init (&ch->cond);
+  ch->pacing.frame_duration = 200 * GST_MSECOND;
+  ch->pacing.rate = 5;
+  ch->pacing.burst = 25;
+  ch->pacing.max_lead = GST_SECOND;
+  ch->spans = ah_position_map_new (MAX_SPANS);
+  g_hash_table_insert (registry, ch->name, ch);
+  return ch;
+}
+
+/* Out of the registry once nobody is joined; both locks held. */
+static void
+unregister_if_unused_locked (GstGenesysChannel * ch)
+{
+  if (!ch->joined[0] && !ch->joined[1] && ch->transcribers == 0
+      && g_hash_table_lookup (registry, ch->name) == ch)
+    g_hash_table_remove (registry, ch->name);
+}
+
 GstGenesysChannel *
 gst_genesys_channel_join (const gchar * name, GstGenesysChannelSide side,
     GstGenesysChannelFunc func, gpointer user_data, GError ** error)
@@ -108,9 +160,7 @@ gst_genesys_channel_join (const gchar * name, GstGenesysChannelSide side,
   g_return_val_if_fail (name != NULL && *name, NULL);
 
   g_mutex_lock (&registry_lock);
-  if (!registry)
-    registry = g_hash_table_new (g_str_hash, g_str_equal);
-  ch = g_hash_table_lookup (registry, name);
+  ch = registry ? g_hash_table_lookup (registry, name) : NULL;
   if (ch && ch->joined[side]) {
     g_mutex_unlock (&registry_lock);
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
@@ -118,21 +168,10 @@ gst_genesys_channel_join (const gchar * name, GstGenesysChannelSide side,
         side == GST_GENESYS_CHANNEL_SRC ? "genesyssrc" : "genesyssink");
     return NULL;
   }
-  if (!ch) {
-    ch = g_new0 (GstGenesysChannel, 1);
-    g_atomic_ref_count_init (&ch->ref);
-    ch->name = g_strdup (name);
-    g_rec_mutex_init (&ch->dispatch);
-    g_mutex_init (&ch->lock);
-    g_cond_init (&ch->cond);
-    ch->pacing.frame_duration = 200 * GST_MSECOND;
-    ch->pacing.rate = 5;
-    ch->pacing.burst = 25;
-    ch->pacing.max_lead = GST_SECOND;
-    g_hash_table_insert (registry, ch->name, ch);
-  } else {
+  if (!ch)
+    ch = channel_new_locked (name);
+  else
     channel_ref (ch);
-  }
   g_rec_mutex_lock (&ch->dispatch);
   ch->func[side] = func;
   ch->user_data[side] = user_data;
@@ -184,9 +223,8 @@ gst_genesys_channel_leave (GstGenesysChannel * ch, GstGenesysChannelSide side)
   ch->joined[side] = FALSE;
   peer = ch->joined[!side];
   g_cond_broadcast (&ch->cond);
+  unregister_if_unused_locked (ch);
   g_mutex_unlock (&ch->lock);
-  if (!peer && g_hash_table_lookup (registry, ch->name) == ch)
-    g_hash_table_remove (registry, ch->name);
   g_mutex_unlock (&registry_lock);
 
   if (peer) {
@@ -378,6 +416,7 @@ make_pacer (GstGenesysChannel * ch, guint64 now)
   config.frame_bytes = gst_util_uint64_scale (ch->pacing.frame_duration, bps,
       GST_SECOND);
   config.frame_bytes = MAX (config.frame_bytes, ch->bpf);
+  config.start_margin = START_MARGIN;
   config.rate = ch->pacing.rate;
   config.burst = ch->pacing.burst;
   config.max_lead = ch->pacing.max_lead;
@@ -406,6 +445,7 @@ gst_genesys_channel_session_opened (GstGenesysChannel * ch,
   guint64 now = gst_genesys_now ();
   AhMedia copy = *media;
   GSource *old_timer = NULL;
+  AhMessage *open;
 
   g_mutex_lock (&ch->lock);
   if (ch->conn)
@@ -420,6 +460,14 @@ gst_genesys_channel_session_opened (GstGenesysChannel * ch,
     ch->bpf = ah_media_frame_size (media);
     ch->pacer = ch->bpf ? make_pacer (ch, now) : NULL;
   }
+  ch->session_media = *media;
+  ch->transcribers_done = 0;
+  g_free (ch->language);
+  open = ah_session_get_open (gst_genesys_conn_get_session (conn));
+  ch->language = open ? g_strdup (open->language) : NULL;
+  if (ch->transcribers > 0)
+    ah_session_set_close_hold (gst_genesys_conn_get_session (conn),
+        GST_GENESYS_CHANNEL_CLOSE_HOLD);
   old_timer = ch->timer;
   ch->timer = g_source_new (&timer_funcs, sizeof (GSource));
   g_source_set_callback (ch->timer, pump_cb, channel_ref (ch),
@@ -465,6 +513,12 @@ gst_genesys_channel_session_message (GstGenesysChannel * ch,
     emit (ch, GST_GENESYS_CHANNEL_SINK, &ev);
     return;
   }
+  if (msg->type == AH_MSG_UPDATE && msg->language) {
+    g_mutex_lock (&ch->lock);
+    g_free (ch->language);
+    ch->language = g_strdup (msg->language);
+    g_mutex_unlock (&ch->lock);
+  }
   ev.message = msg;
   emit (ch, GST_GENESYS_CHANNEL_SINK, &ev);
 }
@@ -476,10 +530,19 @@ gst_genesys_channel_session_ended (GstGenesysChannel * ch,
   GstGenesysChannelEvent ev = { GST_GENESYS_CHANNEL_EVENT_ENDED };
   GSource *timer = NULL;
   guint64 dropped = 0;
+  GstGenesysConn *closing = NULL;
 
   g_mutex_lock (&ch->lock);
+  /* the socket is gone or closed went out: nothing to hold any more */
+  if (ch->closing == conn && ah_session_get_state
+      (gst_genesys_conn_get_session (conn)) != AH_STATE_CLOSING) {
+    closing = g_steal_pointer (&ch->closing);
+    ch->closing_pending = 0;
+  }
   if (ch->conn != conn) {
     g_mutex_unlock (&ch->lock);
+    if (closing)
+      gst_genesys_conn_unref (closing);
     return;
   }
   gst_genesys_conn_unref (ch->conn);
@@ -493,6 +556,8 @@ gst_genesys_channel_session_ended (GstGenesysChannel * ch,
   ch->barge_pending = FALSE;
   g_cond_broadcast (&ch->cond);
   g_mutex_unlock (&ch->lock);
+  if (closing)
+    gst_genesys_conn_unref (closing);
   if (timer) {
     g_source_destroy (timer);
     g_source_unref (timer);
@@ -705,6 +770,264 @@ gst_genesys_channel_get_pacing_stats (GstGenesysChannel * ch)
       "queued-bytes", G_TYPE_UINT64, queued, "lead", G_TYPE_UINT64, lead, NULL);
   g_mutex_unlock (&ch->lock);
   return s;
+}
+
+/* ---- transcribers ---- */
+
+static gboolean
+cmd_hold (AhSession * session, gpointer data, guint64 now)
+{
+  ah_session_set_close_hold (session, GST_GENESYS_CHANNEL_CLOSE_HOLD);
+  return TRUE;
+}
+
+static gboolean
+cmd_release (AhSession * session, gpointer data, guint64 now)
+{
+  return ah_session_release_close (session, now);
+}
+
+GstGenesysChannel *
+gst_genesys_channel_join_transcriber (const gchar * name)
+{
+  GstGenesysChannel *ch;
+  GstGenesysConn *conn = NULL;
+
+  g_return_val_if_fail (name != NULL && *name, NULL);
+
+  g_mutex_lock (&registry_lock);
+  ch = registry ? g_hash_table_lookup (registry, name) : NULL;
+  if (!ch)
+    ch = channel_new_locked (name);
+  else
+    channel_ref (ch);
+  g_mutex_lock (&ch->lock);
+  ch->transcribers++;
+  if (ch->conn)
+    conn = gst_genesys_conn_ref (ch->conn);
+  g_mutex_unlock (&ch->lock);
+  g_mutex_unlock (&registry_lock);
+  /* a session already open holds its close from now on */
+  if (conn) {
+    gst_genesys_conn_command (conn, cmd_hold, NULL, NULL);
+    gst_genesys_conn_unref (conn);
+  }
+  GST_DEBUG ("transcriber joined channel %s", name);
+  return ch;
+}
+
+/* One transcriber less to wait for; lock held. Returns the connection
+ * whose closed may now go out. */
+static GstGenesysConn *
+transcriber_gone_locked (GstGenesysChannel * ch)
+{
+  if (!ch->closing || ch->closing_pending == 0)
+    return NULL;
+  if (--ch->closing_pending > 0)
+    return NULL;
+  return g_steal_pointer (&ch->closing);
+}
+
+static void
+release (GstGenesysChannel * ch, GstGenesysConn * conn)
+{
+  if (!conn)
+    return;
+  GST_INFO ("channel %s: the transcribers are done, closed goes out", ch->name);
+  gst_genesys_conn_command (conn, cmd_release, NULL, NULL);
+  gst_genesys_conn_unref (conn);
+}
+
+void
+gst_genesys_channel_transcriber_done (GstGenesysChannel * ch,
+    const gchar * session_id)
+{
+  GstGenesysConn *conn;
+
+  g_mutex_lock (&ch->lock);
+  if (session_id && (!ch->closing || g_strcmp0 (session_id,
+              ah_session_get_id (gst_genesys_conn_get_session (ch->closing)))
+          != 0)) {
+    /* a session that is not waiting: its closed went out already */
+    g_mutex_unlock (&ch->lock);
+    return;
+  }
+  ch->transcribers_done++;
+  conn = transcriber_gone_locked (ch);
+  g_mutex_unlock (&ch->lock);
+  release (ch, conn);
+}
+
+void
+gst_genesys_channel_leave_transcriber (GstGenesysChannel * ch)
+{
+  GstGenesysConn *conn;
+
+  g_mutex_lock (&registry_lock);
+  g_mutex_lock (&ch->lock);
+  ch->transcribers--;
+  conn = transcriber_gone_locked (ch);
+  unregister_if_unused_locked (ch);
+  g_mutex_unlock (&ch->lock);
+  g_mutex_unlock (&registry_lock);
+  release (ch, conn);
+  channel_unref (ch);
+}
+
+void
+gst_genesys_channel_session_closing (GstGenesysChannel * ch,
+    GstGenesysConn * conn)
+{
+  AhSession *session = gst_genesys_conn_get_session (conn);
+  GstGenesysConn *old = NULL;
+  guint pending;
+
+  if (ah_session_get_state (session) != AH_STATE_CLOSING)
+    return;
+  g_mutex_lock (&ch->lock);
+  pending = ch->transcribers > ch->transcribers_done ?
+      ch->transcribers - ch->transcribers_done : 0;
+  if (pending > 0) {
+    old = ch->closing;
+    ch->closing = gst_genesys_conn_ref (conn);
+    ch->closing_pending = pending;
+  }
+  g_mutex_unlock (&ch->lock);
+  if (old)
+    release (ch, old);
+  if (pending == 0) {
+    gst_genesys_conn_run (conn, cmd_release, NULL);
+    return;
+  }
+  GST_INFO ("channel %s: closed waits for %u transcriber(s)", ch->name,
+      pending);
+}
+
+void
+gst_genesys_channel_session_gone (GstGenesysChannel * ch, GstGenesysConn * conn)
+{
+  GstGenesysConn *closing = NULL;
+
+  g_mutex_lock (&ch->lock);
+  if (ch->closing == conn) {
+    closing = g_steal_pointer (&ch->closing);
+    ch->closing_pending = 0;
+  }
+  g_mutex_unlock (&ch->lock);
+  if (closing) {
+    GST_INFO ("channel %s: the client left before closed", ch->name);
+    gst_genesys_conn_unref (closing);
+  }
+}
+
+void
+gst_genesys_channel_add_span (GstGenesysChannel * ch, GstClockTime pts,
+    GstClockTime duration, guint64 position, guint64 samples, gboolean gap)
+{
+  g_mutex_lock (&ch->lock);
+  if (gap)
+    ah_position_map_add_gap (ch->spans, pts, duration, position, samples);
+  else
+    ah_position_map_add (ch->spans, pts, duration, position, samples);
+  g_mutex_unlock (&ch->lock);
+}
+
+gboolean
+gst_genesys_channel_lookup_position (GstGenesysChannel * ch,
+    GstClockTime running_time, guint64 * position)
+{
+  gboolean found;
+
+  if (!GST_CLOCK_TIME_IS_VALID (running_time))
+    return FALSE;
+  g_mutex_lock (&ch->lock);
+  found = ah_position_map_lookup (ch->spans, running_time, AH_RATE, position);
+  g_mutex_unlock (&ch->lock);
+  return found;
+}
+
+gchar *
+gst_genesys_channel_dup_language (GstGenesysChannel * ch)
+{
+  gchar *language;
+
+  g_mutex_lock (&ch->lock);
+  language = g_strdup (ch->language);
+  g_mutex_unlock (&ch->lock);
+  return language;
+}
+
+guint
+gst_genesys_channel_channel_id (GstGenesysChannel * ch, guint index)
+{
+  AhChannel want = index == 0 ? AH_CHANNEL_EXTERNAL : AH_CHANNEL_INTERNAL;
+  guint id = index;
+
+  g_mutex_lock (&ch->lock);
+  if (ch->session_media.n_channels == 1)
+    id = 0;
+  else if (ch->session_media.n_channels == 2)
+    id = ch->session_media.channels[1] == want ? 1 : 0;
+  g_mutex_unlock (&ch->lock);
+  return id;
+}
+
+typedef struct
+{
+  JsonArray *entities;
+  GstGenesysChannelSentFunc func;
+  gpointer user_data;
+  GDestroyNotify notify;
+} EventArgs;
+
+static void
+event_args_free (gpointer data)
+{
+  EventArgs *args = data;
+
+  json_array_unref (args->entities);
+  if (args->notify)
+    args->notify (args->user_data);
+  g_free (args);
+}
+
+static gboolean
+cmd_event (AhSession * session, gpointer data, guint64 now)
+{
+  EventArgs *args = data;
+  gboolean ok = ah_session_send_event (session, args->entities, now);
+
+  if (args->func)
+    args->func (ok, args->user_data);
+  return ok;
+}
+
+gboolean
+gst_genesys_channel_send_event (GstGenesysChannel * ch, JsonArray * entities,
+    GstGenesysChannelSentFunc func, gpointer user_data, GDestroyNotify notify)
+{
+  GstGenesysConn *conn = NULL;
+  EventArgs *args;
+
+  g_mutex_lock (&ch->lock);
+  if (ch->conn)
+    conn = gst_genesys_conn_ref (ch->conn);
+  else if (ch->closing)
+    conn = gst_genesys_conn_ref (ch->closing);
+  g_mutex_unlock (&ch->lock);
+  if (!conn) {
+    if (notify)
+      notify (user_data);
+    return FALSE;
+  }
+  args = g_new0 (EventArgs, 1);
+  args->entities = json_array_ref (entities);
+  args->func = func;
+  args->user_data = user_data;
+  args->notify = notify;
+  gst_genesys_conn_command (conn, cmd_event, args, event_args_free);
+  gst_genesys_conn_unref (conn);
+  return TRUE;
 }
 
 /* ---- client side ---- */

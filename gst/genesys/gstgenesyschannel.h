@@ -121,6 +121,56 @@ gboolean gst_genesys_channel_disconnect (GstGenesysChannel * channel,
 GstStructure *gst_genesys_channel_get_pacing_stats (GstGenesysChannel *
     channel);
 
+/* ---- transcribers (genesystranscript): any number per channel ---- */
+
+/* A session's closed waits at most this long for the transcribers. */
+#define GST_GENESYS_CHANNEL_CLOSE_HOLD (5 * GST_SECOND)
+
+/* Joins the channel @name as a transcriber: from then on a session's
+ * close holds its closed until every transcriber said it is done (or for
+ * GST_GENESYS_CHANNEL_CLOSE_HOLD). */
+GstGenesysChannel *gst_genesys_channel_join_transcriber (const gchar * name);
+void gst_genesys_channel_leave_transcriber (GstGenesysChannel * channel);
+/* The transcriber's results are all sent: its stream ended (@session_id
+ * NULL), or the session @session_id ended in a stream that goes on (counts
+ * only while that session's closed is held). */
+void gst_genesys_channel_transcriber_done (GstGenesysChannel * channel,
+    const gchar * session_id);
+
+/* The src, for each span it outputs (audio, or a @gap): running time
+ * [@pts, @pts + @duration) stands for session positions [@position,
+ * @position + @samples). A gap that would put the position back (a pause
+ * the client's position did not count) is left out. */
+void gst_genesys_channel_add_span (GstGenesysChannel * channel,
+    GstClockTime pts, GstClockTime duration, guint64 position,
+    guint64 samples, gboolean gap);
+/* The session position (samples) of @running_time; FALSE when no span
+ * covers it or any before it. */
+gboolean gst_genesys_channel_lookup_position (GstGenesysChannel * channel,
+    GstClockTime running_time, guint64 * position);
+/* The language of the session (open, then update); NULL when none. */
+gchar *gst_genesys_channel_dup_language (GstGenesysChannel * channel);
+/* The channelId of the src's output channel @index (the src outputs the
+ * external channel first whatever the negotiated order). */
+guint gst_genesys_channel_channel_id (GstGenesysChannel * channel, guint index);
+
+/* Called on the loop thread once @entities went out (@sent) or could not. */
+typedef void (*GstGenesysChannelSentFunc) (gboolean sent, gpointer user_data);
+/* Sends an event on the open session, or on the one whose closed is held.
+ * FALSE (and @func not called, @notify called) when there is none. */
+gboolean gst_genesys_channel_send_event (GstGenesysChannel * channel,
+    JsonArray * entities, GstGenesysChannelSentFunc func, gpointer user_data,
+    GDestroyNotify notify);
+
+/* ---- from the src (loop thread) ---- */
+/* @conn received close: with transcribers its closed is held until they
+ * are done. Before gst_genesys_channel_session_ended(). */
+void gst_genesys_channel_session_closing (GstGenesysChannel * channel,
+    GstGenesysConn * conn);
+/* @conn's connection is gone: nothing of it waits any more. */
+void gst_genesys_channel_session_gone (GstGenesysChannel * channel,
+    GstGenesysConn * conn);
+
 /* ---- client side, from the sink: relays to the src ---- */
 void gst_genesys_channel_relay (GstGenesysChannel * channel,
     const GstGenesysChannelEvent * event);

@@ -33,6 +33,9 @@ GST_GENESYS_DEBUG_CATEGORY ("genesysrelay",
 #define PING_INTERVAL_MS 2000
 /* After the client's close, the owner's closed is awaited this long. */
 #define CLOSE_TIMEOUT_MS 10000
+/* The client leg's closed waits for the owner's at most this long (the
+ * client's own close timeout is 10 s). */
+#define CLOSE_HOLD (8 * GST_SECOND)
 /* Unconfirmed audio kept for a hop that reconnects: 60 s. */
 #define MAX_KEPT (60 * AH_RATE)
 
@@ -182,7 +185,7 @@ forward (GstGenesysRelay * self, AhMessage * msg, GBytes * data)
 static gboolean
 cmd_answer_close (AhSession * session, gpointer data, guint64 now)
 {
-  return ah_session_answer_close (session, now);
+  return ah_session_release_close (session, now);
 }
 
 /* The client leg's closed, held back until the owner's (or the relay's
@@ -771,7 +774,7 @@ gst_genesys_relay_attach (GstGenesysRelay * self, GstGenesysConn * conn)
   }
   g_mutex_unlock (&self->lock);
   /* the client's close is answered once the owner answered the hop's */
-  ah_session_set_defer_closed (gst_genesys_conn_get_session (conn), TRUE);
+  ah_session_set_close_hold (gst_genesys_conn_get_session (conn), CLOSE_HOLD);
   gst_genesys_conn_set_callbacks (conn, &client_callbacks, relay_ref (self),
       relay_unref);
   g_mutex_lock (&self->lock);

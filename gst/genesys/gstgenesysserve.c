@@ -102,6 +102,7 @@ GST_GENESYS_DEBUG_CATEGORY ("genesysserve",
 
 #define DEFAULT_ADDRESS "0.0.0.0"
 #define DEFAULT_PATH "/api/v1/audiohook/ws"
+#define DEFAULT_IDLE_TIMEOUT 60 /* s */
 #define MAX_MESSAGE_SIZE 65536
 /* A failed call's sessions get this long to close after the disconnect. */
 #define ERROR_GRACE_MS 5000
@@ -201,6 +202,7 @@ struct _GstGenesysServe
   GHashTable *connectors;       /* connector id -> launch template */
   gchar **languages;            /* supportedLanguages answered; NULL: none */
   guint max_sessions;
+  guint idle_timeout;           /* s */
   gboolean set_push_mode;       /* set push_mode on every call's genesyssrc */
   GstGenesysPushMode push_mode;
   GstGenesysServer *server;
@@ -817,6 +819,10 @@ link_gone_cb (gpointer data)
     call_teardown (call);
   else if (empty && draining)
     call_end (call);
+  /* a call that ended before its last session (its pipeline's EOS) is
+   * gone already: this session was the last thing a drain waited for */
+  if (draining)
+    check_drained (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1581,6 +1587,7 @@ serve_accepted (gpointer data, GstGenesysConn * conn)
   g_mutex_unlock (&self->lock);
 
   ah_session_set_media_selector (session, serve_select, link);
+  ah_session_set_idle_timeout (session, self->idle_timeout * GST_SECOND);
   ah_session_set_supported_languages (session,
       (const gchar * const *) self->languages);
   gst_genesys_conn_set_observer (conn, &observer_callbacks, link_ref (link),
@@ -1847,6 +1854,8 @@ serve_setup (GstGenesysServe * self, const GstGenesysServeConfig * config,
   self->connectors = connectors;
   self->languages = g_strdupv ((gchar **) config->supported_languages);
   self->max_sessions = config->max_sessions;
+  self->idle_timeout = config->idle_timeout ? config->idle_timeout :
+      DEFAULT_IDLE_TIMEOUT;
   self->set_push_mode = config->push_mode != NULL;
   self->push_mode = push_mode;
   self->context = g_main_context_ref_thread_default ();
@@ -1995,6 +2004,16 @@ static const ConfigProp config_props[] = {
    */
   {"max-sessions", FIELD_UINT, FIELD (max_sessions), G_MAXINT,
       "Most WebSocket sessions open at once (0: no limit)"},
+  /**
+   * GstGenesysServe:idle-timeout:
+   *
+   * Seconds without any message from a client (audio, ping) after which its
+   * session is over (`disconnect`, reason `error`, and the connection
+   * dropped); 0: 60. Clients ping every 5 s; a shorter timeout also ends a
+   * drain sooner when connections behind a proxy went dead.
+   */
+  {"idle-timeout", FIELD_UINT, FIELD (idle_timeout), G_MAXINT / 1000,
+      "Seconds without a message from a client before its session is over"},
   /**
    * GstGenesysServe:threads:
    *

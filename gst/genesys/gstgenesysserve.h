@@ -71,6 +71,10 @@ G_DECLARE_FINAL_TYPE (GstGenesysServe, gst_genesys_serve, GST_GENESYS, SERVE,
  *   session). %NULL: this instance alone. Redis must answer at start
  * @instance: (nullable): this instance's unique name in the registry;
  *   %NULL: HOSTNAME-PORT
+ * @idle_timeout: seconds without any message from a client (audio, ping)
+ *   after which its session is over (`disconnect`, reason `error`, and the
+ *   connection dropped); 0: 60. Clients ping every 5 s; a shorter timeout
+ *   also ends a drain sooner when connections behind a proxy went dead
  * @relay_key_file: (nullable): a file holding the relay key,
  *   `KEY-ID:SECRET` (the secret in base64), the same on every instance of
  *   a registry: a continuation that reaches this instance while its call's
@@ -107,6 +111,7 @@ typedef struct
   const gchar *push_mode;
   const gchar *registry;
   const gchar *instance;
+  guint idle_timeout;
   const gchar *relay_key_file;
   const gchar *relay_url;
 

@@ -69,7 +69,11 @@
  * accepted (Audio Connector bot audio): in messages of
  * #GstGenesysSink:frame-duration (at most 64000 bytes), within the client's
  * rate limit (#GstGenesysSink:message-rate, #GstGenesysSink:message-burst)
- * and at most #GstGenesysSink:max-lead ahead of the client's playout. A GAP
+ * and at most #GstGenesysSink:max-lead ahead of the client's playout. A
+ * playback (audio after the client played all it had) starts 100 ms ahead
+ * of real time, more when the buffers do not line up with frames (a file
+ * parsed in 256 ms buffers waits 292 ms before its first 200 ms frame), so
+ * audio rendered in real time never leaves the client dry. A GAP
  * event or EOS ends an utterance (the last partial frame goes out at once;
  * otherwise after one frame-duration without more audio). Bus messages:
  * `genesys-playback-started`, `genesys-playback-completed` (the client's),

@@ -101,6 +101,15 @@
  * server sends back on the genesyssink's session and posts
  * `genesys-barge-in` (`flushed`, nanoseconds) when the server's barge_in
  * event drops what was not played yet.
+ *
+ * ## Transcripts
+ * genesystranscript elements with the same #GstGenesysSrc:session-name
+ * send transcript events on the session; its `closed` then waits (at most
+ * 5 s) until each of them saw the end of the stream. With
+ * #GstGenesysSrc:keep-listening, where the stream goes on, the end of a
+ * session goes downstream, after its audio, as a custom downstream event
+ * named `GstGenesysSessionEnd` with `session-id` and `position`
+ * (nanoseconds).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -130,6 +139,7 @@
 #define STOP_CLOSE_TIMEOUT (1 * GST_SECOND)
 #define DEFAULT_KEEP_LISTENING FALSE
 #define DEFAULT_SESSION_TIMEOUT (30 * GST_SECOND)
+#define DEFAULT_IDLE_TIMEOUT (60 * GST_SECOND)
 #define DEFAULT_MAX_MESSAGE_SIZE 65536
 #define DEFAULT_START_PAUSED FALSE
 #define DEFAULT_DROP_ON_LATENCY FALSE
@@ -154,6 +164,7 @@ enum
   PROP_LATENCY,
   PROP_KEEP_LISTENING,
   PROP_SESSION_TIMEOUT,
+  PROP_IDLE_TIMEOUT,
   PROP_MAX_MESSAGE_SIZE,
   PROP_START_PAUSED,
   PROP_SUPPORTED_LANGUAGES,
@@ -600,6 +611,15 @@ handle_end (GstGenesysSrc * self, Item * item, gboolean keep_listening)
     g_mutex_lock (&self->lock);
     self->ended = TRUE;
     g_mutex_unlock (&self->lock);
+  } else if (self->output_started && item->session_id) {
+    /* the stream goes on: transcribers learn the session ended here */
+    gst_pad_push_event (GST_BASE_SRC_PAD (self),
+        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+            gst_structure_new ("GstGenesysSessionEnd",
+                "session-id", G_TYPE_STRING, item->session_id,
+                "position", G_TYPE_UINT64, item->position == G_MAXUINT64 ?
+                GST_CLOCK_TIME_NONE :
+                gst_genesys_samples_to_time (item->position), NULL)));
   }
 }
 
@@ -1223,6 +1243,9 @@ gst_genesys_src_set_property (GObject * object, guint prop_id,
     case PROP_KEEP_LISTENING:
       self->keep_listening = g_value_get_boolean (value);
       break;
+    case PROP_IDLE_TIMEOUT:
+      self->idle_timeout = g_value_get_uint64 (value);
+      break;
     case PROP_SESSION_TIMEOUT:
       self->session_timeout = g_value_get_uint64 (value);
       break;
@@ -1298,6 +1321,9 @@ gst_genesys_src_get_property (GObject * object, guint prop_id,
     case PROP_KEEP_LISTENING:
       g_value_set_boolean (value, self->keep_listening);
       break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint64 (value, self->idle_timeout);
+      break;
     case PROP_SESSION_TIMEOUT:
       g_value_set_uint64 (value, self->session_timeout);
       break;
@@ -1365,6 +1391,7 @@ gst_genesys_src_init (GstGenesysSrc * self)
   self->latency = DEFAULT_LATENCY;
   self->keep_listening = DEFAULT_KEEP_LISTENING;
   self->session_timeout = DEFAULT_SESSION_TIMEOUT;
+  self->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->start_paused = DEFAULT_START_PAUSED;
   self->drop_on_latency = DEFAULT_DROP_ON_LATENCY;
@@ -1507,6 +1534,21 @@ gst_genesys_src_class_init (GstGenesysSrcClass * klass)
       g_param_spec_uint64 ("session-timeout", "Session timeout",
           "Nanoseconds to wait after a session vanished before EOS", 0,
           G_MAXUINT64, DEFAULT_SESSION_TIMEOUT, rw));
+  /**
+   * GstGenesysSrc:idle-timeout:
+   *
+   * Server mode: a session from whose client nothing came (no audio, no
+   * ping) for this long is over: it is sent `disconnect` (reason `error`),
+   * and its connection is dropped soon after, as one that vanished (a
+   * continuation may follow within #GstGenesysSrc:session-timeout). A
+   * client pings every 5 s; the default leaves room for clients that ping
+   * less often. 0: never.
+   */
+  g_object_class_install_property (gobject_class, PROP_IDLE_TIMEOUT,
+      g_param_spec_uint64 ("idle-timeout", "Idle timeout",
+          "Nanoseconds without any message from the client before the "
+          "session is over (server mode; 0: never)", 0, G_MAXUINT64,
+          DEFAULT_IDLE_TIMEOUT, rw));
   /**
    * GstGenesysSrc:start-position:
    *

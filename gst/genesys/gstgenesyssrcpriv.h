@@ -56,6 +56,7 @@ typedef struct
   guint64 samples;
   GstClockTime arrival;
   gchar *digit;                 /* DTMF */
+  gchar *session_id;            /* END: the session that closed */
 } Item;
 
 typedef struct
@@ -97,6 +98,7 @@ struct _GstGenesysSrc
   GstClockTime latency;
   gboolean keep_listening;
   GstClockTime session_timeout;
+  GstClockTime idle_timeout;
   guint64 start_position;       /* samples: the timeline's origin */
   guint max_message_size;
   gboolean start_paused;

@@ -36,6 +36,7 @@ src_item_free (Item * item)
   if (item->data)
     g_bytes_unref (item->data);
   g_free (item->digit);
+  g_free (item->session_id);
   g_free (item);
 }
 
@@ -214,6 +215,21 @@ make_silence (GstGenesysSrc * self, const GstGenesysSpan * span)
   return buf;
 }
 
+/* The channel's transcribers map running time back to session positions
+ * through the spans output (audio and gaps alike). Output owner only. */
+static void
+note_span (GstGenesysSrc * self, const GstGenesysSpan * span, gboolean gap)
+{
+  gint64 position;
+
+  if (!self->channel || span->samples == 0)
+    return;
+  position = (gint64) span->offset - self->timeline.session_offset;
+  if (position >= 0)
+    gst_genesys_channel_add_span (self->channel, span->pts, span->duration,
+        (guint64) position, span->samples, gap);
+}
+
 /* Emits a span without audio, as a GAP event or as silence. */
 void
 src_output_gap (GstGenesysSrc * self, const GstGenesysSpan * span)
@@ -222,6 +238,7 @@ src_output_gap (GstGenesysSrc * self, const GstGenesysSpan * span)
 
   if (span->samples == 0)
     return;
+  note_span (self, span, TRUE);
   GST_OBJECT_LOCK (self);
   mode = self->gap_mode;
   GST_OBJECT_UNLOCK (self);
@@ -357,6 +374,7 @@ src_output_audio (GstGenesysSrc * self, Item * item)
 
   if (span.samples == 0)
     return;
+  note_span (self, &span, FALSE);
   data += skip * frame;
   buf = gst_buffer_new_memdup (data, span.samples * frame);
   if (self->swap) {

@@ -108,6 +108,7 @@ listener_accepted (gpointer user_data, GstGenesysConn * conn)
   start_paused = self->start_paused;
   ah_session_set_supported_languages (session,
       (const gchar * const *) self->languages);
+  ah_session_set_idle_timeout (session, self->idle_timeout);
   GST_OBJECT_UNLOCK (self);
 
   ah_session_set_media_selector (session, src_select_media, self);

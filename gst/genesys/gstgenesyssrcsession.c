@@ -487,8 +487,13 @@ action_protocol_error (GstGenesysSrc * self, AhAction * action)
   g_mutex_lock (&self->lock);
   self->stats.protocol_errors++;
   g_mutex_unlock (&self->lock);
-  GST_ELEMENT_WARNING (self, STREAM, DECODE,
-      ("The AudioHook client broke the protocol."), ("%s", action->text));
+  if (action->code == AH_CODE_TIMEOUT)
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("The AudioHook client went silent: %s.", action->text),
+        ("the session is sent disconnect (error) and dropped"));
+  else
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("The AudioHook client broke the protocol."), ("%s", action->text));
 }
 
 static void
@@ -518,6 +523,8 @@ action_closed (GstGenesysSrc * self, GstGenesysConn * conn, AhAction * action)
   timeout = self->session_timeout;
   GST_OBJECT_UNLOCK (self);
   if (self->channel) {
+    /* transcribers still send their last results before closed */
+    gst_genesys_channel_session_closing (self->channel, conn);
     gst_genesys_channel_session_ended (self->channel, conn);
     /* no session follows: the bot's stream ends too, even while the
      * caller's audio still waits to leave this element */
@@ -551,6 +558,7 @@ action_closed (GstGenesysSrc * self, GstGenesysConn * conn, AhAction * action)
   if (!probe) {
     item = src_item_new (ITEM_END);
     item->position = action->position;
+    item->session_id = g_strdup (ah_session_get_id (session));
     src_push_item_locked (self, item);
   }
   /* The protocol is done: with keep-listening (or after a probe) the
@@ -622,9 +630,12 @@ on_closed (GstGenesysConn * conn, gushort code, const gchar * reason,
   GST_OBJECT_UNLOCK (self);
 
   /* Closed without the close/closed exchange (a probe needs none). */
-  lost = !probe && ah_session_get_state (session) != AH_STATE_CLOSED;
-  if (self->channel)
+  lost = !probe && ah_session_get_state (session) != AH_STATE_CLOSED
+      && ah_session_get_state (session) != AH_STATE_CLOSING;
+  if (self->channel) {
+    gst_genesys_channel_session_gone (self->channel, conn);
     gst_genesys_channel_session_ended (self->channel, conn);
+  }
 
   g_mutex_lock (&self->lock);
   owned = g_list_find (self->conns, conn) != NULL;

@@ -14,7 +14,8 @@
 #   tests/bench/cluster-soak.sh [BUILD_DIR] [MINUTES] [SESSIONS] [INSTANCES]
 #
 # Defaults: build, 10 minutes, 200 sessions, 3 instances. SEED and
-# MEAN_FAULT_MS as for soak.sh; KEEP=DIR keeps logs, reports and recordings.
+# MEAN_FAULT_MS as for soak.sh; IDLE_TIMEOUT=SECONDS is the instances'
+# --idle-timeout (default 60); KEEP=DIR keeps logs, reports and recordings.
 # RELAY=1 (the default when gst-genesys-serve has --relay-key) gives the
 # instances a relay key: a continuation whose call's owner is up is relayed
 # to it instead of moving; RELAY=0 moves every call as before.
@@ -73,6 +74,7 @@ start_instance () {
   local i=$1
   "$serve_bin" --address 127.0.0.1 --port "${port[$i]}" --health-port "${health[$i]}" \
     --registry "redis://127.0.0.1:$rport" --instance "i$i" --drain-timeout 60 "${relay_args[@]}" \
+    --idle-timeout "${IDLE_TIMEOUT:-60}" \
     --max-sessions $((sessions * 2 + 16)) -- "$template" >>"$work/i$i.log" 2>&1 &
   pid[$i]=$!
   wait_port "${health[$i]}" "${pid[$i]}" 600

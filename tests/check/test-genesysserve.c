@@ -145,11 +145,12 @@ fixture_prepare (Fixture * f)
 
 /* The serve with @tail after the source, e.g. "! filesink location=...";
  * "DIR" in it is the fixture's directory. @connector: NULL, or "ID=TAIL"
- * for a connector template. @threads: loop threads, 0 for 4. */
+ * for a connector template. @threads: loop threads, 0 for 4.
+ * @idle_timeout: seconds, 0 for the default. */
 static void
 fixture_start_full (Fixture * f, const gchar * tail, guint max_sessions,
     gboolean auth, const gchar * const *languages, const gchar * connector,
-    guint threads)
+    guint threads, guint idle_timeout)
 {
   GstGenesysServeConfig config = { 0 };
   GError *error = NULL;
@@ -174,6 +175,7 @@ fixture_start_full (Fixture * f, const gchar * tail, guint max_sessions,
    * it continues (connections go to the threads in turn) */
   config.threads = threads ? threads : 4;
   config.supported_languages = languages;
+  config.idle_timeout = idle_timeout;
   if (auth) {
     config.api_key = KEY;
     config.client_secret = SECRET;
@@ -191,7 +193,7 @@ static void
 fixture_start (Fixture * f, const gchar * tail, guint max_sessions,
     gboolean auth)
 {
-  fixture_start_full (f, tail, max_sessions, auth, NULL, NULL, 0);
+  fixture_start_full (f, tail, max_sessions, auth, NULL, NULL, 0, 0);
 }
 
 static void
@@ -1069,6 +1071,57 @@ test_drain (void)
   fixture_stop (&f);
 }
 
+/* A drain does not wait for a session whose client went silent (a
+ * connection that died behind a proxy) longer than idle-timeout: the
+ * silent session is ended then, a live one still closes by itself, and
+ * the silent call's file holds what came before the silence. */
+static void
+test_drain_silent (void)
+{
+  Fixture f;
+  AhPeer *live, *silent;
+  AhPeerFrame *frame;
+  gint64 began;
+  gchar *params, *name, *path;
+
+  fixture_start_full (&f, "! filesink location=DIR/{session-id}.raw", 0,
+      FALSE, NULL, NULL, 0, 2);
+  live = ah_peer_new ();
+  silent = ah_peer_new ();
+  params = open_params ("6e5d1c0a-3f8e-4b8a-9a57-9d2b1c4e5f60",
+      "0f1e2d3c-4b5a-4697-8877-665544332211", "", "-1", NULL);
+  g_assert_cmpuint (peer_open (live, f.port, NULL, "PT0S", params), ==, 1);
+  g_assert_cmpuint (peer_open (silent, f.port, NULL, "PT0S", params), ==, 1);
+  g_free (params);
+  peer_frames (live, 2, 5);
+  peer_frames (silent, 3, 9);
+
+  began = g_get_monotonic_time ();
+  gst_genesys_serve_drain (f.serve);
+  frame = ah_peer_expect (live, "reconnect", WAIT);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  peer_close (live, "PT0.4S", "reconnect");
+  /* the silent client never answers: over after 2 s without a message */
+  g_assert_false (wait_for (is_drained, &f, 1000));
+  g_assert_true (wait_for (is_drained, &f, 5000));
+  g_assert_cmpint (g_get_monotonic_time () - began, >=, 1500 * 1000);
+  frame = ah_peer_expect (silent, "disconnect", WAIT);
+  g_assert_nonnull (frame);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member
+          (frame->json, "parameters"), "reason"), ==, "error");
+  ah_peer_frame_free (frame);
+  g_assert_cmpuint (f.ended->len, ==, 2);
+  name = g_strdup_printf ("%s.raw", ah_peer_session_id (silent));
+  path = g_build_filename (f.dir, name, NULL);
+  check_file (path, 3, 9);
+  g_free (path);
+  g_free (name);
+  ah_peer_free (live);
+  ah_peer_free (silent);
+  fixture_stop (&f);
+}
+
 /* API key: unsigned requests get 401 (counted), signed ones a call. */
 static void
 test_auth (void)
@@ -1525,7 +1578,7 @@ serve_languages (const gchar * const *languages, const gchar * tail)
   guint status = 0;
   gchar *params, *list;
 
-  fixture_start_full (&f, tail, 0, FALSE, languages, NULL, 0);
+  fixture_start_full (&f, tail, 0, FALSE, languages, NULL, 0, 0);
   g_assert_true (ah_peer_connect (peer, f.port, PATH, NULL, &status));
   params = open_params ("0a1b2c3d-0000-4000-8000-000000000001",
       "0a1b2c3d-0000-4000-8000-000000000002", "+1555", "",
@@ -1569,6 +1622,7 @@ test_program_bad_options (void)
     {"--port", "70000", "--port 70000: out of range (0 to 65535)"},
     {"--threads", "99", "--threads 99: out of range (0 to 64)"},
     {"--max-sessions", "-1", "--max-sessions -1: must be 0 or more"},
+    {"--idle-timeout", "0", "--idle-timeout 0: out of range (1 to 2147483)"},
   };
   guint i;
 
@@ -1609,7 +1663,8 @@ test_connectors (void)
   const gchar *targets[] = { PATH "/bot-7", PATH "/other-bot?x=1" };
 
   fixture_start_full (&f, "! filesink location=DIR/default-{connector-id}",
-      0, FALSE, NULL, "bot-7=! filesink location=DIR/seven-{connector-id}", 0);
+      0, FALSE, NULL, "bot-7=! filesink location=DIR/seven-{connector-id}", 0,
+      0);
   peer = ah_peer_new ();
   g_assert_false (ah_peer_connect (peer, f.port, "/nowhere", NULL, &status));
   g_assert_cmpuint (status, ==, 404);
@@ -1808,7 +1863,7 @@ test_blocked_start (void)
 
   /* one loop thread: A and B share it */
   fixture_start_full (&f, "! filesink location=DIR/{conversation-id}.raw",
-      0, FALSE, NULL, NULL, 1);
+      0, FALSE, NULL, NULL, 1, 0);
   name = g_strdup_printf ("%s.raw", conv_a);
   fifo = g_build_filename (f.dir, name, NULL);
   g_free (name);
@@ -2057,7 +2112,7 @@ test_object_properties (void)
   static const gchar *const names[] = { "launch", "address", "port", "path",
     "tls-certificate-file", "tls-key-file", "api-key", "client-secret",
     "credentials-file", "authority", "max-sessions", "threads", "connectors",
-    "supported-languages", "push-mode", "registry", "instance",
+    "supported-languages", "push-mode", "registry", "instance", "idle-timeout",
     "relay-key-file", "relay-url"
   };
   GValue values[G_N_ELEMENTS (names)];
@@ -2290,6 +2345,7 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/continued", test_continued);
   g_test_add_func ("/serve/continued-to-close", test_continued_to_close);
   g_test_add_func ("/serve/drain", test_drain);
+  g_test_add_func ("/serve/drain-silent", test_drain_silent);
   g_test_add_func ("/serve/auth", test_auth);
   g_test_add_func ("/serve/free-with-calls", test_free_with_calls);
   g_test_add_func ("/serve/continued-half-open", test_continued_half_open);

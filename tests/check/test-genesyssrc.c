@@ -1219,6 +1219,45 @@ test_session_lost (void)
   fixture_stop (&f);
 }
 
+/* A client that goes silent (a half-open connection) is over after
+ * idle-timeout: disconnect (error), then the stream ends once no
+ * continuation came; every message pushes the deadline back. */
+static void
+test_idle_timeout (void)
+{
+  Fixture f;
+  AhPeerFrame *frame;
+  GstEvent *ev;
+  gint64 silent;
+  guint i;
+
+  fixture_start (&f, "idle-timeout=1000000000 session-timeout=500000000");
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  /* pings every 0.5 s for 2 s: more than the idle timeout, not over */
+  for (i = 0; i < 4; i++) {
+    g_usleep (500 * 1000);
+    ah_peer_send (f.peer, "ping", "PT0S", "{}");
+    frame = ah_peer_expect (f.peer, "pong", WAIT);
+    g_assert_nonnull (frame);
+    ah_peer_frame_free (frame);
+  }
+  send_frames (&f, 2, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (f.h));
+  gst_buffer_unref (gst_harness_pull (f.h));
+  silent = g_get_monotonic_time ();
+  frame = ah_peer_expect (f.peer, "disconnect", 5000);
+  g_assert_nonnull (frame);
+  g_assert_cmpint (frame->received_us - silent, >=, 900 * 1000);
+  g_assert_cmpint (frame->received_us - silent, <, 3000 * 1000);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member
+          (frame->json, "parameters"), "reason"), ==, "error");
+  ah_peer_frame_free (frame);
+  ev = check_pull_event_of_type (f.h, GST_EVENT_EOS);
+  g_assert_nonnull (ev);
+  gst_event_unref (ev);
+  fixture_stop (&f);
+}
+
 /* L16 (taken as little-endian) comes out as S16LE, stereo swapped to
  * external first by whole 16-bit samples. */
 static void
@@ -2057,6 +2096,7 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc/actions", test_actions);
   g_test_add_func ("/genesyssrc/latency-query", test_latency_query);
   g_test_add_func ("/genesyssrc/session-lost", test_session_lost);
+  g_test_add_func ("/genesyssrc/idle-timeout", test_idle_timeout);
   g_test_add_func ("/genesyssrc/l16-stereo", test_l16_stereo);
   g_test_add_func ("/genesyssrc/continued-session", test_continued_session);
   g_test_add_func ("/genesyssrc/eos-drains", test_eos_drains);

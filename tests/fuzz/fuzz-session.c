@@ -13,7 +13,7 @@
  * - the gaps it reports keep the position within the session's age
  *   (+5 %, +600 s) of the open: no span is materialised ahead of time;
  * - the position it reports never goes back.
- * With closed deferred (a relay's client leg), events may follow the close
+ * With a held close (a relay's client leg), events may follow the close
  * until closed, which still is the last word. */
 
 #include <string.h>
@@ -106,9 +106,10 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
   v = take (&data, &size, 1);
   if (v & 1)
     ah_session_start (s, now);
-  /* a relay's client leg: closed waits for answer_close (op 9 | 0x40) */
+  /* a held close (a relay's client leg, a transcriber): closed waits for
+   * release_close (op 9 | 0x40) */
   if (v & 2)
-    ah_session_set_defer_closed (s, TRUE);
+    ah_session_set_close_hold (s, 8 * NS);
   while (size > 0) {
     guint op = take (&data, &size, 1);
     gchar *text = NULL, *pos, *a, *b;
@@ -179,7 +180,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
           JsonArray *entities = json_array_new ();
           ah_session_send_event (s, entities, now);
           json_array_unref (entities);
-          ah_session_answer_close (s, now);
+          ah_session_release_close (s, now);
         }
         break;
       case 10:

@@ -433,6 +433,7 @@ typedef struct
   guint64 linger;
   guint64 max_lead;
   guint64 bytes_per_second;     /* 0: 8000 sample frames per second */
+  guint64 start_margin;
   Step steps[16];
 } Script;
 
@@ -548,6 +549,51 @@ static const Script scripts[] = {
               {PUSH, 0, 1}, {POP, 0, 1}, {LEAD, 0, 333334},
               {PUSH, 333334, 1}, {POP, 333334, 1},
           {LEAD, 333334, 333334}}},
+  /* a playback's start: one frame less the gcd of frame and pieces, plus
+   * the margin, from the first piece */
+  {.name = "start: pieces of whole frames wait the margin",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),
+        .start_margin = MS (100),.steps = {
+              {PUSH, 0, 1600}, {POP, 0, 0}, {WAKE, 0, MS (100)},
+          {POP, MS (100) - 1, 0}, {POP, MS (100), 1600}}},
+  {.name = "start: 256 ms pieces in 200 ms frames wait 192 ms and the margin",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),
+        .start_margin = MS (100),.steps = {
+              {PUSH, MS (5), 2048}, {WAKE, MS (5), MS (297)},
+              {PUSH, MS (261), 2048}, {WAKE, MS (261), MS (297)},
+          {POP, MS (297) - 1, 0}, {POP, MS (297), 1600}, {POPS, MS (297), 1}}},
+  {.name = "start: a later piece that divides less waits longer",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),
+        .start_margin = MS (100),.steps = {
+              {PUSH, 0, 1600}, {WAKE, 0, MS (100)}, {PUSH, MS (50), 400},
+              {WAKE, MS (50), MS (250)}, {POP, MS (250) - 1, 0},
+          {POP, MS (250), 1600}}},
+  {.name = "start: a drain ends the wait",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),
+        .start_margin = MS (100),.steps = {
+              {PUSH, 0, 2000}, {POP, 0, 0}, {DRAIN, MS (10), 0},
+          {POP, MS (10), 1600}, {POP, MS (10), 400}}},
+  {.name = "start: a playback under way does not wait, an idle client does",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),
+        .start_margin = MS (100),.steps = {
+              {PUSH, 0, 1600}, {POP, MS (100), 1600}, {LEAD, MS (150),
+                  MS (150)},
+              {PUSH, MS (150), 1600}, {POP, MS (150), 1600},
+              /* played out at 500 ms: the next piece starts a playback */
+              {PUSH, MS (600), 1600}, {POP, MS (600), 0},
+          {WAKE, MS (600), MS (700)}, {POP, MS (700), 1600}}},
+  {.name = "start: after a flush the next piece starts a playback",
+        .align = 1,.linger = SEC (10),.max_lead = SEC (1),
+        .start_margin = MS (100),.steps = {
+              {PUSH, 0, 4800}, {POPS, MS (100), 3}, {PUSH, MS (200), 1600},
+              {FLUSH, MS (200), 1600}, {PUSH, MS (300), 1600},
+          {POP, MS (300), 0}, {WAKE, MS (300), MS (400)}}},
+  {.name = "start: a new connection starts a playback with what is queued",
+        .align = 1,.linger = SEC (10),.max_lead = MS (400),
+        .start_margin = MS (100),.steps = {
+              {PUSH, 0, 4800}, {POPS, MS (100), 2}, {LEAD, MS (100), MS (400)},
+              {RESET, MS (150), 0}, {POP, MS (150), 0},
+          {WAKE, MS (150), MS (250)}, {POPS, MS (250), 1}}},
 };
 
 static void
@@ -566,6 +612,7 @@ test_scripts (void)
         8000 * s->align;
     cfg.linger = s->linger;
     cfg.max_lead = s->max_lead;
+    cfg.start_margin = s->start_margin;
     sim_init (&sim, &cfg, 0);
     for (j = 0; s->steps[j].op != END; j++) {
       const Step *st = &s->steps[j];
@@ -608,6 +655,104 @@ test_scripts (void)
     }
     sim_clear (&sim);
   }
+}
+
+/* ---- a playback's start: audio in real time, in pieces ---- */
+
+typedef struct
+{
+  const gchar *name;
+  gsize piece;                  /* bytes; 0: random sizes */
+  guint64 margin;
+  guint64 min_lead;             /* at least, before every message but the
+                                 * first; 0: the client runs dry */
+} StartCase;
+
+static const StartCase start_cases[] = {
+  {"200 ms pieces", 1600, MS (100), MS (100)},
+  {"20 ms pieces", 160, MS (100), MS (100)},
+  {"100 ms pieces", 800, MS (100), MS (100)},
+  {"256 ms pieces", 2048, MS (100), MS (100)},
+  {"333 ms pieces", 2664, MS (100), MS (100)},
+  {"1 s pieces", 8000, MS (100), MS (100)},
+  {"random pieces", 0, MS (100), MS (100)},
+  {"256 ms pieces, small margin", 2048, MS (10), MS (10)},
+  /* without the wait a late piece leaves the client dry */
+  {"256 ms pieces, no wait", 2048, 0, 0},
+};
+
+/* Pushes 12 s of audio in pieces, each when its first sample is due (a
+ * sink that renders in sync), drains after the last, and sends what the
+ * pacer lets out; returns the smallest lead before a message but the
+ * first. */
+static guint64
+run_realtime (Sim * sim, const StartCase * c, GRand * rand, guint64 t0)
+{
+  gsize total = 12 * 8000;
+  guint64 now = t0, push_at = t0, min_lead = NEVER;
+  gboolean first = TRUE;
+
+  for (;;) {
+    guint64 wake = ah_pacer_next_wakeup (sim->pacer, now);
+    gsize n;
+
+    if (sim->pushed->len < total && push_at <= wake) {
+      gsize piece = c->piece ? c->piece :
+          (gsize) g_rand_int_range (rand, 1, 4000);
+
+      now = push_at;
+      piece = MIN (piece, total - sim->pushed->len);
+      sim_push (sim, piece, now);
+      push_at += piece * MS (1) / 8;
+      if (sim->pushed->len == total)
+        ah_pacer_drain (sim->pacer, now);
+    } else if (wake != NEVER) {
+      now = wake;
+    } else {
+      break;
+    }
+    for (;;) {
+      guint64 lead = ah_pacer_get_lead (sim->pacer, now);
+
+      if ((n = sim_pop (sim, now)) == 0)
+        break;
+      if (!first)
+        min_lead = MIN (min_lead, lead);
+      first = FALSE;
+    }
+  }
+  g_assert_cmpuint (sim->expect_off, ==, total);
+  return min_lead;
+}
+
+static void
+test_start_lead (void)
+{
+  GRand *rand = g_rand_new_with_seed (256);
+  guint i, phase;
+
+  for (i = 0; i < G_N_ELEMENTS (start_cases); i++) {
+    const StartCase *c = &start_cases[i];
+
+    for (phase = 0; phase < 4; phase++) {
+      AhPacerConfig cfg = default_config ();
+      guint64 t0 = SEC (3) + phase * MS (37), min_lead;
+      Sim sim;
+
+      cfg.linger = SEC (10);
+      cfg.start_margin = c->margin;
+      sim_init (&sim, &cfg, t0);
+      min_lead = run_realtime (&sim, c, rand, t0);
+      g_test_message ("%s, phase %u: smallest lead %" G_GUINT64_FORMAT
+          " ns", c->name, phase, min_lead);
+      if (c->min_lead)
+        g_assert_cmpuint (min_lead, >=, c->min_lead);
+      else
+        g_assert_cmpuint (min_lead, ==, 0);
+      sim_clear (&sim);
+    }
+  }
+  g_rand_free (rand);
 }
 
 /* ---- holds while a long prompt plays ---- */
@@ -745,6 +890,8 @@ random_config (GRand * rand)
   cfg.burst = g_rand_int_range (rand, 1, 30);
   cfg.max_lead = g_rand_int_range (rand, 0, 3000) * MS (1);
   cfg.linger = g_rand_int_range (rand, 0, 1000) * MS (1);
+  cfg.start_margin = g_rand_boolean (rand) ? 0 :
+      g_rand_int_range (rand, 1, 300) * MS (1);
   return cfg;
 }
 
@@ -864,6 +1011,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pacer/frame-sizes", test_frame_sizes);
   g_test_add_func ("/pacer/prompts", test_prompts);
   g_test_add_func ("/pacer/scripts", test_scripts);
+  g_test_add_func ("/pacer/start-lead", test_start_lead);
   g_test_add_func ("/pacer/hold", test_hold);
   g_test_add_func ("/pacer/small-frames", test_small_frames);
   g_test_add_func ("/pacer/stereo-l16", test_stereo_l16);

@@ -82,7 +82,7 @@ typedef enum
   STEP_CHECK_POSITION,
   STEP_START,
   STEP_ANSWER,
-  STEP_ANSWER_CLOSE,
+  STEP_RELEASE,
 } StepKind;
 
 #define MAX_EXPECT 8
@@ -125,7 +125,7 @@ typedef struct
   guint64 close_timeout;
   guint64 ping_interval;
   guint64 linger;
-  gboolean defer_closed;
+  guint64 close_hold;
 } Config;
 
 typedef struct
@@ -167,8 +167,8 @@ typedef struct
   { .kind = STEP_START, .now = (t), .x = { __VA_ARGS__ } }
 #define CMD_ANSWER(t, index, r, ...) \
   { .kind = STEP_ANSWER, .now = (t), .n = (index), .ret = (r), .x = { __VA_ARGS__ } }
-#define CMD_ANSWER_CLOSE(t, r, ...) \
-  { .kind = STEP_ANSWER_CLOSE, .now = (t), .ret = (r), .x = { __VA_ARGS__ } }
+#define CMD_RELEASE(t, r, ...) \
+  { .kind = STEP_RELEASE, .now = (t), .ret = (r), .x = { __VA_ARGS__ } }
 #define STATE(st) { .kind = STEP_CHECK_STATE, .n = (st) }
 #define POSITION(p) { .kind = STEP_CHECK_POSITION, .n = (p) }
 #define END { .kind = STEP_END }
@@ -421,8 +421,8 @@ perform (AhSession * s, const Step * step)
     case STEP_ANSWER:
       ret = ah_session_answer_open (s, (gint) step->n, step->now);
       break;
-    case STEP_ANSWER_CLOSE:
-      ret = ah_session_answer_close (s, step->now);
+    case STEP_RELEASE:
+      ret = ah_session_release_close (s, step->now);
       break;
     case STEP_OPEN:{
       AhMessage *tmpl = parse_template (step->str, AH_ROLE_CLIENT);
@@ -499,7 +499,7 @@ is_command (StepKind kind)
     case STEP_SEND_AUDIO:
     case STEP_SEND_MESSAGE:
     case STEP_ANSWER:
-    case STEP_ANSWER_CLOSE:
+    case STEP_RELEASE:
       return TRUE;
     default:
       return FALSE;
@@ -526,8 +526,8 @@ apply_config (AhSession * s, const Config * c)
     ah_session_set_max_message_size (s, c->max_size);
   ah_session_set_timeouts (s, c->open_timeout, c->close_timeout,
       c->ping_interval, c->linger);
-  if (c->defer_closed)
-    ah_session_set_defer_closed (s, TRUE);
+  if (c->close_hold)
+    ah_session_set_close_hold (s, c->close_hold);
 }
 
 /* Returns FALSE (after marking the test failed) on the first mismatch. */
@@ -634,6 +634,54 @@ static const Step server_happy_stereo[] = {
   STATE (AH_STATE_CLOSED),
   TIMEOUT (MS (31299)),
   TIMEOUT (MS (31300), X_HANGUP, X_DEADLINE (NONE)),
+  END
+};
+
+/* A held close: the session is over for the application (CLOSED action)
+ * but closed waits; events and pongs go out meanwhile, in seq order, audio
+ * is an error that sends no disconnect; release sends closed once. */
+#define EV "[{'type':'transcript','data':{'isFinal':true}}]"
+static const Step server_close_held[] = {
+  FEED (0, OPEN,
+      X_TEXT (OPENED (1, 1, M_STEREO, "")),
+      X_OPENED (2, FALSE)),
+  BIN (MS (200), 3200, X_AUDIO (0, 1600)),
+  FEED (MS (300), C ("close", 2, 1, "PT0.2S", "{'reason':'end'}"),
+      X_CLOSED ("end", 0),
+      X_DEADLINE (MS (5300))),
+  STATE (AH_STATE_CLOSING),
+  CMD_EVENT (MS (400), EV, TRUE, X_TEXT (S ("event", 2, 2,
+              "{'entities':" EV "}"))),
+  FEED (MS (500), C ("ping", 3, 2, "PT0.2S", "{}"),
+      X_TEXT (S ("pong", 3, 3, "{}")),
+      X_PING (0)),
+  BIN (MS (550), 3200, X_PERR (400)),
+  CMD_EVENT (MS (600), EV, TRUE, X_TEXT (S ("event", 4, 3,
+              "{'entities':" EV "}"))),
+  CMD_PAUSE (MS (600), FALSE),
+  CMD_DISCONNECT (MS (600), "completed", NULL, NULL, FALSE),
+  CMD_RELEASE (MS (700), TRUE,
+      X_TEXT (S ("closed", 5, 3, "{}")),
+      X_DEADLINE (MS (30700))),
+  STATE (AH_STATE_CLOSED),
+  CMD_RELEASE (MS (800), FALSE),
+  CMD_EVENT (MS (800), EV, FALSE),
+  END
+};
+
+/* Nobody releases: closed goes out when the hold ends. */
+static const Step server_close_hold_expires[] = {
+  FEED (0, OPEN,
+      X_TEXT (OPENED (1, 1, M_STEREO, "")),
+      X_OPENED (2, FALSE)),
+  FEED (MS (100), C ("close", 2, 1, "PT0S", "{'reason':'end'}"),
+      X_CLOSED ("end", 0),
+      X_DEADLINE (MS (5100))),
+  TIMEOUT (MS (5099)),
+  TIMEOUT (MS (5100),
+      X_TEXT (S ("closed", 2, 2, "{}")),
+      X_DEADLINE (MS (35100))),
+  STATE (AH_STATE_CLOSED),
   END
 };
 
@@ -872,49 +920,6 @@ static const Step server_close_paused[] = {
   CMD_EVENT (SEC (9), "[]", FALSE),
   STATE (AH_STATE_CLOSED),
   TIMEOUT (SEC (35), X_HANGUP, X_DEADLINE (NONE)),
-  END
-};
-
-/* A relay's client leg: closed waits for the owner's. Meanwhile pings
- * are answered and events go out; a second close is ignored; then
- * closed, the last word, and the linger. */
-static const Step server_defer_closed[] = {
-  FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE)),
-  BIN (MS (200), 3200, X_AUDIO (0, 1600)),
-  FEED (MS (300), C ("close", 2, 1, "PT0.2S", "{'reason':'end'}"),
-      X_CLOSED ("end", 0),
-      X_DEADLINE (MS (8300))),
-  STATE (AH_STATE_CLOSING),
-  FEED (MS (400), C ("ping", 3, 1, "PT0.2S", "{}"),
-      X_TEXT (S ("pong", 2, 3, "{}")), X_PING (0)),
-  CMD_EVENT (MS (500), "[{'type':'transcript','data':{}}]", TRUE,
-      X_TEXT (S ("event", 3, 3,
-              "{'entities':[{'type':'transcript','data':{}}]}"))),
-  FEED (MS (600), C ("close", 4, 3, "PT0.2S", "{'reason':'end'}")),
-  CMD_DISCONNECT (MS (700), "completed", NULL, NULL, FALSE),
-  CMD_ANSWER_CLOSE (MS (800), TRUE,
-      X_TEXT (S ("closed", 4, 4, "{}")),
-      X_DEADLINE (MS (30800))),
-  STATE (AH_STATE_CLOSED),
-  CMD_ANSWER_CLOSE (MS (900), FALSE),
-  FEED (MS (1000), C ("ping", 5, 4, "PT0.2S", "{}")),
-  TIMEOUT (MS (30800), X_HANGUP, X_DEADLINE (NONE)),
-  END
-};
-
-/* Nobody answers: closed goes out by itself 8 s after the close. Audio
- * after the close is reported, but no disconnect follows a close. */
-static const Step server_defer_closed_timeout[] = {
-  FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE)),
-  FEED (MS (300), C ("close", 2, 1, "PT0S", "{'reason':'reconnect'}"),
-      X_CLOSED ("reconnect", 0),
-      X_DEADLINE (MS (8300))),
-  BIN (MS (400), 3200, X_PERR (400)),
-  STATE (AH_STATE_CLOSING),
-  TIMEOUT (MS (8299)),
-  TIMEOUT (MS (8300), X_TEXT (S ("closed", 2, 2, "{}")),
-      X_DEADLINE (MS (38300))),
-  STATE (AH_STATE_CLOSED),
   END
 };
 
@@ -1900,6 +1905,10 @@ static const Case cases[] = {
       {.org = ORG,.set_preference = TRUE,.preference =
               AH_MEDIA_PREFER_EXTERNAL}, server_happy_mono},
   {"/session/server/probe", AH_ROLE_SERVER, {.org = ORG}, server_probe},
+  {"/session/server/close-held", AH_ROLE_SERVER,
+      {.org = ORG,.close_hold = SEC (5)}, server_close_held},
+  {"/session/server/close-hold-expires", AH_ROLE_SERVER,
+      {.org = ORG,.close_hold = SEC (5)}, server_close_hold_expires},
   {"/session/server/ping-pong-first", AH_ROLE_SERVER, {.org = ORG},
       server_ping_first},
   {"/session/server/position-tolerance", AH_ROLE_SERVER, {0},
@@ -2022,10 +2031,6 @@ static const Case cases[] = {
               MS (500)}, client_custom_timers},
   {"/session/client/no-pings", AH_ROLE_CLIENT, {.ping_interval = NONE},
       client_no_pings},
-  {"/session/server/defer-closed", AH_ROLE_SERVER, {.defer_closed = TRUE},
-      server_defer_closed},
-  {"/session/server/defer-closed-timeout", AH_ROLE_SERVER,
-      {.defer_closed = TRUE}, server_defer_closed_timeout},
   {"/session/server/custom-linger", AH_ROLE_SERVER, {.linger = SEC (2)},
       server_custom_linger},
 };

@@ -26,6 +26,16 @@
  * burst * token_ns: the bucket is empty at @until and refills from there,
  * so the first message after a hold leaves one token interval after it.
  *
+ * Start. With a start margin, a push that finds the queue empty and the
+ * client idle starts a playback at @start_first; @start_gcd is the gcd of
+ * the frame and every push since (0: no playback is starting). Audio that
+ * comes in real time from @start_first on completes frame j at the latest
+ * one piece (g = @start_gcd) before its end, i.e. frame - g after the
+ * frame's start in stream time, so a first message at start_first + frame
+ * - g + margin leaves every later frame at least @margin ahead of its
+ * playout. No message goes out before that unless a drain is pending; the
+ * first message sent ends the start.
+ *
  * Queue. A GQueue of the GBytes pushed, the first one read from @head_offset
  * on. A message that one pushed GBytes covers is a slice of it (no copy);
  * otherwise the message is assembled into a new buffer.
@@ -48,6 +58,7 @@ struct _AhPacer
   guint burst;
   guint64 max_lead;
   guint64 linger;
+  guint64 start_margin;
 
   /* queue */
   GQueue chunks;                /* of GBytes */
@@ -55,6 +66,8 @@ struct _AhPacer
   gsize queued;
   gsize drain_bytes;            /* queued bytes that end an utterance */
   guint64 last_push;
+  guint64 start_first;
+  gsize start_gcd;              /* 0: not starting */
 
   /* token bucket */
   guint64 full_at;
@@ -141,6 +154,7 @@ ah_pacer_new (const AhPacerConfig * config, guint64 now)
   pacer->burst = config->burst;
   pacer->max_lead = config->max_lead;
   pacer->linger = config->linger;
+  pacer->start_margin = config->start_margin;
 
   /* Rounded up: the rate is at most the one configured. */
   token_ns = (gdouble) NS_PER_SECOND / config->rate;
@@ -167,6 +181,32 @@ clear_queue (AhPacer * pacer)
   pacer->head_offset = 0;
   pacer->queued = 0;
   pacer->drain_bytes = 0;
+  pacer->start_gcd = 0;
+}
+
+static gsize
+gcd (gsize a, gsize b)
+{
+  while (b) {
+    gsize t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* A playback starts at @now with @size bytes, or gets @size more. */
+static void
+start_piece (AhPacer * pacer, gsize size, guint64 now, gboolean first)
+{
+  if (pacer->start_margin == 0)
+    return;
+  if (first) {
+    pacer->start_first = now;
+    pacer->start_gcd = pacer->frame_bytes;
+  }
+  if (pacer->start_gcd)
+    pacer->start_gcd = gcd (pacer->start_gcd, size);
 }
 
 void
@@ -189,6 +229,7 @@ ah_pacer_push (AhPacer * pacer, GBytes * data, guint64 now)
   size = g_bytes_get_size (data);
   if (size == 0)
     return;
+  start_piece (pacer, size, now, pacer->queued == 0 && play_end (pacer) <= now);
   g_queue_push_tail (&pacer->chunks, g_bytes_ref (data));
   pacer->queued += size;
   pacer->last_push = now;
@@ -240,6 +281,9 @@ ah_pacer_reset_playout (AhPacer * pacer, guint64 now)
   g_return_if_fail (pacer != NULL);
 
   restart_playout (pacer, now);
+  pacer->start_gcd = 0;
+  if (pacer->queued > 0)
+    start_piece (pacer, pacer->queued, now, TRUE);
 }
 
 /* The size of the next message and the earliest time it can go out, which
@@ -272,6 +316,11 @@ next_message (const AhPacer * pacer, gsize * size)
   }
   if (ready_at == G_MAXUINT64)
     return G_MAXUINT64;
+  /* a playback starts with a lead, unless its utterance already ended */
+  if (pacer->start_gcd && pacer->drain_bytes == 0)
+    ready_at = MAX (ready_at, sat_add (pacer->start_first,
+            sat_add (duration (pacer, pacer->frame_bytes - pacer->start_gcd),
+                pacer->start_margin)));
 
   /* a token */
   token_at = sat_sub (pacer->full_at,
@@ -366,6 +415,7 @@ ah_pacer_pop (AhPacer * pacer, guint64 now)
 
   pacer->queued -= size;
   pacer->drain_bytes -= MIN (pacer->drain_bytes, size);
+  pacer->start_gcd = 0;
   pacer->messages++;
   pacer->bytes += size;
   return take (pacer, size);

@@ -19,7 +19,17 @@
  *   - no hold is in force (the client's 429 error with retryAfter);
  *   - the frame is full, or the queued audio is a partial frame that got no
  *     more audio for @linger, or ah_pacer_drain() marked the end of the
- *     utterance.
+ *     utterance;
+ *   - with @start_margin: a playback has started. The first message after
+ *     the client went idle waits, from the first audio pushed for it, one
+ *     frame less the largest piece that divides the frame and every push
+ *     so far (their gcd), plus @start_margin; not when ah_pacer_drain()
+ *     marked the end of the utterance. Audio that comes in real time in
+ *     pieces that do not line up with frames (a file in 256 ms buffers,
+ *     sent in 200 ms frames) then stays at least @start_margin ahead of the
+ *     client's playout: without the wait a frame that a late piece
+ *     completes can reach the client after it played all it had. Pieces of
+ *     whole frames wait only @start_margin.
  *
  * Not thread-safe. */
 
@@ -28,9 +38,7 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
-
-typedef struct
+G_BEGIN_DECLS typedef struct
 {
   gsize frame_bytes;            /* a full message; rounded down to @align, capped at @max_bytes */
   gsize max_bytes;              /* never more per message (64000) */
@@ -43,6 +51,8 @@ typedef struct
                                  * a message longer than this goes out when
                                  * the client has played everything */
   guint64 linger;               /* ns a partial frame waits for more audio */
+  guint64 start_margin;         /* ns of lead a playback starts with beyond
+                                 * what its pieces need (0: no wait) */
 } AhPacerConfig;
 
 typedef struct _AhPacer AhPacer;
@@ -71,7 +81,8 @@ gsize ah_pacer_flush (AhPacer * pacer, guint64 now);
  * A later hold never shortens an earlier one. Counted. */
 void ah_pacer_hold (AhPacer * pacer, guint64 until, guint64 now);
 /* A new connection: the client holds nothing (playout model restarts
- * empty, lead 0); tokens, any hold and the queue are kept. */
+ * empty, lead 0); tokens, any hold and the queue are kept. What is queued
+ * starts a playback now, as if pushed now in one piece. */
 void ah_pacer_reset_playout (AhPacer * pacer, guint64 now);
 /* Changes @linger (e.g. to outlast the interval at which audio comes). */
 void ah_pacer_set_linger (AhPacer * pacer, guint64 linger);
@@ -99,5 +110,4 @@ guint ah_pacer_get_holds (const AhPacer * pacer);
 guint64 ah_pacer_get_flushed (const AhPacer * pacer);
 
 G_END_DECLS
-
 #endif /* __AH_PACER_H__ */

@@ -32,9 +32,6 @@
 #define DEFAULT_FIRST_PING (1 * AH_NSECOND)
 #define DEFAULT_PING_INTERVAL (5 * AH_NSECOND)
 #define DEFAULT_LINGER (30 * AH_NSECOND)
-/* Server, closed deferred: answered by itself this long after the close,
- * before the client's own close timeout (10 s). */
-#define DEFERRED_CLOSED_TIMEOUT (8 * AH_NSECOND)
 /* Server: a session that receives nothing at all (not even a ping; the
  * reference client pings every 5 s, paused or not) for this long is ended. */
 #define DEFAULT_IDLE_TIMEOUT (60 * AH_NSECOND)
@@ -53,7 +50,7 @@
 /* Error codes used in PROTOCOL_ERROR actions and client error messages. */
 #define CODE_BAD_REQUEST 400
 #define CODE_UNAUTHORIZED 401
-#define CODE_TIMEOUT 408
+#define CODE_TIMEOUT AH_CODE_TIMEOUT
 #define CODE_CONFLICT 409
 #define CODE_TOO_LARGE 413
 #define CODE_UNSUPPORTED_MEDIA 415
@@ -104,7 +101,7 @@ struct _AhSession
   gboolean stream_paused;
   gboolean disconnect_sent;
   gboolean close_received;
-  gboolean defer_closed;        /* server: closed waits for answer_close() */
+  guint64 close_hold;           /* closed waits up to this for release */
   guint64 linger_deadline;
   gboolean have_start;          /* the first entry point ran: @start_time */
   guint64 start_time;
@@ -490,14 +487,6 @@ ah_session_set_idle_timeout (AhSession * session, guint64 idle_timeout)
 }
 
 void
-ah_session_set_defer_closed (AhSession * session, gboolean defer)
-{
-  g_return_if_fail (session != NULL);
-  g_return_if_fail (session->role == AH_ROLE_SERVER);
-  session->defer_closed = defer;
-}
-
-void
 ah_session_set_start_position (AhSession * session, guint64 samples)
 {
   g_return_if_fail (session != NULL);
@@ -527,9 +516,8 @@ server_violation (AhSession * session, gint code, const gchar * format, ...)
   text = g_strdup_vprintf (format, args);
   va_end (args);
 
-  /* nothing but closed may follow a close, even a deferred closed */
   if (!session->disconnect_sent && session->state != AH_STATE_CLOSED
-      && !session->close_received) {
+      && session->state != AH_STATE_CLOSING) {
     AhMessage *msg = ah_message_new (AH_MSG_DISCONNECT);
 
     msg->reason = g_strdup ("error");
@@ -818,34 +806,31 @@ server_on_close (AhSession * session, AhMessage * msg)
   }
   server_check_position (session, msg);
   session->close_received = TRUE;
-  if (!session->defer_closed)
+  if (session->close_hold == 0)
     send_simple (session, AH_MSG_CLOSED);
   action = push_action (session, AH_ACTION_CLOSED);
   action->text = g_strdup (msg->reason);
   action->code = 0;
   action->position = session->position;
   session->idle_deadline = NO_DEADLINE;
-  if (session->defer_closed) {
-    /* events may still go out; closed when the application says */
+  if (session->close_hold > 0) {
+    /* events may still go out; closed waits for release or the hold */
     session->state = AH_STATE_CLOSING;
-    session->close_deadline = sat_add (session->now, DEFERRED_CLOSED_TIMEOUT);
+    session->close_deadline = sat_add (session->now, session->close_hold);
     return;
   }
   session->state = AH_STATE_CLOSED;
   session->linger_deadline = sat_add (session->now, session->linger);
 }
 
-/* A deferred closed goes out now. */
-static gboolean
-server_answer_close (AhSession * session)
+/* Server: closed goes out after a held close. */
+static void
+server_send_closed (AhSession * session)
 {
-  if (session->role != AH_ROLE_SERVER || session->state != AH_STATE_CLOSING)
-    return FALSE;
+  session->close_deadline = NO_DEADLINE;
   send_simple (session, AH_MSG_CLOSED);
   session->state = AH_STATE_CLOSED;
-  session->close_deadline = NO_DEADLINE;
   session->linger_deadline = sat_add (session->now, session->linger);
-  return TRUE;
 }
 
 static void
@@ -1034,7 +1019,7 @@ server_feed_binary (AhSession * session, GBytes * data)
       /* in flight before the client saw our disconnect */
       return;
     case AH_STATE_CLOSED:
-    case AH_STATE_CLOSING:     /* close received, closed deferred */
+    case AH_STATE_CLOSING:
       server_violation (session, CODE_BAD_REQUEST,
           "binary message of %" G_GSIZE_FORMAT " bytes after close", len);
       return;
@@ -1627,9 +1612,8 @@ ah_session_timeout (AhSession * session, guint64 now)
       client_fail (session, CODE_TIMEOUT,
           g_strdup ("Timeout waiting for opened"));
     } else if (d == session->close_deadline && session->role == AH_ROLE_SERVER) {
-      /* cleared whatever the state: the session may have left CLOSING */
-      session->close_deadline = NO_DEADLINE;
-      server_answer_close (session);
+      g_debug ("session %s: closed after the close hold", session->id);
+      server_send_closed (session);
     } else if (d == session->close_deadline) {
       session->close_deadline = NO_DEADLINE;
       client_close_timeout (session);
@@ -1870,19 +1854,6 @@ ah_session_reconnect (AhSession * session, const gchar * info, guint64 now)
 }
 
 gboolean
-ah_session_answer_close (AhSession * session, guint64 now)
-{
-  gboolean answered;
-
-  g_return_val_if_fail (session != NULL, FALSE);
-
-  session->now = now;
-  answered = server_answer_close (session);
-  update_deadline (session);
-  return answered;
-}
-
-gboolean
 ah_session_send_event (AhSession * session, JsonArray * entities, guint64 now)
 {
   AhMessage *msg;
@@ -1901,6 +1872,29 @@ ah_session_send_event (AhSession * session, JsonArray * entities, guint64 now)
   msg->entities = json_array_ref (entities);
   send_message (session, msg);
   ah_message_unref (msg);
+  update_deadline (session);
+  return TRUE;
+}
+
+void
+ah_session_set_close_hold (AhSession * session, guint64 hold)
+{
+  g_return_if_fail (session != NULL);
+  g_return_if_fail (session->role == AH_ROLE_SERVER);
+
+  session->close_hold = hold;
+}
+
+gboolean
+ah_session_release_close (AhSession * session, guint64 now)
+{
+  g_return_val_if_fail (session != NULL, FALSE);
+  g_return_val_if_fail (session->role == AH_ROLE_SERVER, FALSE);
+
+  if (session->state != AH_STATE_CLOSING)
+    return FALSE;
+  session->now = now;
+  server_send_closed (session);
   update_deadline (session);
   return TRUE;
 }

@@ -18,14 +18,17 @@
 
 #include "ah-message.h"
 
+/* The @code of an AH_ACTION_PROTOCOL_ERROR that is a timeout (no open, an
+ * idle client, no pong, no closed), as the protocol's error 408. */
+#define AH_CODE_TIMEOUT 408
+
 G_BEGIN_DECLS typedef enum
 {
   AH_STATE_PREPARING,           /* server: waiting for open; client: not opened yet */
   AH_STATE_OPENING,             /* client: open sent, waiting for opened */
   AH_STATE_ACTIVE,
   AH_STATE_PAUSED,
-  AH_STATE_CLOSING,             /* client: close sent, waiting for closed; server: close
-                                 * received, closed deferred */
+  AH_STATE_CLOSING,             /* client: close sent, waiting for closed; server: close held */
   AH_STATE_CLOSED,
   AH_STATE_ERROR,               /* server: disconnect(error) sent; only close and ping answered */
   AH_STATE_DISCONNECTING,       /* server: disconnect sent, waiting for close */
@@ -135,10 +138,6 @@ void ah_session_set_timeouts (AhSession * session, guint64 open_timeout,
  * 60 s. A server session without open within the open timeout (5 s) is
  * ended the same way; either drops the connection 2 s after. */
 void ah_session_set_idle_timeout (AhSession * session, guint64 idle_timeout);
-/* Server: the client's close is not answered with closed at once: the
- * session goes CLOSING (pings answered, events may still be sent) until
- * ah_session_answer_close(), or by itself 8 s later. Default FALSE. */
-void ah_session_set_defer_closed (AhSession * session, gboolean defer);
 /* Where a client's position starts (continued timelines), in samples. */
 void ah_session_set_start_position (AhSession * session, guint64 samples);
 
@@ -180,12 +179,19 @@ gboolean ah_session_disconnect (AhSession * session, const gchar * reason,
 /* Server: asks the client to reconnect. */
 gboolean ah_session_reconnect (AhSession * session, const gchar * info,
     guint64 now);
-/* Server: sends the closed that ah_session_set_defer_closed() held back.
- * FALSE when none waits. */
-gboolean ah_session_answer_close (AhSession * session, guint64 now);
-/* Server: an event with @entities ({type, data} objects). */
+/* Server: an event with @entities ({type, data} objects). Also while
+ * CLOSING (a held close): final results go out before closed. */
 gboolean ah_session_send_event (AhSession * session, JsonArray * entities,
     guint64 now);
+/* Server: with @hold > 0 (ns), a close is not answered at once: the
+ * session reports CLOSED (the action) and enters CLOSING, where events may
+ * still be sent and pings are answered; closed goes out at
+ * ah_session_release_close() or @hold after the close, whichever comes
+ * first (the reference client gives up 10 s after its close). 0 (the
+ * default): closed answers close at once. */
+void ah_session_set_close_hold (AhSession * session, guint64 hold);
+/* Server: sends the closed a held close waits for. FALSE when none waits. */
+gboolean ah_session_release_close (AhSession * session, guint64 now);
 /* Client: sends any client message not covered above (dtmf, error,
  * playback_started/completed, update). Envelope fields are filled in. */
 gboolean ah_session_send_message (AhSession * session, AhMessage * msg,
