@@ -160,6 +160,7 @@ static gchar *opt_client_secret = NULL;
 static gchar *opt_tls_cert = NULL;
 static gchar *opt_tls_key = NULL;
 static gboolean opt_keep_listening = FALSE;
+static gint opt_frame_ms = 200;
 static gchar *opt_grammar = NULL;
 static gboolean opt_simulate = FALSE;
 static gchar *opt_say = NULL;
@@ -185,6 +186,10 @@ static GOptionEntry entries[] = {
   {"keep-listening", 0, 0, G_OPTION_ARG_NONE, &opt_keep_listening,
         "Bot: take the next session after one ends (until SIGINT/SIGTERM)",
       NULL},
+  {"frame-ms", 0, 0, G_OPTION_ARG_INT, &opt_frame_ms,
+        "Bot: milliseconds of audio per message (genesyssink frame-duration; "
+        "default 200)",
+      "MS"},
   {"grammar", 0, 0, G_OPTION_ARG_FILENAME, &opt_grammar,
         "Bot: pocketsphinx FSG grammar (default: written to a temporary file)",
       "FSG"},
@@ -1046,7 +1051,8 @@ build_bot (App * app, const gchar * grammar, GError ** error)
   g_object_set (app->appsrc, "caps", caps, "format", GST_FORMAT_TIME, NULL);
   gst_app_src_set_callbacks (GST_APP_SRC (app->appsrc), &callbacks, app, NULL);
   /* untimestamped speech: the sink paces it; no preroll to wait for */
-  g_object_set (app->sink, "session-name", opt_session, "async", FALSE, NULL);
+  g_object_set (app->sink, "session-name", opt_session, "async", FALSE,
+      "frame-duration", (guint64) opt_frame_ms * GST_MSECOND, NULL);
   gst_caps_unref (caps);
   add_probe (app, "sink", "sink", GST_PAD_PROBE_TYPE_BUFFER, sink_buffer_probe);
   add_probe (app, "src", "src", GST_PAD_PROBE_TYPE_BUFFER, caller_probe);
