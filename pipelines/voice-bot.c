@@ -162,6 +162,7 @@ static gchar *opt_tls_key = NULL;
 static gboolean opt_keep_listening = FALSE;
 static gint opt_frame_ms = 200;
 static gchar *opt_grammar = NULL;
+static gchar *opt_write_grammar = NULL;
 static gboolean opt_simulate = FALSE;
 static gchar *opt_say = NULL;
 static gdouble opt_say_after = -1.0;
@@ -193,6 +194,8 @@ static GOptionEntry entries[] = {
   {"grammar", 0, 0, G_OPTION_ARG_FILENAME, &opt_grammar,
         "Bot: pocketsphinx FSG grammar (default: written to a temporary file)",
       "FSG"},
+  {"write-grammar", 0, 0, G_OPTION_ARG_FILENAME, &opt_write_grammar,
+      "Write the bot's grammar to this file and exit", "FSG"},
   {"simulate", 0, 0, G_OPTION_ARG_NONE, &opt_simulate,
       "Play the Genesys side: call the bot, speak, record", NULL},
   {"say", 0, 0, G_OPTION_ARG_FILENAME, &opt_say,
@@ -324,16 +327,17 @@ load_wav (const gchar * path, GError ** error)
   return b;
 }
 
-/* The grammar: one or more of the intents and digits. */
+/* The grammar: one or more of the intents and digits, in @path or a
+ * temporary file; its path. */
 static gchar *
-write_grammar (GError ** error)
+write_grammar (const gchar * path, GError ** error)
 {
   GString *fsg = g_string_new ("FSG_BEGIN intents\nNUM_STATES 2\n"
       "START_STATE 0\nFINAL_STATE 1\n");
   guint n = g_strv_length ((gchar **) intents) +
       g_strv_length ((gchar **) digit_words);
   const gchar *const *w;
-  gchar *path = NULL;
+  gchar *file = NULL;
   gint fd;
 
   for (w = intents; *w; w++)
@@ -341,14 +345,15 @@ write_grammar (GError ** error)
   for (w = digit_words; *w; w++)
     g_string_append_printf (fsg, "TRANSITION 0 1 %.4f %s\n", 1.0 / n, *w);
   g_string_append (fsg, "TRANSITION 1 0 0.5\nFSG_END\n");
-  fd = g_file_open_tmp ("voice-bot-XXXXXX.fsg", &path, error);
-  if (fd >= 0) {
+  if (path) {
+    file = g_strdup (path);
+  } else if ((fd = g_file_open_tmp ("voice-bot-XXXXXX.fsg", &file, error)) >= 0) {
     g_close (fd, NULL);
-    if (!g_file_set_contents (path, fsg->str, -1, error))
-      g_clear_pointer (&path, g_free);
   }
+  if (file && !g_file_set_contents (file, fsg->str, -1, error))
+    g_clear_pointer (&file, g_free);
   g_string_free (fsg, TRUE);
-  return path;
+  return file;
 }
 
 /* ---- playing (bot) ---- */
@@ -1102,7 +1107,7 @@ setup (App * app, gchar ** grammar, GError ** error)
   }
   if (opt_grammar)
     *grammar = g_strdup (opt_grammar);
-  else if (!(*grammar = write_grammar (error)))
+  else if (!(*grammar = write_grammar (NULL, error)))
     return FALSE;
   return load_prompts (app, error) && build_bot (app, *grammar, error);
 }
@@ -1130,6 +1135,15 @@ main (int argc, char **argv)
     opt_address = g_strdup ("127.0.0.1");
   if (opt_session == NULL)
     opt_session = g_strdup (opt_simulate ? "caller" : "bot");
+  if (opt_write_grammar) {
+    gchar *path = write_grammar (opt_write_grammar, &error);
+    gboolean written = path != NULL;
+    if (!written)
+      g_printerr ("%s\n", error->message);
+    g_clear_error (&error);
+    g_free (path);
+    return written ? 0 : 1;
+  }
   if (opt_simulate && (opt_record == NULL || opt_say == NULL)) {
     g_printerr ("usage: %s [--port P] [--api-key K --client-secret S] "
         "[--keep-listening]\n"
