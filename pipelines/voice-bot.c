@@ -105,6 +105,8 @@ typedef struct
   gboolean starved;
 
   /* bot: the caller's speech (streaming thread), under lock */
+  gboolean base_pending;        /* the next audio starts a session */
+  guint64 base;                 /* its output offset: stream position 0 */
   guint64 voiced_end;           /* stream position (samples) */
   GstClockTime voiced_at;       /* running time it arrived */
 
@@ -177,9 +179,9 @@ static GOptionEntry entries[] = {
         "Name pairing genesyssrc and genesyssink (default bot or caller)",
       "NAME"},
   {"api-key", 0, 0, G_OPTION_ARG_STRING, &opt_api_key,
-      "Bot: the API key clients must present", "KEY"},
+      "The API key clients must present (simulator: presents)", "KEY"},
   {"client-secret", 0, 0, G_OPTION_ARG_STRING, &opt_client_secret,
-      "Bot: base64 secret that signs requests", "SECRET"},
+      "Base64 secret that signs requests (simulator: signs)", "SECRET"},
   {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_cert,
       "Bot: PEM certificate for wss://", "PEM"},
   {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key,
@@ -500,9 +502,11 @@ ulaw_linear (guint8 u)
   return (u & 0x80) ? 0x84 - t : t - 0x84;
 }
 
-/* The caller's audio as genesyssrc gives it (PCMU, offsets in stream
- * positions): the end of the last buffer with speech in it, and when it
- * arrived. */
+/* The caller's audio as genesyssrc gives it (PCMU): the end of the last
+ * buffer with speech in it, and when it arrived. Buffer offsets count
+ * samples of the output, which with keep-listening runs on across
+ * sessions: a session's stream position is the offset minus that of its
+ * first audio (a new session's audio starts at position 0). */
 static GstPadProbeReturn
 caller_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -520,11 +524,17 @@ caller_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     sum += (gdouble) s *s;
   }
   gst_buffer_unmap (buf, &map);
-  if (map.size == 0 || sqrt (sum / map.size) < VOICED_RMS)
-    return GST_PAD_PROBE_OK;
   g_mutex_lock (&app->lock);
+  if (app->base_pending && GST_BUFFER_OFFSET_IS_VALID (buf)) {
+    app->base = GST_BUFFER_OFFSET (buf);
+    app->base_pending = FALSE;
+  }
+  if (map.size == 0 || sqrt (sum / map.size) < VOICED_RMS) {
+    g_mutex_unlock (&app->lock);
+    return GST_PAD_PROBE_OK;
+  }
   if (GST_BUFFER_OFFSET_END_IS_VALID (buf))
-    app->voiced_end = GST_BUFFER_OFFSET_END (buf);
+    app->voiced_end = GST_BUFFER_OFFSET_END (buf) - app->base;
   app->voiced_at = running_time (app->pipeline);
   g_mutex_unlock (&app->lock);
   return GST_PAD_PROBE_OK;
@@ -765,6 +775,7 @@ on_bot_message (App * app, const GstStructure * s)
     app->closed_reason = g_strdup (gst_structure_get_string (s, "reason"));
     g_mutex_lock (&app->lock);
     g_clear_pointer (&app->playing, g_bytes_unref);
+    app->base_pending = TRUE;
     g_mutex_unlock (&app->lock);
     print_bot_results (app);
     /* one session: the bot's stream ends with it */
@@ -1093,6 +1104,8 @@ build_simulator (App * app, GError ** error)
   app->src = gst_bin_get_by_name (GST_BIN (app->pipeline), "src");
   gst_object_unref (app->sink);
   gst_object_unref (app->src);
+  g_object_set (app->sink, "api-key", opt_api_key, "client-secret",
+      opt_client_secret, NULL);
   add_probe (app, "mouth", "src", GST_PAD_PROBE_TYPE_BUFFER, mouth_probe);
   add_probe (app, "ear", "src", GST_PAD_PROBE_TYPE_BUFFER, ear_probe);
   return TRUE;
@@ -1155,6 +1168,7 @@ main (int argc, char **argv)
   memset (&app, 0, sizeof (app));
   g_mutex_init (&app.lock);
   app.starved = TRUE;
+  app.base_pending = TRUE;
   app.voiced_at = GST_CLOCK_TIME_NONE;
   app.turn_eos_at = GST_CLOCK_TIME_NONE;
   app.reply_after = GST_CLOCK_TIME_NONE;

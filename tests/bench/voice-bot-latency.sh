@@ -31,7 +31,7 @@ one two three|digits
 I need help with billing|billing"
 
 n=0
-echo "$phrases" | while IFS='|' read -r text intent; do
+echo "$phrases" | while IFS='|' read -r text _; do
   n=$((n + 1))
   espeak-ng -w "$tmp/22k.wav" "$text" 2>/dev/null
   gst-launch-1.0 -q filesrc location="$tmp/22k.wav" ! wavparse ! audioconvert ! \
