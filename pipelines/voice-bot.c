@@ -45,7 +45,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gst/app/gstappsrc.h>
-#include <gst/app/gstappsink.h>
+#include "bot-common.h"
 
 #define CAPS "audio/x-mulaw,rate=8000,channels=1"
 #define RATE 8000
@@ -213,25 +213,6 @@ static GOptionEntry entries[] = {
   {NULL}
 };
 
-static GstClockTime
-running_time (GstElement * e)
-{
-  GstClock *clock = gst_element_get_clock (e);
-  GstClockTime now;
-
-  if (clock == NULL)
-    return GST_CLOCK_TIME_NONE;
-  now = gst_clock_get_time (clock) - gst_element_get_base_time (e);
-  gst_object_unref (clock);
-  return now;
-}
-
-static gdouble
-seconds (GstClockTime t)
-{
-  return GST_CLOCK_TIME_IS_VALID (t) ? (gdouble) t / GST_SECOND : -1.0;
-}
-
 /* The RMS of a buffer of S16 samples. */
 static gdouble
 rms (GstBuffer * buf)
@@ -253,62 +234,11 @@ rms (GstBuffer * buf)
 
 /* ---- speech ---- */
 
-/* Runs @desc (ending in appsink name=out) to its end and returns what the
- * appsink got; @text, if set, is the espeak element's text. */
-static GBytes *
-render (const gchar * desc, const gchar * text, GError ** error)
-{
-  GstElement *p = gst_parse_launch (desc, error);
-  GstElement *out, *tts;
-  GByteArray *data = g_byte_array_new ();
-  GstSample *sample;
-  GstMessage *msg;
-
-  if (p == NULL) {
-    g_byte_array_unref (data);
-    return NULL;
-  }
-  tts = gst_bin_get_by_name (GST_BIN (p), "tts");
-  if (tts) {
-    g_object_set (tts, "text", text, NULL);
-    gst_object_unref (tts);
-  }
-  out = gst_bin_get_by_name (GST_BIN (p), "out");
-  gst_element_set_state (p, GST_STATE_PLAYING);
-  /* an engine that hangs must not hang the bot */
-  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (out),
-              5 * GST_SECOND))) {
-    GstMapInfo map;
-    GstBuffer *buf = gst_sample_get_buffer (sample);
-    if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
-      g_byte_array_append (data, map.data, map.size);
-      gst_buffer_unmap (buf, &map);
-    }
-    gst_sample_unref (sample);
-  }
-  msg = gst_bus_pop_filtered (GST_ELEMENT_BUS (p), GST_MESSAGE_ERROR);
-  if (msg) {
-    gst_message_parse_error (msg, error, NULL);
-    gst_message_unref (msg);
-  }
-  gst_element_set_state (p, GST_STATE_NULL);
-  gst_object_unref (out);
-  gst_object_unref (p);
-  if (*error || data->len == 0) {
-    if (*error == NULL)
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-          "no audio from \"%s\"", text ? text : desc);
-    g_byte_array_unref (data);
-    return NULL;
-  }
-  return g_byte_array_free_to_bytes (data);
-}
-
 /* @text spoken by espeak as 8 kHz mono PCMU. */
 static GBytes *
 speak (const gchar * text, GError ** error)
 {
-  return render ("espeak name=tts ! audioconvert ! audioresample ! "
+  return bot_collect ("espeak name=tts ! audioconvert ! audioresample ! "
       "audio/x-raw,rate=8000,channels=1 ! mulawenc ! "
       "appsink name=out sync=false", text, error);
 }
@@ -322,7 +252,7 @@ load_wav (const gchar * path, GError ** error)
       "audioconvert ! audioresample ! "
       "audio/x-raw,format=S16LE,rate=8000,channels=1 ! "
       "appsink name=out sync=false", quoted);
-  GBytes *b = render (desc, NULL, error);
+  GBytes *b = bot_collect (desc, NULL, error);
 
   g_free (quoted);
   g_free (desc);
@@ -535,7 +465,7 @@ caller_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   }
   if (GST_BUFFER_OFFSET_END_IS_VALID (buf))
     app->voiced_end = GST_BUFFER_OFFSET_END (buf) - app->base;
-  app->voiced_at = running_time (app->pipeline);
+  app->voiced_at = bot_running_time (app->pipeline);
   g_mutex_unlock (&app->lock);
   return GST_PAD_PROBE_OK;
 }
@@ -568,7 +498,7 @@ poll_sent (gpointer user_data)
   if (sink_bytes (app) <= app->bytes_before)
     return G_SOURCE_CONTINUE;
   app->poll_source = 0;
-  now = running_time (app->pipeline);
+  now = bot_running_time (app->pipeline);
   if (!GST_CLOCK_TIME_IS_VALID (app->turn_eos_at) || app->turns >= MAX_TURNS)
     return G_SOURCE_REMOVE;
   latency = (gdouble) GST_CLOCK_DIFF (app->turn_eos_at, now) / GST_SECOND;
@@ -620,7 +550,7 @@ answer (App * app, GBytes * audio, gboolean last)
   app->turn_eos = app->voiced_end;
   app->turn_eos_at = app->voiced_at;
   g_mutex_unlock (&app->lock);
-  app->turn_final_at = running_time (app->pipeline);
+  app->turn_final_at = bot_running_time (app->pipeline);
   if (speaking (app)) {
     barge_in (app);
     pause = TRUE;
@@ -718,7 +648,7 @@ print_bot_results (App * app)
       "recognised-ms=%s disconnect=%s closed=%s\n",
       app->intent ? app->intent : "none", app->digits ? app->digits : "none",
       app->hypothesis ? app->hypothesis : "", app->utterances, app->barge_ins,
-      seconds (app->flushed), eos->len ? eos->str : "none",
+      bot_seconds (app->flushed), eos->len ? eos->str : "none",
       lat->len ? lat->str : "none", rec->len ? rec->str : "none",
       app->
       disconnect_sent ? "sent" : app->disconnect_queued ? "queued" : "none",
@@ -812,7 +742,7 @@ static gboolean
 check_quiet (gpointer user_data)
 {
   App *app = user_data;
-  GstClockTime now = running_time (app->pipeline);
+  GstClockTime now = bot_running_time (app->pipeline);
   gboolean quiet;
 
   g_mutex_lock (&app->lock);
@@ -852,9 +782,9 @@ mouth_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   gst_buffer_unmap (buf, &map);
   /* the end of the caller's speech: the last chunk with voice in it */
   if (rms (buf) >= VOICED_RMS)
-    app->say_end = running_time (app->pipeline);
+    app->say_end = bot_running_time (app->pipeline);
   if (app->said == 0)
-    app->say_start = running_time (app->pipeline);
+    app->say_start = bot_running_time (app->pipeline);
   app->said += n;
   if (app->said >= size) {
     app->saying = FALSE;
@@ -874,7 +804,7 @@ ear_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   if (rms (GST_PAD_PROBE_INFO_BUFFER (info)) < VOICED_RMS)
     return GST_PAD_PROBE_OK;
-  now = running_time (app->pipeline);
+  now = bot_running_time (app->pipeline);
   g_mutex_lock (&app->lock);
   /* the answer: bot speech that starts after the caller spoke, after a
    * pause (not the rest of a prompt the barge-in is still stopping) */
@@ -896,7 +826,7 @@ on_simulator_message (App * app, const GstStructure * s)
 
   if (g_str_equal (name, "genesys-opened") && app->say_source == 0
       && !GST_CLOCK_TIME_IS_VALID (app->opened_at)) {
-    app->opened_at = running_time (app->pipeline);
+    app->opened_at = bot_running_time (app->pipeline);
     if (opt_say_after >= 0)
       app->say_source = g_timeout_add ((guint) (opt_say_after * 1000),
           say_now, app);
@@ -930,9 +860,9 @@ print_simulator_results (App * app)
 
   g_print ("caller: said-at=%.2f said-end=%.2f reply-after=%.3f "
       "client-flushed=%.2f disconnect=%s intent=%s hypothesis=\"%s\"\n",
-      app->spoke ? seconds (app->say_start - MIN (base, app->say_start)) :
-      -1.0, app->spoke ? seconds (app->say_end - MIN (base, app->say_end)) :
-      -1.0, seconds (app->reply_after), seconds (app->client_flushed),
+      app->spoke ? bot_seconds (app->say_start - MIN (base, app->say_start)) :
+      -1.0, app->spoke ? bot_seconds (app->say_end - MIN (base, app->say_end)) :
+      -1.0, bot_seconds (app->reply_after), bot_seconds (app->client_flushed),
       app->disconnect_reason ? app->disconnect_reason : "none",
       app->disconnect_intent ? app->disconnect_intent : "none",
       app->disconnect_hypothesis ? app->disconnect_hypothesis : "");
@@ -945,39 +875,12 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer user_data)
 {
   App *app = user_data;
 
-  switch (GST_MESSAGE_TYPE (msg)) {
-    case GST_MESSAGE_ELEMENT:
-      if (opt_simulate)
-        on_simulator_message (app, gst_message_get_structure (msg));
-      else
-        on_bot_message (app, gst_message_get_structure (msg));
-      break;
-    case GST_MESSAGE_EOS:
-      g_main_loop_quit (app->loop);
-      break;
-    case GST_MESSAGE_ERROR:{
-      GError *err = NULL;
-      gchar *dbg = NULL;
-      gst_message_parse_error (msg, &err, &dbg);
-      g_printerr ("error from %s: %s (%s)\n", GST_OBJECT_NAME (msg->src),
-          err->message, dbg ? dbg : "");
-      g_clear_error (&err);
-      g_free (dbg);
-      app->failed = TRUE;
-      g_main_loop_quit (app->loop);
-      break;
-    }
-    case GST_MESSAGE_WARNING:{
-      GError *err = NULL;
-      gst_message_parse_warning (msg, &err, NULL);
-      g_printerr ("warning from %s: %s\n", GST_OBJECT_NAME (msg->src),
-          err->message);
-      g_clear_error (&err);
-      break;
-    }
-    default:
-      break;
-  }
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT)
+    bot_bus_common (msg, app->loop, &app->failed);
+  else if (opt_simulate)
+    on_simulator_message (app, gst_message_get_structure (msg));
+  else
+    on_bot_message (app, gst_message_get_structure (msg));
   return G_SOURCE_CONTINUE;
 }
 
