@@ -103,6 +103,8 @@ typedef struct
   gsize offset;
   gboolean last;                /* the disconnect follows this one */
   gboolean starved;
+  GstClockTime fed_at;          /* the last chunk went to appsrc */
+  GstClockTime lead;            /* genesyssink's max-lead */
 
   /* bot: the caller's speech (streaming thread), under lock */
   gboolean base_pending;        /* the next audio starts a session */
@@ -317,6 +319,7 @@ feed_locked (App * app)
   if (app->last && app->offset >= size)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_MARKER);
   app->starved = FALSE;
+  app->fed_at = bot_running_time (app->pipeline);
   gst_app_src_push_buffer (GST_APP_SRC (app->appsrc), buf);
 }
 
@@ -359,13 +362,18 @@ play (App * app, GBytes * audio, gboolean last)
   g_mutex_unlock (&app->lock);
 }
 
+/* Whether the caller may still hear the bot: something plays, or its
+ * last chunk went to the sink less than max-lead ago (the sink sends that
+ * far ahead of the client's playout). */
 static gboolean
 speaking (App * app)
 {
+  GstClockTime now = bot_running_time (app->pipeline);
   gboolean s;
 
   g_mutex_lock (&app->lock);
-  s = app->playing != NULL;
+  s = app->playing != NULL || (GST_CLOCK_TIME_IS_VALID (app->fed_at)
+      && GST_CLOCK_TIME_IS_VALID (now) && now < app->fed_at + app->lead);
   g_mutex_unlock (&app->lock);
   return s;
 }
@@ -379,6 +387,7 @@ barge_in (App * app)
 
   g_mutex_lock (&app->lock);
   g_clear_pointer (&app->playing, g_bytes_unref);
+  app->fed_at = GST_CLOCK_TIME_NONE;
   app->barged = TRUE;
   g_mutex_unlock (&app->lock);
   gst_element_send_event (app->appsrc, gst_event_new_flush_start ());
@@ -970,6 +979,7 @@ build_bot (App * app, const gchar * grammar, GError ** error)
   g_object_set (app->appsrc, "caps", caps, "format", GST_FORMAT_TIME, NULL);
   gst_app_src_set_callbacks (GST_APP_SRC (app->appsrc), &callbacks, app, NULL);
   /* untimestamped speech: the sink paces it; no preroll to wait for */
+  g_object_get (app->sink, "max-lead", &app->lead, NULL);
   g_object_set (app->sink, "session-name", opt_session, "async", FALSE,
       "frame-duration", (guint64) opt_frame_ms * GST_MSECOND, NULL);
   gst_caps_unref (caps);
@@ -1072,6 +1082,7 @@ main (int argc, char **argv)
   g_mutex_init (&app.lock);
   app.starved = TRUE;
   app.base_pending = TRUE;
+  app.fed_at = GST_CLOCK_TIME_NONE;
   app.voiced_at = GST_CLOCK_TIME_NONE;
   app.turn_eos_at = GST_CLOCK_TIME_NONE;
   app.reply_after = GST_CLOCK_TIME_NONE;
