@@ -53,6 +53,7 @@
 #define TAIL_CHUNKS 5           /* silence after a last answer */
 #define VOICED_RMS 300.0        /* S16 RMS of a buffer with speech */
 #define ANSWER_PAUSE_MS 100
+#define NO_INPUT_MS 5000        /* silence after a question: ask again */
 #define MAX_RETRIES 2
 #define SAY_QUIET_MS 700        /* simulator: greeting over after this */
 #define MAX_TURNS 16
@@ -116,6 +117,8 @@ typedef struct
   gboolean open;
   gboolean done;                /* the last answer is chosen */
   gboolean barged;              /* this prompt was barged in on */
+  guint no_input_source;
+  guint no_inputs;
   guint retries;
   guint utterances;
   guint barge_ins;
@@ -292,6 +295,8 @@ write_grammar (const gchar * path, GError ** error)
 
 /* ---- playing (bot) ---- */
 
+static gboolean question_over (gpointer user_data);
+
 /* Hands appsrc the next chunk of what is playing. With app->lock. */
 static void
 feed_locked (App * app)
@@ -309,6 +314,9 @@ feed_locked (App * app)
   if (app->offset >= size) {
     g_clear_pointer (&app->playing, g_bytes_unref);
     app->starved = TRUE;
+    /* a question is over: the caller's turn */
+    if (!app->last)
+      g_idle_add (question_over, app);
     return;
   }
   n = MIN (CHUNK, size - app->offset);
@@ -549,15 +557,16 @@ answer_after_pause (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Answers: stops what plays (a barge-in), then @audio, timed. */
+/* Answers: stops what plays (a barge-in), then @audio; @timed from the
+ * end of the caller's speech. */
 static void
-answer (App * app, GBytes * audio, gboolean last)
+answer (App * app, GBytes * audio, gboolean last, gboolean timed)
 {
   gboolean pause = FALSE;
 
   g_mutex_lock (&app->lock);
   app->turn_eos = app->voiced_end;
-  app->turn_eos_at = app->voiced_at;
+  app->turn_eos_at = timed ? app->voiced_at : GST_CLOCK_TIME_NONE;
   g_mutex_unlock (&app->lock);
   app->turn_final_at = bot_running_time (app->pipeline);
   if (speaking (app)) {
@@ -576,6 +585,29 @@ answer (App * app, GBytes * audio, gboolean last)
     answer_after_pause (app);
 }
 
+static void
+cancel_no_input (App * app)
+{
+  if (app->no_input_source) {
+    g_source_remove (app->no_input_source);
+    app->no_input_source = 0;
+  }
+}
+
+/* Nothing the bot understood (@timed: something was said): ask again, or
+ * give up. */
+static void
+no_match (App * app, gboolean timed)
+{
+  if (app->retries < MAX_RETRIES) {
+    app->retries++;
+    answer (app, app->prompts[PROMPT_RETRY], FALSE, timed);
+  } else {
+    app->done = TRUE;
+    answer (app, app->prompts[PROMPT_NO_INTENT], TRUE, timed);
+  }
+}
+
 /* A final hypothesis: the intent (the first keyword), the digits. */
 static void
 on_final (App * app, const gchar * hyp)
@@ -589,6 +621,7 @@ on_final (App * app, const gchar * hyp)
 
   if (app->done || hyp == NULL || *hyp == '\0')
     return;
+  cancel_no_input (app);
   app->utterances++;
   words = g_strsplit (hyp, " ", -1);
   for (i = 0; words[i]; i++) {
@@ -610,7 +643,7 @@ on_final (App * app, const gchar * hyp)
   if (intent) {
     app->done = TRUE;
     app->intent = g_strdup (intent);
-    answer (app, app->prompts[reply], TRUE);
+    answer (app, app->prompts[reply], TRUE, TRUE);
   } else if (digits->len > 0) {
     gchar *text = g_strdup_printf ("You said %s. Thank you. Goodbye.", hyp);
     GBytes *audio = speak (text, &error);
@@ -619,21 +652,41 @@ on_final (App * app, const gchar * hyp)
     app->intent = g_strdup ("digits");
     app->digits = g_strdup (digits->str);
     if (audio) {
-      answer (app, audio, TRUE);
+      answer (app, audio, TRUE, TRUE);
       g_bytes_unref (audio);
     } else {
       g_printerr ("espeak: %s\n", error->message);
       g_clear_error (&error);
-      answer (app, app->prompts[PROMPT_NO_INTENT], TRUE);
+      answer (app, app->prompts[PROMPT_NO_INTENT], TRUE, TRUE);
     }
-  } else if (app->retries < MAX_RETRIES) {
-    app->retries++;
-    answer (app, app->prompts[PROMPT_RETRY], FALSE);
   } else {
-    app->done = TRUE;
-    answer (app, app->prompts[PROMPT_NO_INTENT], TRUE);
+    no_match (app, TRUE);
   }
   g_string_free (digits, TRUE);
+}
+
+static gboolean
+no_input (gpointer user_data)
+{
+  App *app = user_data;
+
+  app->no_input_source = 0;
+  app->no_inputs++;
+  no_match (app, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Main thread: the bot asked; the caller has NO_INPUT_MS (after what the
+ * client may still be playing) to start speaking. */
+static gboolean
+question_over (gpointer user_data)
+{
+  App *app = user_data;
+
+  if (app->open && !app->done && app->no_input_source == 0)
+    app->no_input_source = g_timeout_add (NO_INPUT_MS +
+        app->lead / GST_MSECOND, no_input, app);
+  return G_SOURCE_REMOVE;
 }
 
 /* ---- sessions (bot) ---- */
@@ -653,11 +706,11 @@ print_bot_results (App * app)
         app->recognised[i] * 1000);
   }
   g_print ("bot: intent=%s digits=%s hypothesis=\"%s\" utterances=%u "
-      "barge-ins=%u flushed=%.2f end-of-speech=%s latency-ms=%s "
+      "barge-ins=%u no-input=%u flushed=%.2f end-of-speech=%s latency-ms=%s "
       "recognised-ms=%s disconnect=%s closed=%s\n",
       app->intent ? app->intent : "none", app->digits ? app->digits : "none",
       app->hypothesis ? app->hypothesis : "", app->utterances, app->barge_ins,
-      bot_seconds (app->flushed), eos->len ? eos->str : "none",
+      app->no_inputs, bot_seconds (app->flushed), eos->len ? eos->str : "none",
       lat->len ? lat->str : "none", rec->len ? rec->str : "none",
       app->
       disconnect_sent ? "sent" : app->disconnect_queued ? "queued" : "none",
@@ -679,7 +732,9 @@ session_reset (App * app)
   g_clear_pointer (&app->digits, g_free);
   g_clear_pointer (&app->closed_reason, g_free);
   app->done = FALSE;
+  cancel_no_input (app);
   app->retries = app->utterances = app->barge_ins = app->turns = 0;
+  app->no_inputs = 0;
   app->flushed = 0;
   app->disconnect_queued = app->disconnect_sent = FALSE;
 }
@@ -700,16 +755,22 @@ on_bot_message (App * app, const GstStructure * s)
     gboolean final = FALSE;
     const gchar *hyp = gst_structure_get_string (s, "hypothesis");
     gst_structure_get_boolean (s, "final", &final);
-    if (final) {
+    if (final && (hyp == NULL || *hyp == '\0')) {
+      /* nothing recognised (after a barge-in, say): wait for more */
+      question_over (app);
+    } else if (final) {
       on_final (app, hyp);
-    } else if (hyp && *hyp && !app->done && speaking (app)) {
-      /* the caller talks while the bot speaks */
-      barge_in (app);
+    } else if (hyp && *hyp && !app->done) {
+      /* the caller talks: no more waiting; over the bot, a barge-in */
+      cancel_no_input (app);
+      if (speaking (app))
+        barge_in (app);
     }
   } else if (g_str_equal (name, "genesys-disconnect-sent")) {
     app->disconnect_sent = TRUE;
   } else if (g_str_equal (name, "genesys-session-closed") && app->open) {
     app->open = FALSE;
+    cancel_no_input (app);
     g_free (app->closed_reason);
     app->closed_reason = g_strdup (gst_structure_get_string (s, "reason"));
     g_mutex_lock (&app->lock);
@@ -818,7 +879,8 @@ ear_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   /* the answer: bot speech that starts after the caller spoke, after a
    * pause (not the rest of a prompt the barge-in is still stopping) */
   if (app->spoke && !GST_CLOCK_TIME_IS_VALID (app->reply_after)
-      && now > app->say_end && (!app->heard_voice
+      && GST_CLOCK_TIME_IS_VALID (app->say_end) && now > app->say_end
+      && (!app->heard_voice
           || now > app->heard_at + REPLY_PAUSE_MS * GST_MSECOND))
     app->reply_after = now - app->say_end;
   app->heard_voice = TRUE;
@@ -870,7 +932,8 @@ print_simulator_results (App * app)
   g_print ("caller: said-at=%.2f said-end=%.2f reply-after=%.3f "
       "client-flushed=%.2f disconnect=%s intent=%s hypothesis=\"%s\"\n",
       app->spoke ? bot_seconds (app->say_start - MIN (base, app->say_start)) :
-      -1.0, app->spoke ? bot_seconds (app->say_end - MIN (base, app->say_end)) :
+      -1.0, GST_CLOCK_TIME_IS_VALID (app->say_end) ? bot_seconds (app->say_end -
+          MIN (base, app->say_end)) :
       -1.0, bot_seconds (app->reply_after), bot_seconds (app->client_flushed),
       app->disconnect_reason ? app->disconnect_reason : "none",
       app->disconnect_intent ? app->disconnect_intent : "none",
@@ -1086,6 +1149,7 @@ main (int argc, char **argv)
   app.voiced_at = GST_CLOCK_TIME_NONE;
   app.turn_eos_at = GST_CLOCK_TIME_NONE;
   app.reply_after = GST_CLOCK_TIME_NONE;
+  app.say_end = GST_CLOCK_TIME_NONE;
   app.opened_at = GST_CLOCK_TIME_NONE;
   app.client_flushed = GST_CLOCK_TIME_NONE;
   app.loop = g_main_loop_new (NULL, FALSE);

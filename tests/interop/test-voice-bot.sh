@@ -66,7 +66,7 @@ say () {
 # WAV; sets crc, brc and the bot's and caller's result lines
 call () {
   port=$(free_port)
-  "$bot" --port "$port" --timeout 40 >"$tmp/bot.out" 2>"$tmp/bot.log" &
+  "$bot" --port "$port" --timeout 60 >"$tmp/bot.out" 2>"$tmp/bot.log" &
   bot_pid=$!
   i=0
   until grep -q listening "$tmp/bot.log" 2>/dev/null; do
@@ -76,7 +76,7 @@ call () {
   done
   crc=0
   "$bot" --simulate --port "$port" --say "$tmp/$1" --say-after "$2" \
-    --record "$tmp/heard.wav" --timeout 40 >"$tmp/caller.out" 2>"$tmp/caller.log" || crc=$?
+    --record "$tmp/heard.wav" --timeout 60 >"$tmp/caller.out" 2>"$tmp/caller.log" || crc=$?
   brc=0
   i=0
   while kill -0 $bot_pid 2>/dev/null && [ $i -lt 50 ]; do
@@ -103,6 +103,7 @@ positive () {
 
 say billing.wav "billing"
 say digits.wav "one two three"
+python3 -c "import wave; w = wave.open('$tmp/silence.wav', 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(b'\0\0' * 8000); w.close()"
 
 # ---- 1. "billing" after the greeting: recognised, answered, returned
 call billing.wav -1
@@ -131,6 +132,14 @@ rc=0
 [ "$(b intent)" = digits ] && [ "$(b digits)" = 123 ] && [ "$(c intent)" = digits ] || rc=1
 result "\"one two three\" -> intent=digits 123" $rc \
   "heard \"$(hyp "$tmp/bot.out")\", digits $(b digits), outputVariables intent=$(c intent); answer sent $(b latency-ms) ms after the end of speech; caller $crc, bot $brc"
+
+# ---- 4. a caller who says nothing: asked again twice, then intent=none
+call silence.wav -1
+rc=0
+[ $crc -eq 0 ] && [ $brc -eq 0 ] || rc=1
+[ "$(b no-input)" = 3 ] && [ "$(b intent)" = none ] && [ "$(c intent)" = none ] && [ "$(c disconnect)" = completed ] || rc=1
+result "a silent caller: asked again, then intent=none" $rc \
+  "$(b no-input) times no input, outputVariables intent=$(c intent), disconnect $(c disconnect); caller $crc, bot $brc"
 
 line
 [ $failed -eq 0 ]
