@@ -30,6 +30,8 @@
  * energy threshold; per answer, the time from that buffer's arrival to the
  * first bytes of the answer leaving genesyssink (its stats) is the turn
  * latency: posted as the element message "voice-bot-turn" and printed.
+ * Words outside the grammar, or NO_INPUT_MS of silence after a question,
+ * make the bot ask again, MAX_RETRIES times, then give up (intent none).
  *
  * With --simulate the program plays the Genesys side: genesyssink dials the
  * bot and sends the caller's audio (silence, then the WAV of --say once
