@@ -30,7 +30,7 @@
 #include <string.h>
 #include <gst/gst.h>
 #include <gst/app/gstappsrc.h>
-#include <gst/app/gstappsink.h>
+#include "bot-common.h"
 
 #define CAPS "audio/x-mulaw,rate=8000,channels=1"
 #define CHUNK 160               /* 20 ms of PCMU */
@@ -116,75 +116,21 @@ static GOptionEntry entries[] = {
   {NULL}
 };
 
-static GstClockTime
-running_time (GstElement * e)
-{
-  GstClock *clock = gst_element_get_clock (e);
-  GstClockTime now;
-
-  if (clock == NULL)
-    return GST_CLOCK_TIME_NONE;
-  now = gst_clock_get_time (clock) - gst_element_get_base_time (e);
-  gst_object_unref (clock);
-  return now;
-}
-
-static gdouble
-seconds (GstClockTime t)
-{
-  return GST_CLOCK_TIME_IS_VALID (t) ? (gdouble) t / GST_SECOND : -1.0;
-}
-
 /* ---- prompts ---- */
 
 /* The whole of @path as 8 kHz mono PCMU. */
 static GBytes *
 load_prompt (const gchar * path, GError ** error)
 {
-  gchar *desc = NULL, *quoted = g_strescape (path, NULL);
-  GstElement *p;
-  GstElement *out;
-  GByteArray *data = g_byte_array_new ();
-  GstSample *sample;
-  GstMessage *msg;
-
-  desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
+  gchar *quoted = g_strescape (path, NULL);
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
       "audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 ! "
       "mulawenc ! appsink name=out sync=false", quoted);
+  GBytes *prompt = bot_collect (desc, NULL, error);
+
   g_free (quoted);
-  p = gst_parse_launch (desc, error);
   g_free (desc);
-  if (p == NULL) {
-    g_byte_array_unref (data);
-    return NULL;
-  }
-  out = gst_bin_get_by_name (GST_BIN (p), "out");
-  gst_element_set_state (p, GST_STATE_PLAYING);
-  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (out)))) {
-    GstMapInfo map;
-    GstBuffer *buf = gst_sample_get_buffer (sample);
-    if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
-      g_byte_array_append (data, map.data, map.size);
-      gst_buffer_unmap (buf, &map);
-    }
-    gst_sample_unref (sample);
-  }
-  msg = gst_bus_pop_filtered (GST_ELEMENT_BUS (p), GST_MESSAGE_ERROR);
-  if (msg) {
-    gst_message_parse_error (msg, error, NULL);
-    gst_message_unref (msg);
-  }
-  gst_element_set_state (p, GST_STATE_NULL);
-  gst_object_unref (out);
-  gst_object_unref (p);
-  if (*error || data->len == 0) {
-    if (*error == NULL)
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-          "%s: no audio", path);
-    g_byte_array_unref (data);
-    return NULL;
-  }
-  return g_byte_array_free_to_bytes (data);
+  return prompt;
 }
 
 /* Hands appsrc the next chunk of the current prompt; the end of the
@@ -319,7 +265,7 @@ press_key (gpointer user_data)
   g_signal_emit_by_name (app->sink, "send-dtmf", app->press, &ok);
   if (ok) {
     app->pressed = TRUE;
-    app->pressed_at = running_time (app->pipeline);
+    app->pressed_at = bot_running_time (app->pipeline);
   } else {
     g_printerr ("send-dtmf %s refused: no session open\n", app->press);
   }
@@ -386,36 +332,10 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer user_data)
 {
   App *app = user_data;
 
-  switch (GST_MESSAGE_TYPE (msg)) {
-    case GST_MESSAGE_ELEMENT:
-      on_element_message (app, msg);
-      break;
-    case GST_MESSAGE_EOS:
-      g_main_loop_quit (app->loop);
-      break;
-    case GST_MESSAGE_ERROR:{
-      GError *err = NULL;
-      gchar *dbg = NULL;
-      gst_message_parse_error (msg, &err, &dbg);
-      g_printerr ("error from %s: %s (%s)\n", GST_OBJECT_NAME (msg->src),
-          err->message, dbg ? dbg : "");
-      g_clear_error (&err);
-      g_free (dbg);
-      app->failed = TRUE;
-      g_main_loop_quit (app->loop);
-      break;
-    }
-    case GST_MESSAGE_WARNING:{
-      GError *err = NULL;
-      gst_message_parse_warning (msg, &err, NULL);
-      g_printerr ("warning from %s: %s\n", GST_OBJECT_NAME (msg->src),
-          err->message);
-      g_clear_error (&err);
-      break;
-    }
-    default:
-      break;
-  }
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT)
+    on_element_message (app, msg);
+  else
+    bot_bus_common (msg, app->loop, &app->failed);
   return G_SOURCE_CONTINUE;
 }
 
@@ -521,8 +441,8 @@ print_bot_results (App * app)
 {
   g_print ("bot: digit=%s dtmf-at=%.2f welcome-sent=%.2f flushed=%.2f "
       "disconnect=%s closed=%s\n", app->digit ? app->digit : "none",
-      seconds (app->dtmf_position), seconds (app->welcome_sent),
-      seconds (app->flushed),
+      bot_seconds (app->dtmf_position), bot_seconds (app->welcome_sent),
+      bot_seconds (app->flushed),
       app->disconnect_sent ? "sent" : app->disconnect_queued ? "queued" :
       "none", app->closed_reason ? app->closed_reason : "none");
 }
@@ -532,8 +452,8 @@ print_simulator_results (App * app)
 {
   g_print ("caller: pressed=%s pressed-at=%.2f client-flushed=%.2f "
       "disconnect=%s digit=%s info=\"%s\"\n",
-      app->pressed ? app->press : "none", seconds (app->pressed_at),
-      seconds (app->client_flushed),
+      app->pressed ? app->press : "none", bot_seconds (app->pressed_at),
+      bot_seconds (app->client_flushed),
       app->disconnect_reason ? app->disconnect_reason : "none",
       app->disconnect_digit ? app->disconnect_digit : "none",
       app->disconnect_info ? app->disconnect_info : "");

@@ -90,8 +90,8 @@ elif [ $npm_installed -eq 0 ]; then
     *" 0 failed"*) passed=$((passed + 1)) ;;
     *) failed=$((failed + 1)) ;;
   esac
-  for t in test-genesyssrc test-genesyssink test-bot test-timeline test-readme \
-      test-operate test-registry test-relay test-transcription; do
+  for t in test-genesyssrc test-genesyssink test-bot test-voice-bot test-timeline \
+      test-readme test-operate test-registry test-relay test-transcription; do
     out=$("$top/tests/interop/$t.sh" "$builddir" 2>&1)
     echo "$out"
     add_counts "$(echo "$out" | tail -1)"
