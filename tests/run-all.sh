@@ -91,7 +91,7 @@ elif [ $npm_installed -eq 0 ]; then
     *) failed=$((failed + 1)) ;;
   esac
   for t in test-genesyssrc test-genesyssink test-bot test-voice-bot test-timeline \
-      test-readme test-operate test-registry test-transcription; do
+      test-readme test-operate test-registry test-relay test-transcription; do
     out=$("$top/tests/interop/$t.sh" "$builddir" 2>&1)
     echo "$out"
     add_counts "$(echo "$out" | tail -1)"

@@ -284,6 +284,7 @@ typedef struct
   gchar *log_format;
   ServeLogFormat log_format_value;
   gchar *registry, *instance;
+  gchar *relay_key, *relay_url;
 } Options;
 
 static Options opts = {
@@ -356,6 +357,15 @@ static GOptionEntry entries[] = {
   {"instance", 0, 0, G_OPTION_ARG_STRING, &opts.instance,
       "This instance's unique name in the registry (default: "
         "HOSTNAME-PORT)", "NAME"},
+  {"relay-key", 0, 0, G_OPTION_ARG_FILENAME, &opts.relay_key,
+        "File holding the relay key KEY-ID:SECRET (base64), the same on every "
+        "instance: a continuation whose call's owner is up is relayed to it, "
+        "and relays are accepted (default: none, such a call moves here)",
+      "FILE"},
+  {"relay-url", 0, 0, G_OPTION_ARG_STRING, &opts.relay_url,
+      "Where the other instances reach this one for relays, advertised in "
+        "the registry (default: ws://ADDRESS:PORT/PATH, the host name for "
+        "0.0.0.0)", "URL"},
   {"log-format", 0, 0, G_OPTION_ARG_STRING, &opts.log_format,
       "text (default): plain lines; json: one JSON object per line (time, "
         "level, event, message, conversation_id, session_id, call_id), "
@@ -383,6 +393,8 @@ options_clear (void)
   g_free (opts.log_format);
   g_free (opts.registry);
   g_free (opts.instance);
+  g_free (opts.relay_key);
+  g_free (opts.relay_url);
   g_strfreev (opts.connectors);
 }
 
@@ -471,6 +483,8 @@ prepare_process (void)
     /* a registry that fails (Redis gone) is said, as well as counted */
     gst_debug_set_threshold_for_name ("genesysregistry", GST_LEVEL_WARNING);
     gst_debug_set_threshold_for_name ("genesysserve", GST_LEVEL_WARNING);
+    /* a relay's owner that cannot be reached, or breaks the protocol */
+    gst_debug_set_threshold_for_name ("genesysrelay", GST_LEVEL_WARNING);
     if (!isatty (STDERR_FILENO))
       gst_debug_set_color_mode (GST_DEBUG_COLOR_MODE_OFF);
   }
@@ -526,6 +540,8 @@ serve (App * app, const gchar * launch)
   config.push_mode = opts.push_mode;
   config.registry = opts.registry;
   config.instance = opts.instance;
+  config.relay_key_file = opts.relay_key;
+  config.relay_url = opts.relay_url;
   config.connectors = (const gchar * const *) opts.connectors;
   if (opts.languages) {
     language_list = split_list (opts.languages);

@@ -250,6 +250,27 @@ function deploymentErrors(docs, dir) {
     }
   }
 
+  // --relay-key inside the mounted Secret, --relay-url the pod's own IP
+  const relayKey = options.get('relay-key');
+  if (relayKey !== undefined) {
+    const keyMount = mountOf(String(relayKey));
+    const keyVolume = keyMount && volumes.get(keyMount.name);
+    if (!keyVolume?.secret) fail(`${name}: --relay-key ${relayKey} is not in a mounted Secret`);
+    else {
+      const example = objs.find((o) => o.kind === 'Secret' && o.metadata?.name === keyVolume.secret.secretName);
+      const key = String(relayKey).slice(keyMount.mountPath.replace(/\/$/, '').length + 1);
+      const data = example?.stringData?.[key] ??
+        (example?.data?.[key] !== undefined ? Buffer.from(example.data[key], 'base64').toString() : undefined);
+      if (!/^[^:\s]+:[A-Za-z0-9+/]+={0,2}\s*$/.test(data ?? '')) fail(`Secret/${keyVolume.secret.secretName}: ${key} is not KEY-ID:SECRET (--relay-key)`);
+    }
+    const url = /^wss?:\/\/\$\((\w+)\):(\d+)\//.exec(String(options.get('relay-url') ?? ''));
+    if (!url) fail(`${name}: --relay-url is not ws://$(POD_IP):PORT/... (the default, the pod name, does not resolve)`);
+    else {
+      if (env.get(url[1])?.valueFrom?.fieldRef?.fieldPath !== 'status.podIP') fail(`${name}: --relay-url $(${url[1]}) is not the pod IP (fieldRef status.podIP)`);
+      if (Number(url[2]) !== Number(options.get('port'))) fail(`${name}: --relay-url port ${url[2]} is not --port`);
+    }
+  }
+
   // the template writes to a shared volume
   const location = /location=(\S+)/.exec(template ?? '');
   const outMount = location && mountOf(location[1]);
@@ -333,6 +354,12 @@ const breakages = [
   }],
   ['capabilities kept', 'drop ALL', (o) => {
     if (o.kind === 'Deployment' && o.metadata.name === 'gst-genesys-serve') delete o.spec.template.spec.containers[0].securityContext.capabilities;
+  }],
+  ['--relay-url on the pod name', '--relay-url', (o) => {
+    if (o.kind === 'Deployment' && o.metadata.name === 'gst-genesys-serve') {
+      const c = o.spec.template.spec.containers[0];
+      c.args = c.args.map((a) => (String(a).startsWith('--relay-url') ? '--relay-url=ws://$(POD_NAME):9000/api/v1/audiohook/ws' : a));
+    }
   }],
   ['--instance not from the pod name', '--instance', (o) => {
     if (o.kind === 'Deployment' && o.metadata.name === 'gst-genesys-serve') {

@@ -23,8 +23,10 @@
 #   BUILDDIR                 build directory holding tools/gst-genesys-serve
 #                            (default: build in this tree); without one,
 #                            gst-genesys-serve from PATH
-#   REGISTRY                 1 (default): --registry and --instance; 0: the
-#                            instances run without a registry
+#   REGISTRY                 1 (default): --registry and --instance (and
+#                            --relay-key, a random one in relay.key in the
+#                            state directory, when the server has it); 0:
+#                            the instances run without a registry
 #   DRAIN_TIMEOUT            the instances' --drain-timeout (default 60)
 #   SERVE_ARGS               more gst-genesys-serve options (split on spaces)
 #   AUDIOHOOK_API_KEY, AUDIOHOOK_CLIENT_SECRET
@@ -259,6 +261,7 @@ start_instance () {
     --credentials "$state/credentials.json" --drain-timeout "$DRAIN_TIMEOUT")
   if [ "$REGISTRY" = 1 ]; then
     args+=(--registry "redis://127.0.0.1:$REDIS_PORT" --instance "$name")
+    [ -f "$state/relay.key" ] && args+=(--relay-key "$state/relay.key")
   fi
   # shellcheck disable=SC2206
   [ -n "$SERVE_ARGS" ] && args+=($SERVE_ARGS)
@@ -328,7 +331,13 @@ cmd_start () {
   (umask 077
     printf '{"%s": "%s"}\n' "$key" "$secret" >"$state/credentials.json"
     printf 'AUDIOHOOK_API_KEY=%s\nAUDIOHOOK_CLIENT_SECRET=%s\n' "$key" \
-      "$secret" >"$state/client.env")
+      "$secret" >"$state/client.env"
+    # the instances relay a continuation to its call's owner with it
+    rm -f "$state/relay.key"
+    if [ "$REGISTRY" = 1 ] && "$serve" --help 2>&1 | grep -q -- '--relay-key'; then
+      printf 'relay-%s:%s\n' "$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+        "$(head -c 32 /dev/urandom | base64)" >"$state/relay.key"
+    fi)
 
   free_port redis_port
   free_port front_port

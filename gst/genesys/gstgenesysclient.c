@@ -42,7 +42,6 @@ GST_GENESYS_DEBUG_CATEGORY ("genesysclient",
 
 #define MAX_MESSAGE_SIZE 65536
 /* Signatures are valid this long after they were made. */
-#define SIGNATURE_LIFETIME 30
 typedef struct
 {
   GBytes *data;                 /* NULL: a span without audio */
@@ -1003,40 +1002,10 @@ static gboolean
 on_sign (SoupMessageHeaders * h, const gchar * authority,
     const gchar * target, gpointer user_data, GError ** error)
 {
-  static const gchar *names[] = { "audiohook-organization-id",
-    "audiohook-session-id", "audiohook-correlation-id", "x-api-key"
-  };
   GstGenesysClient *self = user_data;
-  AhHeader headers[G_N_ELEMENTS (names)];
-  AhRequest req;
-  gchar *nonce, *sig_input = NULL, *sig = NULL;
-  gint64 created = g_get_real_time () / G_USEC_PER_SEC;
-  gboolean ok;
-  guint i;
 
-  if (!self->config.client_secret || !*self->config.client_secret)
-    return TRUE;
-  for (i = 0; i < G_N_ELEMENTS (names); i++) {
-    const gchar *value = soup_message_headers_get_list (h, names[i]);
-    headers[i].name = names[i];
-    headers[i].value = value ? value : "";
-  }
-  req.request_target = target;
-  req.authority = authority;
-  req.headers = headers;
-  req.n_headers = G_N_ELEMENTS (names);
-  nonce = ah_signature_new_nonce ();
-  ok = ah_signature_sign (&req, self->config.api_key,
-      self->config.client_secret, nonce, created,
-      created + SIGNATURE_LIFETIME, &sig_input, &sig, error);
-  if (ok) {
-    soup_message_headers_replace (h, "Signature-Input", sig_input);
-    soup_message_headers_replace (h, "Signature", sig);
-  }
-  g_free (nonce);
-  g_free (sig_input);
-  g_free (sig);
-  return ok;
+  return gst_genesys_sign_request (h, authority, target,
+      self->config.api_key, self->config.client_secret, error);
 }
 
 static const GstGenesysDialerCallbacks dialer_callbacks = {

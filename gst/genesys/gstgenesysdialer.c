@@ -21,6 +21,7 @@
 #include "gstgenesysdebug.h"
 #include "gstgenesystime.h"
 #include "audiohook/ah-backoff.h"
+#include "audiohook/ah-signature.h"
 
 /* How long shutdown lets an orderly WebSocket close take. */
 #define STOP_GRACE (G_USEC_PER_SEC)
@@ -801,4 +802,46 @@ gst_genesys_dialer_free (GstGenesysDialer * self)
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_free (self);
+}
+
+/* The lifetime of a signature (created -> expires), s. */
+#define SIGNATURE_LIFETIME 30
+
+gboolean
+gst_genesys_sign_request (SoupMessageHeaders * h, const gchar * authority,
+    const gchar * target, const gchar * api_key, const gchar * client_secret,
+    GError ** error)
+{
+  static const gchar *names[] = { "audiohook-organization-id",
+    "audiohook-session-id", "audiohook-correlation-id", "x-api-key"
+  };
+  AhHeader headers[G_N_ELEMENTS (names)];
+  AhRequest req;
+  gchar *nonce, *sig_input = NULL, *sig = NULL;
+  gint64 created = g_get_real_time () / G_USEC_PER_SEC;
+  gboolean ok;
+  guint i;
+
+  if (!client_secret || !*client_secret)
+    return TRUE;
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    const gchar *value = soup_message_headers_get_list (h, names[i]);
+    headers[i].name = names[i];
+    headers[i].value = value ? value : "";
+  }
+  req.request_target = target;
+  req.authority = authority;
+  req.headers = headers;
+  req.n_headers = G_N_ELEMENTS (names);
+  nonce = ah_signature_new_nonce ();
+  ok = ah_signature_sign (&req, api_key, client_secret, nonce, created,
+      created + SIGNATURE_LIFETIME, &sig_input, &sig, error);
+  if (ok) {
+    soup_message_headers_replace (h, "Signature-Input", sig_input);
+    soup_message_headers_replace (h, "Signature", sig);
+  }
+  g_free (nonce);
+  g_free (sig_input);
+  g_free (sig);
+  return ok;
 }

@@ -21,9 +21,8 @@
 #include "gstgenesysclientevent.h"
 
 G_BEGIN_DECLS
-
 #define GST_GENESYS_CLIENT_ERROR (gst_genesys_client_error_quark ())
-GQuark gst_genesys_client_error_quark (void);
+    GQuark gst_genesys_client_error_quark (void);
 
 typedef enum
 {
@@ -66,7 +65,7 @@ typedef struct
   void (*headers) (SoupMessageHeaders * headers, gpointer user_data);
   /* After every header is set: sign the request as it stands. FALSE with
    * @error: the configuration is unusable. May be NULL. */
-  gboolean (*sign) (SoupMessageHeaders * headers, const gchar * authority,
+    gboolean (*sign) (SoupMessageHeaders * headers, const gchar * authority,
       const gchar * target, gpointer user_data, GError ** error);
   /* CONNECTING (attempt; 0 for the first) and RECONNECTING (attempt,
    * delay, cause), for the owner to fill in and pass on. */
@@ -113,8 +112,7 @@ void gst_genesys_dialer_stop (GstGenesysDialer * dialer);
 /* Any thread: connection-attempts, connections, reconnects,
  * keepalive-timeouts, close-code-N and close-codes into @s; zeros for a
  * NULL @dialer. */
-void gst_genesys_dialer_add_stats (GstGenesysDialer * dialer,
-    GstStructure * s);
+void gst_genesys_dialer_add_stats (GstGenesysDialer * dialer, GstStructure * s);
 
 /* Close codes that another connection will not change. */
 gboolean gst_genesys_close_code_is_fatal (gushort code);
@@ -128,6 +126,14 @@ gboolean gst_genesys_uri_parts (const gchar * uri, gchar ** authority,
 const gchar *const *gst_genesys_uri_protocols (GType type);
 gboolean gst_genesys_uri_acceptable (GstElement * element, const gchar * uri,
     GError ** error);
+
+/* Signs an AudioHook upgrade request as its headers stand (organization,
+ * session, correlation, X-API-KEY) with @client_secret (base64) for
+ * @api_key; nothing when the secret is NULL or empty. For a dialer's sign
+ * hook. */
+gboolean gst_genesys_sign_request (SoupMessageHeaders * h,
+    const gchar * authority, const gchar * target, const gchar * api_key,
+    const gchar * client_secret, GError ** error);
 
 G_END_DECLS
 #endif /* __GST_GENESYS_DIALER_H__ */

@@ -81,6 +81,7 @@ gst_genesys_session_record_clear (GstGenesysSessionRecord * record)
 {
   g_free (record->call_id);
   g_free (record->instance);
+  g_free (record->relay_url);
   memset (record, 0, sizeof (*record));
 }
 

@@ -34,6 +34,7 @@ typedef struct
   gboolean closed;              /* it ended with close/closed */
   GstGenesysOwnerState owner;   /* the call owner's state now */
   guint segment;                /* the call's segment now */
+  gchar *relay_url;             /* where the owner takes relays; NULL: none */
 } GstGenesysSessionRecord;
 
 void gst_genesys_session_record_clear (GstGenesysSessionRecord * record);

@@ -22,7 +22,8 @@ GST_DEBUG_CATEGORY_STATIC (registry_debug);
 #define CLOSED_TTL "600"
 
 /* The session's call, that call's owner now, whether the session was
- * closed, the owner's heartbeat, the call's segment. */
+ * closed, the owner's heartbeat, the call's segment, the owner's relay
+ * URL. */
 static const gchar find_script[] =
     "local s = redis.call('HGETALL', KEYS[1])\n"
     "if #s == 0 then return {} end\n"
@@ -33,7 +34,8 @@ static const gchar find_script[] =
     " or t['instance'] or ''\n"
     "local seg = redis.call('HGET', 'gg:call:' .. call, 'segment') or '0'\n"
     "local state = redis.call('GET', 'gg:instance:' .. owner) or 'gone'\n"
-    "return {call, owner, t['closed'] or '0', state, seg}\n";
+    "local relay = redis.call('GET', 'gg:relay:' .. owner) or ''\n"
+    "return {call, owner, t['closed'] or '0', state, seg, relay}\n";
 
 /* The next segment of a call, its owner this instance. */
 static const gchar take_script[] =
@@ -47,6 +49,7 @@ struct _GstGenesysRegistry
   guint port;
   guint db;
   gchar *instance;
+  gchar *relay_url;             /* advertised with the heartbeat; NULL: none */
 
   GMutex lookup_lock;
   redisContext *lookup;         /* NULL: reconnect on the next lookup */
@@ -202,7 +205,16 @@ gst_genesys_registry_free (GstGenesysRegistry * self)
   g_mutex_clear (&self->lookup_lock);
   g_free (self->host);
   g_free (self->instance);
+  g_free (self->relay_url);
   g_free (self);
+}
+
+void
+gst_genesys_registry_set_relay_url (GstGenesysRegistry * self,
+    const gchar * url)
+{
+  g_free (self->relay_url);
+  self->relay_url = g_strdup (url);
 }
 
 const gchar *
@@ -219,6 +231,12 @@ gst_genesys_registry_heartbeat (GstGenesysRegistry * self, gboolean draining)
   push (self, command ("SET", key, draining ? "draining" : "up", "EX",
           INSTANCE_TTL, NULL));
   g_free (key);
+  if (self->relay_url) {
+    key = g_strconcat ("gg:relay:", self->instance, NULL);
+    push (self, command ("SET", key, self->relay_url, "EX", INSTANCE_TTL,
+            NULL));
+    g_free (key);
+  }
 }
 
 void
@@ -300,11 +318,11 @@ gst_genesys_registry_find (GstGenesysRegistry * self,
   memset (record, 0, sizeof (*record));
   if (!reply)
     return FALSE;
-  if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 5) {
-    for (i = 0; i < 5; i++)
+  if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 6) {
+    for (i = 0; i < 6; i++)
       if (reply->element[i]->type != REDIS_REPLY_STRING)
         break;
-    if (i == 5 && reply->element[0]->len > 0) {
+    if (i == 6 && reply->element[0]->len > 0) {
       record->found = TRUE;
       record->call_id = g_strdup (reply->element[0]->str);
       record->instance = g_strdup (reply->element[1]->str);
@@ -312,6 +330,8 @@ gst_genesys_registry_find (GstGenesysRegistry * self,
       record->owner = owner_state (reply->element[3]->str);
       record->segment = (guint) g_ascii_strtoull (reply->element[4]->str,
           NULL, 10);
+      if (reply->element[5]->len > 0)
+        record->relay_url = g_strdup (reply->element[5]->str);
     }
   }
   freeReplyObject (reply);

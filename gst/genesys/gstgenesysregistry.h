@@ -10,6 +10,7 @@
  * the serve's worker threads.
  *
  * Keys (TTL): gg:instance:NAME = up | draining (10 s, renewed every 3 s);
+ * gg:relay:NAME = the instance's relay URL (with the heartbeat);
  * gg:call:CALL = {instance, segment, conversation} (6 h);
  * gg:session:ID = {call, instance[, closed]} (6 h; 10 min once closed). */
 
@@ -30,6 +31,11 @@ GstGenesysRegistry *gst_genesys_registry_new (const gchar * url,
 void gst_genesys_registry_free (GstGenesysRegistry * registry);
 
 const gchar *gst_genesys_registry_get_instance (GstGenesysRegistry * registry);
+/* Where other instances relay sessions to this one, advertised with each
+ * heartbeat from the next one on; NULL: nowhere. Before the first
+ * heartbeat (not thread-safe). */
+void gst_genesys_registry_set_relay_url (GstGenesysRegistry * registry,
+    const gchar * url);
 
 /* Queued writes. */
 void gst_genesys_registry_heartbeat (GstGenesysRegistry * registry,

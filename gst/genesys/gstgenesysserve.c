@@ -87,6 +87,7 @@
 #include "gstgenesysservemetrics.h"
 #include "gstgenesysconn.h"
 #include "gstgenesysregistry.h"
+#include "gstgenesysrelay.h"
 #include "gstgenesystime.h"
 #include "gstgenesysguard.h"
 #include "gstgenesysserver.h"
@@ -110,6 +111,9 @@ GST_GENESYS_DEBUG_CATEGORY ("genesysserve",
 #define STOP_EOS_TIMEOUT (3 * GST_SECOND)
 #define STOP_CLOSE_TIMEOUT (1 * GST_SECOND)
 #define LATE_PONG (5 * GST_SECOND)
+/* A relay's first hop must open within this (the client waits 5 s for
+ * its opened); otherwise the call moves. */
+#define RELAY_CONNECT_TIMEOUT (3 * GST_SECOND)
 
 /* At most one worker job of a call at a time, in this order: the start
  * (STARTING: it ends in RUNNING or DONE), then the stop (STOPPING, after a
@@ -178,6 +182,11 @@ struct _Call
   /* its session continues one that the registry says was closed: answered
    * without media, not reported (the worker's, then the control context's) */
   gboolean closed_elsewhere;
+  /* its session went to the call's owner, another instance: no pipeline
+   * here, not reported (the worker's, then the loop thread's) */
+  gboolean relayed;
+  GstGenesysRelay *relay;       /* until the serve's list has it */
+  gint relay_chosen;
 };
 
 struct _GstGenesysServe
@@ -204,6 +213,8 @@ struct _GstGenesysServe
   GSource *heartbeat;
   /* what the verifier was made of, for gst_genesys_serve_reload_credentials */
   gchar *api_key, *client_secret, *credentials_file, *authority;
+  /* the relay key (NULL: no relaying), and where the others reach us */
+  gchar *relay_key_id, *relay_secret, *relay_url;
 
   GMutex lock;
   /* under lock */
@@ -211,6 +222,7 @@ struct _GstGenesysServe
   GList *links;                 /* open sessions, refs */
   GList *calls;                 /* from the open to call_finish(), refs */
   GList *pending;               /* sources posted to the context, refs */
+  GList *relays;                /* GstGenesysRelay: relayed sessions */
   guint claimed;
   gboolean draining;
   gboolean drained_reported;
@@ -427,7 +439,8 @@ check_drained (gpointer data)
 
   g_mutex_lock (&self->lock);
   drained = self->draining && !self->drained_reported && !self->stopping
-      && self->calls == NULL && self->links == NULL && self->claimed == 0;
+      && self->calls == NULL && self->links == NULL && self->claimed == 0
+      && self->relays == NULL;
   if (drained)
     self->drained_reported = TRUE;
   g_mutex_unlock (&self->lock);
@@ -538,7 +551,7 @@ call_finish (Call * call)
    * gst_genesys_serve_free(): it reports the calls it ends, that were
    * announced */
   report = call->announced || (!call->taken && !stopping
-      && !call->closed_elsewhere);
+      && !call->closed_elsewhere && !call->relayed);
   if (report)
     g_signal_emit (self, signals[SIGNAL_CALL_ENDED], 0, call->call_id,
         call->conversation_id, call->error);
@@ -557,7 +570,8 @@ finish_cb (gpointer data)
 /* Work for the worker threads: a call's start (@link set), or its stop. */
 typedef struct
 {
-  Call *call;                   /* ref */
+  Call *call;                   /* ref; NULL: @relay's end */
+  GstGenesysRelay *relay;       /* a relay that ended, to be freed */
   Link *link;                   /* ref */
   GstGenesysConn *conn;         /* ref: the session whose open waits */
   AhMessage *open;              /* ref */
@@ -1091,7 +1105,7 @@ adopt_cb (gpointer data)
   Link *link = job->link;
   GstGenesysServe *self = call->serve;
   AhMessage *open = job->open;
-  gboolean waiting, stopping;
+  gboolean waiting, stopping, relay_lost = FALSE;
   gint chosen = -1;
 
   g_mutex_lock (&self->lock);
@@ -1103,6 +1117,29 @@ adopt_cb (gpointer data)
       (job->conn));
   if (waiting && call->closed_elsewhere) {
     /* a repeated close: answered without media, as continues_closed() */
+  } else if (call->relayed) {
+    /* the call's owner answered: the relay serves the session from now */
+    if (waiting && !stopping) {
+      /* listed first: its end may come as soon as it is attached */
+      g_mutex_lock (&self->lock);
+      self->relays = g_list_prepend (self->relays, call->relay);
+      g_mutex_unlock (&self->lock);
+      if (gst_genesys_relay_attach (call->relay, job->conn)) {
+        chosen = call->relay_chosen;
+        /* the serve's list has it now */
+        call->relay = NULL;
+      } else {
+        relay_lost = TRUE;
+        /* over already: freed by relay_done() if it found it listed, else
+         * by job_start() */
+        g_mutex_lock (&self->lock);
+        if (g_list_find (self->relays, call->relay))
+          self->relays = g_list_remove (self->relays, call->relay);
+        else
+          call->relay = NULL;
+        g_mutex_unlock (&self->lock);
+      }
+    }
   } else if (waiting && call->pipeline && !stopping) {
     guint n_offers = open->media ? open->media->len : 0;
     call->taken = gst_genesys_src_take_session (GST_GENESYS_SRC (call->src),
@@ -1123,11 +1160,24 @@ adopt_cb (gpointer data)
     self->stats.calls_total++;
   } else if (call->closed_elsewhere) {
     self->stats.continued_closed++;
-  } else if (!stopping) {
+  } else if (call->relayed && waiting && !stopping && !relay_lost) {
+    self->metrics.relayed++;
+  } else if (!stopping && !call->relayed) {
     self->stats.calls_failed++;
   }
   g_mutex_unlock (&self->lock);
-  if (call->closed_elsewhere) {
+  if (call->relayed && waiting && !stopping && !relay_lost) {
+    GST_INFO ("session %s: relayed to the owner of call %s",
+        link->session_id, call->call_id);
+  } else if (call->relayed) {
+    GST_INFO ("session %s: not relayed: %s", link->session_id, stopping ?
+        "the server is stopping" : relay_lost ? "the call's owner was lost" :
+        "it ended first");
+    if (stopping)
+      link->failure = g_strdup ("the server is stopping");
+    else if (relay_lost)
+      link->failure = g_strdup ("the call's owner cannot be reached");
+  } else if (call->closed_elsewhere) {
     GST_INFO ("session %s continues a session closed on another instance: "
         "no pipeline", link->session_id);
   } else if (call->taken) {
@@ -1164,6 +1214,68 @@ call_watch (Call * call)
   gst_object_unref (bus);
 }
 
+static void
+relay_done (GstGenesysRelay * relay, gpointer data)
+{
+  GstGenesysServe *self = data;
+  Job *job;
+
+  /* once the workers are gone, gst_genesys_serve_stop() frees it */
+  g_mutex_lock (&self->lock);
+  if (self->workers && g_list_find (self->relays, relay)) {
+    self->relays = g_list_remove (self->relays, relay);
+    job = g_new0 (Job, 1);
+    job->relay = relay;
+    g_thread_pool_push (self->workers, job, NULL);
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+/* The owner of the call @record names is up: @job's session is relayed
+ * to it. FALSE when there is no relay key, or the owner did not open the
+ * relay in time (the call then moves). Worker thread. */
+static gboolean
+call_relay (Job * job, const GstGenesysSessionRecord * record)
+{
+  Call *call = job->call;
+  GstGenesysServe *self = call->serve;
+  GstGenesysRelayConfig config = { 0 };
+  GstGenesysRelay *relay;
+  GError *error = NULL;
+  gint chosen = -1;
+
+  if (!self->relay_secret || !record->relay_url || !*record->relay_url) {
+    GST_INFO ("session %s: %s, the call moves", call->session_id,
+        self->relay_secret ? "its owner advertises no relay URL" :
+        "no relay key");
+    return FALSE;
+  }
+  config.uri = record->relay_url;
+  config.key_id = self->relay_key_id;
+  config.secret = self->relay_secret;
+  config.authority = self->authority;
+  config.open = job->open;
+  config.session_id = call->session_id;
+  relay = gst_genesys_relay_new (&config, relay_done, self, &error);
+  if (relay && gst_genesys_relay_connect (relay, RELAY_CONNECT_TIMEOUT,
+          &chosen, &error)) {
+    GST_INFO ("session %s: relayed to %s, the owner of call %s",
+        call->session_id, record->relay_url, record->call_id);
+    call->relayed = TRUE;
+    call->relay = relay;
+    call->relay_chosen = chosen;
+    return TRUE;
+  }
+  GST_WARNING ("session %s: relay to %s (%s): %s; the call moves here",
+      call->session_id, record->instance, record->relay_url, error->message);
+  g_clear_error (&error);
+  gst_genesys_relay_free (relay);
+  g_mutex_lock (&self->lock);
+  self->metrics.relay_fallbacks++;
+  g_mutex_unlock (&self->lock);
+  return FALSE;
+}
+
 /* With a registry: the call @job's session continues, when another
  * instance had it (found in the registry), goes on here as its next
  * segment from the session's position; otherwise it is a new call. The
@@ -1196,11 +1308,16 @@ call_place (Job * job)
       break;
     gst_genesys_session_record_clear (&record);
   }
-  if (placement == GST_GENESYS_PLACE_CLOSED) {
+  if (placement == GST_GENESYS_PLACE_RELAY && call_relay (job, &record)) {
+    /* the session belongs to the call, whose owner stays */
+    g_free (call->call_id);
+    call->call_id = g_strdup (record.call_id);
+  } else if (placement == GST_GENESYS_PLACE_CLOSED) {
     call->closed_elsewhere = TRUE;
   } else if (placement != GST_GENESYS_PLACE_NEW) {
-    /* no relay between instances yet: a call whose owner is up moves too,
-     * and the owner's part ends when its wait for a continuation does */
+    /* the owner is draining or gone, or could not be relayed to: the call
+     * moves here, and the owner's part ends when its wait for a
+     * continuation does */
     if (gst_genesys_registry_take_call (self->registry, record.call_id,
             job->open->conversation_id, &segment, &error)) {
       g_mutex_lock (&self->lock);
@@ -1250,7 +1367,7 @@ job_start (Job * job)
   g_mutex_unlock (&self->lock);
   if (self->registry && !stopping)
     call_place (job);
-  if (!stopping && !call->closed_elsewhere)
+  if (!stopping && !call->closed_elsewhere && !call->relayed)
     pipeline = call_build (job, &src, &error);
   g_mutex_lock (&self->lock);
   call->pipeline = pipeline;
@@ -1260,6 +1377,8 @@ job_start (Job * job)
 
   gst_genesys_loop_invoke_sync (gst_genesys_conn_get_loop (job->conn),
       adopt_cb, job);
+  /* a relay that the session did not take */
+  g_clear_pointer (&call->relay, gst_genesys_relay_free);
   if (call->taken) {
     post (self, announce_cb, call_ref (call), (GDestroyNotify) call_unref);
     call_watch (call);
@@ -1272,7 +1391,8 @@ job_start (Job * job)
 static void
 job_free (Job * job)
 {
-  call_unref (job->call);
+  if (job->call)
+    call_unref (job->call);
   if (job->link)
     link_unref (job->link);
   if (job->conn)
@@ -1288,7 +1408,15 @@ job_run (gpointer data, gpointer user_data)
 {
   Job *job = data;
 
-  if (job->link) {
+  if (job->relay) {
+    GstGenesysServe *self = user_data;
+    guint hops = gst_genesys_relay_get_hops (job->relay);
+    gst_genesys_relay_free (job->relay);
+    g_mutex_lock (&self->lock);
+    self->metrics.relay_hops += hops;
+    g_mutex_unlock (&self->lock);
+    post (self, check_drained, self, NULL);
+  } else if (job->link) {
     job_start (job);
   } else {
     call_stop (job->call);
@@ -1474,6 +1602,71 @@ free_auth_settings (GstGenesysServe * self)
   g_free (self->client_secret);
   g_free (self->credentials_file);
   g_free (self->authority);
+  g_free (self->relay_key_id);
+  g_free (self->relay_secret);
+  g_free (self->relay_url);
+}
+
+/* The relay key of @file: `KEY-ID:SECRET`, the secret base64 and not
+ * empty (a relay is never unsigned). */
+static gboolean
+load_relay_key (GstGenesysServe * self, const gchar * file, GError ** error)
+{
+  gchar *text = NULL, *colon;
+  AhVerifier *check;
+  gboolean ok = FALSE;
+
+  if (!g_file_get_contents (file, &text, NULL, error))
+    return FALSE;
+  g_strstrip (text);
+  colon = strchr (text, ':');
+  if (!colon || colon == text || colon[1] == '\0') {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "relay key file %s: not KEY-ID:SECRET", file);
+    goto out;
+  }
+  *colon = '\0';
+  check = ah_verifier_new ();
+  ok = ah_verifier_add_key (check, text, colon + 1, error);
+  ah_verifier_free (check);
+  if (!ok) {
+    g_prefix_error (error, "relay key file %s: ", file);
+    goto out;
+  }
+  self->relay_key_id = g_strdup (text);
+  self->relay_secret = g_strdup (colon + 1);
+out:
+  g_free (text);
+  return ok;
+}
+
+/* The relay key is one more key of @verifier (none without one: an open
+ * door stays open). */
+static gboolean
+verifier_add_relay_key (GstGenesysServe * self, AhVerifier * verifier,
+    GError ** error)
+{
+  if (!verifier || !self->relay_key_id)
+    return TRUE;
+  return ah_verifier_add_key (verifier, self->relay_key_id,
+      self->relay_secret, error);
+}
+
+/* ws://ADDRESS:PORT/PATH, wss:// with TLS; the host name for a wildcard
+ * address. */
+static gchar *
+default_relay_url (const GstGenesysServeConfig * config, guint port)
+{
+  const gchar *address = config->address ? config->address : DEFAULT_ADDRESS;
+  gboolean v6 = strchr (address, ':') != NULL;
+
+  if (g_strcmp0 (address, "0.0.0.0") == 0 || g_strcmp0 (address, "::") == 0) {
+    address = g_get_host_name ();
+    v6 = FALSE;
+  }
+  return g_strdup_printf ("%s://%s%s%s:%u%s", config->tls_certificate_file ?
+      "wss" : "ws", v6 ? "[" : "", address, v6 ? "]" : "", port,
+      config->path ? config->path : DEFAULT_PATH);
 }
 
 /* ---- the registry ---- */
@@ -1513,6 +1706,10 @@ serve_join_registry (GstGenesysServe * self,
   g_free (instance);
   if (!self->registry)
     return FALSE;
+  self->relay_url = config->relay_url ? g_strdup (config->relay_url) :
+      default_relay_url (config, gst_genesys_server_get_port (self->server));
+  gst_genesys_registry_set_relay_url (self->registry, self->relay_url);
+  GST_INFO ("relays reach this instance at %s", self->relay_url);
   gst_genesys_registry_heartbeat (self->registry, FALSE);
   self->heartbeat = g_timeout_source_new (HEARTBEAT_INTERVAL_MS);
   g_source_set_callback (self->heartbeat, heartbeat_cb, self, NULL);
@@ -1632,9 +1829,17 @@ serve_setup (GstGenesysServe * self, const GstGenesysServeConfig * config,
     g_propagate_error (error, local);
     return FALSE;
   }
+  if (config->relay_key_file && !load_relay_key (self, config->relay_key_file,
+          error)) {
+    if (connectors)
+      g_hash_table_unref (connectors);
+    return FALSE;
+  }
   verifier = gst_genesys_verifier_new (config->api_key,
       config->client_secret, config->credentials_file, config->authority,
       option_names, &open_door, error);
+  if (verifier && !verifier_add_relay_key (self, verifier, error))
+    g_clear_pointer (&verifier, ah_verifier_free);
   if (!verifier && !open_door) {
     if (connectors)
       g_hash_table_unref (connectors);
@@ -1859,6 +2064,25 @@ static const ConfigProp config_props[] = {
    */
   {"instance", FIELD_STRING, FIELD (instance), 0,
       "This instance's unique name in the registry (default HOSTNAME-PORT)"},
+  /**
+   * GstGenesysServe:relay-key-file:
+   *
+   * A file holding the relay key, `KEY-ID:SECRET` (the secret in base64),
+   * the same on every instance of a registry: continuations whose call's
+   * owner is up are relayed to it, signed with this key, and relays
+   * signed with it are accepted. %NULL: such calls move instead.
+   */
+  {"relay-key-file", FIELD_STRING, FIELD (relay_key_file), 0,
+      "File with the relay key KEY-ID:SECRET that instances share"},
+  /**
+   * GstGenesysServe:relay-url:
+   *
+   * Where the other instances reach this one for relays (advertised in
+   * the registry); %NULL: ws://ADDRESS:PORT/PATH (wss:// with TLS; the host
+   * name for a wildcard address).
+   */
+  {"relay-url", FIELD_STRING, FIELD (relay_url), 0,
+      "Where the other instances reach this one for relays"},
 };
 
 enum
@@ -2187,6 +2411,10 @@ gst_genesys_serve_reload_credentials (GstGenesysServe * serve, GError ** error)
       error);
   if (!fresh)
     return FALSE;
+  if (!verifier_add_relay_key (serve, fresh, error)) {
+    ah_verifier_free (fresh);
+    return FALSE;
+  }
   gst_genesys_server_replace_keys (serve->server, serve->listener.verifier,
       fresh);
   ah_verifier_free (fresh);
@@ -2328,7 +2556,7 @@ void
 gst_genesys_serve_stop (GstGenesysServe * serve)
 {
   GstClockTime deadline;
-  GList *calls, *links, *pending, *conns = NULL, *l;
+  GList *calls, *links, *pending, *relays, *conns = NULL, *l;
   GThreadPool *workers;
   gboolean stopping;
 
@@ -2428,6 +2656,12 @@ gst_genesys_serve_stop (GstGenesysServe * serve)
   }
   g_list_free_full (conns, (GDestroyNotify) gst_genesys_conn_unref);
   g_list_free_full (links, link_unref);
+  /* the relays: their client legs are gone */
+  g_mutex_lock (&serve->lock);
+  relays = serve->relays;
+  serve->relays = NULL;
+  g_mutex_unlock (&serve->lock);
+  g_list_free_full (relays, (GDestroyNotify) gst_genesys_relay_free);
 
   g_mutex_lock (&serve->lock);
   pending = serve->pending;

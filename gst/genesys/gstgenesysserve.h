@@ -75,6 +75,15 @@ G_DECLARE_FINAL_TYPE (GstGenesysServe, gst_genesys_serve, GST_GENESYS, SERVE,
  *   after which its session is over (`disconnect`, reason `error`, and the
  *   connection dropped); 0: 60. Clients ping every 5 s; a shorter timeout
  *   also ends a drain sooner when connections behind a proxy went dead
+ * @relay_key_file: (nullable): a file holding the relay key,
+ *   `KEY-ID:SECRET` (the secret in base64), the same on every instance of
+ *   a registry: a continuation that reaches this instance while its call's
+ *   owner is up is relayed to the owner, signed with it, and relays signed
+ *   with it are accepted here. %NULL: such a call moves here instead
+ * @relay_url: (nullable): where the other instances reach this one for
+ *   relays, advertised in the registry: `ws://HOST:PORT/PATH` (`wss://`
+ *   with TLS); %NULL: the listening address (the host name when it is
+ *   0.0.0.0 or ::), the port and the path
  *
  * What gst_genesys_serve_new() listens with, the #GstGenesysServe
  * properties of the same names as a struct. Zero-initialise it and set
@@ -103,9 +112,11 @@ typedef struct
   const gchar *registry;
   const gchar *instance;
   guint idle_timeout;
+  const gchar *relay_key_file;
+  const gchar *relay_url;
 
   /*< private > */
-  gpointer _gst_reserved[GST_PADDING];
+  gpointer _gst_reserved[GST_PADDING - 2];
 } GstGenesysServeConfig;
 
 /**

@@ -63,6 +63,14 @@ static const Plain plain[] = {
   {"gst_genesys_calls_moved_in_total", COUNTER, OWN (moved_in),
       "Calls that went on here as their next segment, from another instance "
         "(--registry)"},
+  {"gst_genesys_sessions_relayed_total", COUNTER, OWN (relayed),
+      "Sessions relayed to their call's owner, another instance that is up "
+        "(--registry, --relay-key)"},
+  {"gst_genesys_relay_hops_total", COUNTER, OWN (relay_hops),
+      "Hop sessions to the owner of ended relays: one each, more for a hop "
+        "that reconnected"},
+  {"gst_genesys_relay_fallbacks_total", COUNTER, OWN (relay_fallbacks),
+      "Relays the owner did not open in time: those calls moved here"},
   {"gst_genesys_registry_errors_total", COUNTER, OWN (registry_errors),
       "Registry writes and lookups that failed (Redis gone or refusing)"},
   {"gst_genesys_calls", GAUGE_UINT, STAT (calls),

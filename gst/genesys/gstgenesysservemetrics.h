@@ -26,6 +26,9 @@ G_BEGIN_DECLS typedef struct
   guint64 reconnects;           /* sessions sent `reconnect` (drain) */
   guint64 moved_in;             /* calls that went on here from elsewhere */
   guint64 registry_errors;      /* registry writes and lookups that failed */
+  guint64 relayed;              /* sessions relayed to their call's owner */
+  guint64 relay_hops;           /* hop sessions opened by ended relays */
+  guint64 relay_fallbacks;      /* relays the owner did not open: moved */
   GstGenesysHistogram pong_rtt; /* seconds, the rtt clients report in ping */
   GstGenesysHistogram open_time;        /* seconds, open -> opened of calls */
 

@@ -16,6 +16,9 @@
 # Defaults: build, 10 minutes, 200 sessions, 3 instances. SEED and
 # MEAN_FAULT_MS as for soak.sh; IDLE_TIMEOUT=SECONDS is the instances'
 # --idle-timeout (default 60); KEEP=DIR keeps logs, reports and recordings.
+# RELAY=1 (the default when gst-genesys-serve has --relay-key) gives the
+# instances a relay key: a continuation whose call's owner is up is relayed
+# to it instead of moving; RELAY=0 moves every call as before.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -47,12 +50,30 @@ rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/redis" \
   >"$work/redis.log" 2>&1 &
 template="genesyssrc gap-mode=silence ! filesink location=$work/calls/{session-id}-{segment}-{start-position}.raw"
+relay_args=()
+if [ "${RELAY:-1}" = 1 ] && "$serve_bin" --help 2>&1 | grep -q -- '--relay-key'; then
+  printf 'soak:%s\n' "$(head -c 32 /dev/urandom | base64)" >"$work/relay.key"
+  relay_args=(--relay-key "$work/relay.key")
+fi
+# relays made so far by instances that were restarted: sessions, hop
+# sessions, fallbacks
+relayed=(0 0 0)
+count_relays () {
+  local m k v
+  m=$(curl -s "http://127.0.0.1:$1/metrics" 2>/dev/null)
+  k=0
+  for f in sessions_relayed relay_hops relay_fallbacks; do
+    v=$(echo "$m" | awk -v f="gst_genesys_${f}_total" '$1 == f { print $2 }')
+    relayed[$k]=$((relayed[k] + ${v:-0}))
+    k=$((k + 1))
+  done
+}
 
 declare -a port health pid
 start_instance () {
   local i=$1
   "$serve_bin" --address 127.0.0.1 --port "${port[$i]}" --health-port "${health[$i]}" \
-    --registry "redis://127.0.0.1:$rport" --instance "i$i" --drain-timeout 60 \
+    --registry "redis://127.0.0.1:$rport" --instance "i$i" --drain-timeout 60 "${relay_args[@]}" \
     --idle-timeout "${IDLE_TIMEOUT:-60}" \
     --max-sessions $((sessions * 2 + 16)) -- "$template" >>"$work/i$i.log" 2>&1 &
   pid[$i]=$!
@@ -100,6 +121,9 @@ restart_begin=$(date +%s.%N)
 for i in $(seq "$instances"); do
   t0=$(date +%s.%N)
   kill -TERM "${pid[$i]}"
+  # what it relayed: /metrics answers while it drains
+  sleep 0.5
+  count_relays "${health[$i]}"
   wait "${pid[$i]}"
   status=$?
   t1=$(date +%s.%N)
@@ -117,6 +141,8 @@ wait "$load"
 declare -a rss_end
 for i in $(seq "$instances"); do rss_end[$i]=$(rss "${pid[$i]}"); done
 kill -TERM "$proxy" 2>/dev/null
+for i in $(seq "$instances"); do count_relays "${health[$i]}"; done
+[ ${#relay_args[@]} -gt 0 ] && echo "relays: ${relayed[0]} sessions relayed, ${relayed[1]} hop sessions, ${relayed[2]} fell back to a move"
 # what the instances asked of Redis, per call started
 redis-cli -p "$rport" info commandstats >"$work/redis-commands.txt" 2>/dev/null
 crashes=0

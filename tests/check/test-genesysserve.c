@@ -2112,7 +2112,8 @@ test_object_properties (void)
   static const gchar *const names[] = { "launch", "address", "port", "path",
     "tls-certificate-file", "tls-key-file", "api-key", "client-secret",
     "credentials-file", "authority", "max-sessions", "threads", "connectors",
-    "supported-languages", "push-mode", "registry", "instance", "idle-timeout"
+    "supported-languages", "push-mode", "registry", "instance", "idle-timeout",
+    "relay-key-file", "relay-url"
   };
   GValue values[G_N_ELEMENTS (names)];
   GObjectClass *klass = g_type_class_ref (GST_GENESYS_TYPE_SERVE);

@@ -12,7 +12,9 @@
  * - nothing follows `closed`;
  * - the gaps it reports keep the position within the session's age
  *   (+5 %, +600 s) of the open: no span is materialised ahead of time;
- * - the position it reports never goes back. */
+ * - the position it reports never goes back.
+ * With a held close (a relay's client leg), events may follow the close
+ * until closed, which still is the last word. */
 
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -98,14 +100,19 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
   Check c = { 0 };
   guint64 now = 1000 * NS;
   gint64 seq = 0;
+  guint32 v;
 
   c.start = now;
-  if (take (&data, &size, 1) & 1)
+  v = take (&data, &size, 1);
+  if (v & 1)
     ah_session_start (s, now);
+  /* a held close (a relay's client leg, a transcriber): closed waits for
+   * release_close (op 9 | 0x40) */
+  if (v & 2)
+    ah_session_set_close_hold (s, 8 * NS);
   while (size > 0) {
     guint op = take (&data, &size, 1);
     gchar *text = NULL, *pos, *a, *b;
-    guint32 v;
 
     /* time goes on by up to 65 s a step */
     now += (guint64) take (&data, &size, 2) * (NS / 1000);
@@ -169,6 +176,12 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
         break;
       case 9:
         ah_session_disconnect (s, "completed", NULL, NULL, now);
+        if (op & 0x40) {
+          JsonArray *entities = json_array_new ();
+          ah_session_send_event (s, entities, now);
+          json_array_unref (entities);
+          ah_session_release_close (s, now);
+        }
         break;
       case 10:
         text = g_strdup_printf ("{\"version\":\"2\",\"id\":\"" SID "\","

@@ -20,7 +20,7 @@ fi
 ninja -C "$build" tests/fuzz/fuzz-message tests/fuzz/fuzz-duration \
   tests/fuzz/fuzz-signature tests/fuzz/fuzz-timeline tests/fuzz/fuzz-session \
   tests/fuzz/fuzz-frames tests/fuzz/fuzz-wsframe tests/fuzz/fuzz-template \
-  tests/fuzz/fuzz-credentials tests/fuzz/fuzz-health \
+  tests/fuzz/fuzz-credentials tests/fuzz/fuzz-health tests/fuzz/fuzz-relay \
   >/dev/null || exit 1
 
 mkdir -p "$build/findings"
@@ -49,7 +49,7 @@ run_one () {
 
 pids=""
 for f in fuzz-message fuzz-duration fuzz-signature fuzz-timeline fuzz-session \
-    fuzz-frames fuzz-wsframe fuzz-template fuzz-credentials fuzz-health; do
+    fuzz-frames fuzz-wsframe fuzz-template fuzz-credentials fuzz-health fuzz-relay; do
   if [ "$jobs" -gt 1 ]; then
     run_one "$f" &
     pids="$pids $!"

@@ -7,8 +7,19 @@
 // mono, 200 ms, frame i filled with the byte 16 + i % 200, sent in real time.
 //
 //   node continue-across.mjs --leg URL:FRAMES[:drop|reconnect|end] ... [--report FILE]
-//     [--repeat-close URL]
+//     [--repeat-close URL] [--ping] [--gap-ms MS] [--times FILE]
 //
+// --dtmf: a dtmf message (digit 5) in the middle of each leg.
+// Every leg's report lists the types of the server's messages (pongs
+// left out) in .messages; report.seqErrors counts server messages whose
+// seq is not the previous one + 1 or whose clientseq is ahead of ours.
+// --times: FILE gets the wall-clock time (ms, fractional) each frame was
+// handed to the socket, a JSON array indexed by frame.
+// --gap-ms: the client waits MS between a leg's end and the next leg's
+// connect; positions go on where the previous leg ended.
+// --ping: a ping every 5 frames (1 s); every ping must get its pong
+// (clientseq = the ping's seq) before the leg ends: report.pings, .pongs,
+// .pongMaxMs.
 // The last leg ends the call with close "end". --repeat-close then opens
 // one more session on URL continuing the closed one and sends close again
 // (a client that missed `closed`): the server must answer without media.
@@ -27,6 +38,10 @@ const { values } = parseArgs({
     leg: { type: 'string', multiple: true },
     report: { type: 'string' },
     'repeat-close': { type: 'string' },
+    ping: { type: 'boolean' },
+    'gap-ms': { type: 'string' },
+    times: { type: 'string' },
+    dtmf: { type: 'boolean' },
   },
 });
 const FRAME = 1600;
@@ -42,19 +57,31 @@ const conversationId = crypto.randomUUID();
 const orgId = crypto.randomUUID();
 let frame = 0;
 let previous = null; // {id, serverseq, clientseq}
-const report = { callId: null, legs: [], frames: 0, samples: 0 };
+const report = { callId: null, legs: [], frames: 0, samples: 0, pings: 0, pongs: 0, pongMaxMs: 0, seqErrors: 0 };
 
+const sendTimes = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function session(url, continued) {
   const id = crypto.randomUUID();
   const ws = new WebSocket(url, { headers: { 'Audiohook-Organization-Id': orgId, 'Audiohook-Session-Id': id,
     'Audiohook-Correlation-Id': crypto.randomUUID(), 'X-API-KEY': 'continue-across' } });
-  const s = { id, ws, seq: 0, serverseq: 0, queue: [], waiters: [] };
+  const s = { id, ws, seq: 0, serverseq: 0, queue: [], waiters: [], pings: new Map(), messages: [] };
   ws.on('message', (data, binary) => {
     if (binary) return;
     const msg = JSON.parse(data.toString());
+    if (msg.seq !== s.serverseq + 1 || msg.clientseq > s.seq) report.seqErrors += 1;
     s.serverseq = msg.seq;
+    if (msg.type !== 'pong') s.messages.push(msg.type);
+    if (msg.type === 'pong') {
+      const sent = s.pings.get(msg.clientseq);
+      if (sent !== undefined) {
+        s.pings.delete(msg.clientseq);
+        report.pongs += 1;
+        report.pongMaxMs = Math.max(report.pongMaxMs, Date.now() - sent);
+      }
+      return;
+    }
     const w = s.waiters.findIndex((x) => x.type === msg.type);
     if (w >= 0) s.waiters.splice(w, 1)[0].resolve(msg); else s.queue.push(msg);
   });
@@ -92,13 +119,21 @@ async function open(url) {
 }
 
 for (const leg of legs) {
+  if (previous && values['gap-ms']) await sleep(Number(values['gap-ms']));
   const { s, media } = await open(leg.url);
   report.callId ??= s.id;
   const entry = { url: leg.url, session: s.id, media, frames: leg.frames };
   report.legs.push(entry);
   const start = Date.now();
   for (let i = 0; i < leg.frames; i++) {
+    if (values.ping && i % 5 === 0 && leg.frames - i >= 5) {
+      s.send('ping', {});
+      s.pings.set(s.seq, Date.now());
+      report.pings += 1;
+    }
+    if (values.dtmf && i === Math.floor(leg.frames / 2)) s.send('dtmf', { digit: '5' });
     s.ws.send(Buffer.alloc(FRAME, 16 + (frame % 200)));
+    sendTimes.push(performance.timeOrigin + performance.now());
     frame += 1;
     const due = start + (i + 1) * 200;
     await sleep(Math.max(0, due - Date.now()));
@@ -114,10 +149,11 @@ for (const leg of legs) {
     s.ws.close();
   }
   entry.ended = leg.how;
+  entry.messages = s.messages;
 }
 report.frames = frame;
 report.samples = frame * FRAME;
-let ok = report.legs.every((l) => l.media === 1);
+let ok = report.legs.every((l) => l.media === 1) && report.pongs === report.pings && report.seqErrors === 0;
 if (values['repeat-close']) {
   const { s, media } = await open(values['repeat-close']);
   s.send('close', { reason: 'end' });
@@ -126,6 +162,7 @@ if (values['repeat-close']) {
   report.repeat = { session: s.id, media, closed };
   ok = ok && media === 0 && closed;
 }
+if (values.times) fs.writeFileSync(values.times, JSON.stringify(sendTimes));
 if (values.report) fs.writeFileSync(values.report, JSON.stringify(report, null, 1));
 console.log(JSON.stringify(report));
 process.exit(ok ? 0 : 1);

@@ -15,17 +15,8 @@ set -u
 . "$(cd "$(dirname "$0")" && pwd)/lib/serve-test.sh"
 join="$top/tools/gst-genesys-join"
 
-command -v redis-server >/dev/null || { result "redis-server is installed (.ci/install-deps)" 1; finish; }
-
-rport=$(free_port)
-mkdir redis rec
-redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp/redis" \
-  >redis.log 2>&1 &
-i=0
-until redis-cli -p "$rport" ping >/dev/null 2>&1; do
-  i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
-done
-registry="redis://127.0.0.1:$rport"
+start_redis
+mkdir rec
 template="genesyssrc gap-mode=silence ! filesink location=$tmp/rec/{session-id}-{segment}-{start-position}.raw"
 
 # start NAME: an instance on a free port, its URL in $url_NAME
@@ -51,16 +42,7 @@ stop () {
 # joined CALL-ID SAMPLES: the joined recording is frames 16 + i % 200
 joined () {
   "$join" "$tmp/rec/{session-id}-{segment}-{start-position}.raw" "$1" "$1.joined" >"$1.join.log" 2>&1 || return 1
-  python3 - "$1.joined" "$2" <<'PY'
-import sys
-data = open(sys.argv[1], "rb").read()
-n = int(sys.argv[2]) // 1600
-want = b"".join(bytes([16 + i % 200]) * 1600 for i in range(n))
-if data != want:
-    first = next((i for i in range(min(len(data), len(want))) if data[i] != want[i]), min(len(data), len(want)))
-    print(f"{len(data)} bytes, {len(want)} expected; first difference at byte {first}")
-    sys.exit(1)
-PY
+  frames_exact "$1.joined" "$2"
 }
 
 start a

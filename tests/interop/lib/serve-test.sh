@@ -38,3 +38,34 @@ wait_for () {
     i=$((i + 1)); [ $i -gt $(($3 * 20)) ] && return 1; sleep 0.05
   done
 }
+
+# start_redis: Debian's redis-server on a free loopback port, no
+# persistence, in ./redis; its URL in $registry, its port in $rport.
+# Fails the test at once when it is not installed.
+start_redis () {
+  command -v redis-server >/dev/null || { result "redis-server is installed (.ci/install-deps)" 1; finish; }
+  rport=$(free_port)
+  mkdir -p redis
+  redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp/redis" \
+    >redis.log 2>&1 &
+  i=0
+  until redis-cli -p "$rport" ping >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+  done
+  registry="redis://127.0.0.1:$rport"
+}
+
+# frames_exact FILE SAMPLES: FILE holds SAMPLES / 1600 frames of 1600 bytes,
+# frame i filled with 16 + i % 200 (continue-across.mjs's audio)
+frames_exact () {
+  python3 - "$1" "$2" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+n = int(sys.argv[2]) // 1600
+want = b"".join(bytes([16 + i % 200]) * 1600 for i in range(n))
+if data != want:
+    first = next((i for i in range(min(len(data), len(want))) if data[i] != want[i]), min(len(data), len(want)))
+    print(f"{len(data)} bytes, {len(want)} expected; first difference at byte {first}")
+    sys.exit(1)
+PY
+}
