@@ -12,7 +12,10 @@ serve_bin="$builddir/tools/gst-genesys-serve"
 passed=0
 failed=0
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+redis_pid=
+# (dash's jobs -p in an EXIT trap does not list what functions started:
+# redis-server is killed by its pid)
+trap 'kill $(jobs -p) $redis_pid 2>/dev/null; rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
 # result NAME STATUS [DETAIL]
@@ -48,6 +51,7 @@ start_redis () {
   mkdir -p redis
   redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp/redis" \
     >redis.log 2>&1 &
+  redis_pid=$!
   i=0
   until redis-cli -p "$rport" ping >/dev/null 2>&1; do
     i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
