@@ -627,7 +627,13 @@ call_end (Call * call)
   g_mutex_unlock (&call->serve->lock);
   if (running) {
     GST_INFO ("call %s: ending", call->session_id);
-    gst_element_send_event (call->pipeline, gst_event_new_eos ());
+    /* To the source, not the pipeline: a pipeline's send_event holds the
+     * pipeline's state lock while basesrc waits for its streaming thread.
+     * If that thread waits for its sinks to preroll (an async state change
+     * still under way), the change cannot go on without that lock, and
+     * neither can the control context. */
+    gst_element_send_event (call->src ? call->src : call->pipeline,
+        gst_event_new_eos ());
   }
 }
 
