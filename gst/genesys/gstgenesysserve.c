@@ -90,6 +90,7 @@
 #include "gstgenesysrelay.h"
 #include "gstgenesystime.h"
 #include "gstgenesysguard.h"
+#include "gstgenesysstack.h"
 #include "gstgenesysserver.h"
 #include "gstgenesyssrc.h"
 #include "gstgenesyssink.h"
@@ -768,6 +769,29 @@ bus_dispatch_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A streaming thread posts ENTER as it starts its task: it starts on a
+ * clean stack, not on the deepest one an earlier call's thread left. */
+static void
+trim_entering_thread (GstMessage * msg)
+{
+  GstStreamStatusType type;
+  GstElement *owner;
+
+  gst_message_parse_stream_status (msg, &type, &owner);
+  if (type == GST_STREAM_STATUS_TYPE_ENTER)
+    gst_genesys_stack_trim ();
+}
+
+/* While a call's pipeline starts (before call_watch): every message waits
+ * on the bus. */
+static GstBusSyncReply
+start_sync_cb (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_STREAM_STATUS)
+    trim_entering_thread (msg);
+  return GST_BUS_PASS;
+}
+
 /* In the thread that posts: counts, and hands EOS and ERROR on. */
 static GstBusSyncReply
 bus_sync_cb (GstBus * bus, GstMessage * msg, gpointer data)
@@ -786,6 +810,9 @@ bus_sync_cb (GstBus * bus, GstMessage * msg, gpointer data)
        * can acquire the context): the streaming thread would stop itself.
        * Posted sources are destroyed by gst_genesys_serve_free(). */
       post (self, bus_dispatch_cb, bm, bus_message_free);
+      break;
+    case GST_MESSAGE_STREAM_STATUS:
+      trim_entering_thread (msg);
       break;
     case GST_MESSAGE_ELEMENT:
       if (gst_message_has_name (msg, "genesys-gap")) {
@@ -1063,11 +1090,14 @@ call_build (Job * job, GstElement ** src, GError ** error)
   if (call->serve->set_push_mode)
     g_object_set (*src, "push-mode", call->serve->push_mode, NULL);
   gst_element_set_name (pipeline, call->call_id);
-  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE)
-    return pipeline;
-
   bus = gst_element_get_bus (pipeline);
+  gst_bus_set_sync_handler (bus, start_sync_cb, NULL, NULL);
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE) {
+    gst_object_unref (bus);
+    return pipeline;
+  }
+
   err = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   if (err) {
     gst_message_parse_error (err, error, NULL);
@@ -1212,11 +1242,18 @@ call_watch (Call * call)
    * make the control context walk a source per call on every wakeup, and
    * wake it for every message. Only EOS and ERROR go there. */
   call->watching = TRUE;
+  /* start_sync_cb goes; what is posted meanwhile waits on the bus */
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
   gst_bus_set_sync_handler (bus, bus_sync_cb, call_ref (call),
       (GDestroyNotify) call_unref);
   /* what was posted while the pipeline started, before the handler */
-  while ((msg = gst_bus_pop (bus)))
-    bus_sync_cb (bus, msg, call);       /* it takes the message */
+  while ((msg = gst_bus_pop (bus))) {
+    /* a thread's ENTER is for that thread to act on, not this one */
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_STREAM_STATUS)
+      gst_message_unref (msg);
+    else
+      bus_sync_cb (bus, msg, call);     /* it takes the message */
+  }
   gst_object_unref (bus);
 }
 

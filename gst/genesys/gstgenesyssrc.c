@@ -125,6 +125,7 @@
 #include "gstgenesyscaps.h"
 #include "gstgenesysjson.h"
 #include "gstgenesyscredentials.h"
+#include "gstgenesysstack.h"
 #include "audiohook/ah-duration.h"
 
 #define DEFAULT_ADDRESS "0.0.0.0"
@@ -862,6 +863,11 @@ loop_create (GstGenesysSrc * self, gboolean keep_listening, GstBuffer ** outbuf)
     /* the loop threads push meanwhile; an item they leave claims it */
     release_output_locked (self);
     g_mutex_unlock (&self->lock);
+    /* This thread now sleeps until a session starts or ends: the stack
+     * its pushes touched (a filesink's flush reserves over 100 KiB) goes
+     * back to the kernel instead of staying resident for every idle
+     * call. */
+    gst_genesys_stack_trim ();
     ret = wait_item (self, keep_listening, TRUE, &item);
     if (ret != GST_FLOW_OK)
       return ret;
