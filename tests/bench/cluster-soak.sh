@@ -19,6 +19,10 @@
 # RELAY=1 (the default when gst-genesys-serve has --relay-key) gives the
 # instances a relay key: a continuation whose call's owner is up is relayed
 # to it instead of moving; RELAY=0 moves every call as before.
+# RSS per instance is printed a minute after the rolling restart and 5 s
+# before the load ends, each with the calls the instance held then (a
+# restarted instance fills up again as calls reconnect); rss.tsv in the
+# work folder has every instance's RSS and calls every 10 s.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -114,8 +118,41 @@ node "$here/ah-load.mjs" --soak --url "ws://127.0.0.1:$pport/api/v1/audiohook/ws
   >/dev/null 2>"$work/load.log" &
 load=$!
 
+load_begin=$(date +%s)
+
 # RSS of each instance (KiB) a minute after its (re)start and at the end
+# of the load, each with the calls it held then; every 10 s to rss.tsv
 rss () { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+calls_held () {
+  curl -s "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '$1 == "gst_genesys_calls" { print $2 }'
+}
+# An instance whose calls stay the same, not 0, for 60 s while the load
+# runs (calls come and go every few seconds) is stuck: every thread's
+# stack goes to stall-iN.txt, once.
+rss_watch () {
+  local i p c
+  declare -a last same
+  while sleep 10; do
+    for i in $(seq "$instances"); do
+      p=$(cat "$work/pid.$i" 2>/dev/null)
+      c=$(calls_held "${health[$i]}")
+      printf '%s\ti%s\t%s\t%s\n' "$(($(date +%s) - load_begin))" "$i" "$(rss "$p")" "$c" >>"$work/rss.tsv"
+      if [ -n "$c" ] && [ "$c" != 0 ] && [ "$c" = "${last[$i]:-}" ]; then
+        same[$i]=$((${same[$i]:-0} + 1))
+      else
+        same[$i]=0
+      fi
+      last[$i]=$c
+      if [ "${same[$i]}" -ge 6 ] && [ ! -f "$work/stall-i$i.txt" ]; then
+        echo "STALL: i$i has held $c calls for 60 s; its threads' stacks are in $work/stall-i$i.txt" >&2
+        gdb -p "$p" -batch -ex 'thread apply all bt' >"$work/stall-i$i.txt" 2>&1
+      fi
+    done
+  done
+}
+for i in $(seq "$instances"); do echo "${pid[$i]}" >"$work/pid.$i"; done
+rss_watch &
+watcher=$!
 sleep $((minutes * 20))
 restart_begin=$(date +%s.%N)
 for i in $(seq "$instances"); do
@@ -128,6 +165,7 @@ for i in $(seq "$instances"); do
   status=$?
   t1=$(date +%s.%N)
   start_instance "$i"
+  echo "${pid[$i]}" >"$work/pid.$i"
   for k in $(seq 100); do ready "${health[$i]}" && break; sleep 0.1; done
   t2=$(date +%s.%N)
   echo "restart i$i: drained and exited ($status) in $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s, ready again after $(awk "BEGIN { printf \"%.1f\", $t2 - $t1 }") s"
@@ -135,11 +173,20 @@ done
 restart_end=$(date +%s.%N)
 echo "rolling restart of $instances instances: $(awk "BEGIN { printf \"%.1f\", $restart_end - $restart_begin }") s"
 sleep 60
-declare -a rss_start
-for i in $(seq "$instances"); do rss_start[$i]=$(rss "${pid[$i]}"); done
+declare -a rss_start rss_end calls_start calls_end
+for i in $(seq "$instances"); do
+  rss_start[$i]=$(rss "${pid[$i]}")
+  calls_start[$i]=$(calls_held "${health[$i]}")
+done
+# the end: 5 s before the load's calls end
+left=$((load_begin + minutes * 60 - 5 - $(date +%s)))
+[ "$left" -gt 0 ] && sleep "$left"
+for i in $(seq "$instances"); do
+  rss_end[$i]=$(rss "${pid[$i]}")
+  calls_end[$i]=$(calls_held "${health[$i]}")
+done
 wait "$load"
-declare -a rss_end
-for i in $(seq "$instances"); do rss_end[$i]=$(rss "${pid[$i]}"); done
+kill "$watcher" 2>/dev/null
 kill -TERM "$proxy" 2>/dev/null
 for i in $(seq "$instances"); do count_relays "${health[$i]}"; done
 [ ${#relay_args[@]} -gt 0 ] && echo "relays: ${relayed[0]} sessions relayed, ${relayed[1]} hop sessions, ${relayed[2]} fell back to a move"
@@ -150,8 +197,29 @@ for i in $(seq "$instances"); do
   kill -0 "${pid[$i]}" 2>/dev/null || crashes=$((crashes + 1))
   stop_pid "${pid[$i]}" 700 >/dev/null 2>&1
 done
+# A restarted instance fills up again over minutes as calls reconnect, so
+# RSS is also compared at equal load: from the first sample of rss.tsv, a
+# minute or more after the rolling restart, in which the instance held
+# the calls it held at the end (within 5 %, at least 2), to the end.
+since=$(awk "BEGIN { printf \"%d\", $restart_end - $load_begin + 60 }")
 for i in $(seq "$instances"); do
-  echo "RSS i$i: ${rss_start[$i]:-?} KiB a minute after its restart, ${rss_end[$i]:-?} KiB at the end"
+  echo "RSS i$i: ${rss_start[$i]:-?} KiB (${calls_start[$i]:-?} calls) a minute after its restart, ${rss_end[$i]:-?} KiB (${calls_end[$i]:-?} calls) 5 s before the load ended"
+  awk -v i="i$i" -v since="$since" -v r1="${rss_end[$i]:-0}" -v c1="${calls_end[$i]:-0}" '
+    $2 == i && $1 >= since && $4 != "" && !found {
+      d = $4 - c1; if (d < 0) d = -d
+      tol = c1 * 0.05; if (tol < 2) tol = 2
+      if (d <= tol) { found = 1; t0 = $1; r0 = $3; c0 = $4 }
+    }
+    END {
+      if (found && r0 > 0 && r1 > 0)
+        printf "RSS i%s at equal load: %d KiB (%d calls) at %d s, %d KiB (%d calls) at the end: growth %.1f %%\n", substr(i, 2), r0, c0, t0, r1, c1, (r1 - r0) * 100 / r0
+      else
+        printf "RSS i%s at equal load: no sample after the restart held %d calls\n", substr(i, 2), c1
+    }' "$work/rss.tsv"
+done
+
+for f in "$work"/stall-i*.txt; do
+  [ -f "$f" ] && echo "STALL: an instance held the same calls for 60 s; its threads' stacks: $f (KEEP=DIR keeps it)"
 done
 
 WORK=$work TOP=$top CRASHES=$crashes node --input-type=module -e '
