@@ -115,6 +115,11 @@ GST_GENESYS_DEBUG_CATEGORY ("genesysserve",
 /* A relay's first hop must open within this (the client waits 5 s for
  * its opened); otherwise the call moves. */
 #define RELAY_CONNECT_TIMEOUT (3 * GST_SECOND)
+/* After an owner did not answer a relay, its calls move without trying
+ * for this long: each try holds a worker for up to RELAY_CONNECT_TIMEOUT,
+ * and a burst of continuations for a stuck owner would hold them all
+ * while new calls wait for their pipelines. */
+#define RELAY_DOWN_TIME (10 * G_USEC_PER_SEC)
 
 /* At most one worker job of a call at a time, in this order: the start
  * (STARTING: it ends in RUNNING or DONE), then the stop (STOPPING, after a
@@ -234,6 +239,9 @@ struct _GstGenesysServe
    * at most CLOSED_MEMORY: their continuations are a repeated close */
   GHashTable *closed_ids;
   GQueue closed_order;
+  /* relay URL -> (gint64 *) monotonic time until which it is not tried:
+   * an owner that did not answer a relay */
+  GHashTable *relay_down;
 };
 
 #define CLOSED_MEMORY 4096
@@ -1286,11 +1294,27 @@ call_relay (Job * job, const GstGenesysSessionRecord * record)
   GstGenesysRelay *relay;
   GError *error = NULL;
   gint chosen = -1;
+  gint64 *until;
+  gboolean down;
 
   if (!self->relay_secret || !record->relay_url || !*record->relay_url) {
     GST_INFO ("session %s: %s, the call moves", call->session_id,
         self->relay_secret ? "its owner advertises no relay URL" :
         "no relay key");
+    return FALSE;
+  }
+  g_mutex_lock (&self->lock);
+  until = g_hash_table_lookup (self->relay_down, record->relay_url);
+  down = until && g_get_monotonic_time () < *until;
+  g_mutex_unlock (&self->lock);
+  if (down) {
+    GST_WARNING ("session %s: relay to %s (%s) not tried: it did not answer "
+        "a relay less than %d s ago; the call moves here", call->session_id,
+        record->instance, record->relay_url,
+        (gint) (RELAY_DOWN_TIME / G_USEC_PER_SEC));
+    g_mutex_lock (&self->lock);
+    self->metrics.relay_fallbacks++;
+    g_mutex_unlock (&self->lock);
     return FALSE;
   }
   config.uri = record->relay_url;
@@ -1307,13 +1331,21 @@ call_relay (Job * job, const GstGenesysSessionRecord * record)
     call->relayed = TRUE;
     call->relay = relay;
     call->relay_chosen = chosen;
+    g_mutex_lock (&self->lock);
+    g_hash_table_remove (self->relay_down, record->relay_url);
+    g_mutex_unlock (&self->lock);
     return TRUE;
   }
-  GST_WARNING ("session %s: relay to %s (%s): %s; the call moves here",
-      call->session_id, record->instance, record->relay_url, error->message);
+  GST_WARNING ("session %s: relay to %s (%s): %s; the call moves here, and "
+      "its calls move without a relay for %d s", call->session_id,
+      record->instance, record->relay_url, error->message,
+      (gint) (RELAY_DOWN_TIME / G_USEC_PER_SEC));
   g_clear_error (&error);
   gst_genesys_relay_free (relay);
+  until = g_new (gint64, 1);
+  *until = g_get_monotonic_time () + RELAY_DOWN_TIME;
   g_mutex_lock (&self->lock);
+  g_hash_table_replace (self->relay_down, g_strdup (record->relay_url), until);
   self->metrics.relay_fallbacks++;
   g_mutex_unlock (&self->lock);
   return FALSE;
@@ -2370,6 +2402,8 @@ gst_genesys_serve_init (GstGenesysServe * self)
   self->closed_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
   g_queue_init (&self->closed_order);
+  self->relay_down = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
   gst_genesys_serve_metrics_init (&self->metrics);
 }
 
@@ -2755,6 +2789,7 @@ gst_genesys_serve_finalize (GObject * object)
   g_mutex_clear (&serve->lock);
   g_queue_clear (&serve->closed_order);
   g_hash_table_unref (serve->closed_ids);
+  g_hash_table_unref (serve->relay_down);
   config_clear (&serve->config);
   g_clear_error (&serve->init_error);
   G_OBJECT_CLASS (gst_genesys_serve_parent_class)->finalize (object);

@@ -18,7 +18,8 @@
 #     the hop reconnects, and c's one recording is still exact;
 #   - an owner that does not answer (SIGSTOP, its heartbeat still "up"):
 #     the relay gives up after 3 s and the call moves to b instead, its
-#     two segments joining to the exact timeline;
+#     two segments joining to the exact timeline; a second call of that
+#     owner continuing later moves without trying the relay again;
 #   - the relay key with a wrong secret is refused (401).
 #   tests/interop/test-relay.sh [BUILDDIR]
 # WRAP_B="valgrind ..." runs the relaying instance b under that command
@@ -123,19 +124,29 @@ result "the hop reconnected after its drops (continuing its previous hop session
 
 # 3. the owner d stops answering: no relay, the call moves to b
 start d
+# A second call of d continues after b gave up on d: it moves at once,
+# without holding a worker for the relay's 3 s.
 node "$here/continue-across.mjs" --gap-ms 2500 --leg "$url_d:5:drop" --leg "$url_b:5" \
   --report three.json >three.out 2>&1 &
 client=$!
+node "$here/continue-across.mjs" --gap-ms 7000 --leg "$url_d:5:drop" --leg "$url_b:5" \
+  --report three-b.json >three-b.out 2>&1 &
+client_b=$!
 sleep 2
 kill -STOP $pid_d
 wait $client
 st=$?
+wait $client_b
+st_b=$?
 kill -CONT $pid_d
 result "a call whose owner does not answer the relay goes on at b" $st "$(tail -c 300 three.out)"
 f=$(metric b gst_genesys_relay_fallbacks_total)
 m=$(metric b gst_genesys_calls_moved_in_total)
-[ "$f" = 1 ] && [ "$m" = 1 ]
-result "b counts the relay it gave up and the call that moved in" $? "fallbacks $f, moved in $m"
+[ "$f" = 2 ] && [ "$m" = 2 ]
+result "b counts the relays it gave up and the calls that moved in" $? "fallbacks $f, moved in $m"
+[ "$st_b" = 0 ] && [ "$(grep -c 'did not answer a relay less than 10 s ago' b.log)" = 1 ]
+result "the next call of that owner moves without trying the relay again" $? \
+  "client $st_b: $(tail -c 200 three-b.out); $(grep -c 'not tried' b.log) skipped in b.log"
 call3=$(node -e 'console.log(require("./three.json").callId)')
 samples3=$(node -e 'console.log(require("./three.json").samples)')
 kill -TERM $pid_d
@@ -144,6 +155,12 @@ wait $pid_d
   "$call3.joined" >"$call3.join.log" 2>&1 && frames_exact "$call3.joined" "$samples3"
 result "its two segments join to the exact timeline" $? \
   "$(ls rec | grep "^$call3-" | tr '\n' ' ') $(tail -n 1 "$call3.join.log")"
+call3b=$(node -e 'console.log(require("./three-b.json").callId)')
+samples3b=$(node -e 'console.log(require("./three-b.json").samples)')
+"$top/tools/gst-genesys-join" "$tmp/rec/{session-id}-{segment}-{start-position}.raw" "$call3b" \
+  "$call3b.joined" >"$call3b.join.log" 2>&1 && frames_exact "$call3b.joined" "$samples3b"
+result "so do the second call's" $? \
+  "$(ls rec | grep "^$call3b-" | tr '\n' ' ') $(tail -n 1 "$call3b.join.log")"
 
 # 4. the owner e drains while its call is relayed from b
 start e
@@ -177,7 +194,7 @@ for n in a b c; do
   eval "kill -TERM \$pid_$n; wait \$pid_$n"
 done
 [ -n "${KEEP_B:-}" ] && cp b.log "$KEEP_B"
-[ "$(ls rec | wc -l)" = 5 ]
+[ "$(ls rec | wc -l)" = 7 ]
 result "no other recording" $? "$(ls rec | tr '\n' ' ')"
 
 finish
