@@ -1306,15 +1306,14 @@ call_relay (Job * job, const GstGenesysSessionRecord * record)
   g_mutex_lock (&self->lock);
   until = g_hash_table_lookup (self->relay_down, record->relay_url);
   down = until && g_get_monotonic_time () < *until;
+  if (down)
+    self->metrics.relay_fallbacks++;
   g_mutex_unlock (&self->lock);
   if (down) {
     GST_WARNING ("session %s: relay to %s (%s) not tried: it did not answer "
         "a relay less than %d s ago; the call moves here", call->session_id,
         record->instance, record->relay_url,
         (gint) (RELAY_DOWN_TIME / G_USEC_PER_SEC));
-    g_mutex_lock (&self->lock);
-    self->metrics.relay_fallbacks++;
-    g_mutex_unlock (&self->lock);
     return FALSE;
   }
   config.uri = record->relay_url;
