@@ -1377,6 +1377,50 @@ test_continued_session (void)
   fixture_stop (&f);
 }
 
+/* A client whose connection went half-open (its messages lost, ours still
+ * reaching it) is timed out: disconnect (error), and its connection is
+ * dropped 2 s later, before the client noticed anything. Its continuation
+ * after that still continues the same output, as after a drop: the
+ * timed-out session was lost, not closed. */
+static void
+test_idle_timeout_continued (void)
+{
+  Fixture f;
+  AhPeerFrame *frame;
+  gchar *old_id;
+  GstBuffer *buf;
+
+  fixture_start (&f, "idle-timeout=1000000000 session-timeout=10000000000");
+  g_free (open_session (&f, NULL, OFFER_MONO));
+  old_id = g_strdup (ah_peer_session_id (f.peer));
+  send_frames (&f, 2, 1600, 1);
+  gst_buffer_unref (gst_harness_pull (f.h));
+  gst_buffer_unref (gst_harness_pull (f.h));
+  frame = ah_peer_expect (f.peer, "disconnect", 5000);
+  g_assert_nonnull (frame);
+  ah_peer_frame_free (frame);
+  /* the server lets go of the connection; no close ever came */
+  wait_sessions_lost (f.src, 1);
+  ah_peer_free (f.peer);
+
+  f.peer = ah_peer_new ();
+  open_continued (&f, old_id, "PT3S");
+  send_frames (&f, 1, 1600, 3);
+  check_gap_event (f.h, 400 * GST_MSECOND, 2600 * GST_MSECOND);
+  buf = gst_harness_pull (f.h);
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, 3 * GST_SECOND);
+  gst_buffer_unref (buf);
+  g_assert_cmpuint (check_stat_u64 (f.src, "sessions-continued"), ==, 1);
+  close_session (&f, "PT3.2S");
+  {
+    GstEvent *ev = check_pull_event_of_type (f.h, GST_EVENT_EOS);
+    g_assert_nonnull (ev);
+    gst_event_unref (ev);
+  }
+  g_free (old_id);
+  fixture_stop (&f);
+}
+
 /* A continuation whose positions restart at zero lands where its audio
  * arrives: the time between is a gap measured on the pipeline clock. */
 static void
@@ -2097,6 +2141,8 @@ main (int argc, char **argv)
   g_test_add_func ("/genesyssrc/latency-query", test_latency_query);
   g_test_add_func ("/genesyssrc/session-lost", test_session_lost);
   g_test_add_func ("/genesyssrc/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/genesyssrc/idle-timeout-continued",
+      test_idle_timeout_continued);
   g_test_add_func ("/genesyssrc/l16-stereo", test_l16_stereo);
   g_test_add_func ("/genesyssrc/continued-session", test_continued_session);
   g_test_add_func ("/genesyssrc/eos-drains", test_eos_drains);

@@ -6,9 +6,15 @@
 // without a close frame, or closed with reason "reconnect". Frames are PCMU
 // mono, 200 ms, frame i filled with the byte 16 + i % 200, sent in real time.
 //
-//   node continue-across.mjs --leg URL:FRAMES[:drop|reconnect|end] ... [--report FILE]
-//     [--repeat-close URL] [--ping] [--gap-ms MS] [--times FILE]
+//   node continue-across.mjs --leg URL:FRAMES[:drop|reconnect|end|silent] ... [--report FILE]
+//     [--repeat-close URL] [--ping] [--gap-ms MS] [--times FILE] [--silent-hold-ms MS]
 //
+// silent: after its frames the leg's connection goes half-open, as behind
+// a proxy that lost one direction: the frames that fall due (one per 200 ms)
+// are lost, the server's disconnect (its idle timeout) still arrives, and
+// the client notices the end only --silent-hold-ms (default 3000) later,
+// the server not at all; the next leg continues at the position reached.
+// report.lost lists the lost frames as [first, end) ranges.
 // --dtmf: a dtmf message (digit 5) in the middle of each leg.
 // Every leg's report lists the types of the server's messages (pongs
 // left out) in .messages; report.seqErrors counts server messages whose
@@ -42,11 +48,12 @@ const { values } = parseArgs({
     'gap-ms': { type: 'string' },
     times: { type: 'string' },
     dtmf: { type: 'boolean' },
+    'silent-hold-ms': { type: 'string', default: '3000' },
   },
 });
 const FRAME = 1600;
 const legs = (values.leg ?? []).map((l) => {
-  const m = /^(.*):(\d+)(?::(drop|reconnect|end))?$/.exec(l);
+  const m = /^(.*):(\d+)(?::(drop|reconnect|end|silent))?$/.exec(l);
   if (!m) { console.error(`bad --leg ${l}`); process.exit(2); }
   return { url: m[1], frames: Number(m[2]), how: m[3] ?? 'drop' };
 });
@@ -57,7 +64,7 @@ const conversationId = crypto.randomUUID();
 const orgId = crypto.randomUUID();
 let frame = 0;
 let previous = null; // {id, serverseq, clientseq}
-const report = { callId: null, legs: [], frames: 0, samples: 0, pings: 0, pongs: 0, pongMaxMs: 0, seqErrors: 0 };
+const report = { callId: null, legs: [], frames: 0, samples: 0, pings: 0, pongs: 0, pongMaxMs: 0, seqErrors: 0, lost: [] };
 
 const sendTimes = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -139,7 +146,23 @@ for (const leg of legs) {
     await sleep(Math.max(0, due - Date.now()));
   }
   previous = { id: s.id, serverseq: s.serverseq, clientseq: s.seq };
-  if (leg.how === 'drop') {
+  if (leg.how === 'silent') {
+    const first = frame;
+    let disconnect = null;
+    s.expect('disconnect', 60000).then((m) => { disconnect = m; }, () => { disconnect = false; });
+    const lose = async (until) => {
+      for (let due = Date.now() + 200; !until(); due += 200) {
+        await sleep(Math.max(0, due - Date.now()));
+        frame += 1;
+      }
+    };
+    await lose(() => disconnect !== null);
+    entry.disconnect = disconnect ? disconnect.parameters : null;
+    const holdEnd = Date.now() + Number(values['silent-hold-ms']);
+    await lose(() => Date.now() >= holdEnd);
+    report.lost.push([first, frame]);
+    s.ws._socket.destroy();
+  } else if (leg.how === 'drop') {
     s.ws._socket.destroy(); // no close frame, no FIN handshake by the protocol
   } else {
     s.send('close', { reason: leg.how });

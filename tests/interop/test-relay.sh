@@ -20,6 +20,10 @@
 #     the relay gives up after 3 s and the call moves to b instead, its
 #     two segments joining to the exact timeline; a second call of that
 #     owner continuing later moves without trying the relay again;
+#   - a connection that goes half-open, on the owner and on a relaying
+#     instance: the server's idle timeout ends the session as a lost
+#     connection, and the client's later continuation still continues the
+#     call, one recording with the lost frames as silence;
 #   - the relay key with a wrong secret is refused (401).
 #   tests/interop/test-relay.sh [BUILDDIR]
 # WRAP_B="valgrind ..." runs the relaying instance b under that command
@@ -65,7 +69,7 @@ metric () {
 one_recording () {
   files=$(ls rec | grep "^$1-")
   [ "$(printf '%s\n' "$files" | grep -c .)" = 1 ] || { echo "recordings: $files"; return 1; }
-  frames_exact "rec/$files" "$2"
+  frames_exact "rec/$files" "$2" "${3:-[]}"
 }
 
 # c advertises a relay URL through the drop proxy, which cuts every
@@ -182,7 +186,35 @@ samples4=$(node -e 'console.log(require("./four.json").samples)')
 one_recording "$call4" "$samples4"
 result "the owner's one recording of it is whole" $? "$(ls rec | grep "^$call4-" | tr '\n' ' ')"
 
-# 5. a forged relay credential
+# 5. a connection that goes half-open (behind a proxy that lost the
+# client's direction): the server's idle timeout ends that session as a lost
+# connection, not as a close, so the client's continuation, arriving after
+# the server let go of the connection, still continues the call; on the
+# owner itself, and on a relaying instance whose client leg went silent
+start f --idle-timeout 2
+start g --idle-timeout 2
+node "$here/continue-across.mjs" --leg "$url_f:10:silent" --leg "$url_f:10" --report five.json \
+  >five.out 2>&1
+result "a call whose connection went silent continues after the server timed it out" $? \
+  "$(tail -c 300 five.out)"
+node -e 'const r=require("./five.json");process.exit(/idle timeout/.test(r.legs[0].disconnect?.info)?0:1)'
+result "the silent session got the idle timeout's disconnect" $? \
+  "$(node -e 'console.log(JSON.stringify(require("./five.json").legs[0].disconnect))')"
+call5=$(node -e 'console.log(require("./five.json").callId)')
+lost5=$(node -e 'console.log(JSON.stringify(require("./five.json").lost))')
+one_recording "$call5" "$(node -e 'console.log(require("./five.json").samples)')" "$lost5"
+result "one recording, its exact timeline (the lost frames silence)" $? \
+  "$(ls rec | grep "^$call5-" | tr '\n' ' ') lost $lost5"
+node "$here/continue-across.mjs" --leg "$url_f:5:drop" --leg "$url_g:10:silent" --leg "$url_f:10" \
+  --report six.json >six.out 2>&1
+result "so does one whose relayed leg went silent on the relaying instance" $? "$(tail -c 300 six.out)"
+call6=$(node -e 'console.log(require("./six.json").callId)')
+lost6=$(node -e 'console.log(JSON.stringify(require("./six.json").lost))')
+one_recording "$call6" "$(node -e 'console.log(require("./six.json").samples)')" "$lost6"
+result "its owner has one recording, its exact timeline" $? \
+  "$(ls rec | grep "^$call6-" | tr '\n' ' ') lost $lost6"
+
+# 6. a forged relay credential
 node "$here/audiohook-client.mjs" --url "$url_a" --api-key relay-test \
   --client-secret "$(head -c 32 /dev/urandom | base64)" --expect-status 401 --quiet >forged.out 2>&1
 result "the relay key with a wrong secret is refused (401)" $? "$(tail -c 200 forged.out)"
@@ -190,11 +222,11 @@ node "$here/audiohook-client.mjs" --url "$url_a" --api-key relay-test --expect-s
   >unsigned.out 2>&1
 result "the relay key without a signature is refused (401)" $? "$(tail -c 200 unsigned.out)"
 
-for n in a b c; do
+for n in a b c f g; do
   eval "kill -TERM \$pid_$n; wait \$pid_$n"
 done
 [ -n "${KEEP_B:-}" ] && cp b.log "$KEEP_B"
-[ "$(ls rec | wc -l)" = 7 ]
+[ "$(ls rec | wc -l)" = 9 ]
 result "no other recording" $? "$(ls rec | tr '\n' ' ')"
 
 finish

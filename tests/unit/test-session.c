@@ -958,6 +958,29 @@ static const Step server_idle[] = {
   END
 };
 
+/* A client that went silent and does not close either: its connection
+ * died on the way (half-open), and it continues the session on a new one
+ * once it notices. So the session ends as a lost connection does: no
+ * CLOSED, the state stays ERROR, and its server waits for the
+ * continuation (a CLOSED here made the call final, and the continuation a
+ * repeated close without media). */
+static const Step server_idle_silent[] = {
+  START (0, X_DEADLINE (SEC (5))),
+  FEED (0, OPEN, X_TEXT (OPENED (1, 1, M_STEREO, "")), X_OPENED (2, FALSE),
+      X_DEADLINE (SEC (60))),
+  FEED (SEC (10), C ("ping", 2, 1, "PT0S", "{}"),
+      X_TEXT (S ("pong", 2, 2, "{}")), X_PING (0)),
+  TIMEOUT (SEC (60), X_DEADLINE (SEC (70))),
+  TIMEOUT (SEC (70),
+      X_TEXT (S ("disconnect", 3, 2, "{'reason':'error',"
+              "'info':'Timeout: nothing received within the idle timeout'}")),
+      X_PERR (408), X_DEADLINE (SEC (72))),
+  STATE (AH_STATE_ERROR),
+  TIMEOUT (SEC (72), X_HANGUP, X_DEADLINE (NONE)),
+  STATE (AH_STATE_ERROR),
+  END
+};
+
 /* A paused session still pings: it is not idle. */
 static const Step server_paused_pings[] = {
   START (0, X_DEADLINE (SEC (5))),
@@ -1936,6 +1959,7 @@ static const Case cases[] = {
       server_close_paused},
   {"/session/server/no-open", AH_ROLE_SERVER, {0}, server_no_open},
   {"/session/server/idle", AH_ROLE_SERVER, {0}, server_idle},
+  {"/session/server/idle-silent", AH_ROLE_SERVER, {0}, server_idle_silent},
   {"/session/server/paused-pings", AH_ROLE_SERVER, {0}, server_paused_pings},
   {"/session/server/burst-after-close", AH_ROLE_SERVER, {0},
       server_burst_after_close},

@@ -100,6 +100,7 @@ struct _AhSession
   /* server */
   gboolean stream_paused;
   gboolean disconnect_sent;
+  gboolean went_silent;         /* ended by the idle timeout */
   gboolean close_received;
   guint64 close_hold;           /* closed waits up to this for release */
   guint64 linger_deadline;
@@ -585,10 +586,12 @@ server_idle_check (AhSession * session)
 {
   guint64 due = sat_add (session->last_received, session->idle_timeout);
 
-  if (due > session->now)
+  if (due > session->now) {
     session->idle_deadline = due;
-  else
+  } else {
+    session->went_silent = TRUE;
     server_timed_out (session, "nothing received within the idle timeout");
+  }
 }
 
 /* Whether a reported span of @samples is plausible: the position it leads
@@ -1062,10 +1065,16 @@ server_feed_binary (AhSession * session, GBytes * data)
   session->position = sat_add (session->position, samples);
 }
 
+/* The linger after a close, or after our disconnect, is over: the
+ * connection goes. A client that went silent and did not close either is
+ * not over: its connection died somewhere (half-open behind a proxy), and
+ * the client continues the session on a new one once it notices. So that
+ * session ends as a lost connection does, in AH_STATE_ERROR and without
+ * AH_ACTION_CLOSED, and whoever serves it waits for the continuation. */
 static void
 server_linger_expired (AhSession * session)
 {
-  if (!session->close_received) {
+  if (!session->close_received && !session->went_silent) {
     AhAction *action = push_action (session, AH_ACTION_CLOSED);
 
     action->text = g_strdup ("timeout");
@@ -1073,7 +1082,8 @@ server_linger_expired (AhSession * session)
     action->position = session->position;
   }
   push_action (session, AH_ACTION_HANGUP);
-  session->state = AH_STATE_CLOSED;
+  if (session->close_received || !session->went_silent)
+    session->state = AH_STATE_CLOSED;
 }
 
 /* ------------------------------------------------------------------ */

@@ -59,14 +59,17 @@ start_redis () {
   registry="redis://127.0.0.1:$rport"
 }
 
-# frames_exact FILE SAMPLES: FILE holds SAMPLES / 1600 frames of 1600 bytes,
-# frame i filled with 16 + i % 200 (continue-across.mjs's audio)
+# frames_exact FILE SAMPLES [LOST]: FILE holds SAMPLES / 1600 frames of 1600
+# bytes, frame i filled with 16 + i % 200 (continue-across.mjs's audio), but
+# for the frames LOST names (a JSON list of [first, end) ranges, its
+# report.lost), which are PCMU silence (0xff: gap-mode=silence)
 frames_exact () {
-  python3 - "$1" "$2" <<'PY'
-import sys
+  python3 - "$1" "$2" "${3:-[]}" <<'PY'
+import json, sys
 data = open(sys.argv[1], "rb").read()
 n = int(sys.argv[2]) // 1600
-want = b"".join(bytes([16 + i % 200]) * 1600 for i in range(n))
+lost = set(i for a, b in json.loads(sys.argv[3]) for i in range(a, b))
+want = b"".join(bytes([0xff if i in lost else 16 + i % 200]) * 1600 for i in range(n))
 if data != want:
     first = next((i for i in range(min(len(data), len(want))) if data[i] != want[i]), min(len(data), len(want)))
     print(f"{len(data)} bytes, {len(want)} expected; first difference at byte {first}")
