@@ -218,12 +218,23 @@ forward_text (GstGenesysRelay * self, AhMessageType type, const gchar * reason,
 
 /* ---- the hop ---- */
 
+/* The hop session is open and its WebSocket takes messages: not once a
+ * close went out or came in (libsoup refuses to send then, loudly). What is
+ * not sent is kept by the AhRelay and goes again on the next hop session. */
+static gboolean
+hop_writable (GstGenesysRelay * self)
+{
+  return self->hop_open && self->ws &&
+      soup_websocket_connection_get_state (self->ws) ==
+      SOUP_WEBSOCKET_STATE_OPEN;
+}
+
 static void
 send_frame (GstGenesysRelay * self, AhRelayFrame * frame)
 {
-  if (self->ws && frame->text)
+  if (hop_writable (self) && frame->text)
     soup_websocket_connection_send_text (self->ws, frame->text);
-  else if (self->ws && frame->data)
+  else if (hop_writable (self) && frame->data)
     soup_websocket_connection_send_message (self->ws,
         SOUP_WEBSOCKET_DATA_BINARY, frame->data);
   ah_relay_frame_clear (frame);
@@ -312,9 +323,14 @@ ping_cb (gpointer data)
   GstGenesysRelay *self = data;
   gchar *text;
 
-  if (!self->hop_open || !self->ws)
+  if (!hop_writable (self)) {
+    GST_DEBUG ("hop %s: no ping, the hop is not open",
+        ah_relay_get_id (self->ah));
     return G_SOURCE_CONTINUE;
+  }
   text = ah_relay_ping (self->ah, self->rtt);
+  GST_DEBUG ("hop %s: ping, confirmed up to sample %" G_GUINT64_FORMAT,
+      ah_relay_get_id (self->ah), ah_relay_get_confirmed (self->ah));
   soup_websocket_connection_send_text (self->ws, text);
   g_free (text);
   self->ping_sent_at = gst_genesys_now ();
@@ -374,6 +390,8 @@ owner_text (GstGenesysRelay * self, const gchar * text, gsize len)
     case AH_RELAY_PONG:
       if (self->ping_sent_at)
         self->rtt = gst_genesys_now () - self->ping_sent_at;
+      GST_DEBUG ("hop %s: pong, confirmed up to sample %" G_GUINT64_FORMAT,
+          ah_relay_get_id (self->ah), ah_relay_get_confirmed (self->ah));
       break;
     case AH_RELAY_CLOSED:
       if (!self->client_closed) {
@@ -587,7 +605,7 @@ static void
 client_action (GstGenesysRelay * self, AhAction * action)
 {
   AhRelayFrame out = { NULL, NULL };
-  gboolean live = self->hop_open;
+  gboolean live = hop_writable (self);
 
   switch (action->type) {
     case AH_ACTION_AUDIO:
@@ -638,8 +656,11 @@ client_item_cb (gpointer data)
   ClientItem *item = data;
   GstGenesysRelay *self = item->relay;
 
-  if (self->finished)
+  if (self->finished) {
+    GST_DEBUG ("relay of session %s: a client action after its end",
+        self->session_id);
     return G_SOURCE_REMOVE;
+  }
   if (item->action) {
     client_action (self, item->action);
     return G_SOURCE_REMOVE;
