@@ -963,6 +963,10 @@ observe_action (GstGenesysConn * conn, AhAction * action, gpointer data)
       break;
   }
   g_mutex_unlock (&self->lock);
+  /* a timeout, a violation: the session ends with it */
+  if (action->type == AH_ACTION_PROTOCOL_ERROR)
+    GST_WARNING ("session %s: %s (%d)", link->session_id, action->text,
+        action->code);
 }
 
 static void
