@@ -331,7 +331,7 @@ class Client {
         return;
       case 'disconnect':
         stats.disconnects++;
-        note(failures, `client ${this.index}: server disconnect ${JSON.stringify(msg.parameters)}`);
+        note(failures, `client ${this.index}: server disconnect ${JSON.stringify(msg.parameters)} at ${(now() / 1000).toFixed(1)} s, session ${this.sessionId} of call ${this.call?.firstSessionId} (connected ${((now() - this.connectAt) / 1000).toFixed(1)} s before)`);
         if (this.state === 'OPEN') {
           this.endReason = 'disconnect';
           this.startClose('disconnect');
@@ -401,6 +401,12 @@ class Client {
       stats.violations++;
       return;
     }
+    if (typeof msg.clientseq === 'number' && msg.clientseq < this.ping.seq && this.ping.since < this.ping.at) {
+      // the answer to an earlier ping, late (counted when the next was
+      // due): the connection lives; the current ping is still out
+      this.ping.since = this.ping.at;
+      return;
+    }
     const lat = now() - this.ping.at;
     stats.pongs++;
     stats.latencies.push(lat);
@@ -411,14 +417,14 @@ class Client {
   }
 
   sendPing(t) {
-    if (this.ping) {
-      // the previous one is still unanswered when the next is due: late
-      stats.latePongs++;
-      this.ping = null;
-    }
+    // the previous one still unanswered when the next is due: late; the
+    // pong timeout still counts from the oldest unanswered ping (since)
+    const since = this.ping ? this.ping.since : null;
+    if (this.ping) stats.latePongs++;
     this.send('ping', {});
     stats.pingsSent++;
-    this.ping = { seq: this.seq, at: now(), steady: phase === 'steady' };
+    const at = now();
+    this.ping = { seq: this.seq, at, since: since ?? at, steady: phase === 'steady' };
     this.nextPingAt = t + PING_MS;
   }
 
@@ -453,7 +459,7 @@ class Client {
       }
     }
     if (this.state === 'OPEN') {
-      if (this.ping && SOAK && t - this.ping.at > PONG_TIMEOUT_MS) {
+      if (this.ping && SOAK && now() - this.ping.since > PONG_TIMEOUT_MS) {
         stats.latePongs++;
         this.ping = null;
         this.lost(`no pong within ${PONG_TIMEOUT_MS} ms`, this.ws);

@@ -218,6 +218,11 @@ for i in $(seq "$instances"); do
     }' "$work/rss.tsv"
 done
 
+# GLib criticals and warnings of the instances (none is expected)
+for i in $(seq "$instances"); do
+  n=$(grep -c -- '-CRITICAL \*\*\|-WARNING \*\*' "$work/i$i.log")
+  [ "$n" != 0 ] && echo "i$i: $n GLib critical(s) or warning(s), first: $(grep -m1 -- '-CRITICAL \*\*\|-WARNING \*\*' "$work/i$i.log")"
+done
 for f in "$work"/stall-i*.txt; do
   [ -f "$f" ] && echo "STALL: an instance held the same calls for 60 s; its threads' stacks: $f (KEEP=DIR keeps it)"
 done
@@ -228,7 +233,7 @@ WORK=$work TOP=$top CRASHES=$crashes node --input-type=module -e '
   const w = process.env.WORK;
   const r = JSON.parse(fs.readFileSync(`${w}/load.json`, "utf8"));
   console.log(`crashes: ${process.env.CRASHES}`);
-  console.log(`calls: ${r.callsCompleted} completed, ${r.callsFailed} ended unexpectedly, of ${r.callsStarted} started`);
+  console.log(`calls: ${r.callsCompleted} completed, ${r.callsFailed} ended unexpectedly, of ${r.callsStarted} started; ${r.disconnects} ended by a server disconnect`);
   console.log(`connections: ${r.connects} made, ${r.connectionsLost} failed and replaced, ${r.moved} moved on reconnect, ${r.continuedOpens} opens continued a session, refused ${JSON.stringify(r.refusals)}`);
   console.log(`audio: ${r.framesSent} frames sent; pongs ${r.pongs}/${r.pingsSent}, late ${r.latePongs}, p50/p99/max ${r.pongMs.p50}/${r.pongMs.p99}/${r.pongMs.max} ms`);
   let match = 0, differ = [], segments = 0;
