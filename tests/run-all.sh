@@ -3,7 +3,8 @@
 # Installs what is missing, builds, and runs every test of gst-genesys:
 #  - gst-indent: every tracked .c file as .ci/gst-indent leaves it (1 test);
 #  - gcc, -Dwerror=true: the unit and element tests (meson test), then the
-#    interop tests against the independent Node peers;
+#    interop tests against the independent Node peers, and deploy/ on a
+#    local cluster (deploy/test-deploy.sh);
 #  - clang, -Dwerror=true, fuzzing, ASan+UBSan ($builddir-clang): each fuzz
 #    harness over its checked-in corpus (meson test --suite fuzz);
 #  - gcc, ASan+UBSan ($builddir-asan): the unit tests with leak detection,
@@ -96,6 +97,11 @@ elif [ $npm_installed -eq 0 ]; then
     echo "$out"
     add_counts "$(echo "$out" | tail -1)"
   done
+  # deploy/: haproxy.cfg, the Kubernetes manifests offline, and a local
+  # cluster (Redis, HAProxy, 3 instances) with a rolling restart
+  out=$("$top/deploy/test-deploy.sh" "$builddir" 2>&1)
+  echo "$out"
+  add_counts "$(echo "$out" | tail -1)"
 else
   echo "npm ci failed in tests/interop" >&2
   failed=$((failed + 1))
