@@ -24,7 +24,10 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstGenesys", "1.0")
 from gi.repository import GLib, Gst, GstGenesys  # noqa: E402
 
-LAUNCH = "genesyssrc ! appsink name=sink emit-signals=true sync=false"
+# wait-on-eos=false: samples queued before call-started connects the
+# handler must not hold the call's EOS (and GstGenesysServe.stop) forever
+LAUNCH = ("genesyssrc ! appsink name=sink emit-signals=true sync=false "
+          "wait-on-eos=false")
 FRAME = 1600
 
 
@@ -38,15 +41,24 @@ def main(argv):
     loop = GLib.MainLoop()
 
     def on_sample(sink):
+        # every queued sample, so that a sample queued before the handler
+        # was connected cannot make each later one read a frame behind
         now = time.time() * 1000.0
-        sample = sink.emit("pull-sample")
-        buf = sample.get_buffer()
-        if buf.offset != Gst.BUFFER_OFFSET_NONE:
-            print("%d %.3f" % (buf.offset // FRAME, now), flush=True)
-        return Gst.FlowReturn.OK
+        while True:
+            sample = sink.emit("try-pull-sample", 0)
+            if sample is None:
+                return Gst.FlowReturn.OK
+            buf = sample.get_buffer()
+            if buf.offset != Gst.BUFFER_OFFSET_NONE:
+                print("%d %.3f" % (buf.offset // FRAME, now), flush=True)
 
     def started(serve, session_id, conversation_id, pipeline):
-        pipeline.get_by_name("sink").connect("new-sample", on_sample)
+        # call-started comes once the pipeline plays: what reached the sink
+        # before has no arrival time, and is left out
+        sink = pipeline.get_by_name("sink")
+        while sink.emit("try-pull-sample", 0) is not None:
+            pass
+        sink.connect("new-sample", on_sample)
 
     serve.connect("call-started", started)
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, loop.quit)
