@@ -91,17 +91,16 @@ elif [ $npm_installed -eq 0 ]; then
     *" 0 failed"*) passed=$((passed + 1)) ;;
     *) failed=$((failed + 1)) ;;
   esac
-  for t in test-genesyssrc test-genesyssink test-bot test-voice-bot test-timeline \
-      test-readme test-operate test-registry test-relay test-transcription; do
-    out=$("$top/tests/interop/$t.sh" "$builddir" 2>&1)
+  # then deploy/: haproxy.cfg, the Kubernetes manifests offline, and a
+  # local cluster (Redis, HAProxy, 3 instances) with a rolling restart
+  i=tests/interop
+  for t in $i/test-genesyssrc $i/test-genesyssink $i/test-bot $i/test-voice-bot \
+      $i/test-timeline $i/test-readme $i/test-operate $i/test-registry \
+      $i/test-relay $i/test-transcription deploy/test-deploy; do
+    out=$("$top/$t.sh" "$builddir" 2>&1)
     echo "$out"
     add_counts "$(echo "$out" | tail -1)"
   done
-  # deploy/: haproxy.cfg, the Kubernetes manifests offline, and a local
-  # cluster (Redis, HAProxy, 3 instances) with a rolling restart
-  out=$("$top/deploy/test-deploy.sh" "$builddir" 2>&1)
-  echo "$out"
-  add_counts "$(echo "$out" | tail -1)"
 else
   echo "npm ci failed in tests/interop" >&2
   failed=$((failed + 1))
